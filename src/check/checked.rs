@@ -1,0 +1,276 @@
+//! The checked policy: every name resolved to an index, every expression typed, every
+//! literal a value. Free of pest types; this is what `eval` compiles.
+//!
+//! New policy shapes (rates paid over several years, soft caps, budget pools, ...) are
+//! new variants of [`Award`], [`Cap`] or [`Key`], not changes to the ones here.
+
+use crate::money::Date;
+use crate::span::Span;
+use crate::syntax::ast::{CompareOp, Sign};
+use rust_decimal::Decimal;
+use std::fmt;
+
+pub type InputId = usize;
+pub type EnumId = usize;
+pub type ClauseIndex = usize;
+pub type ArticleIndex = usize;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    pub title: String,
+    pub issued_by: Option<String>,
+    pub interpreted_by: Option<String>,
+    pub validity: Option<Validity>,
+    /// The input that identifies a case, and the one that dates it.
+    pub case_id: InputId,
+    pub case_date: InputId,
+    pub enums: Vec<EnumDef>,
+    pub inputs: Vec<Input>,
+    pub chapters: Vec<Chapter>,
+    pub articles: Vec<Article>,
+    pub gates: Vec<Gate>,
+    pub clauses: Vec<Clause>,
+    pub classes: Vec<Class>,
+    pub caps: Vec<Cap>,
+}
+
+/// The days a policy is in force, both ends included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Validity {
+    pub from: Date,
+    pub until: Date,
+}
+
+impl Validity {
+    pub fn contains(&self, date: Date) -> bool {
+        self.from <= date && date <= self.until
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumDef {
+    pub name: String,
+    pub label: Option<String>,
+    pub values: Vec<EnumValue>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumValue {
+    pub name: String,
+    pub label: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Input {
+    pub name: String,
+    pub ty: Type,
+    pub required: bool,
+    pub description: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chapter {
+    pub number: u32,
+    pub title: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Article {
+    pub number: u32,
+    pub title: String,
+    /// The chapter the article sits in, by number.
+    pub chapter: Option<u32>,
+    /// 责任单位.
+    pub responsible: Vec<String>,
+    /// The original text, kept beside the rules.
+    pub text: Option<String>,
+}
+
+/// A condition every case must meet before any clause applies.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gate {
+    pub article: ArticleIndex,
+    pub condition: Expr,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Clause {
+    pub id: String,
+    pub title: Option<String>,
+    pub article: ArticleIndex,
+    pub condition: Option<Expr>,
+    pub award: Award,
+    pub recipients: Vec<Recipient>,
+    /// `once per KEYS`: at most one award per clause and key over a batch.
+    pub once: Option<Vec<Key>>,
+    pub subject_to_review: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Award {
+    /// A determined amount, with its own cap.
+    Grant { amount: Expr, cap: Option<Expr> },
+    /// Up to a maximum; the amount is set by review.
+    UpTo { max: Expr },
+    /// An amount the policy leaves open; `base` is what it would be a share of.
+    Open { label: String, base: Option<Expr> },
+    /// Something other than money.
+    Benefit { description: String },
+}
+
+impl Award {
+    /// The kind as results name it.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Award::Grant { .. } => "grant",
+            Award::UpTo { .. } => "up_to",
+            Award::Open { .. } => "undetermined",
+            Award::Benefit { .. } => "benefit",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recipient {
+    pub input: InputId,
+    /// The role label: `as ROLE`, or the input's name.
+    pub role: String,
+}
+
+/// What a `once`, class or cap groups awards by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// The entity that receives the award.
+    Recipient,
+    /// The tier a tier table paid.
+    Tier,
+    /// The calendar year of the case's date.
+    Year,
+    /// The value of a fact of the case.
+    Input(InputId),
+}
+
+/// Among the awards of these clauses with equal keys, only the highest stands.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Class {
+    pub name: String,
+    pub label: Option<String>,
+    pub article: ArticleIndex,
+    pub clauses: Vec<ClauseIndex>,
+    pub per: Vec<Key>,
+}
+
+/// A ceiling on the sum of the awards of these clauses with equal keys.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cap {
+    pub article: ArticleIndex,
+    pub amount: Decimal,
+    pub per: Vec<Key>,
+    pub clauses: Vec<ClauseIndex>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Type {
+    Money,
+    Ratio,
+    Integer,
+    Bool,
+    Date,
+    Text,
+    Entity,
+    Enum(EnumId),
+}
+
+impl Type {
+    /// The built-in type called `name`.
+    pub fn builtin(name: &str) -> Option<Type> {
+        Some(match name {
+            "money" => Type::Money,
+            "ratio" => Type::Ratio,
+            "integer" => Type::Integer,
+            "bool" => Type::Bool,
+            "date" => Type::Date,
+            "text" => Type::Text,
+            "entity" => Type::Entity,
+            _ => return None,
+        })
+    }
+
+    pub const BUILTIN_NAMES: &'static [&'static str] = &["money", "ratio", "integer", "bool", "date", "text", "entity"];
+}
+
+/// A type's name in messages, which needs the enum names.
+pub struct TypeName<'a>(pub Type, pub &'a [EnumDef]);
+
+impl fmt::Display for TypeName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Type::Money => f.write_str("money"),
+            Type::Ratio => f.write_str("ratio"),
+            Type::Integer => f.write_str("integer"),
+            Type::Bool => f.write_str("bool"),
+            Type::Date => f.write_str("date"),
+            Type::Text => f.write_str("text"),
+            Type::Entity => f.write_str("entity"),
+            Type::Enum(id) => match self.1.get(id) {
+                Some(def) => write!(f, "enum `{}`", def.name),
+                None => f.write_str("enum"),
+            },
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Money(Decimal),
+    Ratio(Decimal),
+    Integer(i64),
+    Bool(bool),
+    Date(Date),
+    Text(String),
+    Enum(EnumId, u32),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub ty: Type,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    Literal(Value),
+    Input(InputId),
+    Not(Box<Expr>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Compare(Box<Expr>, CompareOp, Box<Expr>),
+    Between { subject: Box<Expr>, low: Box<Expr>, high: Box<Expr> },
+    IsPresent(InputId),
+    /// The subject's enum value is one of `values` (or none of them, when negated).
+    InSet { subject: Box<Expr>, values: Vec<u32>, negated: bool },
+    WithinValidity(Box<Expr>),
+    Sum(Box<Expr>, Vec<(Sign, Expr)>),
+    /// `r1 of r2 of ... base`: the base scaled by every ratio.
+    Of { ratios: Vec<Expr>, base: Box<Expr> },
+    /// An amount chosen by an enum value; `otherwise` is the `else` arm.
+    Table { subject: Box<Expr>, arms: Vec<TableArm>, otherwise: Option<Box<Expr>> },
+    /// The amount of the highest threshold reached (and, with `since`, newly crossed:
+    /// `since < threshold <= subject`).
+    Tiers { subject: Box<Expr>, since: Option<Box<Expr>>, tiers: Vec<Tier> },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableArm {
+    pub values: Vec<u32>,
+    pub amount: Expr,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tier {
+    pub threshold: Value,
+    pub amount: Expr,
+}

@@ -1,0 +1,658 @@
+//! Check: AST → checked policy.
+//!
+//! Input: a parsed [`ast::File`]. Output: a [`checked::Policy`] in which every name is
+//! resolved and every expression typed, or the diagnostics that stop it. Every problem of
+//! the stage is reported in one run; warnings come with a policy that can still run.
+
+/// The checked form that `eval` compiles.
+pub mod checked;
+/// The scope: enums and inputs by name, and which inputs are used.
+mod names;
+/// Typing and name resolution of expressions.
+mod types;
+
+use crate::diag::{did_you_mean, Code, Diagnostic};
+use crate::money;
+use crate::span::Span;
+use crate::syntax::ast::{self, ArticlePart, ClausePart, Item, PeriodUnit, ValidityLength};
+use checked::*;
+use names::Scope;
+use std::collections::HashMap;
+
+/// Checks a parsed file. The policy is `Some` when there are no errors (warnings allowed).
+pub fn check(file: &ast::File) -> (Option<Policy>, Vec<Diagnostic>) {
+    let mut checker = Checker::default();
+    let policy = checker.policy(file);
+    let has_errors = checker.diagnostics.iter().any(Diagnostic::is_error);
+    let mut diagnostics = checker.diagnostics;
+    diagnostics.sort_by_key(|diagnostic| (diagnostic.primary.span.start, diagnostic.primary.span.end));
+    (if has_errors { None } else { policy }, diagnostics)
+}
+
+#[derive(Default)]
+pub(crate) struct Checker {
+    scope: Scope,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// A clause as declared, before its body is checked: enough to resolve class and cap
+/// references in any order.
+struct DeclaredClause<'a> {
+    clause: &'a ast::Clause,
+    article: ArticleIndex,
+}
+
+impl Checker {
+    fn policy(&mut self, file: &ast::File) -> Option<Policy> {
+        let header = self.header(file);
+        self.declare_enums(file);
+        self.declare_inputs(file);
+        let (case_id, case_date) = self.case_inputs(header);
+        let (chapters, articles, declared) = self.declare_articles(file);
+        let clause_index: HashMap<&str, ClauseIndex> =
+            declared.iter().enumerate().map(|(index, declared)| (declared.clause.id.text.as_str(), index)).collect();
+
+        let mut clauses = Vec::new();
+        for declared in &declared {
+            if let Some(clause) = self.clause(declared) {
+                clauses.push(clause);
+            }
+        }
+        let mut gates = Vec::new();
+        let mut classes = Vec::new();
+        let mut caps = Vec::new();
+        let article_parts = file.items.iter().filter_map(|item| match item {
+            Item::Article(article) => Some(article),
+            _ => None,
+        });
+        for (article_index, article) in article_parts.enumerate() {
+            for part in &article.parts {
+                match part {
+                    ArticlePart::Gate(condition) => {
+                        if let Some(condition) = self.condition(condition, "a `require` gate") {
+                            gates.push(Gate { article: article_index, condition });
+                        }
+                    }
+                    ArticlePart::Class(class) => {
+                        let clauses = self.clause_refs(&class.clauses, &clause_index);
+                        let per = self.scope.keys(&class.per, false, &mut self.diagnostics);
+                        classes.push(Class {
+                            name: class.name.text.clone(),
+                            label: class.label.as_ref().map(|label| label.value.clone()),
+                            article: article_index,
+                            clauses,
+                            per,
+                        });
+                    }
+                    ArticlePart::Cap(cap) => {
+                        if let Some(cap) = self.cap(cap, article_index, &clause_index, &declared) {
+                            caps.push(cap);
+                        }
+                    }
+                    ArticlePart::Responsible(_) | ArticlePart::Original(_) | ArticlePart::Clause(_) => {}
+                }
+            }
+        }
+        self.warn_unused_inputs();
+
+        let header = header?;
+        Some(Policy {
+            title: header.title.value.clone(),
+            issued_by: header.issued_by.as_ref().map(|text| text.value.clone()),
+            interpreted_by: header.interpreted_by.as_ref().map(|text| text.value.clone()),
+            validity: self.scope.validity,
+            case_id: case_id?,
+            case_date: case_date?,
+            enums: std::mem::take(&mut self.scope.enums),
+            inputs: std::mem::take(&mut self.scope.inputs),
+            chapters,
+            articles,
+            gates,
+            clauses,
+            classes,
+            caps,
+        })
+    }
+
+    fn header<'a>(&mut self, file: &'a ast::File) -> Option<&'a ast::PolicyHeader> {
+        let mut headers = file.items.iter().filter_map(|item| match item {
+            Item::Policy(header) => Some(header),
+            _ => None,
+        });
+        let Some(header) = headers.next() else {
+            self.diagnostics.push(
+                Diagnostic::new(Code::PolicyHeader, "the file has no `policy` header", Span::new(0, 0), "expected `policy \"TITLE\"` here")
+                    .with_help("start the file with `policy \"TITLE\"`, its validity and `cases identified by ID, dated by DATE`"),
+            );
+            return None;
+        };
+        for extra in headers {
+            self.diagnostics.push(
+                Diagnostic::new(Code::PolicyHeader, "a file holds one policy, but this is a second `policy` header", extra.span, "second header")
+                    .with_note_at(header.span, "first header")
+                    .with_help("put each policy in its own file"),
+            );
+        }
+        if let Some(validity) = &header.validity {
+            self.scope.validity = self.validity(validity);
+        }
+        Some(header)
+    }
+
+    fn validity(&mut self, validity: &ast::Validity) -> Option<Validity> {
+        let until = match validity.length {
+            ValidityLength::Until(until) => Some(until),
+            ValidityLength::For { count, unit } => match unit {
+                PeriodUnit::Years => count.checked_mul(12).and_then(|months| validity.from.add_months(months)),
+                PeriodUnit::Months => validity.from.add_months(count),
+                PeriodUnit::Days => validity.from.add_days(i64::from(count)),
+            }
+            // "From 2024-02-17 for 3 years" ends the day before the third anniversary.
+            .and_then(|end| end.add_days(-1)),
+        };
+        match until {
+            Some(until) if until >= validity.from => Some(Validity { from: validity.from, until }),
+            _ => {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::BadLiteral, "this validity ends before it starts or past year 9999", validity.span, "not a period")
+                        .with_help("write `valid from YYYY-MM-DD for N years` or `valid from YYYY-MM-DD until YYYY-MM-DD`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn declare_enums(&mut self, file: &ast::File) {
+        let mut first_span: HashMap<String, Span> = HashMap::new();
+        for item in &file.items {
+            let Item::Enum(decl) = item else { continue };
+            if let Some(first) = first_span.get(&decl.name.text) {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::DuplicateEnumValue, format!("enum `{}` is declared twice", decl.name.text), decl.name.span, "second declaration")
+                        .with_note_at(*first, "first declaration")
+                        .with_help("rename one of them, or merge their values"),
+                );
+                continue;
+            }
+            first_span.insert(decl.name.text.clone(), decl.name.span);
+            let mut values: Vec<EnumValue> = Vec::new();
+            let mut value_spans: HashMap<&str, Span> = HashMap::new();
+            for value in &decl.values {
+                if let Some(first) = value_spans.get(value.name.text.as_str()) {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::DuplicateEnumValue,
+                            format!("enum `{}` lists `{}` twice", decl.name.text, value.name.text),
+                            value.name.span,
+                            "listed again",
+                        )
+                        .with_note_at(*first, "first listed here")
+                        .with_help("remove the repeated value"),
+                    );
+                    continue;
+                }
+                value_spans.insert(&value.name.text, value.name.span);
+                values.push(EnumValue {
+                    name: value.name.text.clone(),
+                    label: value.label.as_ref().map(|label| label.value.clone()),
+                });
+            }
+            self.scope.enum_by_name.insert(decl.name.text.clone(), self.scope.enums.len());
+            self.scope.enums.push(EnumDef {
+                name: decl.name.text.clone(),
+                label: decl.label.as_ref().map(|label| label.value.clone()),
+                values,
+            });
+        }
+    }
+
+    fn declare_inputs(&mut self, file: &ast::File) {
+        for item in &file.items {
+            let Item::Input(decl) = item else { continue };
+            if let Some(&first) = self.scope.input_by_name.get(&decl.name.text) {
+                let first_span = self.scope.inputs.get(first).map(|input| input.span).unwrap_or_default();
+                self.diagnostics.push(
+                    Diagnostic::new(Code::DuplicateInput, format!("input `{}` is declared twice", decl.name.text), decl.name.span, "second declaration")
+                        .with_note_at(first_span, "first declaration")
+                        .with_help("remove one declaration, or rename it"),
+                );
+                continue;
+            }
+            let ty = match Type::builtin(&decl.ty.text) {
+                Some(ty) => ty,
+                None => match self.scope.enum_by_name.get(&decl.ty.text) {
+                    Some(&id) => Type::Enum(id),
+                    None => {
+                        let candidates =
+                            Type::BUILTIN_NAMES.iter().copied().chain(self.scope.enums.iter().map(|def| def.name.as_str()));
+                        let help = match did_you_mean(&decl.ty.text, candidates) {
+                            Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                            None => "a type is money, ratio, integer, bool, date, text, entity or a declared enum".to_string(),
+                        };
+                        self.diagnostics.push(
+                            Diagnostic::new(Code::UnknownType, format!("there is no type `{}`", decl.ty.text), decl.ty.span, "unknown type")
+                                .with_help(help),
+                        );
+                        // Declared anyway, so its uses do not also report an unknown name.
+                        Type::Text
+                    }
+                },
+            };
+            self.scope.input_by_name.insert(decl.name.text.clone(), self.scope.inputs.len());
+            self.scope.used.push(false);
+            self.scope.inputs.push(Input {
+                name: decl.name.text.clone(),
+                ty,
+                required: decl.required,
+                description: decl.description.as_ref().map(|text| text.value.clone()),
+                span: decl.name.span,
+            });
+        }
+    }
+
+    fn case_inputs(&mut self, header: Option<&ast::PolicyHeader>) -> (Option<InputId>, Option<InputId>) {
+        let header = match header {
+            Some(header) => header,
+            None => return (None, None),
+        };
+        let Some((id, date)) = &header.cases else {
+            self.diagnostics.push(
+                Diagnostic::new(Code::PolicyHeader, "the header does not say which inputs identify and date a case", header.title.span, "in this header")
+                    .with_help("add `cases identified by id, dated by date` (naming your inputs)"),
+            );
+            return (None, None);
+        };
+        let id = self.case_input(id, &[Type::Text, Type::Entity], "text");
+        let date = self.case_input(date, &[Type::Date], "date");
+        (id, date)
+    }
+
+    fn case_input(&mut self, name: &ast::Name, allowed: &[Type], want: &str) -> Option<InputId> {
+        let id = self.lookup_input(name)?;
+        let ty = self.scope.input_type(id)?;
+        if !allowed.contains(&ty) {
+            let found = self.scope.type_name(ty);
+            self.diagnostics.push(Diagnostic::new(
+                Code::TypeMismatch,
+                format!("`{}` must be {want} to {}, but it is {found}", name.text, if want == "date" { "date cases" } else { "identify cases" }),
+                name.span,
+                format!("this is {found}"),
+            ));
+            return None;
+        }
+        Some(id)
+    }
+
+    fn declare_articles<'a>(&mut self, file: &'a ast::File) -> (Vec<Chapter>, Vec<Article>, Vec<DeclaredClause<'a>>) {
+        let mut chapters = Vec::new();
+        let mut chapter_spans: HashMap<u32, Span> = HashMap::new();
+        let mut articles = Vec::new();
+        let mut article_spans: HashMap<u32, Span> = HashMap::new();
+        let mut clause_spans: HashMap<&str, Span> = HashMap::new();
+        let mut declared = Vec::new();
+        let mut current_chapter = None;
+        for item in &file.items {
+            match item {
+                Item::Chapter(chapter) => {
+                    if let Some(first) = chapter_spans.insert(chapter.number, chapter.span) {
+                        self.diagnostics.push(
+                            Diagnostic::new(Code::DuplicateArticle, format!("chapter {} is declared twice", chapter.number), chapter.span, "second declaration")
+                                .with_note_at(first, "first declaration")
+                                .with_help("number chapters uniquely"),
+                        );
+                    }
+                    current_chapter = Some(chapter.number);
+                    chapters.push(Chapter { number: chapter.number, title: chapter.title.value.clone() });
+                }
+                Item::Article(article) => {
+                    if let Some(first) = article_spans.get(&article.number) {
+                        self.diagnostics.push(
+                            Diagnostic::new(Code::DuplicateArticle, format!("article {} is declared twice", article.number), article.number_span, "second declaration")
+                                .with_note_at(*first, "first declaration")
+                                .with_help("number articles uniquely; put all of an article's rules under one `article`"),
+                        );
+                    } else {
+                        article_spans.insert(article.number, article.number_span);
+                    }
+                    let article_index = articles.len();
+                    let mut responsible = Vec::new();
+                    let mut text = None;
+                    for part in &article.parts {
+                        match part {
+                            ArticlePart::Responsible(units) => responsible.extend(units.iter().map(|unit| unit.value.clone())),
+                            ArticlePart::Original(original) => text = Some(original.value.clone()),
+                            ArticlePart::Clause(clause) => {
+                                self.clause_id(clause, article.number, &mut clause_spans);
+                                declared.push(DeclaredClause { clause, article: article_index });
+                            }
+                            ArticlePart::Gate(_) | ArticlePart::Class(_) | ArticlePart::Cap(_) => {}
+                        }
+                    }
+                    articles.push(Article {
+                        number: article.number,
+                        title: article.title.value.clone(),
+                        chapter: current_chapter,
+                        responsible,
+                        text,
+                    });
+                }
+                Item::Policy(_) | Item::Enum(_) | Item::Input(_) => {}
+            }
+        }
+        (chapters, articles, declared)
+    }
+
+    fn clause_id<'a>(&mut self, clause: &'a ast::Clause, article: u32, seen: &mut HashMap<&'a str, Span>) {
+        let id = &clause.id;
+        if let Some(first) = seen.get(id.text.as_str()) {
+            self.diagnostics.push(
+                Diagnostic::new(Code::DuplicateClause, format!("clause `{}` is declared twice", id.text), id.span, "second declaration")
+                    .with_note_at(*first, "first declaration")
+                    .with_help("give each clause its own id: article number, dot, position in the article"),
+            );
+        } else {
+            seen.insert(&id.text, id.span);
+        }
+        let prefix = format!("{article}.");
+        let well_formed = id.text.strip_prefix(&prefix).is_some_and(|rest| !rest.is_empty() && !rest.contains('.'));
+        if !well_formed {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::ClauseOutsideArticle,
+                    format!("clause `{}` sits in article {article}, so its id must be `{article}.N`", id.text),
+                    id.span,
+                    "id does not match the article",
+                )
+                .with_help(format!("renumber it `{article}.N`, or move it under its own article")),
+            );
+        }
+    }
+
+    fn clause(&mut self, declared: &DeclaredClause<'_>) -> Option<Clause> {
+        let clause = declared.clause;
+        let mut condition = None;
+        let mut award: Option<(&ast::Award, Span)> = None;
+        let mut recipients_part: Option<(&[ast::Recipient], Span)> = None;
+        let mut once_part: Option<(&[ast::Name], Span)> = None;
+        let mut review: Option<Span> = None;
+        let mut shape_ok = true;
+        for part in &clause.parts {
+            let (repeated, word, span) = match part {
+                ClausePart::When(expr) => (condition.replace(expr).map(|first: &ast::Expr| first.span), "when", part_span(part)),
+                ClausePart::Award(award_part, span) => (award.replace((award_part, *span)).map(|(_, first)| first), "award", *span),
+                ClausePart::To(recipients, span) => {
+                    (recipients_part.replace((recipients, *span)).map(|(_, first)| first), "to", *span)
+                }
+                ClausePart::Once(keys, span) => (once_part.replace((keys, *span)).map(|(_, first)| first), "once", *span),
+                ClausePart::Review(span) => (review.replace(*span), "subject to review", *span),
+            };
+            if let Some(first) = repeated {
+                shape_ok = false;
+                self.diagnostics.push(
+                    Diagnostic::new(Code::ClauseShape, format!("clause `{}` has two `{word}` parts", clause.id.text), span, "second part")
+                        .with_note_at(first, "first part")
+                        .with_help(match word {
+                            "when" => "join the conditions with `and`",
+                            "award" => "a clause gives one award; split it into two clauses",
+                            "to" => "list every recipient after one `to`, separated by commas",
+                            _ => "keep one",
+                        }),
+                );
+            }
+        }
+        for (missing, word, help) in [
+            (award.is_none(), "award", "add `award AMOUNT`, `award up to AMOUNT`, `award open \"...\"` or `award benefit \"...\"`"),
+            (recipients_part.is_none(), "to", "add `to RECIPIENT` naming an entity input"),
+        ] {
+            if missing {
+                shape_ok = false;
+                self.diagnostics.push(
+                    Diagnostic::new(Code::ClauseShape, format!("clause `{}` has no `{word}` part", clause.id.text), clause.id.span, format!("no `{word}`"))
+                        .with_help(help),
+                );
+            }
+        }
+
+        let condition = match condition {
+            Some(expr) => Some(self.condition(expr, "a `when` condition")),
+            None => None,
+        };
+        let award = award.and_then(|(award, _)| self.award(award));
+        let recipients = recipients_part.map(|(recipients, _)| self.recipients(recipients));
+        let tier_allowed =
+            matches!(&award, Some(Award::Grant { amount: Expr { kind: ExprKind::Tiers { .. }, .. }, .. }));
+        let once = once_part.map(|(keys, _)| {
+            if keys.is_empty() {
+                vec![Key::Recipient]
+            } else {
+                self.scope.keys(keys, tier_allowed, &mut self.diagnostics)
+            }
+        });
+        if let Some(Award::Open { label, .. }) = &award {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::OpenAmount,
+                    format!("clause `{}` leaves its amount open: \"{label}\"", clause.id.text),
+                    clause.id.span,
+                    "amount not fixed by the policy",
+                )
+                .with_help("`polc run` reports this award as `undetermined`; fix the amount when the implementation rules do"),
+            );
+        }
+        if !shape_ok {
+            return None;
+        }
+        let condition = match condition {
+            Some(condition) => Some(condition?),
+            None => None,
+        };
+        Some(Clause {
+            id: clause.id.text.clone(),
+            title: clause.title.as_ref().map(|title| title.value.clone()),
+            article: declared.article,
+            condition,
+            award: award?,
+            recipients: recipients??,
+            once,
+            subject_to_review: review.is_some(),
+            span: clause.span,
+        })
+    }
+
+    fn award(&mut self, award: &ast::Award) -> Option<Award> {
+        match award {
+            ast::Award::Grant { amount, cap } => {
+                let amount = self.money(amount, Code::TypeMismatch, "an award amount");
+                let cap = match cap {
+                    Some(cap) => Some(self.money(cap, Code::CapNotMoney, "a `max`")),
+                    None => None,
+                };
+                let amount = amount?;
+                let cap = match cap {
+                    Some(cap) => Some(cap?),
+                    None => None,
+                };
+                if let Some(cap) = &cap {
+                    self.warn_cap_below(&amount, cap_floor(cap), cap.span);
+                }
+                Some(Award::Grant { amount, cap })
+            }
+            ast::Award::UpTo(max) => Some(Award::UpTo { max: self.money(max, Code::TypeMismatch, "an `up to` amount")? }),
+            ast::Award::Open { label, base } => {
+                let base = match base {
+                    Some(base) => Some(self.money(base, Code::TypeMismatch, "the base of an open amount")?),
+                    None => None,
+                };
+                Some(Award::Open { label: label.value.clone(), base })
+            }
+            ast::Award::Benefit(description) => Some(Award::Benefit { description: description.value.clone() }),
+        }
+    }
+
+    /// W0004: a fixed amount above the cap that caps it always gets cut.
+    fn warn_cap_below(&mut self, amount: &Expr, cap: Option<rust_decimal::Decimal>, cap_span: Span) {
+        let (Some(cap), Some(fixed)) = (cap, fixed_ceiling(amount)) else { return };
+        if fixed > cap {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::CapBelowAmount,
+                    format!("the cap {} is below the fixed amount {} it caps", money::format_money_readable(cap), money::format_money_readable(fixed)),
+                    cap_span,
+                    "this cap always cuts",
+                )
+                .with_note_at(amount.span, "fixed amount")
+                .with_help("check both amounts against the policy text"),
+            );
+        }
+    }
+
+    fn recipients(&mut self, recipients: &[ast::Recipient]) -> Option<Vec<Recipient>> {
+        let mut checked = Vec::new();
+        let mut ok = true;
+        for recipient in recipients {
+            let Some(id) = self.lookup_input(&recipient.input) else {
+                ok = false;
+                continue;
+            };
+            let ty = self.scope.input_type(id)?;
+            if ty != Type::Entity {
+                let found = self.scope.type_name(ty);
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::RecipientNotEntity,
+                        format!("a recipient must be an entity input, but `{}` is {found}", recipient.input.text),
+                        recipient.input.span,
+                        format!("this is {found}"),
+                    )
+                    .with_help("name an input declared as `entity`, or declare this one `: entity`"),
+                );
+                ok = false;
+                continue;
+            }
+            let role = recipient.role.as_ref().unwrap_or(&recipient.input).text.clone();
+            checked.push(Recipient { input: id, role });
+        }
+        ok.then_some(checked)
+    }
+
+    fn clause_refs(&mut self, refs: &[ast::ClauseRef], index: &HashMap<&str, ClauseIndex>) -> Vec<ClauseIndex> {
+        let mut resolved = Vec::new();
+        for clause_ref in refs {
+            match index.get(clause_ref.text.as_str()) {
+                Some(&clause) => resolved.push(clause),
+                None => {
+                    let mut diagnostic = Diagnostic::new(
+                        Code::UnknownClause,
+                        format!("there is no clause `{}`", clause_ref.text),
+                        clause_ref.span,
+                        "not a clause",
+                    );
+                    diagnostic = match did_you_mean(&clause_ref.text, index.keys().copied()) {
+                        Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+                        None => diagnostic.with_help("name clauses by their ids, such as `1.1`"),
+                    };
+                    self.diagnostics.push(diagnostic);
+                }
+            }
+        }
+        resolved
+    }
+
+    fn cap(
+        &mut self,
+        cap: &ast::CapDecl,
+        article: ArticleIndex,
+        index: &HashMap<&str, ClauseIndex>,
+        declared: &[DeclaredClause<'_>],
+    ) -> Option<Cap> {
+        let clauses = self.clause_refs(&cap.clauses, index);
+        let per = self.scope.keys(&cap.per, false, &mut self.diagnostics);
+        let amount = self.money(&cap.amount, Code::CapNotMoney, "a `cap`")?;
+        let ExprKind::Literal(checked::Value::Money(limit)) = amount.kind else {
+            self.diagnostics.push(
+                Diagnostic::new(Code::CapNotMoney, "a `cap` must be a fixed amount", amount.span, "not a fixed amount")
+                    .with_help("write the cap as an amount such as `100万`"),
+            );
+            return None;
+        };
+        for &clause in &clauses {
+            let Some(ast::Award::Grant { amount, .. }) = declared.get(clause).and_then(|declared| {
+                declared.clause.parts.iter().find_map(|part| match part {
+                    ClausePart::Award(award, _) => Some(award),
+                    _ => None,
+                })
+            }) else {
+                continue;
+            };
+            if let Some(fixed) = ast_fixed_ceiling(amount) {
+                if fixed > limit {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::CapBelowAmount,
+                            format!("the cap {} is below the fixed amount {} it caps", money::format_money_readable(limit), money::format_money_readable(fixed)),
+                            cap.amount.span,
+                            "this cap always cuts",
+                        )
+                        .with_note_at(amount.span, "fixed amount")
+                        .with_help("check both amounts against the policy text"),
+                    );
+                }
+            }
+        }
+        Some(Cap { article, amount: limit, per, clauses })
+    }
+
+    fn warn_unused_inputs(&mut self) {
+        for (input, used) in self.scope.inputs.iter().zip(&self.scope.used) {
+            if !used {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::UnusedInput, format!("no rule reads input `{}`", input.name), input.span, "unused")
+                        .with_help("use it in a clause, or remove the declaration"),
+                );
+            }
+        }
+    }
+}
+
+fn part_span(part: &ClausePart) -> Span {
+    match part {
+        ClausePart::When(expr) => expr.span,
+        ClausePart::Award(_, span) | ClausePart::To(_, span) | ClausePart::Once(_, span) | ClausePart::Review(span) => *span,
+    }
+}
+
+/// The smallest amount a cap can be, when every arm of it is fixed.
+fn cap_floor(cap: &Expr) -> Option<rust_decimal::Decimal> {
+    match &cap.kind {
+        ExprKind::Literal(checked::Value::Money(amount)) => Some(*amount),
+        _ => None,
+    }
+}
+
+/// The largest amount a fixed award can be: a literal, or a table or tiers of literals.
+fn fixed_ceiling(amount: &Expr) -> Option<rust_decimal::Decimal> {
+    match &amount.kind {
+        ExprKind::Literal(checked::Value::Money(amount)) => Some(*amount),
+        ExprKind::Table { arms, otherwise, .. } => {
+            arms.iter().map(|arm| &arm.amount).chain(otherwise.as_deref()).map(fixed_ceiling).collect::<Option<Vec<_>>>()?.into_iter().max()
+        }
+        ExprKind::Tiers { tiers, .. } => {
+            tiers.iter().map(|tier| fixed_ceiling(&tier.amount)).collect::<Option<Vec<_>>>()?.into_iter().max()
+        }
+        _ => None,
+    }
+}
+
+/// [`fixed_ceiling`] on the parsed form, for caps declared apart from their clauses.
+fn ast_fixed_ceiling(amount: &ast::Expr) -> Option<rust_decimal::Decimal> {
+    match &amount.kind {
+        ast::ExprKind::Money(amount) => Some(*amount),
+        ast::ExprKind::Table { arms, .. } => {
+            arms.iter().map(|arm| ast_fixed_ceiling(&arm.amount)).collect::<Option<Vec<_>>>()?.into_iter().max()
+        }
+        ast::ExprKind::Tiers { rows, .. } => {
+            rows.iter().map(|row| ast_fixed_ceiling(&row.amount)).collect::<Option<Vec<_>>>()?.into_iter().max()
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,124 @@
+//! The scope of a policy: its enums and inputs by name, and which inputs some rule reads.
+
+use super::checked::{EnumDef, EnumId, Input, InputId, Key, Type, TypeName, Validity};
+use crate::diag::{did_you_mean, Code, Diagnostic};
+use crate::syntax::ast::Name;
+use std::collections::HashMap;
+
+#[derive(Default)]
+pub(super) struct Scope {
+    pub enums: Vec<EnumDef>,
+    pub enum_by_name: HashMap<String, EnumId>,
+    pub inputs: Vec<Input>,
+    pub input_by_name: HashMap<String, InputId>,
+    pub used: Vec<bool>,
+    pub validity: Option<Validity>,
+}
+
+/// The words a key list may use besides input names.
+pub(super) const BUILTIN_KEYS: &[&str] = &["recipient", "tier", "year"];
+
+impl Scope {
+    pub fn type_name(&self, ty: Type) -> String {
+        TypeName(ty, &self.enums).to_string()
+    }
+
+    /// The input called `name`, marked as used; an E0201 diagnostic when there is none.
+    pub fn input(&mut self, name: &Name) -> Result<InputId, Diagnostic> {
+        match self.input_by_name.get(&name.text) {
+            Some(&id) => {
+                if let Some(used) = self.used.get_mut(id) {
+                    *used = true;
+                }
+                Ok(id)
+            }
+            None => Err(self.unknown_input(name)),
+        }
+    }
+
+    pub fn input_type(&self, id: InputId) -> Option<Type> {
+        self.inputs.get(id).map(|input| input.ty)
+    }
+
+    fn unknown_input(&self, name: &Name) -> Diagnostic {
+        let mut diagnostic = Diagnostic::new(Code::UnknownName, format!("no input is called `{}`", name.text), name.span, "unknown name");
+        if let Some(suggestion) = did_you_mean(&name.text, self.inputs.iter().map(|input| input.name.as_str())) {
+            diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
+        } else if let Some(owner) = self.enums.iter().find(|def| def.values.iter().any(|value| value.name == name.text)) {
+            diagnostic = diagnostic.with_help(format!(
+                "`{}` is a value of enum `{}`: test an input with `INPUT is {}`",
+                name.text, owner.name, name.text
+            ));
+        } else {
+            diagnostic = diagnostic.with_help(format!("declare it: `input {}: TYPE`", name.text));
+        }
+        diagnostic
+    }
+
+    /// The position of `value` in enum `id`; an E0306 diagnostic when the enum lacks it.
+    pub fn enum_value(&self, id: EnumId, value: &Name) -> Result<u32, Diagnostic> {
+        let Some(def) = self.enums.get(id) else {
+            return Err(Diagnostic::new(Code::NotInEnum, "unknown enum", value.span, "here"));
+        };
+        if let Some(position) = def.values.iter().position(|candidate| candidate.name == value.text) {
+            return u32::try_from(position)
+                .map_err(|_| Diagnostic::new(Code::NotInEnum, "enum too large", value.span, "here"));
+        }
+        let mut diagnostic = Diagnostic::new(
+            Code::NotInEnum,
+            format!("`{}` is not a value of enum `{}`", value.text, def.name),
+            value.span,
+            "not in the enum",
+        );
+        diagnostic = match did_you_mean(&value.text, def.values.iter().map(|candidate| candidate.name.as_str())) {
+            Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+            None => diagnostic.with_help(format!(
+                "enum `{}` has: {}",
+                def.name,
+                def.values.iter().map(|candidate| format!("`{}`", candidate.name)).collect::<Vec<_>>().join(", ")
+            )),
+        };
+        Err(diagnostic)
+    }
+
+    /// Resolves `once`, class and cap keys. `tier_allowed` says whether `tier` means
+    /// something here (only for a clause whose amount is a tier table).
+    pub fn keys(&mut self, names: &[Name], tier_allowed: bool, diagnostics: &mut Vec<Diagnostic>) -> Vec<Key> {
+        let mut keys = Vec::new();
+        for name in names {
+            let key = match name.text.as_str() {
+                "recipient" => Key::Recipient,
+                "year" => Key::Year,
+                "tier" if tier_allowed => Key::Tier,
+                "tier" => {
+                    diagnostics.push(
+                        Diagnostic::new(Code::UnknownKey, "`tier` is a key only for an amount chosen by `tiers`", name.span, "no tier here")
+                            .with_help("key by `recipient`, `year` or an input"),
+                    );
+                    continue;
+                }
+                text => match self.input_by_name.get(text) {
+                    Some(&id) => {
+                        if let Some(used) = self.used.get_mut(id) {
+                            *used = true;
+                        }
+                        Key::Input(id)
+                    }
+                    None => {
+                        let candidates = BUILTIN_KEYS.iter().copied().chain(self.inputs.iter().map(|input| input.name.as_str()));
+                        let mut diagnostic =
+                            Diagnostic::new(Code::UnknownKey, format!("`{text}` is not a key"), name.span, "unknown key");
+                        diagnostic = match did_you_mean(text, candidates) {
+                            Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+                            None => diagnostic.with_help("a key is `recipient`, `year`, `tier` or an input's name"),
+                        };
+                        diagnostics.push(diagnostic);
+                        continue;
+                    }
+                },
+            };
+            keys.push(key);
+        }
+        keys
+    }
+}

@@ -1,0 +1,460 @@
+//! Types every expression, resolving its names. An expression with an error becomes
+//! `None` after one diagnostic, so one mistake is reported once, not at every use.
+
+use super::checked::{Expr, ExprKind, TableArm, Tier, Type, Value};
+use super::Checker;
+use crate::diag::{Code, Diagnostic};
+use crate::money;
+use crate::span::Span;
+use crate::syntax::ast::{self, CompareOp};
+
+impl Checker {
+    /// Checks a condition: it must be true or false.
+    pub(super) fn condition(&mut self, expr: &ast::Expr, place: &str) -> Option<Expr> {
+        let checked = self.expr(expr)?;
+        self.expect(checked, Type::Bool, Code::ConditionNotBool, place)
+    }
+
+    /// Checks an amount of money.
+    pub(super) fn money(&mut self, expr: &ast::Expr, code: Code, place: &str) -> Option<Expr> {
+        let checked = self.expr(expr)?;
+        self.expect(checked, Type::Money, code, place)
+    }
+
+    fn expect(&mut self, expr: Expr, want: Type, code: Code, place: &str) -> Option<Expr> {
+        if expr.ty == want {
+            return Some(expr);
+        }
+        let found = self.scope.type_name(expr.ty);
+        let mut diagnostic = Diagnostic::new(
+            code,
+            format!("{place} must be {}, but this is {found}", self.scope.type_name(want)),
+            expr.span,
+            format!("this is {found}"),
+        );
+        if want == Type::Money && matches!(expr.kind, ExprKind::Literal(Value::Integer(_))) {
+            diagnostic = diagnostic.with_help("give the amount a unit: `元`, `万` or `亿`");
+        } else if want == Type::Bool && matches!(expr.ty, Type::Enum(_)) {
+            diagnostic = diagnostic.with_help("test an enum with `is VALUE`, `in {...}` or `is present`");
+        }
+        self.diagnostics.push(diagnostic);
+        None
+    }
+
+    // INVARIANT: the AST is at most `syntax::MAX_NESTING` brackets deep and lists (and,
+    // or, sums, `of` chains, `not`) are flat, so this recursion is bounded.
+    pub(super) fn expr(&mut self, expr: &ast::Expr) -> Option<Expr> {
+        let span = expr.span;
+        let typed = |kind, ty| Some(Expr { kind, ty, span });
+        match &expr.kind {
+            ast::ExprKind::Money(amount) => typed(ExprKind::Literal(Value::Money(*amount)), Type::Money),
+            ast::ExprKind::Ratio(ratio) => {
+                if *ratio > rust_decimal::Decimal::ONE {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::PercentAbove100,
+                            format!("{} is more than the whole amount", money::format_percent(*ratio)),
+                            span,
+                            "above 100%",
+                        )
+                        .with_help("check the percentage against the policy text"),
+                    );
+                }
+                typed(ExprKind::Literal(Value::Ratio(*ratio)), Type::Ratio)
+            }
+            ast::ExprKind::Integer(value) => typed(ExprKind::Literal(Value::Integer(*value)), Type::Integer),
+            ast::ExprKind::Bool(value) => typed(ExprKind::Literal(Value::Bool(*value)), Type::Bool),
+            ast::ExprKind::Date(date) => {
+                if let Some(validity) = self.scope.validity {
+                    if !validity.contains(*date) {
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                Code::DateOutsideValidity,
+                                format!("{date} is outside the policy's validity ({} to {})", validity.from, validity.until),
+                                span,
+                                "never in force",
+                            )
+                            .with_help("check the date against the policy text, or the validity in the header"),
+                        );
+                    }
+                }
+                typed(ExprKind::Literal(Value::Date(*date)), Type::Date)
+            }
+            ast::ExprKind::Name(name) => {
+                let id = self.lookup_input(name)?;
+                typed(ExprKind::Input(id), self.scope.input_type(id)?)
+            }
+            ast::ExprKind::Not(operand) => {
+                let operand = self.condition(operand, "the operand of `not`")?;
+                typed(ExprKind::Not(Box::new(operand)), Type::Bool)
+            }
+            ast::ExprKind::And(operands) | ast::ExprKind::Or(operands) => {
+                let word = if matches!(expr.kind, ast::ExprKind::And(_)) { "and" } else { "or" };
+                let checked: Vec<Option<Expr>> =
+                    operands.iter().map(|operand| self.condition(operand, &format!("each side of `{word}`"))).collect();
+                let checked: Vec<Expr> = checked.into_iter().collect::<Option<_>>()?;
+                let kind = if word == "and" { ExprKind::And(checked) } else { ExprKind::Or(checked) };
+                typed(kind, Type::Bool)
+            }
+            ast::ExprKind::Compare(left, op, right) => {
+                let (left, right) = (self.expr(left), self.expr(right));
+                let (left, right) = (left?, right?);
+                self.comparable(&left, *op, &right)?;
+                typed(ExprKind::Compare(Box::new(left), *op, Box::new(right)), Type::Bool)
+            }
+            ast::ExprKind::Between(subject, low, high) => {
+                let (subject, low, high) = (self.expr(subject), self.expr(low), self.expr(high));
+                let (subject, low, high) = (subject?, low?, high?);
+                let low_ok = self.comparable(&subject, CompareOp::GreaterEqual, &low);
+                let high_ok = self.comparable(&subject, CompareOp::LessEqual, &high);
+                low_ok?;
+                high_ok?;
+                typed(
+                    ExprKind::Between { subject: Box::new(subject), low: Box::new(low), high: Box::new(high) },
+                    Type::Bool,
+                )
+            }
+            ast::ExprKind::IsPresent(subject) => {
+                let ast::ExprKind::Name(name) = &subject.kind else {
+                    self.diagnostics.push(
+                        Diagnostic::new(Code::TypeMismatch, "only an input can be present or missing", subject.span, "not an input")
+                            .with_help("write `INPUT is present`"),
+                    );
+                    return None;
+                };
+                let id = self.lookup_input(name)?;
+                typed(ExprKind::IsPresent(id), Type::Bool)
+            }
+            ast::ExprKind::InSet { subject, values, negated } => {
+                let subject = self.expr(subject)?;
+                let Type::Enum(enum_id) = subject.ty else {
+                    self.not_an_enum(&subject, "`is` and `in` test enum values");
+                    return None;
+                };
+                let resolved: Vec<Option<u32>> =
+                    values.iter().map(|value| self.report(self.scope.enum_value(enum_id, value))).collect();
+                let values = resolved.into_iter().collect::<Option<Vec<u32>>>()?;
+                typed(ExprKind::InSet { subject: Box::new(subject), values, negated: *negated }, Type::Bool)
+            }
+            ast::ExprKind::WithinValidity(subject) => {
+                let subject = self.expr(subject)?;
+                let subject = self.expect(subject, Type::Date, Code::TypeMismatch, "the subject of `within validity`")?;
+                if self.scope.validity.is_none() {
+                    self.diagnostics.push(
+                        Diagnostic::new(Code::PolicyHeader, "the policy declares no validity", span, "validity of what?")
+                            .with_help("add `valid from YYYY-MM-DD for N years` to the `policy` header"),
+                    );
+                    return None;
+                }
+                typed(ExprKind::WithinValidity(Box::new(subject)), Type::Bool)
+            }
+            ast::ExprKind::Sum(first, terms) => {
+                let first = self.expr(first);
+                let terms: Vec<Option<(ast::Sign, Expr)>> =
+                    terms.iter().map(|(sign, term)| self.expr(term).map(|term| (*sign, term))).collect();
+                let first = first?;
+                let terms = terms.into_iter().collect::<Option<Vec<_>>>()?;
+                if !matches!(first.ty, Type::Money | Type::Ratio | Type::Integer) {
+                    self.mismatch(&first, "only money, ratios and integers can be added");
+                    return None;
+                }
+                for (_, term) in &terms {
+                    if term.ty != first.ty {
+                        let message = format!(
+                            "cannot add {} to {}",
+                            self.scope.type_name(term.ty),
+                            self.scope.type_name(first.ty)
+                        );
+                        self.mismatch(term, &message);
+                        return None;
+                    }
+                }
+                let ty = first.ty;
+                typed(ExprKind::Sum(Box::new(first), terms), ty)
+            }
+            ast::ExprKind::Of(factors) => self.of(factors, span),
+            ast::ExprKind::Table { subject, arms } => self.table(subject, arms, span),
+            ast::ExprKind::Tiers { subject, since, rows } => self.tiers(subject, since.as_deref(), rows, span),
+        }
+    }
+
+    fn of(&mut self, factors: &[ast::Expr], span: Span) -> Option<Expr> {
+        let checked: Vec<Option<Expr>> = factors.iter().map(|factor| self.expr(factor)).collect();
+        let mut checked = checked.into_iter().collect::<Option<Vec<Expr>>>()?;
+        let base = checked.pop()?;
+        for ratio in &checked {
+            if ratio.ty != Type::Ratio {
+                let found = self.scope.type_name(ratio.ty);
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        format!("the left of `of` must be a percentage or fraction, but this is {found}"),
+                        ratio.span,
+                        format!("this is {found}"),
+                    )
+                    .with_help("write a share such as `10%` or `万分之一`"),
+                );
+                return None;
+            }
+        }
+        if !matches!(base.ty, Type::Money | Type::Ratio) {
+            let found = self.scope.type_name(base.ty);
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::PercentOfNonMoney,
+                    format!("a percentage can only be taken of money or a ratio, not of {found}"),
+                    base.span,
+                    format!("this is {found}"),
+                )
+                .with_help("take the percentage of an amount of money"),
+            );
+            return None;
+        }
+        let ty = base.ty;
+        Some(Expr { kind: ExprKind::Of { ratios: checked, base: Box::new(base) }, ty, span })
+    }
+
+    fn table(&mut self, subject: &ast::Name, arms: &[ast::Arm], span: Span) -> Option<Expr> {
+        let id = self.lookup_input(subject)?;
+        let subject_ty = self.scope.input_type(id)?;
+        let subject = Expr { kind: ExprKind::Input(id), ty: subject_ty, span: subject.span };
+        let Type::Enum(enum_id) = subject_ty else {
+            self.not_an_enum(&subject, "a table `by` chooses an amount by an enum value");
+            return None;
+        };
+        let mut seen: Vec<Option<Span>> = vec![None; self.scope.enums.get(enum_id)?.values.len()];
+        let mut checked_arms = Vec::new();
+        let mut otherwise = None;
+        let mut ok = true;
+        let mut arm_type: Option<Type> = None;
+        for arm in arms {
+            let amount = self.expr(&arm.amount);
+            let Some(amount) = amount else {
+                ok = false;
+                continue;
+            };
+            match arm_type {
+                None => arm_type = Some(amount.ty),
+                Some(ty) if ty != amount.ty => {
+                    let message = format!("every arm of a table must give {}", self.scope.type_name(ty));
+                    self.mismatch(&amount, &message);
+                    ok = false;
+                    continue;
+                }
+                Some(_) => {}
+            }
+            let Some(values) = &arm.values else {
+                otherwise = Some(Box::new(amount));
+                continue;
+            };
+            let mut positions = Vec::new();
+            for value in values {
+                let Some(position) = self.report(self.scope.enum_value(enum_id, value)) else {
+                    ok = false;
+                    continue;
+                };
+                if let Some(slot) = seen.get_mut(position as usize) {
+                    if let Some(first) = slot {
+                        self.diagnostics.push(
+                            Diagnostic::new(Code::DuplicateEnumValue, format!("`{}` has two arms in this table", value.text), value.span, "second arm")
+                                .with_note_at(*first, "first arm")
+                                .with_help("give each value one amount"),
+                        );
+                        ok = false;
+                    }
+                    *slot = Some(value.span);
+                }
+                positions.push(position);
+            }
+            checked_arms.push(TableArm { values: positions, amount });
+        }
+        if otherwise.is_none() && ok {
+            let def = self.scope.enums.get(enum_id)?;
+            let missing: Vec<String> = def
+                .values
+                .iter()
+                .zip(&seen)
+                .filter(|(_, seen)| seen.is_none())
+                .map(|(value, _)| format!("`{}`", value.name))
+                .collect();
+            if !missing.is_empty() {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::TableMissesValue,
+                        format!("this table has no amount for {} of enum `{}`", missing.join(", "), def.name),
+                        span,
+                        "not every value is covered",
+                    )
+                    .with_help("add an arm for each missing value, or an `else =>` arm"),
+                );
+                ok = false;
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let ty = arm_type?;
+        Some(Expr { kind: ExprKind::Table { subject: Box::new(subject), arms: checked_arms, otherwise }, ty, span })
+    }
+
+    fn tiers(&mut self, subject: &ast::Expr, since: Option<&ast::Expr>, rows: &[ast::TierRow], span: Span) -> Option<Expr> {
+        let subject = self.expr(subject)?;
+        if !matches!(subject.ty, Type::Money | Type::Ratio | Type::Integer) {
+            self.mismatch(&subject, "tiers are thresholds of money, a ratio or an integer");
+            return None;
+        }
+        let since = match since {
+            Some(since) => {
+                let since = self.expr(since)?;
+                self.comparable(&subject, CompareOp::Greater, &since)?;
+                Some(Box::new(since))
+            }
+            None => None,
+        };
+        let mut tiers: Vec<Tier> = Vec::new();
+        let mut previous: Option<(Value, Span)> = None;
+        let mut ok = true;
+        let mut amount_type: Option<Type> = None;
+        for row in rows {
+            let threshold = self.expr(&row.threshold);
+            let amount = self.expr(&row.amount);
+            let (Some(threshold), Some(amount)) = (threshold, amount) else {
+                ok = false;
+                continue;
+            };
+            let ExprKind::Literal(value) = &threshold.kind else {
+                self.mismatch(&threshold, "a tier threshold must be a literal value");
+                ok = false;
+                continue;
+            };
+            if threshold.ty != subject.ty {
+                let message = format!("this tier threshold must be {} like what it tiers", self.scope.type_name(subject.ty));
+                self.mismatch(&threshold, &message);
+                ok = false;
+                continue;
+            }
+            match amount_type {
+                None => amount_type = Some(amount.ty),
+                Some(ty) if ty != amount.ty => {
+                    let message = format!("every tier must give {}", self.scope.type_name(ty));
+                    self.mismatch(&amount, &message);
+                    ok = false;
+                    continue;
+                }
+                Some(_) => {}
+            }
+            if let Some((previous_value, previous_span)) = &previous {
+                if compare_values(previous_value, value) != Some(std::cmp::Ordering::Less) {
+                    self.diagnostics.push(
+                        Diagnostic::new(Code::TiersNotAscending, "tier thresholds must strictly ascend", threshold.span, "not above the tier before")
+                            .with_note_at(*previous_span, "the tier before")
+                            .with_help("list tiers from the lowest threshold to the highest"),
+                    );
+                    ok = false;
+                }
+            }
+            previous = Some((value.clone(), threshold.span));
+            tiers.push(Tier { threshold: value.clone(), amount });
+        }
+        if !ok {
+            return None;
+        }
+        let Some(ty) = amount_type else {
+            self.diagnostics.push(
+                Diagnostic::new(Code::TypeMismatch, "a tier table needs at least one tier", span, "no tiers")
+                    .with_help("add rows like `3亿 => 10万`"),
+            );
+            return None;
+        };
+        Some(Expr { kind: ExprKind::Tiers { subject: Box::new(subject), since, tiers }, ty, span })
+    }
+
+    /// Whether `left op right` makes sense; reports E0302 when it does not.
+    fn comparable(&mut self, left: &Expr, op: CompareOp, right: &Expr) -> Option<()> {
+        let ordering = !matches!(op, CompareOp::Equal | CompareOp::NotEqual);
+        if left.ty == right.ty {
+            let orderable = matches!(left.ty, Type::Money | Type::Ratio | Type::Integer | Type::Date);
+            if ordering && !orderable {
+                let mut diagnostic = Diagnostic::new(
+                    Code::CompareMismatch,
+                    format!("{} values have no order, so `{}` cannot compare them", self.scope.type_name(left.ty), op.symbol()),
+                    left.span.to(right.span),
+                    "no order",
+                );
+                if let Type::Enum(_) = left.ty {
+                    diagnostic = diagnostic.with_help("test an enum with `is VALUE` or `in {...}`");
+                }
+                self.diagnostics.push(diagnostic);
+                return None;
+            }
+            if let Type::Enum(_) = left.ty {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::CompareMismatch, "compare an enum with `is`, not `=`", left.span.to(right.span), "use `is`")
+                        .with_help("write `INPUT is VALUE`"),
+                );
+                return None;
+            }
+            return Some(());
+        }
+        let (left_name, right_name) = (self.scope.type_name(left.ty), self.scope.type_name(right.ty));
+        let mut diagnostic = Diagnostic::new(
+            Code::CompareMismatch,
+            format!("cannot compare {left_name} with {right_name}"),
+            right.span,
+            format!("this is {right_name}"),
+        )
+        .with_note_at(left.span, format!("this is {left_name}"));
+        diagnostic = match (left.ty, &right.kind) {
+            (Type::Money, ExprKind::Literal(Value::Integer(value))) => {
+                diagnostic.with_help(format!("an amount needs a unit: write `{value}元` or `{value}万`"))
+            }
+            (Type::Ratio, ExprKind::Literal(Value::Integer(value))) => {
+                diagnostic.with_help(format!("a ratio is written as a percentage: `{value}%`"))
+            }
+            _ => diagnostic.with_help("compare values of the same type"),
+        };
+        self.diagnostics.push(diagnostic);
+        None
+    }
+
+    fn mismatch(&mut self, expr: &Expr, message: &str) {
+        let found = self.scope.type_name(expr.ty);
+        self.diagnostics.push(Diagnostic::new(Code::TypeMismatch, message, expr.span, format!("this is {found}")));
+    }
+
+    fn not_an_enum(&mut self, subject: &Expr, why: &str) {
+        let found = self.scope.type_name(subject.ty);
+        let mut diagnostic =
+            Diagnostic::new(Code::NotAnEnum, format!("this is {found}, not an enum"), subject.span, format!("this is {found}"))
+                .with_help(why.to_string());
+        if subject.ty == Type::Bool {
+            diagnostic = diagnostic.with_help("a bool is a condition by itself: write the input's name alone, or `not INPUT`");
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
+    pub(super) fn lookup_input(&mut self, name: &ast::Name) -> Option<crate::check::checked::InputId> {
+        let found = self.scope.input(name);
+        self.report(found)
+    }
+
+    pub(super) fn report<T>(&mut self, result: Result<T, Diagnostic>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(diagnostic) => {
+                self.diagnostics.push(diagnostic);
+                None
+            }
+        }
+    }
+}
+
+/// Orders two literal values of one type.
+pub(crate) fn compare_values(left: &Value, right: &Value) -> Option<std::cmp::Ordering> {
+    match (left, right) {
+        (Value::Money(left), Value::Money(right)) | (Value::Ratio(left), Value::Ratio(right)) => Some(left.cmp(right)),
+        (Value::Integer(left), Value::Integer(right)) => Some(left.cmp(right)),
+        (Value::Date(left), Value::Date(right)) => Some(left.cmp(right)),
+        _ => None,
+    }
+}

@@ -1,0 +1,152 @@
+//! Renders diagnostics for people (`human`), for tools (`json`) and for GitHub Actions
+//! (`github`). All three read the same [`Diagnostic`] values.
+
+use super::{Diagnostic, Severity};
+use codespan_reporting::diagnostic as cs;
+use codespan_reporting::files::SimpleFile;
+use codespan_reporting::term::{self, termcolor};
+
+/// A policy file's name and text, attached to diagnostics when they are rendered.
+pub struct Source<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
+}
+
+/// A 1-based line and column (columns count characters, not bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Source<'_> {
+    /// Where byte `offset` falls; offsets past the end land on the last character.
+    pub fn position(&self, offset: usize) -> Position {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = self.text.get(..offset).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |index| index + 1);
+        let column = before.get(line_start..).unwrap_or_default().chars().count() + 1;
+        Position { line, column }
+    }
+}
+
+/// The human rendering, with the source snippet under each message.
+pub fn human(source: &Source<'_>, diagnostics: &[Diagnostic], color: bool) -> String {
+    let file = SimpleFile::new(source.name, source.text);
+    let config = term::Config::default();
+    let mut buffer = if color { termcolor::Buffer::ansi() } else { termcolor::Buffer::no_color() };
+    for diagnostic in diagnostics {
+        // Rendering into memory cannot fail for a span inside the file; clamp to be sure.
+        let _ = term::emit(&mut buffer, &config, &file, &to_codespan(source, diagnostic));
+    }
+    String::from_utf8_lossy(buffer.as_slice()).into_owned()
+}
+
+fn to_codespan(source: &Source<'_>, diagnostic: &Diagnostic) -> cs::Diagnostic<()> {
+    let severity = match diagnostic.severity() {
+        Severity::Error => cs::Severity::Error,
+        Severity::Warning => cs::Severity::Warning,
+    };
+    let clamp = |span: crate::span::Span| {
+        let end = span.end.min(source.text.len());
+        span.start.min(end)..end
+    };
+    let mut labels = vec![cs::Label::primary((), clamp(diagnostic.primary.span)).with_message(&diagnostic.primary.message)];
+    labels.extend(
+        diagnostic.secondary.iter().map(|label| cs::Label::secondary((), clamp(label.span)).with_message(&label.message)),
+    );
+    let mut notes = Vec::new();
+    if let Some(help) = &diagnostic.help {
+        notes.push(format!("help: {help}"));
+    }
+    cs::Diagnostic::new(severity)
+        .with_code(diagnostic.code.id())
+        .with_message(&diagnostic.message)
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+/// One diagnostic as JSON: file, line, column, code, severity, message (and the end,
+/// help and labels).
+#[derive(serde::Serialize)]
+pub struct JsonDiagnostic<'a> {
+    pub file: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: &'a str,
+    pub label: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<&'a str>,
+}
+
+/// One JSON object per diagnostic, one per line.
+pub fn json(source: &Source<'_>, diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let start = source.position(diagnostic.primary.span.start);
+        let end = source.position(diagnostic.primary.span.end);
+        let record = JsonDiagnostic {
+            file: source.name,
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+            code: diagnostic.code.id(),
+            severity: diagnostic.severity(),
+            message: &diagnostic.message,
+            label: &diagnostic.primary.message,
+            help: diagnostic.help.as_deref(),
+        };
+        if let Ok(line) = serde_json::to_string(&record) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// GitHub Actions workflow commands (`::error file=...::message`).
+pub fn github(source: &Source<'_>, diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let start = source.position(diagnostic.primary.span.start);
+        let end = source.position(diagnostic.primary.span.end);
+        let level = match diagnostic.severity() {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut message = diagnostic.message.clone();
+        if let Some(help) = &diagnostic.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        out.push_str(&format!(
+            "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+            escape_property(source.name),
+            start.line,
+            start.column,
+            end.line,
+            end.column,
+            diagnostic.code.id(),
+            escape_data(&message)
+        ));
+    }
+    out
+}
+
+// GitHub's workflow-command escaping: data escapes %, CR, LF; properties also : and ,.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}

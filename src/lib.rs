@@ -1,0 +1,49 @@
+//! polc: a compiler for government subsidy-policy clauses.
+//!
+//! The pipeline, one module per stage:
+//! `syntax` (text → AST) → `check` (AST → checked policy) → `eval` (checked policy →
+//! awards). `diag` holds the diagnostics every stage reports and their renderings. The
+//! library does no I/O: the binary reads files and writes results.
+
+/// Checked form: AST → policy with every name resolved and every expression typed.
+pub mod check;
+/// Diagnostics, their code registry and their renderings.
+pub mod diag;
+/// Exact money, ratios and dates, and the one rounding function.
+pub mod money;
+/// Byte spans.
+pub mod span;
+/// Text → AST, item by item.
+pub mod syntax;
+
+use check::checked::Policy;
+use diag::Diagnostic;
+
+/// What checking one policy text found.
+pub struct CheckReport {
+    /// The checked policy, when there are no errors.
+    pub policy: Option<Policy>,
+    /// Every error and warning, in source order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl CheckReport {
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|diagnostic| diagnostic.is_error()).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.diagnostics.len() - self.error_count()
+    }
+}
+
+/// Parses and checks a policy. Syntax errors stop before the checker runs (its reports
+/// would be echoes of the syntax errors), but every syntax error of the file is reported.
+pub fn check_source(text: &str) -> CheckReport {
+    let (file, syntax_diagnostics) = syntax::parse(text);
+    if !syntax_diagnostics.is_empty() {
+        return CheckReport { policy: None, diagnostics: syntax_diagnostics };
+    }
+    let (policy, diagnostics) = check::check(&file);
+    CheckReport { policy, diagnostics }
+}

@@ -1,0 +1,254 @@
+//! The parsed tree: what the analyst wrote, with a span on every node. Names are not yet
+//! resolved and nothing is typed; that is the checker's job.
+
+use crate::money::Date;
+use crate::span::Span;
+use rust_decimal::Decimal;
+
+/// A parsed policy file: its top-level items in source order.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct File {
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    Policy(PolicyHeader),
+    Chapter(Chapter),
+    Enum(EnumDecl),
+    Input(InputDecl),
+    Article(Article),
+}
+
+/// A name as written (ASCII or Chinese).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Name {
+    pub text: String,
+    pub span: Span,
+}
+
+/// A string literal's value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Text {
+    pub value: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyHeader {
+    pub title: Text,
+    pub issued_by: Option<Text>,
+    pub interpreted_by: Option<Text>,
+    pub validity: Option<Validity>,
+    /// `cases identified by ID, dated by DATE`.
+    pub cases: Option<(Name, Name)>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Validity {
+    pub from: Date,
+    pub length: ValidityLength,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ValidityLength {
+    For { count: u32, unit: PeriodUnit },
+    Until(Date),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeriodUnit {
+    Years,
+    Months,
+    Days,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chapter {
+    pub number: u32,
+    pub title: Text,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumDecl {
+    pub name: Name,
+    pub label: Option<Text>,
+    pub values: Vec<EnumValueDecl>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumValueDecl {
+    pub name: Name,
+    pub label: Option<Text>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputDecl {
+    pub name: Name,
+    pub ty: Name,
+    pub required: bool,
+    pub description: Option<Text>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Article {
+    pub number: u32,
+    pub number_span: Span,
+    pub title: Text,
+    pub parts: Vec<ArticlePart>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ArticlePart {
+    Responsible(Vec<Text>),
+    Original(Text),
+    Clause(Clause),
+    Gate(Expr),
+    Class(ClassDecl),
+    Cap(CapDecl),
+}
+
+/// A clause id as written (`5.1`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClauseRef {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Clause {
+    pub id: ClauseRef,
+    pub title: Option<Text>,
+    pub parts: Vec<ClausePart>,
+    pub span: Span,
+}
+
+/// The parts of a clause, in any order; the checker says which are missing or repeated.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClausePart {
+    When(Expr),
+    Award(Award, Span),
+    To(Vec<Recipient>, Span),
+    Once(Vec<Name>, Span),
+    Review(Span),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Award {
+    /// `award EXPR [max EXPR]`.
+    Grant { amount: Expr, cap: Option<Expr> },
+    /// `award up to EXPR`: the amount is set by review, up to a maximum.
+    UpTo(Expr),
+    /// `award open "label" [of EXPR]`: the policy leaves the amount open.
+    Open { label: Text, base: Option<Expr> },
+    /// `award benefit "what"`: not money.
+    Benefit(Text),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recipient {
+    pub input: Name,
+    pub role: Option<Name>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClassDecl {
+    pub name: Name,
+    pub label: Option<Text>,
+    pub clauses: Vec<ClauseRef>,
+    pub per: Vec<Name>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CapDecl {
+    pub amount: Expr,
+    pub per: Vec<Name>,
+    pub clauses: Vec<ClauseRef>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompareOp {
+    Less,
+    LessEqual,
+    Greater,
+    GreaterEqual,
+    Equal,
+    NotEqual,
+}
+
+impl CompareOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CompareOp::Less => "<",
+            CompareOp::LessEqual => "<=",
+            CompareOp::Greater => ">",
+            CompareOp::GreaterEqual => ">=",
+            CompareOp::Equal => "=",
+            CompareOp::NotEqual => "!=",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sign {
+    Plus,
+    Minus,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    Or(Vec<Expr>),
+    And(Vec<Expr>),
+    Not(Box<Expr>),
+    Compare(Box<Expr>, CompareOp, Box<Expr>),
+    /// `x between low and high`, both ends included.
+    Between(Box<Expr>, Box<Expr>, Box<Expr>),
+    IsPresent(Box<Expr>),
+    /// `x is v`, `x is not v`, `x in {a, b}`, `x not in {a, b}`.
+    InSet { subject: Box<Expr>, values: Vec<Name>, negated: bool },
+    WithinValidity(Box<Expr>),
+    /// `a + b - c`: the first term, then signed terms.
+    Sum(Box<Expr>, Vec<(Sign, Expr)>),
+    /// `10% of a of b`: a chain of `of`.
+    Of(Vec<Expr>),
+    Money(Decimal),
+    /// A percentage or Chinese fraction, already as a ratio (`10%` is 0.1).
+    Ratio(Decimal),
+    Integer(i64),
+    Bool(bool),
+    Date(Date),
+    Name(Name),
+    /// `by ENUM_INPUT { v1, v2 => amount  else => amount }`.
+    Table { subject: Name, arms: Vec<Arm> },
+    /// `tiers of X [crossed since Y] { threshold => amount ... }`.
+    Tiers { subject: Box<Expr>, since: Option<Box<Expr>>, rows: Vec<TierRow> },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arm {
+    /// `None` for the `else` arm.
+    pub values: Option<Vec<Name>>,
+    pub amount: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TierRow {
+    pub threshold: Expr,
+    pub amount: Expr,
+    pub span: Span,
+}

@@ -1,0 +1,157 @@
+//! Splits a policy file into top-level items before pest sees it, and bounds nesting.
+//!
+//! pest stops at its first error. Splitting at each line that starts (in column 0) with a
+//! top-level keyword lets every item be parsed on its own, so one broken article does not
+//! hide the errors of the next. The same scan measures bracket depth, so deeply nested
+//! input gets an error instead of a deep recursion in the parser.
+
+use crate::diag::{Code, Diagnostic};
+use crate::span::Span;
+
+/// The deepest bracket nesting a policy may use. Real clauses use two or three levels.
+pub const MAX_NESTING: usize = 32;
+
+const TOP_LEVEL_KEYWORDS: &[&str] = &["policy", "chapter", "enum", "input", "article"];
+
+/// One top-level item's byte range, and a problem that keeps it from being parsed.
+pub struct Chunk {
+    pub span: Span,
+    pub problem: Option<Diagnostic>,
+}
+
+/// Cuts `source` into chunks. Text before the first keyword is a chunk of its own, so
+/// stray text there gets a syntax error rather than vanishing.
+pub fn split(source: &str) -> Vec<Chunk> {
+    let mut chunks = Vec::new();
+    let mut scanner = Scanner::default();
+    let mut chunk_start = 0;
+    let mut line_start = 0;
+    for line in source.split_inclusive('\n') {
+        // Comments and blank lines before an item belong to it, not to a chunk of their own.
+        if scanner.text_block_start.is_none() && starts_item(line) && scanner.has_content {
+            chunks.push(scanner.finish(Span::new(chunk_start, line_start)));
+            chunk_start = line_start;
+        }
+        scanner.scan_line(line, line_start);
+        line_start += line.len();
+    }
+    if scanner.has_content {
+        chunks.push(scanner.finish(Span::new(chunk_start, source.len())));
+    }
+    chunks
+}
+
+fn starts_item(line: &str) -> bool {
+    TOP_LEVEL_KEYWORDS.iter().any(|keyword| {
+        line.strip_prefix(keyword)
+            .is_some_and(|rest| rest.chars().next().is_none_or(|next| !(next.is_alphanumeric() || next == '_')))
+    })
+}
+
+#[derive(Default)]
+struct Scanner {
+    depth: usize,
+    too_deep_at: Option<usize>,
+    text_block_start: Option<usize>,
+    open_string_at: Option<usize>,
+    /// Whether the chunk so far holds anything but blanks and comments.
+    has_content: bool,
+}
+
+impl Scanner {
+    fn scan_line(&mut self, line: &str, line_start: usize) {
+        let mut in_string: Option<usize> = None;
+        let mut chars = line.char_indices().peekable();
+        while let Some((index, ch)) = chars.next() {
+            let at = line_start + index;
+            let rest = line.get(index..).unwrap_or_default();
+            if self.text_block_start.is_some() {
+                if rest.starts_with("\"\"\"") {
+                    self.text_block_start = None;
+                    chars.next();
+                    chars.next();
+                }
+                continue;
+            }
+            if in_string.is_some() {
+                match ch {
+                    '\\' => {
+                        chars.next();
+                    }
+                    '"' => in_string = None,
+                    _ => {}
+                }
+                continue;
+            }
+            if !ch.is_whitespace() && ch != '#' {
+                self.has_content = true;
+            }
+            match ch {
+                '#' => break,
+                '"' if rest.starts_with("\"\"\"") => {
+                    self.text_block_start = Some(at);
+                    chars.next();
+                    chars.next();
+                }
+                '"' => in_string = Some(at),
+                '(' | '{' | '[' => {
+                    self.depth += 1;
+                    if self.depth > MAX_NESTING && self.too_deep_at.is_none() {
+                        self.too_deep_at = Some(at);
+                    }
+                }
+                ')' | '}' | ']' => self.depth = self.depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        if let Some(start) = in_string {
+            self.open_string_at.get_or_insert(start);
+        }
+    }
+
+    /// Closes the chunk, reporting the first problem the scan saw in it.
+    fn finish(&mut self, span: Span) -> Chunk {
+        let problem = if let Some(start) = self.text_block_start.take() {
+            Some(
+                Diagnostic::new(Code::UnterminatedText, "this text block is never closed", Span::new(start, start + 3), "opened here")
+                    .with_help("end the text block with `\"\"\"`"),
+            )
+        } else if let Some(start) = self.open_string_at.take() {
+            Some(
+                Diagnostic::new(Code::UnterminatedText, "this string is not closed on its line", Span::new(start, start + 1), "opened here")
+                    .with_help("close the string with `\"`, or use `\"\"\"` for text over several lines"),
+            )
+        } else {
+            self.too_deep_at.take().map(|at| {
+                Diagnostic::new(
+                    Code::NestingTooDeep,
+                    format!("brackets nest more than {MAX_NESTING} deep"),
+                    Span::new(at, at + 1),
+                    "this bracket is too deep",
+                )
+                .with_help("split the expression; no policy clause needs this much nesting")
+            })
+        };
+        *self = Scanner::default();
+        Chunk { span, problem }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_at_top_level_keywords_only() {
+        let source = "policy \"p\"\n  valid from 2024-01-01 for 1 year\narticle 1 \"a\"\n  text \"\"\"\narticle inside a text block\n\"\"\"\ninputs_are_not_a_keyword\nenum e: a\n";
+        let starts: Vec<usize> = split(source).iter().map(|chunk| chunk.span.start).collect();
+        assert_eq!(starts.len(), 3);
+    }
+
+    #[test]
+    fn deep_nesting_is_a_problem() {
+        let source = format!("article 1 \"a\" require {}x{}", "(".repeat(100), ")".repeat(100));
+        let chunks = split(&source);
+        assert!(chunks.iter().any(|chunk| chunk.problem.as_ref().is_some_and(|p| p.code == Code::NestingTooDeep)));
+    }
+}

@@ -1,0 +1,727 @@
+//! The only file that touches pest: parses one chunk with the grammar and lowers pest's
+//! pairs to the AST, turning literals into values on the way.
+
+use super::ast::*;
+use crate::diag::{Code, Diagnostic};
+use crate::money::{self, Date, MoneyUnit};
+use crate::span::Span;
+use pest::iterators::Pair;
+use pest::Parser as _;
+use rust_decimal::Decimal;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/polc.pest"]
+struct PolicyGrammar;
+
+/// Parses one top-level item found at byte `offset` of the file.
+pub fn parse_item(text: &str, offset: usize, diagnostics: &mut Vec<Diagnostic>) -> Option<Item> {
+    // Bounds pest's work on pathological input; real items stay far below it.
+    pest::set_call_limit(std::num::NonZeroUsize::new(5_000_000));
+    match PolicyGrammar::parse(Rule::item, text) {
+        Ok(mut pairs) => {
+            let mut lowerer = Lowerer { offset, diagnostics };
+            let item = pairs.next()?.into_inner().next()?;
+            lowerer.item(item)
+        }
+        Err(error) => {
+            diagnostics.push(syntax_error(text, offset, &error));
+            None
+        }
+    }
+}
+
+fn syntax_error(text: &str, offset: usize, error: &pest::error::Error<Rule>) -> Diagnostic {
+    let at = match error.location {
+        pest::error::InputLocation::Pos(at) => at,
+        pest::error::InputLocation::Span((start, _)) => start,
+    };
+    let found = describe_found(text.get(at..).unwrap_or_default());
+    let span = Span::new(at, at + found.1).shifted(offset);
+    let expected = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            let mut words: Vec<&str> = positives.iter().map(|rule| rule_words(*rule)).collect();
+            words.sort_unstable();
+            words.dedup();
+            words
+        }
+        pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    let message = match expected.as_slice() {
+        [] => format!("unexpected {}", found.0),
+        [only] => format!("expected {only}, found {}", found.0),
+        [init @ .., last] => format!("expected {} or {last}, found {}", init.join(", "), found.0),
+    };
+    Diagnostic::new(Code::SyntaxError, message, span, "here")
+}
+
+/// Describes the text at an error position in words, and how many bytes to underline.
+fn describe_found(rest: &str) -> (String, usize) {
+    let rest_trimmed = rest.trim_start_matches([' ', '\t']);
+    let skipped = rest.len() - rest_trimmed.len();
+    match rest_trimmed.chars().next() {
+        None => ("the end of the item".to_string(), 0),
+        Some('\n' | '\r') => ("the end of the line".to_string(), 1 + skipped),
+        Some(first) if first.is_alphanumeric() || first == '_' => {
+            let word: String = rest_trimmed.chars().take_while(|ch| ch.is_alphanumeric() || *ch == '_' || *ch == '.').collect();
+            (format!("`{word}`"), skipped + word.len())
+        }
+        Some(first) => (format!("`{first}`"), skipped + first.len_utf8()),
+    }
+}
+
+/// Every grammar rule in words. No catch-all: a new rule does not compile until it has a
+/// human name, so no message ever shows a rule name.
+fn rule_words(rule: Rule) -> &'static str {
+    match rule {
+        Rule::EOI => "the end of the item",
+        Rule::WHITESPACE | Rule::COMMENT => "a space",
+        Rule::item => "`policy`, `chapter`, `enum`, `input` or `article`",
+        Rule::policy => "`policy`",
+        Rule::policy_attr => "`issued by`, `valid from`, `interpreted by` or `cases identified by`",
+        Rule::issued_by => "`issued by`",
+        Rule::interpreted_by => "`interpreted by`",
+        Rule::validity => "`valid from`",
+        Rule::period_unit => "`years`, `months` or `days`",
+        Rule::cases_decl => "`cases identified by`",
+        Rule::chapter => "`chapter`",
+        Rule::enum_decl => "`enum`",
+        Rule::enum_value => "an enum value",
+        Rule::input_decl => "`input`",
+        Rule::required => "`required`",
+        Rule::article => "`article`",
+        Rule::article_part => "`text`, `responsible`, `clause`, `require`, `class` or `cap`",
+        Rule::responsible => "`responsible`",
+        Rule::original => "`text`",
+        Rule::gate => "`require`",
+        Rule::class_decl => "`class`",
+        Rule::cap_decl => "`cap`",
+        Rule::clause_ref_list => "a clause id",
+        Rule::per_keys => "`per`",
+        Rule::clause => "`clause`",
+        Rule::clause_part => "`when`, `award`, `to`, `once` or `subject to review`",
+        Rule::when_part => "`when`",
+        Rule::award_part => "`award`",
+        Rule::up_to => "`up to`",
+        Rule::open_amount => "`open`",
+        Rule::benefit => "`benefit`",
+        Rule::grant => "an amount",
+        Rule::to_part => "`to`",
+        Rule::recipient => "a recipient",
+        Rule::once_part => "`once`",
+        Rule::review_part => "`subject to review`",
+        Rule::expr | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::test => "an expression",
+        Rule::negation => "`not`",
+        Rule::test_tail => "a comparison",
+        Rule::compare | Rule::cmp_op => "a comparison (`<`, `<=`, `>`, `>=`, `=`, `!=`)",
+        Rule::between => "`between`",
+        Rule::is_present => "`is present`",
+        Rule::is_value | Rule::is_not_value => "`is`",
+        Rule::in_set | Rule::not_in_set => "`in {...}`",
+        Rule::within_validity => "`within validity`",
+        Rule::sum | Rule::product | Rule::atom => "a value",
+        Rule::add_op => "`+` or `-`",
+        Rule::group => "`(`",
+        Rule::table => "`by`",
+        Rule::arm | Rule::arm_values => "an enum value",
+        Rule::else_arm => "`else`",
+        Rule::tiers => "`tiers`",
+        Rule::tier_row => "a tier threshold",
+        Rule::literal => "a literal",
+        Rule::date => "a date (`2024-02-17`)",
+        Rule::money => "an amount of money (`250万`)",
+        Rule::money_unit => "a unit (`元`, `万`, `亿`)",
+        Rule::percent => "a percentage (`10%`)",
+        Rule::fraction => "a fraction (`万分之一`)",
+        Rule::cn_numeral => "a Chinese numeral",
+        Rule::decimal => "a number",
+        Rule::integer => "a whole number",
+        Rule::boolean => "`true` or `false`",
+        Rule::clause_id => "a clause id (`1.1`)",
+        Rule::string | Rule::string_inner => "a string in double quotes",
+        Rule::text_block | Rule::text_inner => "a text block in `\"\"\"`",
+        Rule::name => "a name",
+        Rule::keyword => "a keyword",
+        Rule::kw_and => "`and`",
+        Rule::kw_or => "`or`",
+        Rule::kw_not => "`not`",
+        Rule::kw_is => "`is`",
+        Rule::kw_in => "`in`",
+        Rule::kw_of => "`of`",
+        Rule::kw_max => "`max`",
+        Rule::kw_to => "`to`",
+        Rule::kw_as => "`as`",
+        Rule::kw_once => "`once`",
+        Rule::kw_per => "`per`",
+        Rule::kw_by => "`by`",
+        Rule::kw_between => "`between`",
+        Rule::kw_present => "`present`",
+        Rule::kw_when => "`when`",
+        Rule::kw_award => "`award`",
+        Rule::kw_clause => "`clause`",
+        Rule::kw_else => "`else`",
+        Rule::kw_subject => "`subject to review`",
+        Rule::kw_review => "`review`",
+        Rule::kw_up => "`up to`",
+        Rule::kw_over => "`over`",
+        Rule::kw_keep => "`keep highest`",
+        Rule::kw_highest => "`highest`",
+        Rule::kw_require => "`require`",
+        Rule::kw_class => "`class`",
+        Rule::kw_cap => "`cap`",
+        Rule::kw_open => "`open`",
+        Rule::kw_benefit => "`benefit`",
+        Rule::kw_tiers => "`tiers`",
+        Rule::kw_crossed => "`crossed since`",
+        Rule::kw_since => "`since`",
+        Rule::kw_true => "`true`",
+        Rule::kw_false => "`false`",
+        Rule::kw_within => "`within`",
+        Rule::kw_validity => "`validity`",
+        Rule::kw_article => "`article`",
+        Rule::kw_policy => "`policy`",
+        Rule::kw_enum => "`enum`",
+        Rule::kw_input => "`input`",
+        Rule::kw_chapter => "`chapter`",
+        Rule::kw_responsible => "`responsible`",
+        Rule::kw_issued => "`issued by`",
+        Rule::kw_interpreted => "`interpreted by`",
+        Rule::kw_valid => "`valid from`",
+        Rule::kw_from => "`from`",
+        Rule::kw_for => "`for`",
+        Rule::kw_until => "`until`",
+        Rule::kw_years => "`years`",
+        Rule::kw_months => "`months`",
+        Rule::kw_days => "`days`",
+        Rule::kw_cases => "`cases`",
+        Rule::kw_identified => "`identified by`",
+        Rule::kw_dated => "`dated by`",
+        Rule::kw_required => "`required`",
+        Rule::kw_text => "`text`",
+    }
+}
+
+struct Lowerer<'d> {
+    offset: usize,
+    diagnostics: &'d mut Vec<Diagnostic>,
+}
+
+/// Children that are not keyword tokens: the parts the AST keeps.
+fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    pair.into_inner().filter(|child| !is_keyword(child.as_rule()))
+}
+
+// Keyword rules are atomic (so `and` never matches the start of `android`) and therefore
+// show up as pairs; the AST has no use for them.
+fn is_keyword(rule: Rule) -> bool {
+    format!("{rule:?}").starts_with("kw_")
+}
+
+impl Lowerer<'_> {
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let span = pair.as_span();
+        Span::new(span.start(), span.end()).shifted(self.offset)
+    }
+
+    fn bad_literal(&mut self, span: Span, message: String, help: &str) {
+        self.diagnostics.push(Diagnostic::new(Code::BadLiteral, message, span, "not a valid value").with_help(help));
+    }
+
+    fn item(&mut self, pair: Pair<'_, Rule>) -> Option<Item> {
+        Some(match pair.as_rule() {
+            Rule::policy => Item::Policy(self.policy(pair)?),
+            Rule::chapter => {
+                let span = self.span(&pair);
+                let mut inner = parts(pair);
+                let number = self.number(inner.next()?)?;
+                let title = self.text(inner.next()?)?;
+                Item::Chapter(Chapter { number, title, span })
+            }
+            Rule::enum_decl => Item::Enum(self.enum_decl(pair)?),
+            Rule::input_decl => Item::Input(self.input_decl(pair)?),
+            Rule::article => Item::Article(self.article(pair)?),
+            _ => return None,
+        })
+    }
+
+    fn policy(&mut self, pair: Pair<'_, Rule>) -> Option<PolicyHeader> {
+        let span = self.span(&pair);
+        let mut inner = parts(pair);
+        let mut header = PolicyHeader {
+            title: self.text(inner.next()?)?,
+            issued_by: None,
+            interpreted_by: None,
+            validity: None,
+            cases: None,
+            span,
+        };
+        for attr in inner {
+            match attr.as_rule() {
+                Rule::issued_by => header.issued_by = Some(self.text(parts(attr).next()?)?),
+                Rule::interpreted_by => header.interpreted_by = Some(self.text(parts(attr).next()?)?),
+                Rule::validity => header.validity = self.validity(attr),
+                Rule::cases_decl => {
+                    let mut names = parts(attr);
+                    let id = self.name(names.next()?);
+                    let date = self.name(names.next()?);
+                    header.cases = Some((id, date));
+                }
+                _ => {}
+            }
+        }
+        Some(header)
+    }
+
+    fn validity(&mut self, pair: Pair<'_, Rule>) -> Option<Validity> {
+        let span = self.span(&pair);
+        let mut inner = parts(pair);
+        let from = self.date(inner.next()?)?;
+        let next = inner.next()?;
+        let length = match next.as_rule() {
+            Rule::date => ValidityLength::Until(self.date(next)?),
+            _ => {
+                let count = self.number(next)?;
+                let unit_pair = inner.next()?;
+                let unit_text = unit_pair.as_str();
+                let unit = if unit_text.starts_with("year") {
+                    PeriodUnit::Years
+                } else if unit_text.starts_with("month") {
+                    PeriodUnit::Months
+                } else {
+                    PeriodUnit::Days
+                };
+                ValidityLength::For { count, unit }
+            }
+        };
+        Some(Validity { from, length, span })
+    }
+
+    fn enum_decl(&mut self, pair: Pair<'_, Rule>) -> Option<EnumDecl> {
+        let span = self.span(&pair);
+        let mut inner = parts(pair).peekable();
+        let name = self.name(inner.next()?);
+        let label = match inner.peek() {
+            Some(next) if next.as_rule() == Rule::string => self.text(inner.next()?),
+            _ => None,
+        };
+        let mut values = Vec::new();
+        for value in inner {
+            let mut value_parts = parts(value);
+            let name = self.name(value_parts.next()?);
+            let label = value_parts.next().and_then(|text| self.text(text));
+            values.push(EnumValueDecl { name, label });
+        }
+        Some(EnumDecl { name, label, values, span })
+    }
+
+    fn input_decl(&mut self, pair: Pair<'_, Rule>) -> Option<InputDecl> {
+        let span = self.span(&pair);
+        let mut inner = parts(pair);
+        let name = self.name(inner.next()?);
+        let ty = self.name(inner.next()?);
+        let mut required = false;
+        let mut description = None;
+        for rest in inner {
+            match rest.as_rule() {
+                Rule::required => required = true,
+                _ => description = self.text(rest),
+            }
+        }
+        Some(InputDecl { name, ty, required, description, span })
+    }
+
+    fn article(&mut self, pair: Pair<'_, Rule>) -> Option<Article> {
+        let span = self.span(&pair);
+        let mut inner = parts(pair);
+        let number_pair = inner.next()?;
+        let number_span = self.span(&number_pair);
+        let number = self.number(number_pair)?;
+        let title = self.text(inner.next()?)?;
+        let mut article_parts = Vec::new();
+        for part in inner {
+            let lowered = match part.as_rule() {
+                Rule::responsible => ArticlePart::Responsible(parts(part).filter_map(|text| self.text(text)).collect()),
+                Rule::original => ArticlePart::Original(self.text(parts(part).next()?)?),
+                Rule::clause => ArticlePart::Clause(self.clause(part)?),
+                Rule::gate => ArticlePart::Gate(self.expr(parts(part).next()?)?),
+                Rule::class_decl => ArticlePart::Class(self.class_decl(part)?),
+                Rule::cap_decl => ArticlePart::Cap(self.cap_decl(part)?),
+                _ => continue,
+            };
+            article_parts.push(lowered);
+        }
+        Some(Article { number, number_span, title, parts: article_parts, span })
+    }
+
+    fn class_decl(&mut self, pair: Pair<'_, Rule>) -> Option<ClassDecl> {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut label = None;
+        let mut clauses = Vec::new();
+        let mut per = Vec::new();
+        for part in parts(pair) {
+            match part.as_rule() {
+                Rule::name => name = Some(self.name(part)),
+                Rule::string => label = self.text(part),
+                Rule::clause_ref_list => clauses = self.clause_refs(part),
+                Rule::per_keys => per = self.names(part),
+                _ => {}
+            }
+        }
+        Some(ClassDecl { name: name?, label, clauses, per, span })
+    }
+
+    fn cap_decl(&mut self, pair: Pair<'_, Rule>) -> Option<CapDecl> {
+        let span = self.span(&pair);
+        let mut inner = parts(pair);
+        let amount = self.expr(inner.next()?)?;
+        let per = self.names(inner.next()?);
+        let clauses = self.clause_refs(inner.next()?);
+        Some(CapDecl { amount, per, clauses, span })
+    }
+
+    fn clause_refs(&mut self, pair: Pair<'_, Rule>) -> Vec<ClauseRef> {
+        parts(pair).map(|id| ClauseRef { text: id.as_str().to_string(), span: self.span(&id) }).collect()
+    }
+
+    fn names(&mut self, pair: Pair<'_, Rule>) -> Vec<Name> {
+        parts(pair).map(|name| self.name(name)).collect()
+    }
+
+    fn clause(&mut self, pair: Pair<'_, Rule>) -> Option<Clause> {
+        let span = self.span(&pair);
+        let mut inner = parts(pair).peekable();
+        let id_pair = inner.next()?;
+        let id = ClauseRef { text: id_pair.as_str().to_string(), span: self.span(&id_pair) };
+        let title = match inner.peek() {
+            Some(next) if next.as_rule() == Rule::string => self.text(inner.next()?),
+            _ => None,
+        };
+        let mut clause_parts = Vec::new();
+        for part in inner {
+            let part_span = self.span(&part);
+            let lowered = match part.as_rule() {
+                Rule::when_part => ClausePart::When(self.expr(parts(part).next()?)?),
+                Rule::award_part => ClausePart::Award(self.award(parts(part).next()?)?, part_span),
+                Rule::to_part => ClausePart::To(
+                    parts(part)
+                        .filter_map(|recipient| {
+                            let mut names = parts(recipient);
+                            let input = self.name(names.next()?);
+                            let role = names.next().map(|role| self.name(role));
+                            Some(Recipient { input, role })
+                        })
+                        .collect(),
+                    part_span,
+                ),
+                Rule::once_part => ClausePart::Once(parts(part).next().map(|keys| self.names(keys)).unwrap_or_default(), part_span),
+                Rule::review_part => ClausePart::Review(part_span),
+                _ => continue,
+            };
+            clause_parts.push(lowered);
+        }
+        Some(Clause { id, title, parts: clause_parts, span })
+    }
+
+    fn award(&mut self, pair: Pair<'_, Rule>) -> Option<Award> {
+        let rule = pair.as_rule();
+        let mut inner = parts(pair);
+        Some(match rule {
+            Rule::up_to => Award::UpTo(self.expr(inner.next()?)?),
+            Rule::open_amount => {
+                let label = self.text(inner.next()?)?;
+                let base = match inner.next() {
+                    Some(base) => Some(self.expr(base)?),
+                    None => None,
+                };
+                Award::Open { label, base }
+            }
+            Rule::benefit => Award::Benefit(self.text(inner.next()?)?),
+            _ => {
+                let amount = self.expr(inner.next()?)?;
+                let cap = match inner.next() {
+                    Some(cap) => Some(self.expr(cap)?),
+                    None => None,
+                };
+                Award::Grant { amount, cap }
+            }
+        })
+    }
+
+    fn expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        match rule {
+            Rule::name => return Some(Expr { kind: ExprKind::Name(self.name(pair)), span }),
+            Rule::date | Rule::money | Rule::percent | Rule::fraction | Rule::integer | Rule::boolean => {
+                return Some(Expr { kind: self.literal(pair)?, span });
+            }
+            _ => {}
+        }
+        let mut inner: Vec<Pair<'_, Rule>> = parts(pair).collect();
+        let kind = match rule {
+            Rule::expr | Rule::group => return self.expr(inner.pop()?),
+            Rule::or_expr | Rule::and_expr => {
+                if inner.len() == 1 {
+                    return self.expr(inner.pop()?);
+                }
+                let operands = inner.into_iter().map(|operand| self.expr(operand)).collect::<Option<Vec<_>>>()?;
+                if rule == Rule::or_expr {
+                    ExprKind::Or(operands)
+                } else {
+                    ExprKind::And(operands)
+                }
+            }
+            Rule::not_expr => {
+                let test = self.expr(inner.pop()?)?;
+                // Lowered in a loop: `not` is counted by the grammar, never nested.
+                let mut result = test;
+                for negation in inner.iter().rev() {
+                    let span = self.span(negation).to(result.span);
+                    result = Expr { kind: ExprKind::Not(Box::new(result)), span };
+                }
+                return Some(result);
+            }
+            Rule::test => {
+                let mut inner = inner.into_iter();
+                let subject = self.expr(inner.next()?)?;
+                match inner.next() {
+                    None => return Some(subject),
+                    Some(tail) => self.test_tail(subject, tail)?,
+                }
+            }
+            Rule::sum => {
+                let mut inner = inner.into_iter();
+                let first = self.expr(inner.next()?)?;
+                let mut terms = Vec::new();
+                while let Some(op) = inner.next() {
+                    let sign = if op.as_str() == "+" { Sign::Plus } else { Sign::Minus };
+                    terms.push((sign, self.expr(inner.next()?)?));
+                }
+                if terms.is_empty() {
+                    return Some(first);
+                }
+                ExprKind::Sum(Box::new(first), terms)
+            }
+            Rule::product => {
+                if inner.len() == 1 {
+                    return self.expr(inner.pop()?);
+                }
+                ExprKind::Of(inner.into_iter().map(|factor| self.expr(factor)).collect::<Option<Vec<_>>>()?)
+            }
+            Rule::table => {
+                let mut inner = inner.into_iter();
+                let subject = self.name(inner.next()?);
+                let mut arms = Vec::new();
+                for arm in inner {
+                    let arm_span = self.span(&arm);
+                    let mut arm_parts = parts(arm);
+                    let head = arm_parts.next()?;
+                    let values = match head.as_rule() {
+                        Rule::else_arm => None,
+                        _ => Some(parts(head).map(|value| self.name(value)).collect()),
+                    };
+                    let amount = self.expr(arm_parts.next()?)?;
+                    arms.push(Arm { values, amount, span: arm_span });
+                }
+                ExprKind::Table { subject, arms }
+            }
+            Rule::tiers => {
+                let mut subject = None;
+                let mut since = None;
+                let mut rows = Vec::new();
+                for part in inner {
+                    match part.as_rule() {
+                        Rule::tier_row => {
+                            let row_span = self.span(&part);
+                            let mut row = parts(part);
+                            let threshold = self.expr(row.next()?)?;
+                            let amount = self.expr(row.next()?)?;
+                            rows.push(TierRow { threshold, amount, span: row_span });
+                        }
+                        _ if subject.is_none() => subject = Some(Box::new(self.expr(part)?)),
+                        _ => since = Some(Box::new(self.expr(part)?)),
+                    }
+                }
+                ExprKind::Tiers { subject: subject?, since, rows }
+            }
+            _ => return None,
+        };
+        Some(Expr { kind, span })
+    }
+
+    fn test_tail(&mut self, subject: Expr, tail: Pair<'_, Rule>) -> Option<ExprKind> {
+        let rule = tail.as_rule();
+        let mut inner: Vec<Pair<'_, Rule>> = parts(tail).collect();
+        let subject = Box::new(subject);
+        Some(match rule {
+            Rule::compare => {
+                let right = self.expr(inner.pop()?)?;
+                let op = match inner.pop()?.as_str() {
+                    "<" => CompareOp::Less,
+                    "<=" => CompareOp::LessEqual,
+                    ">" => CompareOp::Greater,
+                    ">=" => CompareOp::GreaterEqual,
+                    "=" => CompareOp::Equal,
+                    _ => CompareOp::NotEqual,
+                };
+                ExprKind::Compare(subject, op, Box::new(right))
+            }
+            Rule::between => {
+                let high = self.expr(inner.pop()?)?;
+                let low = self.expr(inner.pop()?)?;
+                ExprKind::Between(subject, Box::new(low), Box::new(high))
+            }
+            Rule::is_present => ExprKind::IsPresent(subject),
+            Rule::within_validity => ExprKind::WithinValidity(subject),
+            Rule::is_value | Rule::is_not_value | Rule::in_set | Rule::not_in_set => ExprKind::InSet {
+                subject,
+                values: inner.into_iter().map(|value| self.name(value)).collect(),
+                negated: matches!(rule, Rule::is_not_value | Rule::not_in_set),
+            },
+            _ => return None,
+        })
+    }
+
+    fn literal(&mut self, pair: Pair<'_, Rule>) -> Option<ExprKind> {
+        let span = self.span(&pair);
+        let text = pair.as_str();
+        Some(match pair.as_rule() {
+            Rule::date => ExprKind::Date(self.date_text(text, span)?),
+            Rule::money => {
+                let digits_len = text.find(|ch: char| !(ch.is_ascii_digit() || ch == '.')).unwrap_or(text.len());
+                let (digits, unit_text) = text.split_at(digits_len);
+                let unit = MoneyUnit::parse(unit_text)?;
+                match money::money_in_yuan(digits, unit) {
+                    Some(amount) => ExprKind::Money(amount),
+                    None => {
+                        self.bad_literal(span, format!("`{text}` is too large an amount"), "amounts must fit in 28 digits");
+                        return None;
+                    }
+                }
+            }
+            Rule::percent => {
+                let digits = text.trim_end_matches('%');
+                match money::parse_decimal(digits).and_then(|percent| percent.checked_div(Decimal::ONE_HUNDRED)) {
+                    Some(ratio) => ExprKind::Ratio(ratio),
+                    None => {
+                        self.bad_literal(span, format!("`{text}` is not a usable percentage"), "write a percentage like `10%`");
+                        return None;
+                    }
+                }
+            }
+            Rule::fraction => {
+                let denominator = match text.chars().next() {
+                    Some('百') => 100,
+                    Some('千') => 1000,
+                    _ => 10_000,
+                };
+                let numerator_text = text.split_once("分之").map(|(_, numerator)| numerator).unwrap_or_default();
+                let numerator = money::parse_decimal(numerator_text)
+                    .or_else(|| money::parse_chinese_numeral(numerator_text).map(Decimal::from));
+                match numerator.and_then(|numerator| numerator.checked_div(Decimal::from(denominator))) {
+                    Some(ratio) => ExprKind::Ratio(ratio),
+                    None => {
+                        self.bad_literal(span, format!("`{text}` is not a fraction polc can read"), "write a fraction like `万分之一` or `百分之十五`");
+                        return None;
+                    }
+                }
+            }
+            Rule::integer => match text.parse::<i64>() {
+                Ok(value) => ExprKind::Integer(value),
+                Err(_) => {
+                    self.bad_literal(span, format!("`{text}` is too large a number"), "whole numbers must fit in 64 bits");
+                    return None;
+                }
+            },
+            Rule::boolean => ExprKind::Bool(text == "true"),
+            _ => return None,
+        })
+    }
+
+    fn name(&mut self, pair: Pair<'_, Rule>) -> Name {
+        Name { text: pair.as_str().to_string(), span: self.span(&pair) }
+    }
+
+    fn text(&mut self, pair: Pair<'_, Rule>) -> Option<Text> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let raw = pair.into_inner().next().map(|inner| inner.as_str()).unwrap_or_default();
+        let value = match rule {
+            Rule::text_block => dedent(raw),
+            _ => unescape(raw),
+        };
+        Some(Text { value, span })
+    }
+
+    fn number(&mut self, pair: Pair<'_, Rule>) -> Option<u32> {
+        let span = self.span(&pair);
+        match pair.as_str().parse::<u32>() {
+            Ok(number) => Some(number),
+            Err(_) => {
+                self.bad_literal(span, format!("`{}` is too large a number here", pair.as_str()), "use a number below 4294967296");
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, pair: Pair<'_, Rule>) -> Option<Date> {
+        let span = self.span(&pair);
+        self.date_text(pair.as_str(), span)
+    }
+
+    fn date_text(&mut self, text: &str, span: Span) -> Option<Date> {
+        let date = Date::parse(text);
+        if date.is_none() {
+            self.bad_literal(span, format!("`{text}` is not a calendar date"), "write a real day as `YYYY-MM-DD`");
+        }
+        date
+    }
+}
+
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(ch) = chars.next() {
+        if ch != '\\' {
+            out.push(ch);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+/// A text block's lines without their common indentation and without the blank first and
+/// last lines the `"""` sit on.
+fn dedent(raw: &str) -> String {
+    let lines: Vec<&str> = raw.lines().collect();
+    let body: Vec<&str> = {
+        let mut slice = lines.as_slice();
+        while let [first, rest @ ..] = slice {
+            if !first.trim().is_empty() {
+                break;
+            }
+            slice = rest;
+        }
+        while let [rest @ .., last] = slice {
+            if !last.trim().is_empty() {
+                break;
+            }
+            slice = rest;
+        }
+        slice.to_vec()
+    };
+    let indent = body
+        .iter()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    body.iter().map(|line| line.get(indent..).unwrap_or_else(|| line.trim_start())).collect::<Vec<_>>().join("\n")
+}
+
