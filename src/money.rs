@@ -117,8 +117,11 @@ pub fn parse_chinese_numeral(text: &str) -> Option<u64> {
     let mut total: u64 = 0;
     let mut pending: Option<u64> = None;
     for ch in text.chars() {
+        if ch == '零' {
+            // A placeholder between places (一百零五); it adds nothing.
+            continue;
+        }
         let digit = match ch {
-            '零' => Some(0),
             '一' => Some(1),
             '二' | '两' => Some(2),
             '三' => Some(3),

@@ -234,6 +234,7 @@ impl Checker {
                                 .with_help(help),
                         );
                         // Declared anyway, so its uses do not also report an unknown name.
+                        self.scope.untyped.insert(self.scope.inputs.len());
                         Type::Text
                     }
                 },

@@ -12,6 +12,9 @@ pub(super) struct Scope {
     pub inputs: Vec<Input>,
     pub input_by_name: HashMap<String, InputId>,
     pub used: Vec<bool>,
+    /// Inputs whose declared type is unknown: their uses are not checked further, so the
+    /// one E0203 is not echoed at every use.
+    pub untyped: std::collections::HashSet<InputId>,
     pub validity: Option<Validity>,
 }
 

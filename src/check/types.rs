@@ -435,7 +435,8 @@ impl Checker {
 
     pub(super) fn lookup_input(&mut self, name: &ast::Name) -> Option<crate::check::checked::InputId> {
         let found = self.scope.input(name);
-        self.report(found)
+        let id = self.report(found)?;
+        (!self.scope.untyped.contains(&id)).then_some(id)
     }
 
     pub(super) fn report<T>(&mut self, result: Result<T, Diagnostic>) -> Option<T> {

@@ -217,9 +217,13 @@ fn is_keyword(rule: Rule) -> bool {
 }
 
 impl Lowerer<'_> {
+    /// The pair's span without trailing spaces and comments: pest lets a rule that ends
+    /// in a repetition keep the trivia it skipped looking for one more element, so the end
+    /// is taken from the last leaf token instead.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let span = pair.as_span();
-        Span::new(span.start(), span.end()).shifted(self.offset)
+        let start = pair.as_span().start();
+        let end = pair.clone().into_inner().flatten().last().map_or(pair.as_span().end(), |leaf| leaf.as_span().end());
+        Span::new(start, end).shifted(self.offset)
     }
 
     fn bad_literal(&mut self, span: Span, message: String, help: &str) {

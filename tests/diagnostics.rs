@@ -1,0 +1,72 @@
+//! Every diagnostic code has a failing example under `tests/diagnostics/CODE.pol`, a
+//! snapshot of its rendered message and of its JSON, and an entry in
+//! `docs/diagnostics.md`.
+
+use polc::diag::render::{self, Source};
+use polc::diag::Code;
+use std::path::Path;
+
+fn example(code: Code) -> (String, String) {
+    let name = format!("tests/diagnostics/{}.pol", code.id());
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(&name))
+        .unwrap_or_else(|error| panic!("{name} is missing ({error}): every code needs a failing example"));
+    (name, text)
+}
+
+#[test]
+fn every_code_has_an_example_that_raises_it() {
+    for &code in Code::ALL {
+        let (name, text) = example(code);
+        let report = polc::check_source(&text);
+        assert!(
+            report.diagnostics.iter().any(|diagnostic| diagnostic.code == code),
+            "{name} does not raise {}; it raises {:?}",
+            code.id(),
+            report.diagnostics.iter().map(|diagnostic| diagnostic.code.id()).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn rendered_messages_match_their_snapshots() {
+    for &code in Code::ALL {
+        let (name, text) = example(code);
+        let report = polc::check_source(&text);
+        let source = Source { name: &name, text: &text };
+        let rendered = render::human(&source, &report.diagnostics, false);
+        insta::assert_snapshot!(format!("human_{}", code.id()), format!("{text}\n---\n{rendered}"));
+    }
+}
+
+#[test]
+fn json_diagnostics_match_their_snapshots() {
+    for &code in Code::ALL {
+        let (name, text) = example(code);
+        let report = polc::check_source(&text);
+        let source = Source { name: &name, text: &text };
+        let json = render::json(&source, &report.diagnostics);
+        for line in json.lines() {
+            let object: serde_json::Value = serde_json::from_str(line).expect("each line is one JSON object");
+            assert!(object.is_object());
+        }
+        insta::assert_snapshot!(format!("json_{}", code.id()), json);
+    }
+}
+
+#[test]
+fn every_code_is_documented() {
+    let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics.md"))
+        .expect("docs/diagnostics.md exists");
+    for &code in Code::ALL {
+        assert!(docs.contains(&format!("## {}", code.id())), "docs/diagnostics.md has no section `## {}`", code.id());
+    }
+}
+
+#[test]
+fn github_annotations_carry_file_line_and_code() {
+    let (name, text) = example(Code::UnknownName);
+    let report = polc::check_source(&text);
+    let source = Source { name: &name, text: &text };
+    let annotations = render::github(&source, &report.diagnostics);
+    insta::assert_snapshot!("github_E0201", annotations);
+}
