@@ -5,6 +5,10 @@
 //! awards). `diag` holds the diagnostics every stage reports and their renderings. The
 //! library does no I/O: the binary reads files and writes results.
 
+// Library and CLI code never panics on input; where a panic would be right, say why
+// with `#[expect(..., reason = "...")]`. Tests may unwrap.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 /// Checked form: AST → policy with every name resolved and every expression typed.
 pub mod check;
 /// Diagnostics, their code registry and their renderings.

@@ -1,6 +1,10 @@
 //! The `polc` command line: parses arguments, reads files, calls the library, renders,
 //! and maps the outcome to an exit status. No policy logic lives here.
 
+// Library and CLI code never panics on input; where a panic would be right, say why
+// with `#[expect(..., reason = "...")]`. Tests may unwrap.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 use clap::{Parser, Subcommand, ValueEnum};
 use polc::diag::render::{self, Source};
 use std::io::{IsTerminal, Write};
@@ -83,7 +87,13 @@ fn check(files: &[std::path::PathBuf], format: DiagnosticFormat, deny_warnings: 
     }
     let _ = std::io::stdout().flush();
     if matches!(format, DiagnosticFormat::Human) {
-        eprintln!("checked {} file{}: {errors} error{}, {warnings} warning{}", files.len(), plural(files.len()), plural(errors), plural(warnings));
+        eprintln!(
+            "checked {} file{}: {errors} error{}, {warnings} warning{}",
+            files.len(),
+            plural(files.len()),
+            plural(errors),
+            plural(warnings)
+        );
     }
     if unreadable {
         ExitCode::from(EXIT_UNUSABLE)

@@ -5,17 +5,15 @@ use polc::check::checked::Award;
 use polc::diag::Code;
 
 fn shipped() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/chengdu-ai-2024.pol")).expect("the policy ships")
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/chengdu-ai-2024.pol"))
+        .expect("the policy ships")
 }
 
 #[test]
 fn chengdu_policy_checks_with_only_the_expected_warning() {
     let report = polc::check_source(&shipped());
-    let codes: Vec<(&str, String)> = report
-        .diagnostics
-        .iter()
-        .map(|diagnostic| (diagnostic.code.id(), diagnostic.message.clone()))
-        .collect();
+    let codes: Vec<(&str, String)> =
+        report.diagnostics.iter().map(|diagnostic| (diagnostic.code.id(), diagnostic.message.clone())).collect();
     assert_eq!(codes, vec![(Code::OpenAmount.id(), "clause `6.1` leaves its amount open: \"一定比例\"".to_string())]);
     assert!(report.policy.is_some());
 }
@@ -26,28 +24,57 @@ fn chengdu_policy_has_every_clause_gate_class_and_cap_of_the_spec() {
     let ids: Vec<&str> = policy.clauses.iter().map(|clause| clause.id.as_str()).collect();
     assert_eq!(
         ids,
-        ["1.1", "1.2", "2.1", "2.2", "3.1", "3.2", "4.1", "4.2", "5.1", "5.2", "6.1", "6.2", "7.1", "8.1", "8.2", "8.3", "8.4", "9.1", "10.1"]
+        [
+            "1.1", "1.2", "2.1", "2.2", "3.1", "3.2", "4.1", "4.2", "5.1", "5.2", "6.1", "6.2", "7.1", "8.1", "8.2",
+            "8.3", "8.4", "9.1", "10.1"
+        ]
     );
     let kinds: Vec<&str> = policy.clauses.iter().map(|clause| clause.award.kind_name()).collect();
     assert_eq!(
         kinds,
         [
-            "grant", "up_to", "up_to", "grant", "up_to", "grant", "up_to", "grant", "grant", "grant", "undetermined", "grant",
-            "grant", "benefit", "benefit", "benefit", "grant", "grant", "grant"
+            "grant",
+            "up_to",
+            "up_to",
+            "grant",
+            "up_to",
+            "grant",
+            "up_to",
+            "grant",
+            "grant",
+            "grant",
+            "undetermined",
+            "grant",
+            "grant",
+            "benefit",
+            "benefit",
+            "benefit",
+            "grant",
+            "grant",
+            "grant"
         ]
     );
     let reviewed: Vec<&str> =
         policy.clauses.iter().filter(|clause| clause.subject_to_review).map(|clause| clause.id.as_str()).collect();
     assert_eq!(reviewed, ["1.2", "2.1", "3.1", "4.2", "8.2"]);
     assert_eq!(policy.gates.len(), 2);
-    let gate_articles: Vec<u32> =
-        policy.gates.iter().filter_map(|gate| policy.articles.get(gate.article)).map(|article| article.number).collect();
+    let gate_articles: Vec<u32> = policy
+        .gates
+        .iter()
+        .filter_map(|gate| policy.articles.get(gate.article))
+        .map(|article| article.number)
+        .collect();
     assert_eq!(gate_articles, [11, 14]);
     let classes: Vec<(&str, Vec<&str>)> = policy
         .classes
         .iter()
         .map(|class| {
-            let members = class.clauses.iter().filter_map(|&index| policy.clauses.get(index)).map(|clause| clause.id.as_str()).collect();
+            let members = class
+                .clauses
+                .iter()
+                .filter_map(|&index| policy.clauses.get(index))
+                .map(|clause| clause.id.as_str())
+                .collect();
             (class.name.as_str(), members)
         })
         .collect();
@@ -56,7 +83,12 @@ fn chengdu_policy_has_every_clause_gate_class_and_cap_of_the_spec() {
         .caps
         .iter()
         .map(|cap| {
-            let members = cap.clauses.iter().filter_map(|&index| policy.clauses.get(index)).map(|clause| clause.id.as_str()).collect();
+            let members = cap
+                .clauses
+                .iter()
+                .filter_map(|&index| policy.clauses.get(index))
+                .map(|clause| clause.id.as_str())
+                .collect();
             (cap.amount.to_string(), members)
         })
         .collect();

@@ -24,7 +24,27 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (0..count).prop_map(Mutation::Duplicate),
         (0..count, 0..count).prop_map(|(left, right)| Mutation::Swap(left, right)),
         (0..count, any::<String>()).prop_map(|(at, text)| Mutation::Insert(at, text)),
-        (0..count, prop::sample::select(vec!["(", ")", "{", "}", "\"", "\"\"\"", "#", "万", "%", "not ", "and ", "article 1 \"x\"\n", "1.1", "9999999999999999999999999999999亿", "\n"])).prop_map(|(at, text)| Mutation::Insert(at, text.to_string())),
+        (
+            0..count,
+            prop::sample::select(vec![
+                "(",
+                ")",
+                "{",
+                "}",
+                "\"",
+                "\"\"\"",
+                "#",
+                "万",
+                "%",
+                "not ",
+                "and ",
+                "article 1 \"x\"\n",
+                "1.1",
+                "9999999999999999999999999999999亿",
+                "\n"
+            ])
+        )
+            .prop_map(|(at, text)| Mutation::Insert(at, text.to_string())),
     ]
 }
 

@@ -248,19 +248,38 @@ pub enum ExprKind {
     And(Vec<Expr>),
     Or(Vec<Expr>),
     Compare(Box<Expr>, CompareOp, Box<Expr>),
-    Between { subject: Box<Expr>, low: Box<Expr>, high: Box<Expr> },
+    Between {
+        subject: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+    },
     IsPresent(InputId),
     /// The subject's enum value is one of `values` (or none of them, when negated).
-    InSet { subject: Box<Expr>, values: Vec<u32>, negated: bool },
+    InSet {
+        subject: Box<Expr>,
+        values: Vec<u32>,
+        negated: bool,
+    },
     WithinValidity(Box<Expr>),
     Sum(Box<Expr>, Vec<(Sign, Expr)>),
     /// `r1 of r2 of ... base`: the base scaled by every ratio.
-    Of { ratios: Vec<Expr>, base: Box<Expr> },
+    Of {
+        ratios: Vec<Expr>,
+        base: Box<Expr>,
+    },
     /// An amount chosen by an enum value; `otherwise` is the `else` arm.
-    Table { subject: Box<Expr>, arms: Vec<TableArm>, otherwise: Option<Box<Expr>> },
+    Table {
+        subject: Box<Expr>,
+        arms: Vec<TableArm>,
+        otherwise: Option<Box<Expr>>,
+    },
     /// The amount of the highest threshold reached (and, with `since`, newly crossed:
     /// `since < threshold <= subject`).
-    Tiers { subject: Box<Expr>, since: Option<Box<Expr>>, tiers: Vec<Tier> },
+    Tiers {
+        subject: Box<Expr>,
+        since: Option<Box<Expr>>,
+        tiers: Vec<Tier>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

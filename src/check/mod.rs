@@ -121,16 +121,28 @@ impl Checker {
         });
         let Some(header) = headers.next() else {
             self.diagnostics.push(
-                Diagnostic::new(Code::PolicyHeader, "the file has no `policy` header", Span::new(0, 0), "expected `policy \"TITLE\"` here")
-                    .with_help("start the file with `policy \"TITLE\"`, its validity and `cases identified by ID, dated by DATE`"),
+                Diagnostic::new(
+                    Code::PolicyHeader,
+                    "the file has no `policy` header",
+                    Span::new(0, 0),
+                    "expected `policy \"TITLE\"` here",
+                )
+                .with_help(
+                    "start the file with `policy \"TITLE\"`, its validity and `cases identified by ID, dated by DATE`",
+                ),
             );
             return None;
         };
         for extra in headers {
             self.diagnostics.push(
-                Diagnostic::new(Code::PolicyHeader, "a file holds one policy, but this is a second `policy` header", extra.span, "second header")
-                    .with_note_at(header.span, "first header")
-                    .with_help("put each policy in its own file"),
+                Diagnostic::new(
+                    Code::PolicyHeader,
+                    "a file holds one policy, but this is a second `policy` header",
+                    extra.span,
+                    "second header",
+                )
+                .with_note_at(header.span, "first header")
+                .with_help("put each policy in its own file"),
             );
         }
         if let Some(validity) = &header.validity {
@@ -154,8 +166,13 @@ impl Checker {
             Some(until) if until >= validity.from => Some(Validity { from: validity.from, until }),
             _ => {
                 self.diagnostics.push(
-                    Diagnostic::new(Code::BadLiteral, "this validity ends before it starts or past year 9999", validity.span, "not a period")
-                        .with_help("write `valid from YYYY-MM-DD for N years` or `valid from YYYY-MM-DD until YYYY-MM-DD`"),
+                    Diagnostic::new(
+                        Code::BadLiteral,
+                        "this validity ends before it starts or past year 9999",
+                        validity.span,
+                        "not a period",
+                    )
+                    .with_help("write `valid from YYYY-MM-DD for N years` or `valid from YYYY-MM-DD until YYYY-MM-DD`"),
                 );
                 None
             }
@@ -168,9 +185,14 @@ impl Checker {
             let Item::Enum(decl) = item else { continue };
             if let Some(first) = first_span.get(&decl.name.text) {
                 self.diagnostics.push(
-                    Diagnostic::new(Code::DuplicateEnumValue, format!("enum `{}` is declared twice", decl.name.text), decl.name.span, "second declaration")
-                        .with_note_at(*first, "first declaration")
-                        .with_help("rename one of them, or merge their values"),
+                    Diagnostic::new(
+                        Code::DuplicateEnumValue,
+                        format!("enum `{}` is declared twice", decl.name.text),
+                        decl.name.span,
+                        "second declaration",
+                    )
+                    .with_note_at(*first, "first declaration")
+                    .with_help("rename one of them, or merge their values"),
                 );
                 continue;
             }
@@ -212,9 +234,14 @@ impl Checker {
             if let Some(&first) = self.scope.input_by_name.get(&decl.name.text) {
                 let first_span = self.scope.inputs.get(first).map(|input| input.span).unwrap_or_default();
                 self.diagnostics.push(
-                    Diagnostic::new(Code::DuplicateInput, format!("input `{}` is declared twice", decl.name.text), decl.name.span, "second declaration")
-                        .with_note_at(first_span, "first declaration")
-                        .with_help("remove one declaration, or rename it"),
+                    Diagnostic::new(
+                        Code::DuplicateInput,
+                        format!("input `{}` is declared twice", decl.name.text),
+                        decl.name.span,
+                        "second declaration",
+                    )
+                    .with_note_at(first_span, "first declaration")
+                    .with_help("remove one declaration, or rename it"),
                 );
                 continue;
             }
@@ -223,15 +250,23 @@ impl Checker {
                 None => match self.scope.enum_by_name.get(&decl.ty.text) {
                     Some(&id) => Type::Enum(id),
                     None => {
-                        let candidates =
-                            Type::BUILTIN_NAMES.iter().copied().chain(self.scope.enums.iter().map(|def| def.name.as_str()));
+                        let candidates = Type::BUILTIN_NAMES
+                            .iter()
+                            .copied()
+                            .chain(self.scope.enums.iter().map(|def| def.name.as_str()));
                         let help = match did_you_mean(&decl.ty.text, candidates) {
                             Some(suggestion) => format!("did you mean `{suggestion}`?"),
-                            None => "a type is money, ratio, integer, bool, date, text, entity or a declared enum".to_string(),
+                            None => "a type is money, ratio, integer, bool, date, text, entity or a declared enum"
+                                .to_string(),
                         };
                         self.diagnostics.push(
-                            Diagnostic::new(Code::UnknownType, format!("there is no type `{}`", decl.ty.text), decl.ty.span, "unknown type")
-                                .with_help(help),
+                            Diagnostic::new(
+                                Code::UnknownType,
+                                format!("there is no type `{}`", decl.ty.text),
+                                decl.ty.span,
+                                "unknown type",
+                            )
+                            .with_help(help),
                         );
                         // Declared anyway, so its uses do not also report an unknown name.
                         self.scope.untyped.insert(self.scope.inputs.len());
@@ -258,8 +293,13 @@ impl Checker {
         };
         let Some((id, date)) = &header.cases else {
             self.diagnostics.push(
-                Diagnostic::new(Code::PolicyHeader, "the header does not say which inputs identify and date a case", header.title.span, "in this header")
-                    .with_help("add `cases identified by id, dated by date` (naming your inputs)"),
+                Diagnostic::new(
+                    Code::PolicyHeader,
+                    "the header does not say which inputs identify and date a case",
+                    header.title.span,
+                    "in this header",
+                )
+                .with_help("add `cases identified by id, dated by date` (naming your inputs)"),
             );
             return (None, None);
         };
@@ -275,7 +315,11 @@ impl Checker {
             let found = self.scope.type_name(ty);
             self.diagnostics.push(Diagnostic::new(
                 Code::TypeMismatch,
-                format!("`{}` must be {want} to {}, but it is {found}", name.text, if want == "date" { "date cases" } else { "identify cases" }),
+                format!(
+                    "`{}` must be {want} to {}, but it is {found}",
+                    name.text,
+                    if want == "date" { "date cases" } else { "identify cases" }
+                ),
                 name.span,
                 format!("this is {found}"),
             ));
@@ -297,9 +341,14 @@ impl Checker {
                 Item::Chapter(chapter) => {
                     if let Some(first) = chapter_spans.insert(chapter.number, chapter.span) {
                         self.diagnostics.push(
-                            Diagnostic::new(Code::DuplicateArticle, format!("chapter {} is declared twice", chapter.number), chapter.span, "second declaration")
-                                .with_note_at(first, "first declaration")
-                                .with_help("number chapters uniquely"),
+                            Diagnostic::new(
+                                Code::DuplicateArticle,
+                                format!("chapter {} is declared twice", chapter.number),
+                                chapter.span,
+                                "second declaration",
+                            )
+                            .with_note_at(first, "first declaration")
+                            .with_help("number chapters uniquely"),
                         );
                     }
                     current_chapter = Some(chapter.number);
@@ -308,9 +357,14 @@ impl Checker {
                 Item::Article(article) => {
                     if let Some(first) = article_spans.get(&article.number) {
                         self.diagnostics.push(
-                            Diagnostic::new(Code::DuplicateArticle, format!("article {} is declared twice", article.number), article.number_span, "second declaration")
-                                .with_note_at(*first, "first declaration")
-                                .with_help("number articles uniquely; put all of an article's rules under one `article`"),
+                            Diagnostic::new(
+                                Code::DuplicateArticle,
+                                format!("article {} is declared twice", article.number),
+                                article.number_span,
+                                "second declaration",
+                            )
+                            .with_note_at(*first, "first declaration")
+                            .with_help("number articles uniquely; put all of an article's rules under one `article`"),
                         );
                     } else {
                         article_spans.insert(article.number, article.number_span);
@@ -320,7 +374,9 @@ impl Checker {
                     let mut text = None;
                     for part in &article.parts {
                         match part {
-                            ArticlePart::Responsible(units) => responsible.extend(units.iter().map(|unit| unit.value.clone())),
+                            ArticlePart::Responsible(units) => {
+                                responsible.extend(units.iter().map(|unit| unit.value.clone()))
+                            }
                             ArticlePart::Original(original) => text = Some(original.value.clone()),
                             ArticlePart::Clause(clause) => {
                                 self.clause_id(clause, article.number, &mut clause_spans);
@@ -347,9 +403,14 @@ impl Checker {
         let id = &clause.id;
         if let Some(first) = seen.get(id.text.as_str()) {
             self.diagnostics.push(
-                Diagnostic::new(Code::DuplicateClause, format!("clause `{}` is declared twice", id.text), id.span, "second declaration")
-                    .with_note_at(*first, "first declaration")
-                    .with_help("give each clause its own id: article number, dot, position in the article"),
+                Diagnostic::new(
+                    Code::DuplicateClause,
+                    format!("clause `{}` is declared twice", id.text),
+                    id.span,
+                    "second declaration",
+                )
+                .with_note_at(*first, "first declaration")
+                .with_help("give each clause its own id: article number, dot, position in the article"),
             );
         } else {
             seen.insert(&id.text, id.span);
@@ -379,45 +440,62 @@ impl Checker {
         let mut shape_ok = true;
         for part in &clause.parts {
             let (repeated, word, span) = match part {
-                ClausePart::When(expr) => (condition.replace(expr).map(|first: &ast::Expr| first.span), "when", part_span(part)),
-                ClausePart::Award(award_part, span) => (award.replace((award_part, *span)).map(|(_, first)| first), "award", *span),
+                ClausePart::When(expr) => {
+                    (condition.replace(expr).map(|first: &ast::Expr| first.span), "when", part_span(part))
+                }
+                ClausePart::Award(award_part, span) => {
+                    (award.replace((award_part, *span)).map(|(_, first)| first), "award", *span)
+                }
                 ClausePart::To(recipients, span) => {
                     (recipients_part.replace((recipients, *span)).map(|(_, first)| first), "to", *span)
                 }
-                ClausePart::Once(keys, span) => (once_part.replace((keys, *span)).map(|(_, first)| first), "once", *span),
+                ClausePart::Once(keys, span) => {
+                    (once_part.replace((keys, *span)).map(|(_, first)| first), "once", *span)
+                }
                 ClausePart::Review(span) => (review.replace(*span), "subject to review", *span),
             };
             if let Some(first) = repeated {
                 shape_ok = false;
                 self.diagnostics.push(
-                    Diagnostic::new(Code::ClauseShape, format!("clause `{}` has two `{word}` parts", clause.id.text), span, "second part")
-                        .with_note_at(first, "first part")
-                        .with_help(match word {
-                            "when" => "join the conditions with `and`",
-                            "award" => "a clause gives one award; split it into two clauses",
-                            "to" => "list every recipient after one `to`, separated by commas",
-                            _ => "keep one",
-                        }),
+                    Diagnostic::new(
+                        Code::ClauseShape,
+                        format!("clause `{}` has two `{word}` parts", clause.id.text),
+                        span,
+                        "second part",
+                    )
+                    .with_note_at(first, "first part")
+                    .with_help(match word {
+                        "when" => "join the conditions with `and`",
+                        "award" => "a clause gives one award; split it into two clauses",
+                        "to" => "list every recipient after one `to`, separated by commas",
+                        _ => "keep one",
+                    }),
                 );
             }
         }
         for (missing, word, help) in [
-            (award.is_none(), "award", "add `award AMOUNT`, `award up to AMOUNT`, `award open \"...\"` or `award benefit \"...\"`"),
+            (
+                award.is_none(),
+                "award",
+                "add `award AMOUNT`, `award up to AMOUNT`, `award open \"...\"` or `award benefit \"...\"`",
+            ),
             (recipients_part.is_none(), "to", "add `to RECIPIENT` naming an entity input"),
         ] {
             if missing {
                 shape_ok = false;
                 self.diagnostics.push(
-                    Diagnostic::new(Code::ClauseShape, format!("clause `{}` has no `{word}` part", clause.id.text), clause.id.span, format!("no `{word}`"))
-                        .with_help(help),
+                    Diagnostic::new(
+                        Code::ClauseShape,
+                        format!("clause `{}` has no `{word}` part", clause.id.text),
+                        clause.id.span,
+                        format!("no `{word}`"),
+                    )
+                    .with_help(help),
                 );
             }
         }
 
-        let condition = match condition {
-            Some(expr) => Some(self.condition(expr, "a `when` condition")),
-            None => None,
-        };
+        let condition = condition.map(|expr| self.condition(expr, "a `when` condition"));
         let award = award.and_then(|(award, _)| self.award(award));
         let recipients = recipients_part.map(|(recipients, _)| self.recipients(recipients));
         let tier_allowed =
@@ -437,7 +515,9 @@ impl Checker {
                     clause.id.span,
                     "amount not fixed by the policy",
                 )
-                .with_help("`polc run` reports this award as `undetermined`; fix the amount when the implementation rules do"),
+                .with_help(
+                    "`polc run` reports this award as `undetermined`; fix the amount when the implementation rules do",
+                ),
             );
         }
         if !shape_ok {
@@ -464,10 +544,7 @@ impl Checker {
         match award {
             ast::Award::Grant { amount, cap } => {
                 let amount = self.money(amount, Code::TypeMismatch, "an award amount");
-                let cap = match cap {
-                    Some(cap) => Some(self.money(cap, Code::CapNotMoney, "a `max`")),
-                    None => None,
-                };
+                let cap = cap.as_ref().map(|cap| self.money(cap, Code::CapNotMoney, "a `max`"));
                 let amount = amount?;
                 let cap = match cap {
                     Some(cap) => Some(cap?),
@@ -478,7 +555,9 @@ impl Checker {
                 }
                 Some(Award::Grant { amount, cap })
             }
-            ast::Award::UpTo(max) => Some(Award::UpTo { max: self.money(max, Code::TypeMismatch, "an `up to` amount")? }),
+            ast::Award::UpTo(max) => {
+                Some(Award::UpTo { max: self.money(max, Code::TypeMismatch, "an `up to` amount")? })
+            }
             ast::Award::Open { label, base } => {
                 let base = match base {
                     Some(base) => Some(self.money(base, Code::TypeMismatch, "the base of an open amount")?),
@@ -497,7 +576,11 @@ impl Checker {
             self.diagnostics.push(
                 Diagnostic::new(
                     Code::CapBelowAmount,
-                    format!("the cap {} is below the fixed amount {} it caps", money::format_money_readable(cap), money::format_money_readable(fixed)),
+                    format!(
+                        "the cap {} is below the fixed amount {} it caps",
+                        money::format_money_readable(cap),
+                        money::format_money_readable(fixed)
+                    ),
                     cap_span,
                     "this cap always cuts",
                 )
@@ -590,7 +673,11 @@ impl Checker {
                     self.diagnostics.push(
                         Diagnostic::new(
                             Code::CapBelowAmount,
-                            format!("the cap {} is below the fixed amount {} it caps", money::format_money_readable(limit), money::format_money_readable(fixed)),
+                            format!(
+                                "the cap {} is below the fixed amount {} it caps",
+                                money::format_money_readable(limit),
+                                money::format_money_readable(fixed)
+                            ),
                             cap.amount.span,
                             "this cap always cuts",
                         )
@@ -607,8 +694,13 @@ impl Checker {
         for (input, used) in self.scope.inputs.iter().zip(&self.scope.used) {
             if !used {
                 self.diagnostics.push(
-                    Diagnostic::new(Code::UnusedInput, format!("no rule reads input `{}`", input.name), input.span, "unused")
-                        .with_help("use it in a clause, or remove the declaration"),
+                    Diagnostic::new(
+                        Code::UnusedInput,
+                        format!("no rule reads input `{}`", input.name),
+                        input.span,
+                        "unused",
+                    )
+                    .with_help("use it in a clause, or remove the declaration"),
                 );
             }
         }
@@ -618,7 +710,9 @@ impl Checker {
 fn part_span(part: &ClausePart) -> Span {
     match part {
         ClausePart::When(expr) => expr.span,
-        ClausePart::Award(_, span) | ClausePart::To(_, span) | ClausePart::Once(_, span) | ClausePart::Review(span) => *span,
+        ClausePart::Award(_, span) | ClausePart::To(_, span) | ClausePart::Once(_, span) | ClausePart::Review(span) => {
+            *span
+        }
     }
 }
 
@@ -634,9 +728,14 @@ fn cap_floor(cap: &Expr) -> Option<rust_decimal::Decimal> {
 fn fixed_ceiling(amount: &Expr) -> Option<rust_decimal::Decimal> {
     match &amount.kind {
         ExprKind::Literal(checked::Value::Money(amount)) => Some(*amount),
-        ExprKind::Table { arms, otherwise, .. } => {
-            arms.iter().map(|arm| &arm.amount).chain(otherwise.as_deref()).map(fixed_ceiling).collect::<Option<Vec<_>>>()?.into_iter().max()
-        }
+        ExprKind::Table { arms, otherwise, .. } => arms
+            .iter()
+            .map(|arm| &arm.amount)
+            .chain(otherwise.as_deref())
+            .map(fixed_ceiling)
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .max(),
         ExprKind::Tiers { tiers, .. } => {
             tiers.iter().map(|tier| fixed_ceiling(&tier.amount)).collect::<Option<Vec<_>>>()?.into_iter().max()
         }

@@ -44,10 +44,16 @@ impl Scope {
     }
 
     fn unknown_input(&self, name: &Name) -> Diagnostic {
-        let mut diagnostic = Diagnostic::new(Code::UnknownName, format!("no input is called `{}`", name.text), name.span, "unknown name");
+        let mut diagnostic = Diagnostic::new(
+            Code::UnknownName,
+            format!("no input is called `{}`", name.text),
+            name.span,
+            "unknown name",
+        );
         if let Some(suggestion) = did_you_mean(&name.text, self.inputs.iter().map(|input| input.name.as_str())) {
             diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
-        } else if let Some(owner) = self.enums.iter().find(|def| def.values.iter().any(|value| value.name == name.text)) {
+        } else if let Some(owner) = self.enums.iter().find(|def| def.values.iter().any(|value| value.name == name.text))
+        {
             diagnostic = diagnostic.with_help(format!(
                 "`{}` is a value of enum `{}`: test an input with `INPUT is {}`",
                 name.text, owner.name, name.text
@@ -95,8 +101,13 @@ impl Scope {
                 "tier" if tier_allowed => Key::Tier,
                 "tier" => {
                     diagnostics.push(
-                        Diagnostic::new(Code::UnknownKey, "`tier` is a key only for an amount chosen by `tiers`", name.span, "no tier here")
-                            .with_help("key by `recipient`, `year` or an input"),
+                        Diagnostic::new(
+                            Code::UnknownKey,
+                            "`tier` is a key only for an amount chosen by `tiers`",
+                            name.span,
+                            "no tier here",
+                        )
+                        .with_help("key by `recipient`, `year` or an input"),
                     );
                     continue;
                 }
@@ -108,9 +119,14 @@ impl Scope {
                         Key::Input(id)
                     }
                     None => {
-                        let candidates = BUILTIN_KEYS.iter().copied().chain(self.inputs.iter().map(|input| input.name.as_str()));
-                        let mut diagnostic =
-                            Diagnostic::new(Code::UnknownKey, format!("`{text}` is not a key"), name.span, "unknown key");
+                        let candidates =
+                            BUILTIN_KEYS.iter().copied().chain(self.inputs.iter().map(|input| input.name.as_str()));
+                        let mut diagnostic = Diagnostic::new(
+                            Code::UnknownKey,
+                            format!("`{text}` is not a key"),
+                            name.span,
+                            "unknown key",
+                        );
                         diagnostic = match did_you_mean(text, candidates) {
                             Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
                             None => diagnostic.with_help("a key is `recipient`, `year`, `tier` or an input's name"),

@@ -70,7 +70,10 @@ impl Checker {
                         self.diagnostics.push(
                             Diagnostic::new(
                                 Code::DateOutsideValidity,
-                                format!("{date} is outside the policy's validity ({} to {})", validity.from, validity.until),
+                                format!(
+                                    "{date} is outside the policy's validity ({} to {})",
+                                    validity.from, validity.until
+                                ),
                                 span,
                                 "never in force",
                             )
@@ -117,8 +120,13 @@ impl Checker {
             ast::ExprKind::IsPresent(subject) => {
                 let ast::ExprKind::Name(name) = &subject.kind else {
                     self.diagnostics.push(
-                        Diagnostic::new(Code::TypeMismatch, "only an input can be present or missing", subject.span, "not an input")
-                            .with_help("write `INPUT is present`"),
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            "only an input can be present or missing",
+                            subject.span,
+                            "not an input",
+                        )
+                        .with_help("write `INPUT is present`"),
                     );
                     return None;
                 };
@@ -138,11 +146,17 @@ impl Checker {
             }
             ast::ExprKind::WithinValidity(subject) => {
                 let subject = self.expr(subject)?;
-                let subject = self.expect(subject, Type::Date, Code::TypeMismatch, "the subject of `within validity`")?;
+                let subject =
+                    self.expect(subject, Type::Date, Code::TypeMismatch, "the subject of `within validity`")?;
                 if self.scope.validity.is_none() {
                     self.diagnostics.push(
-                        Diagnostic::new(Code::PolicyHeader, "the policy declares no validity", span, "validity of what?")
-                            .with_help("add `valid from YYYY-MM-DD for N years` to the `policy` header"),
+                        Diagnostic::new(
+                            Code::PolicyHeader,
+                            "the policy declares no validity",
+                            span,
+                            "validity of what?",
+                        )
+                        .with_help("add `valid from YYYY-MM-DD for N years` to the `policy` header"),
                     );
                     return None;
                 }
@@ -256,9 +270,14 @@ impl Checker {
                 if let Some(slot) = seen.get_mut(position as usize) {
                     if let Some(first) = slot {
                         self.diagnostics.push(
-                            Diagnostic::new(Code::DuplicateEnumValue, format!("`{}` has two arms in this table", value.text), value.span, "second arm")
-                                .with_note_at(*first, "first arm")
-                                .with_help("give each value one amount"),
+                            Diagnostic::new(
+                                Code::DuplicateEnumValue,
+                                format!("`{}` has two arms in this table", value.text),
+                                value.span,
+                                "second arm",
+                            )
+                            .with_note_at(*first, "first arm")
+                            .with_help("give each value one amount"),
                         );
                         ok = false;
                     }
@@ -297,7 +316,13 @@ impl Checker {
         Some(Expr { kind: ExprKind::Table { subject: Box::new(subject), arms: checked_arms, otherwise }, ty, span })
     }
 
-    fn tiers(&mut self, subject: &ast::Expr, since: Option<&ast::Expr>, rows: &[ast::TierRow], span: Span) -> Option<Expr> {
+    fn tiers(
+        &mut self,
+        subject: &ast::Expr,
+        since: Option<&ast::Expr>,
+        rows: &[ast::TierRow],
+        span: Span,
+    ) -> Option<Expr> {
         let subject = self.expr(subject)?;
         if !matches!(subject.ty, Type::Money | Type::Ratio | Type::Integer) {
             self.mismatch(&subject, "tiers are thresholds of money, a ratio or an integer");
@@ -328,7 +353,8 @@ impl Checker {
                 continue;
             };
             if threshold.ty != subject.ty {
-                let message = format!("this tier threshold must be {} like what it tiers", self.scope.type_name(subject.ty));
+                let message =
+                    format!("this tier threshold must be {} like what it tiers", self.scope.type_name(subject.ty));
                 self.mismatch(&threshold, &message);
                 ok = false;
                 continue;
@@ -346,9 +372,14 @@ impl Checker {
             if let Some((previous_value, previous_span)) = &previous {
                 if compare_values(previous_value, value) != Some(std::cmp::Ordering::Less) {
                     self.diagnostics.push(
-                        Diagnostic::new(Code::TiersNotAscending, "tier thresholds must strictly ascend", threshold.span, "not above the tier before")
-                            .with_note_at(*previous_span, "the tier before")
-                            .with_help("list tiers from the lowest threshold to the highest"),
+                        Diagnostic::new(
+                            Code::TiersNotAscending,
+                            "tier thresholds must strictly ascend",
+                            threshold.span,
+                            "not above the tier before",
+                        )
+                        .with_note_at(*previous_span, "the tier before")
+                        .with_help("list tiers from the lowest threshold to the highest"),
                     );
                     ok = false;
                 }
@@ -377,7 +408,11 @@ impl Checker {
             if ordering && !orderable {
                 let mut diagnostic = Diagnostic::new(
                     Code::CompareMismatch,
-                    format!("{} values have no order, so `{}` cannot compare them", self.scope.type_name(left.ty), op.symbol()),
+                    format!(
+                        "{} values have no order, so `{}` cannot compare them",
+                        self.scope.type_name(left.ty),
+                        op.symbol()
+                    ),
                     left.span.to(right.span),
                     "no order",
                 );
@@ -389,8 +424,13 @@ impl Checker {
             }
             if let Type::Enum(_) = left.ty {
                 self.diagnostics.push(
-                    Diagnostic::new(Code::CompareMismatch, "compare an enum with `is`, not `=`", left.span.to(right.span), "use `is`")
-                        .with_help("write `INPUT is VALUE`"),
+                    Diagnostic::new(
+                        Code::CompareMismatch,
+                        "compare an enum with `is`, not `=`",
+                        left.span.to(right.span),
+                        "use `is`",
+                    )
+                    .with_help("write `INPUT is VALUE`"),
                 );
                 return None;
             }
@@ -424,11 +464,16 @@ impl Checker {
 
     fn not_an_enum(&mut self, subject: &Expr, why: &str) {
         let found = self.scope.type_name(subject.ty);
-        let mut diagnostic =
-            Diagnostic::new(Code::NotAnEnum, format!("this is {found}, not an enum"), subject.span, format!("this is {found}"))
-                .with_help(why.to_string());
+        let mut diagnostic = Diagnostic::new(
+            Code::NotAnEnum,
+            format!("this is {found}, not an enum"),
+            subject.span,
+            format!("this is {found}"),
+        )
+        .with_help(why.to_string());
         if subject.ty == Type::Bool {
-            diagnostic = diagnostic.with_help("a bool is a condition by itself: write the input's name alone, or `not INPUT`");
+            diagnostic =
+                diagnostic.with_help("a bool is a condition by itself: write the input's name alone, or `not INPUT`");
         }
         self.diagnostics.push(diagnostic);
     }

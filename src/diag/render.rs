@@ -55,9 +55,13 @@ fn to_codespan(source: &Source<'_>, diagnostic: &Diagnostic) -> cs::Diagnostic<(
         let end = span.end.min(source.text.len());
         span.start.min(end)..end
     };
-    let mut labels = vec![cs::Label::primary((), clamp(diagnostic.primary.span)).with_message(&diagnostic.primary.message)];
+    let mut labels =
+        vec![cs::Label::primary((), clamp(diagnostic.primary.span)).with_message(&diagnostic.primary.message)];
     labels.extend(
-        diagnostic.secondary.iter().map(|label| cs::Label::secondary((), clamp(label.span)).with_message(&label.message)),
+        diagnostic
+            .secondary
+            .iter()
+            .map(|label| cs::Label::secondary((), clamp(label.span)).with_message(&label.message)),
     );
     let mut notes = Vec::new();
     if let Some(help) = &diagnostic.help {

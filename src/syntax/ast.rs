@@ -219,7 +219,11 @@ pub enum ExprKind {
     Between(Box<Expr>, Box<Expr>, Box<Expr>),
     IsPresent(Box<Expr>),
     /// `x is v`, `x is not v`, `x in {a, b}`, `x not in {a, b}`.
-    InSet { subject: Box<Expr>, values: Vec<Name>, negated: bool },
+    InSet {
+        subject: Box<Expr>,
+        values: Vec<Name>,
+        negated: bool,
+    },
     WithinValidity(Box<Expr>),
     /// `a + b - c`: the first term, then signed terms.
     Sum(Box<Expr>, Vec<(Sign, Expr)>),
@@ -233,9 +237,16 @@ pub enum ExprKind {
     Date(Date),
     Name(Name),
     /// `by ENUM_INPUT { v1, v2 => amount  else => amount }`.
-    Table { subject: Name, arms: Vec<Arm> },
+    Table {
+        subject: Name,
+        arms: Vec<Arm>,
+    },
     /// `tiers of X [crossed since Y] { threshold => amount ... }`.
-    Tiers { subject: Box<Expr>, since: Option<Box<Expr>>, rows: Vec<TierRow> },
+    Tiers {
+        subject: Box<Expr>,
+        since: Option<Box<Expr>>,
+        rows: Vec<TierRow>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -113,13 +113,23 @@ impl Scanner {
     fn finish(&mut self, span: Span) -> Chunk {
         let problem = if let Some(start) = self.text_block_start.take() {
             Some(
-                Diagnostic::new(Code::UnterminatedText, "this text block is never closed", Span::new(start, start + 3), "opened here")
-                    .with_help("end the text block with `\"\"\"`"),
+                Diagnostic::new(
+                    Code::UnterminatedText,
+                    "this text block is never closed",
+                    Span::new(start, start + 3),
+                    "opened here",
+                )
+                .with_help("end the text block with `\"\"\"`"),
             )
         } else if let Some(start) = self.open_string_at.take() {
             Some(
-                Diagnostic::new(Code::UnterminatedText, "this string is not closed on its line", Span::new(start, start + 1), "opened here")
-                    .with_help("close the string with `\"`, or use `\"\"\"` for text over several lines"),
+                Diagnostic::new(
+                    Code::UnterminatedText,
+                    "this string is not closed on its line",
+                    Span::new(start, start + 1),
+                    "opened here",
+                )
+                .with_help("close the string with `\"`, or use `\"\"\"` for text over several lines"),
             )
         } else {
             self.too_deep_at.take().map(|at| {

@@ -13,10 +13,13 @@ use rust_decimal::Decimal;
 #[grammar = "../grammar/polc.pest"]
 struct PolicyGrammar;
 
+const CALLS_PER_BYTE: usize = 400;
+
 /// Parses one top-level item found at byte `offset` of the file.
 pub fn parse_item(text: &str, offset: usize, diagnostics: &mut Vec<Diagnostic>) -> Option<Item> {
-    // Bounds pest's work on pathological input; real items stay far below it.
-    pest::set_call_limit(std::num::NonZeroUsize::new(5_000_000));
+    // Bounds pest's work on pathological input: linear in the item's length, with room
+    // for the keyword look-ahead every name does. Real items stay far below it.
+    pest::set_call_limit(std::num::NonZeroUsize::new(text.len().saturating_mul(CALLS_PER_BYTE).max(1_000_000)));
     match PolicyGrammar::parse(Rule::item, text) {
         Ok(mut pairs) => {
             let mut lowerer = Lowerer { offset, diagnostics };
@@ -44,7 +47,10 @@ fn syntax_error(text: &str, offset: usize, error: &pest::error::Error<Rule>) -> 
             words.dedup();
             words
         }
-        pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
+        pest::error::ErrorVariant::CustomError { .. } => {
+            return Diagnostic::new(Code::SyntaxError, "this item is too complex to parse", span, "gave up here")
+                .with_help("split the item into smaller clauses");
+        }
     };
     let message = match expected.as_slice() {
         [] => format!("unexpected {}", found.0),
@@ -62,7 +68,8 @@ fn describe_found(rest: &str) -> (String, usize) {
         None => ("the end of the item".to_string(), 0),
         Some('\n' | '\r') => ("the end of the line".to_string(), 1 + skipped),
         Some(first) if first.is_alphanumeric() || first == '_' => {
-            let word: String = rest_trimmed.chars().take_while(|ch| ch.is_alphanumeric() || *ch == '_' || *ch == '.').collect();
+            let word: String =
+                rest_trimmed.chars().take_while(|ch| ch.is_alphanumeric() || *ch == '_' || *ch == '.').collect();
             (format!("`{word}`"), skipped + word.len())
         }
         Some(first) => (format!("`{first}`"), skipped + first.len_utf8()),
@@ -417,7 +424,9 @@ impl Lowerer<'_> {
                         .collect(),
                     part_span,
                 ),
-                Rule::once_part => ClausePart::Once(parts(part).next().map(|keys| self.names(keys)).unwrap_or_default(), part_span),
+                Rule::once_part => {
+                    ClausePart::Once(parts(part).next().map(|keys| self.names(keys)).unwrap_or_default(), part_span)
+                }
                 Rule::review_part => ClausePart::Review(part_span),
                 _ => continue,
             };
@@ -477,13 +486,16 @@ impl Lowerer<'_> {
             }
             Rule::not_expr => {
                 let test = self.expr(inner.pop()?)?;
-                // Lowered in a loop: `not` is counted by the grammar, never nested.
-                let mut result = test;
-                for negation in inner.iter().rev() {
-                    let span = self.span(negation).to(result.span);
-                    result = Expr { kind: ExprKind::Not(Box::new(result)), span };
+                // `not not x` is `x` (also for a missing fact: not-unknown is unknown), so
+                // only the parity of the `not`s is kept: a run of them never nests.
+                let Some(first_negation) = inner.first() else {
+                    return Some(test);
+                };
+                if inner.len().is_multiple_of(2) {
+                    return Some(test);
                 }
-                return Some(result);
+                let span = self.span(first_negation).to(test.span);
+                return Some(Expr { kind: ExprKind::Not(Box::new(test)), span });
             }
             Rule::test => {
                 let mut inner = inner.into_iter();
@@ -598,7 +610,11 @@ impl Lowerer<'_> {
                 match money::money_in_yuan(digits, unit) {
                     Some(amount) => ExprKind::Money(amount),
                     None => {
-                        self.bad_literal(span, format!("`{text}` is too large an amount"), "amounts must fit in 28 digits");
+                        self.bad_literal(
+                            span,
+                            format!("`{text}` is too large an amount"),
+                            "amounts must fit in 28 digits",
+                        );
                         return None;
                     }
                 }
@@ -608,7 +624,11 @@ impl Lowerer<'_> {
                 match money::parse_decimal(digits).and_then(|percent| percent.checked_div(Decimal::ONE_HUNDRED)) {
                     Some(ratio) => ExprKind::Ratio(ratio),
                     None => {
-                        self.bad_literal(span, format!("`{text}` is not a usable percentage"), "write a percentage like `10%`");
+                        self.bad_literal(
+                            span,
+                            format!("`{text}` is not a usable percentage"),
+                            "write a percentage like `10%`",
+                        );
                         return None;
                     }
                 }
@@ -625,7 +645,11 @@ impl Lowerer<'_> {
                 match numerator.and_then(|numerator| numerator.checked_div(Decimal::from(denominator))) {
                     Some(ratio) => ExprKind::Ratio(ratio),
                     None => {
-                        self.bad_literal(span, format!("`{text}` is not a fraction polc can read"), "write a fraction like `万分之一` or `百分之十五`");
+                        self.bad_literal(
+                            span,
+                            format!("`{text}` is not a fraction polc can read"),
+                            "write a fraction like `万分之一` or `百分之十五`",
+                        );
                         return None;
                     }
                 }
@@ -633,7 +657,11 @@ impl Lowerer<'_> {
             Rule::integer => match text.parse::<i64>() {
                 Ok(value) => ExprKind::Integer(value),
                 Err(_) => {
-                    self.bad_literal(span, format!("`{text}` is too large a number"), "whole numbers must fit in 64 bits");
+                    self.bad_literal(
+                        span,
+                        format!("`{text}` is too large a number"),
+                        "whole numbers must fit in 64 bits",
+                    );
                     return None;
                 }
             },
@@ -662,7 +690,11 @@ impl Lowerer<'_> {
         match pair.as_str().parse::<u32>() {
             Ok(number) => Some(number),
             Err(_) => {
-                self.bad_literal(span, format!("`{}` is too large a number here", pair.as_str()), "use a number below 4294967296");
+                self.bad_literal(
+                    span,
+                    format!("`{}` is too large a number here", pair.as_str()),
+                    "use a number below 4294967296",
+                );
                 None
             }
         }
@@ -728,4 +760,3 @@ fn dedent(raw: &str) -> String {
         .unwrap_or(0);
     body.iter().map(|line| line.get(indent..).unwrap_or_else(|| line.trim_start())).collect::<Vec<_>>().join("\n")
 }
-
