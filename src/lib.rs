@@ -11,8 +11,12 @@
 
 /// Checked form: AST → policy with every name resolved and every expression typed.
 pub mod check;
+/// Applicant data: JSON, JSON Lines, CSV → typed facts.
+pub mod data;
 /// Diagnostics, their code registry and their renderings.
 pub mod diag;
+/// Evaluation: checked policy + cases → awards.
+pub mod eval;
 /// Exact money, ratios and dates, and the one rounding function.
 pub mod money;
 /// Byte spans.

@@ -6,8 +6,12 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use clap::{Parser, Subcommand, ValueEnum};
+use polc::check::checked::Policy;
+use polc::data::InputFormat;
 use polc::diag::render::{self, Source};
-use std::io::{IsTerminal, Write};
+use polc::eval::report;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -23,13 +27,34 @@ enum Command {
     Check {
         /// The `.pol` files to check.
         #[arg(required = true)]
-        files: Vec<std::path::PathBuf>,
+        files: Vec<PathBuf>,
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
         format: DiagnosticFormat,
         /// Exit with status 1 when there are warnings, too.
         #[arg(long)]
         deny_warnings: bool,
+    },
+    /// Compute every award a policy gives a batch of applicant cases.
+    Run {
+        /// The `.pol` policy.
+        policy: PathBuf,
+        /// The cases: `.json` (an array), `.jsonl`, `.csv`, or `-` for standard input.
+        cases: String,
+        /// The cases' format, when the file name does not say it.
+        #[arg(long, value_enum)]
+        input_format: Option<CasesFormat>,
+        /// How to print the result [default: table on a terminal, json otherwise].
+        #[arg(long, value_enum)]
+        format: Option<ResultFormat>,
+        /// Explain one case: every clause, why it applied or not, and the arithmetic.
+        #[arg(long, value_name = "CASE_ID")]
+        explain: Option<String>,
+    },
+    /// Print the applicant-data contract a policy declares, as a JSON Schema.
+    Schema {
+        /// The `.pol` policy.
+        policy: PathBuf,
     },
 }
 
@@ -43,7 +68,24 @@ enum DiagnosticFormat {
     Github,
 }
 
-/// Exit statuses: 0 clean, 1 problems found, 2 usage or I/O error.
+#[derive(Clone, Copy, ValueEnum)]
+enum CasesFormat {
+    Json,
+    Jsonl,
+    Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ResultFormat {
+    /// One row per award and totals per entity.
+    Table,
+    /// The result contract: cases, awards with reasons, errors, totals.
+    Json,
+    /// One row per award, for spreadsheets.
+    Csv,
+}
+
+/// Exit statuses: 0 clean, 1 problems found, 2 usage or I/O error, or unusable input.
 const EXIT_PROBLEMS: u8 = 1;
 const EXIT_UNUSABLE: u8 = 2;
 
@@ -55,16 +97,25 @@ fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { EXIT_UNUSABLE } else { 0 });
         }
     };
-    match cli.command {
+    let status = match cli.command {
         Command::Check { files, format, deny_warnings } => check(&files, format, deny_warnings),
-    }
+        Command::Run { policy, cases, input_format, format, explain } => {
+            run(&policy, &cases, input_format, format, explain.as_deref())
+        }
+        Command::Schema { policy } => schema(&policy),
+    };
+    let _ = std::io::stdout().flush();
+    ExitCode::from(status)
 }
 
-fn check(files: &[std::path::PathBuf], format: DiagnosticFormat, deny_warnings: bool) -> ExitCode {
+fn stderr_color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn check(files: &[PathBuf], format: DiagnosticFormat, deny_warnings: bool) -> u8 {
     let mut errors = 0;
     let mut warnings = 0;
     let mut unreadable = false;
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     for path in files {
         let name = path.display().to_string();
         let text = match std::fs::read_to_string(path) {
@@ -80,12 +131,11 @@ fn check(files: &[std::path::PathBuf], format: DiagnosticFormat, deny_warnings: 
         warnings += report.warning_count();
         let source = Source { name: &name, text: &text };
         match format {
-            DiagnosticFormat::Human => eprint!("{}", render::human(&source, &report.diagnostics, color)),
+            DiagnosticFormat::Human => eprint!("{}", render::human(&source, &report.diagnostics, stderr_color())),
             DiagnosticFormat::Json => print!("{}", render::json(&source, &report.diagnostics)),
             DiagnosticFormat::Github => print!("{}", render::github(&source, &report.diagnostics)),
         }
     }
-    let _ = std::io::stdout().flush();
     if matches!(format, DiagnosticFormat::Human) {
         eprintln!(
             "checked {} file{}: {errors} error{}, {warnings} warning{}",
@@ -96,11 +146,106 @@ fn check(files: &[std::path::PathBuf], format: DiagnosticFormat, deny_warnings: 
         );
     }
     if unreadable {
-        ExitCode::from(EXIT_UNUSABLE)
+        EXIT_UNUSABLE
     } else if errors > 0 || (deny_warnings && warnings > 0) {
-        ExitCode::from(EXIT_PROBLEMS)
+        EXIT_PROBLEMS
     } else {
-        ExitCode::SUCCESS
+        0
+    }
+}
+
+/// Reads and checks a policy for `run` and `schema`: any error makes it unusable.
+fn load_policy(path: &Path) -> Result<Policy, u8> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        eprintln!("error: cannot read `{name}`: {error}");
+        EXIT_UNUSABLE
+    })?;
+    let report = polc::check_source(&text);
+    match report.policy {
+        Some(policy) => Ok(policy),
+        None => {
+            let source = Source { name: &name, text: &text };
+            let errors: Vec<_> = report.diagnostics.into_iter().filter(|diagnostic| diagnostic.is_error()).collect();
+            eprint!("{}", render::human(&source, &errors, stderr_color()));
+            eprintln!("error: `{name}` has errors; run `polc check {name}` for all diagnostics");
+            Err(EXIT_UNUSABLE)
+        }
+    }
+}
+
+fn run(
+    policy_path: &Path,
+    cases: &str,
+    input_format: Option<CasesFormat>,
+    format: Option<ResultFormat>,
+    explain: Option<&str>,
+) -> u8 {
+    let policy = match load_policy(policy_path) {
+        Ok(policy) => policy,
+        Err(status) => return status,
+    };
+    let input_format = match (input_format, InputFormat::from_extension(cases)) {
+        (Some(CasesFormat::Json), _) => InputFormat::Json,
+        (Some(CasesFormat::Jsonl), _) => InputFormat::JsonLines,
+        (Some(CasesFormat::Csv), _) => InputFormat::Csv,
+        (None, Some(format)) => format,
+        (None, None) => {
+            eprintln!("error: cannot tell the format of `{cases}`; name it .json, .jsonl or .csv, or pass --input-format");
+            return EXIT_UNUSABLE;
+        }
+    };
+    let reader: Box<dyn Read> = if cases == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        match std::fs::File::open(cases) {
+            Ok(file) => Box::new(file),
+            Err(error) => {
+                eprintln!("error: cannot read `{cases}`: {error}");
+                return EXIT_UNUSABLE;
+            }
+        }
+    };
+    let result = match polc::eval::run(&policy, reader, input_format, explain) {
+        Ok(result) => result,
+        Err(error) => {
+            eprintln!("error: `{cases}` cannot be used: {error}");
+            return EXIT_UNUSABLE;
+        }
+    };
+    if let Some(case_id) = explain {
+        match report::explain(&policy, &result) {
+            Some(text) => print!("{text}"),
+            None => {
+                eprintln!("error: no readable case has id `{case_id}`");
+                return EXIT_UNUSABLE;
+            }
+        }
+    } else {
+        let format = format.unwrap_or(if std::io::stdout().is_terminal() { ResultFormat::Table } else { ResultFormat::Json });
+        let text = match format {
+            ResultFormat::Table => report::table(&policy, &result),
+            ResultFormat::Json => report::json(&policy, &result),
+            ResultFormat::Csv => report::csv(&policy, &result),
+        };
+        print!("{text}");
+    }
+    if result.errors.is_empty() {
+        0
+    } else {
+        eprintln!("{} record(s) had errors and did not run; see `errors`", result.errors.len());
+        EXIT_PROBLEMS
+    }
+}
+
+fn schema(policy_path: &Path) -> u8 {
+    match load_policy(policy_path) {
+        Ok(policy) => {
+            let schema = polc::data::schema::json_schema(&policy);
+            println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
+            0
+        }
+        Err(status) => status,
     }
 }
 

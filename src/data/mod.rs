@@ -1,0 +1,194 @@
+//! Applicant data: a batch of cases as a JSON array, JSON Lines or CSV → typed facts.
+//!
+//! The policy is the schema: a case may carry exactly the policy's declared inputs. Each
+//! record becomes a [`Case`] (facts in slots indexed by input) or the [`DataError`]s that
+//! name its case, field and line or row. Records are handed to the caller one at a time,
+//! so JSON Lines and CSV stream; a JSON array is read whole, then parsed element by element.
+
+mod readers;
+/// The data contract as a JSON Schema.
+pub mod schema;
+mod value;
+
+pub use readers::read_batch;
+pub use value::money_text;
+
+use crate::check::checked::{InputId, Policy, Type};
+use crate::money::Date;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::fmt;
+
+/// One typed fact of a case.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Fact {
+    Money(Decimal),
+    Ratio(Decimal),
+    Integer(i64),
+    Bool(bool),
+    Date(Date),
+    Text(Box<str>),
+    /// An enum value, by its position in the enum.
+    Enum(u32),
+}
+
+/// A readable case: its id, date, where it came from, and its facts by input slot.
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub id: String,
+    pub date: Date,
+    pub location: Location,
+    /// `facts[input]` is `None` when the case does not give that input.
+    pub facts: Vec<Option<Fact>>,
+}
+
+/// Where a record sits in its file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+pub enum Location {
+    /// A JSON or JSON Lines line, 1-based.
+    Line { line: u64 },
+    /// A CSV row (the file's line number, the header being line 1) and 1-based column.
+    Row {
+        row: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        column: Option<usize>,
+    },
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Line { line } => write!(f, "line {line}"),
+            Location::Row { row, column: Some(column) } => write!(f, "row {row}, column {column}"),
+            Location::Row { row, column: None } => write!(f, "row {row}"),
+        }
+    }
+}
+
+/// A problem with one field of one record (or with a whole record, when `field` is
+/// `None`). The record's case does not run; the others do.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DataError {
+    /// The case id, when the record has a readable one.
+    pub case: Option<String>,
+    pub field: Option<String>,
+    #[serde(flatten)]
+    pub location: Location,
+    pub message: String,
+}
+
+/// A problem that makes the whole batch unusable (exit status 2, no result).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchError(pub String);
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The shapes of applicant data polc reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputFormat {
+    Json,
+    JsonLines,
+    Csv,
+}
+
+impl InputFormat {
+    /// The format a file name implies: `.json`, `.jsonl`/`.ndjson`, `.csv`.
+    pub fn from_extension(path: &str) -> Option<InputFormat> {
+        let extension = path.rsplit_once('.')?.1.to_ascii_lowercase();
+        match extension.as_str() {
+            "json" => Some(InputFormat::Json),
+            "jsonl" | "ndjson" => Some(InputFormat::JsonLines),
+            "csv" => Some(InputFormat::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// One record as read: a case, or the errors that keep it from running.
+pub enum Record {
+    Case(Case),
+    Failed(Vec<DataError>),
+}
+
+/// The policy's inputs by name: the data contract.
+pub struct Schema<'p> {
+    policy: &'p Policy,
+    by_name: HashMap<&'p str, InputId>,
+}
+
+impl<'p> Schema<'p> {
+    pub fn new(policy: &'p Policy) -> Self {
+        let by_name = policy.inputs.iter().enumerate().map(|(id, input)| (input.name.as_str(), id)).collect();
+        Schema { policy, by_name }
+    }
+
+    pub fn input(&self, name: &str) -> Option<InputId> {
+        self.by_name.get(name).copied()
+    }
+
+    fn type_of(&self, id: InputId) -> Option<Type> {
+        self.policy.inputs.get(id).map(|input| input.ty)
+    }
+}
+
+/// Builds a case from its fields, checking each against the schema. `location_of`
+/// says where a field sits (CSV adds its column).
+fn build_case<'v>(
+    schema: &Schema<'_>,
+    fields: impl Iterator<Item = (&'v str, value::Raw<'v>)>,
+    location_of: impl Fn(Option<&str>) -> Location,
+) -> Record {
+    let policy = schema.policy;
+    let mut facts: Vec<Option<Fact>> = vec![None; policy.inputs.len()];
+    let mut problems: Vec<(String, String)> = Vec::new();
+    for (name, raw) in fields {
+        let Some(id) = schema.input(name) else {
+            problems.push((name.to_string(), format!("unknown field `{name}`: the policy declares no such input")));
+            continue;
+        };
+        let Some(ty) = schema.type_of(id) else { continue };
+        match value::read(raw, ty, &policy.enums) {
+            Ok(fact) => {
+                if let Some(slot) = facts.get_mut(id) {
+                    *slot = fact;
+                }
+            }
+            Err(message) => problems.push((name.to_string(), message)),
+        }
+    }
+    for (id, input) in policy.inputs.iter().enumerate() {
+        let given = facts.get(id).is_some_and(Option::is_some);
+        let already_bad = problems.iter().any(|(field, _)| *field == input.name);
+        let needed = input.required || id == policy.case_id || id == policy.case_date;
+        if needed && !given && !already_bad {
+            problems.push((input.name.clone(), format!("missing required field `{}`", input.name)));
+        }
+    }
+    let id = match facts.get(policy.case_id) {
+        Some(Some(Fact::Text(id))) => Some(id.to_string()),
+        _ => None,
+    };
+    let date = match facts.get(policy.case_date) {
+        Some(Some(Fact::Date(date))) => Some(*date),
+        _ => None,
+    };
+    match (problems.is_empty(), id, date) {
+        (true, Some(id), Some(date)) => Record::Case(Case { id, date, location: location_of(None), facts }),
+        (_, id, _) => Record::Failed(
+            problems
+                .into_iter()
+                .map(|(field, message)| DataError {
+                    case: id.clone(),
+                    location: location_of(Some(&field)),
+                    field: Some(field),
+                    message,
+                })
+                .collect(),
+        ),
+    }
+}

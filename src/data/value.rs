@@ -1,0 +1,212 @@
+//! Reads one field's value, as JSON or as a CSV cell, into a typed fact. The rules are
+//! the data contract's: exact money with units, ratios within 0..=1, strict bools,
+//! integers and dates.
+
+use super::Fact;
+use crate::check::checked::{EnumDef, Type};
+use crate::money::{self, Date, MoneyUnit};
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+/// A field as the reader found it.
+pub enum Raw<'a> {
+    Json(&'a Value),
+    Csv(&'a str),
+}
+
+/// Reads a field of type `ty`. `Ok(None)` is a missing fact (JSON `null`, an empty CSV
+/// cell); `Err` is a message saying why the value is bad.
+pub fn read(raw: Raw<'_>, ty: Type, enums: &[EnumDef]) -> Result<Option<Fact>, String> {
+    match raw {
+        Raw::Json(Value::Null) => Ok(None),
+        Raw::Csv("") => Ok(None),
+        Raw::Json(value) => read_json(value, ty, enums).map(Some),
+        Raw::Csv(cell) => read_text(cell, ty, enums, true).map(Some),
+    }
+}
+
+fn read_json(value: &Value, ty: Type, enums: &[EnumDef]) -> Result<Fact, String> {
+    match (ty, value) {
+        (_, Value::String(text)) if !matches!(ty, Type::Bool | Type::Integer) => read_text(text, ty, enums, false),
+        (Type::Money, Value::Number(number)) => {
+            let text = number.to_string();
+            let amount = exact_number(&text).ok_or_else(|| format!("not a money amount: {text}"))?;
+            if text.starts_with('-') {
+                return Err(format!("money cannot be negative: {text}"));
+            }
+            Ok(Fact::Money(amount))
+        }
+        (Type::Ratio, Value::Number(number)) => {
+            let text = number.to_string();
+            let ratio = exact_number(&text).ok_or_else(|| format!("not a ratio: {text}"))?;
+            ratio_in_range(ratio, &text)
+        }
+        (Type::Integer, Value::Number(number)) => {
+            let text = number.to_string();
+            text.parse::<i64>().map(Fact::Integer).map_err(|_| format!("not a whole number: {text}"))
+        }
+        (Type::Bool, Value::Bool(flag)) => Ok(Fact::Bool(*flag)),
+        (_, other) => Err(format!("expected {}, found {}", expected(ty, enums), describe_json(other))),
+    }
+}
+
+fn read_text(text: &str, ty: Type, enums: &[EnumDef], from_csv: bool) -> Result<Fact, String> {
+    if text.is_empty() {
+        return Err(format!("an empty string is not {}", expected(ty, enums)));
+    }
+    match ty {
+        Type::Money => money_text(text).map(Fact::Money).ok_or_else(|| money_help(text)),
+        Type::Ratio => {
+            let (digits, scale) = match text.strip_suffix('%') {
+                Some(digits) => (digits, Decimal::ONE_HUNDRED),
+                None => (text, Decimal::ONE),
+            };
+            let ratio = money::parse_decimal(digits)
+                .and_then(|value| value.checked_div(scale))
+                .ok_or_else(|| format!("not a ratio: {text} (write 0.6 or 60%)"))?;
+            ratio_in_range(ratio, text)
+        }
+        Type::Integer if from_csv => {
+            let digits = text.strip_prefix('-').unwrap_or(text);
+            if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+                return Err(format!("not a whole number: {text}"));
+            }
+            text.parse::<i64>().map(Fact::Integer).map_err(|_| format!("too large a number: {text}"))
+        }
+        Type::Bool if from_csv => match text {
+            "true" | "是" => Ok(Fact::Bool(true)),
+            "false" | "否" => Ok(Fact::Bool(false)),
+            _ => Err(format!("not a bool: {text} (write true, false, 是 or 否)")),
+        },
+        Type::Integer | Type::Bool => Err(format!("expected {}, found a string", expected(ty, enums))),
+        Type::Date => Date::parse(text).map(Fact::Date).ok_or_else(|| format!("not a date: {text} (write YYYY-MM-DD)")),
+        Type::Text | Type::Entity => Ok(Fact::Text(text.into())),
+        Type::Enum(id) => {
+            let def = enums.get(id).ok_or_else(|| "unknown enum".to_string())?;
+            def.values
+                .iter()
+                .position(|value| value.name == text)
+                .and_then(|position| u32::try_from(position).ok())
+                .map(Fact::Enum)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = def.values.iter().map(|value| value.name.as_str()).collect();
+                    format!("`{text}` is not a value of enum `{}` ({})", def.name, names.join(", "))
+                })
+        }
+    }
+}
+
+/// Money text: digits, optionally grouped by commas in threes, optional decimals, an
+/// optional unit (`元`, `万`, `亿`, `万元`, `亿元`). No signs, spaces or exponents.
+pub fn money_text(text: &str) -> Option<Decimal> {
+    let digits_end = text.find(|ch: char| !(ch.is_ascii_digit() || ch == ',' || ch == '.')).unwrap_or(text.len());
+    let (number, unit_text) = text.split_at(digits_end);
+    let unit = if unit_text.is_empty() { MoneyUnit::Yuan } else { MoneyUnit::parse(unit_text)? };
+    let (whole, fraction) = match number.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (number, None),
+    };
+    if whole.contains(',') {
+        let mut groups = whole.split(',');
+        let first = groups.next()?;
+        if first.is_empty() || first.len() > 3 || !groups.all(|group| group.len() == 3) {
+            return None;
+        }
+    }
+    let plain = match fraction {
+        Some(fraction) => format!("{}.{fraction}", whole.replace(',', "")),
+        None => whole.replace(',', ""),
+    };
+    money::money_in_yuan(&plain, unit)
+}
+
+fn money_help(text: &str) -> String {
+    format!("not a money amount: {text} (write 300万 or 3000000)")
+}
+
+fn ratio_in_range(ratio: Decimal, text: &str) -> Result<Fact, String> {
+    if ratio < Decimal::ZERO || ratio > Decimal::ONE {
+        return Err(format!("a ratio must lie between 0 and 1 (0% and 100%): {text}"));
+    }
+    Ok(Fact::Ratio(ratio))
+}
+
+/// A JSON number's text, read exactly (exponents included).
+fn exact_number(text: &str) -> Option<Decimal> {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let value = if unsigned.contains(['e', 'E']) {
+        Decimal::from_scientific(unsigned).ok()?
+    } else {
+        Decimal::from_str_exact(unsigned).ok()?
+    };
+    Some(if text.starts_with('-') { -value } else { value })
+}
+
+fn expected(ty: Type, enums: &[EnumDef]) -> String {
+    match ty {
+        Type::Money => "a money amount".into(),
+        Type::Ratio => "a ratio".into(),
+        Type::Integer => "a whole number".into(),
+        Type::Bool => "true or false".into(),
+        Type::Date => "a date".into(),
+        Type::Text => "text".into(),
+        Type::Entity => "an entity id".into(),
+        Type::Enum(id) => match enums.get(id) {
+            Some(def) => format!("a value of enum `{}`", def.name),
+            None => "an enum value".into(),
+        },
+    }
+}
+
+fn describe_json(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(flag) => format!("{flag}"),
+        Value::Number(number) => format!("the number {number}"),
+        Value::String(text) => format!("the string \"{text}\""),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn money(text: &str) -> Option<String> {
+        money_text(text).map(|amount| amount.normalize().to_string())
+    }
+
+    #[test]
+    fn money_text_follows_the_contract() {
+        assert_eq!(money("250万").as_deref(), Some("2500000"));
+        assert_eq!(money("3.5亿").as_deref(), Some("350000000"));
+        assert_eq!(money("1,200,000.50").as_deref(), Some("1200000.5"));
+        assert_eq!(money("1200000元").as_deref(), Some("1200000"));
+        assert_eq!(money("68.5万元").as_deref(), Some("685000"));
+        for bad in ["三百万", "-5", "1,20,000", ",100", "1 000", "1e6", "１００", "5万万", "", "."] {
+            assert_eq!(money(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn json_numbers_are_exact() {
+        let value: Value = serde_json::from_str("2.5e6").unwrap();
+        assert!(matches!(read(Raw::Json(&value), Type::Money, &[]), Ok(Some(Fact::Money(amount))) if amount == Decimal::from(2_500_000)));
+        let value: Value = serde_json::from_str("-0").unwrap();
+        assert!(read(Raw::Json(&value), Type::Money, &[]).is_err());
+        let value: Value = serde_json::from_str("0.1").unwrap();
+        assert!(matches!(read(Raw::Json(&value), Type::Ratio, &[]), Ok(Some(Fact::Ratio(ratio))) if ratio.to_string() == "0.1"));
+        let value: Value = serde_json::from_str("60").unwrap();
+        assert!(read(Raw::Json(&value), Type::Ratio, &[]).is_err());
+    }
+
+    #[test]
+    fn csv_cells() {
+        assert!(matches!(read(Raw::Csv("是"), Type::Bool, &[]), Ok(Some(Fact::Bool(true)))));
+        assert!(matches!(read(Raw::Csv("-3"), Type::Integer, &[]), Ok(Some(Fact::Integer(-3)))));
+        assert!(matches!(read(Raw::Csv(""), Type::Money, &[]), Ok(None)));
+        assert!(read(Raw::Csv("yes"), Type::Bool, &[]).is_err());
+        assert!(matches!(read(Raw::Csv("72%"), Type::Ratio, &[]), Ok(Some(Fact::Ratio(ratio))) if ratio.to_string() == "0.72"));
+    }
+}

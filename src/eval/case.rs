@@ -1,0 +1,399 @@
+//! Evaluates one case: the gates, then every clause in policy order, each with its own
+//! cap and its one rounding. Produces compact award records for the cross-case phase.
+
+use super::program::Program;
+use super::show;
+use super::{AwardRecord, ClauseStatus, KeyValues};
+use crate::check::checked::{Award, ClauseIndex, Expr, ExprKind, InputId, Key, Value};
+use crate::data::{Case, Fact};
+use crate::money::{self, Date};
+use crate::syntax::ast::{CompareOp, Sign};
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+
+/// Why evaluation of an expression stopped short of a value.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Stop {
+    /// The case does not give this input.
+    Missing(InputId),
+    /// A tier table found no tier reached (or newly crossed).
+    NoTier,
+    /// Arithmetic left the range of exact decimals.
+    Overflow,
+}
+
+/// A condition's outcome under three-valued logic.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Truth {
+    True,
+    False,
+    /// Depends on a fact the case does not give.
+    Unknown(InputId),
+}
+
+/// What one case earned: its awards in clause order, or the gate that stopped it.
+pub struct CaseOutcome {
+    pub awards: Vec<AwardRecord>,
+    /// Why the case gets nothing at all, when a gate stops it.
+    pub gate_failure: Option<String>,
+    /// Per clause, why it applied or not (only when explaining).
+    pub statuses: Vec<ClauseStatus>,
+}
+
+/// Arithmetic overflow in a clause: an error on the case, never a panic.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Overflow {
+    pub clause: Option<String>,
+}
+
+pub(super) struct Evaluator<'a, 'p> {
+    pub program: &'a Program<'p>,
+    pub case: &'a Case,
+    /// The threshold the last tier table paid, for `once per tier`.
+    tier_paid: Option<Fact>,
+}
+
+/// Evaluates `case`. With `explain`, also says why each clause applied or not.
+pub fn evaluate(program: &Program<'_>, case: &Case, case_index: u32, explain: bool) -> Result<CaseOutcome, Overflow> {
+    let mut evaluator = Evaluator { program, case, tier_paid: None };
+    let policy = program.policy;
+    for gate in &policy.gates {
+        let truth = evaluator.truth(&gate.condition).map_err(|_| Overflow { clause: None })?;
+        let article = policy.articles.get(gate.article);
+        let citation = article.map_or_else(String::new, |article| format!("Article {} {}", article.number, article.title));
+        let failure = match truth {
+            Truth::True => continue,
+            Truth::False => format!("{citation}: {} is false", show::expr(policy, &gate.condition, Some(case))),
+            Truth::Unknown(input) => format!("{citation}: `{}` is missing", input_name(program, input)),
+        };
+        let statuses = if explain { vec![ClauseStatus::Gated; policy.clauses.len()] } else { Vec::new() };
+        return Ok(CaseOutcome { awards: Vec::new(), gate_failure: Some(failure), statuses });
+    }
+    let mut awards = Vec::new();
+    let mut statuses = Vec::new();
+    for clause_index in 0..policy.clauses.len() {
+        let status = evaluator
+            .clause(clause_index, case_index, &mut awards)
+            .map_err(|_| Overflow { clause: Some(program.clause_id(clause_index).to_string()) })?;
+        if explain {
+            statuses.push(status);
+        }
+    }
+    Ok(CaseOutcome { awards, gate_failure: None, statuses })
+}
+
+fn input_name<'p>(program: &Program<'p>, input: InputId) -> &'p str {
+    program.policy.inputs.get(input).map_or("?", |input| input.name.as_str())
+}
+
+impl Evaluator<'_, '_> {
+    /// Evaluates one clause, pushing its awards; the status says why it did or did not
+    /// apply. `Err` only on overflow.
+    fn clause(
+        &mut self,
+        clause_index: ClauseIndex,
+        case_index: u32,
+        awards: &mut Vec<AwardRecord>,
+    ) -> Result<ClauseStatus, ()> {
+        let policy = self.program.policy;
+        let Some(clause) = policy.clauses.get(clause_index) else { return Ok(ClauseStatus::Gated) };
+        let mut why_applies = None;
+        if let Some(condition) = &clause.condition {
+            let shown = show::expr(policy, condition, Some(self.case));
+            match self.truth(condition)? {
+                Truth::True => why_applies = Some(shown),
+                Truth::False => return Ok(ClauseStatus::ConditionFalse(shown)),
+                Truth::Unknown(input) => return Ok(ClauseStatus::Missing(input_name(self.program, input).to_string())),
+            }
+        }
+        self.tier_paid = None;
+        let (amount, reasons) = match self.award_amount(&clause.award) {
+            Ok(computed) => computed,
+            Err(Stop::Missing(input)) => return Ok(ClauseStatus::Missing(input_name(self.program, input).to_string())),
+            Err(Stop::NoTier) => return Ok(ClauseStatus::NoTier),
+            Err(Stop::Overflow) => return Err(()),
+        };
+        let mut given = 0;
+        for (recipient_index, recipient) in clause.recipients.iter().enumerate() {
+            let Some(Some(Fact::Text(entity))) = self.case.facts.get(recipient.input) else { continue };
+            given += 1;
+            let once = clause.once.as_ref().and_then(|keys| self.key_values(keys, entity));
+            let classes = self
+                .program
+                .classes_of
+                .get(clause_index)
+                .into_iter()
+                .flatten()
+                .map(|&class| (class, policy.classes.get(class).and_then(|def| self.key_values(&def.per, entity))))
+                .collect();
+            let caps = self
+                .program
+                .caps_of
+                .get(clause_index)
+                .into_iter()
+                .flatten()
+                .map(|&cap| (cap, policy.caps.get(cap).and_then(|def| self.key_values(&def.per, entity))))
+                .collect();
+            awards.push(AwardRecord {
+                condition: why_applies.clone(),
+                case_index,
+                clause: clause_index,
+                recipient_index: u16::try_from(recipient_index).unwrap_or(u16::MAX),
+                recipient: entity.clone(),
+                computed: amount,
+                amount,
+                reasons: reasons.clone(),
+                adjustments: Vec::new(),
+                keys: KeyValues { once, classes, caps },
+            });
+        }
+        if given == 0 {
+            let names: Vec<&str> = clause.recipients.iter().map(|recipient| input_name(self.program, recipient.input)).collect();
+            return Ok(ClauseStatus::Missing(names.join(" / ")));
+        }
+        Ok(ClauseStatus::Applied)
+    }
+
+    /// The award's amount (after its own cap, rounded once) and how it was reached.
+    fn award_amount(&mut self, award: &Award) -> Result<(Option<Decimal>, Vec<String>), Stop> {
+        let policy = self.program.policy;
+        match award {
+            Award::Grant { amount, cap } => {
+                let raw = self.money(amount)?;
+                let mut reasons = vec![match (&amount.kind, &self.tier_paid) {
+                    (ExprKind::Literal(_), _) => format!("fixed amount {}", show::expr(policy, amount, None)),
+                    (ExprKind::Tiers { subject, .. }, Some(tier)) => format!(
+                        "{}: highest tier {} => {}",
+                        show::expr(policy, amount, Some(self.case)),
+                        match tier {
+                            Fact::Money(threshold) => money::format_money_readable(*threshold),
+                            other => show::fact(policy, subject.ty, other),
+                        },
+                        show::exact_money(raw)
+                    ),
+                    _ => format!("{} = {}", show::expr(policy, amount, Some(self.case)), show::exact_money(raw)),
+                }];
+                let mut capped = raw;
+                if let Some(cap) = cap {
+                    let limit = self.money(cap)?;
+                    let limit_text = match &cap.kind {
+                        ExprKind::Literal(_) => show::expr(policy, cap, None),
+                        _ => format!("{} = {}", show::expr(policy, cap, Some(self.case)), money::format_money_readable(limit)),
+                    };
+                    if raw > limit {
+                        capped = limit;
+                        reasons.push(format!("capped at max {limit_text}"));
+                    } else {
+                        reasons.push(format!("within max {limit_text}"));
+                    }
+                }
+                let rounded = money::round_to_fen(capped);
+                if rounded != capped {
+                    reasons.push(format!("rounded half up to the fen: {}", show::money_text(rounded)));
+                }
+                Ok((Some(rounded), reasons))
+            }
+            Award::UpTo { max } => {
+                let limit = money::round_to_fen(self.money(max)?);
+                Ok((Some(limit), vec![format!("up to {}, amount set by review", money::format_money_readable(limit))]))
+            }
+            Award::Open { label, base } => {
+                let mut reason = format!("amount left open by the policy: {label}");
+                if let Some(base) = base {
+                    let value = self.money(base)?;
+                    reason.push_str(&format!(" of {} = {}", show::expr(policy, base, None), show::money_text(value)));
+                }
+                Ok((None, vec![reason]))
+            }
+            Award::Benefit { description } => Ok((None, vec![format!("benefit: {description}")])),
+        }
+    }
+
+    fn key_values(&self, keys: &[Key], recipient: &str) -> Option<Vec<Fact>> {
+        keys.iter()
+            .map(|key| match key {
+                Key::Recipient => Some(Fact::Text(recipient.into())),
+                Key::Tier => self.tier_paid.clone(),
+                Key::Year => Some(Fact::Integer(i64::from(self.case.date.year))),
+                Key::Input(input) => self.case.facts.get(*input).cloned().flatten(),
+            })
+            .collect()
+    }
+
+    fn money(&mut self, expr: &Expr) -> Result<Decimal, Stop> {
+        match self.value(expr)? {
+            Fact::Money(amount) | Fact::Ratio(amount) => Ok(amount),
+            // INVARIANT: the checker typed this expression as money.
+            _ => Err(Stop::Overflow),
+        }
+    }
+
+    /// A condition under three-valued logic: a missing fact makes it unknown, unless the
+    /// other side of an `and`/`or` decides it.
+    pub(super) fn truth(&mut self, expr: &Expr) -> Result<Truth, ()> {
+        let truth = match &expr.kind {
+            ExprKind::And(parts) => {
+                let mut unknown = None;
+                for part in parts {
+                    match self.truth(part)? {
+                        Truth::False => return Ok(Truth::False),
+                        Truth::Unknown(input) => unknown = unknown.or(Some(input)),
+                        Truth::True => {}
+                    }
+                }
+                unknown.map_or(Truth::True, Truth::Unknown)
+            }
+            ExprKind::Or(parts) => {
+                let mut unknown = None;
+                for part in parts {
+                    match self.truth(part)? {
+                        Truth::True => return Ok(Truth::True),
+                        Truth::Unknown(input) => unknown = unknown.or(Some(input)),
+                        Truth::False => {}
+                    }
+                }
+                unknown.map_or(Truth::False, Truth::Unknown)
+            }
+            ExprKind::Not(inner) => match self.truth(inner)? {
+                Truth::True => Truth::False,
+                Truth::False => Truth::True,
+                unknown => unknown,
+            },
+            _ => match self.value(expr) {
+                Ok(Fact::Bool(true)) => Truth::True,
+                Ok(_) => Truth::False,
+                Err(Stop::Missing(input)) => Truth::Unknown(input),
+                Err(Stop::NoTier) => Truth::False,
+                Err(Stop::Overflow) => return Err(()),
+            },
+        };
+        Ok(truth)
+    }
+
+    // INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep and their
+    // lists are flat (see check::types), so this recursion is bounded.
+    fn value(&mut self, expr: &Expr) -> Result<Fact, Stop> {
+        match &expr.kind {
+            ExprKind::Literal(value) => Ok(literal(value)),
+            ExprKind::Input(input) => self.case.facts.get(*input).cloned().flatten().ok_or(Stop::Missing(*input)),
+            ExprKind::And(_) | ExprKind::Or(_) | ExprKind::Not(_) => match self.truth(expr).map_err(|()| Stop::Overflow)? {
+                Truth::True => Ok(Fact::Bool(true)),
+                Truth::False => Ok(Fact::Bool(false)),
+                Truth::Unknown(input) => Err(Stop::Missing(input)),
+            },
+            ExprKind::Compare(left, op, right) => {
+                let (left, right) = (self.value(left)?, self.value(right)?);
+                Ok(Fact::Bool(compare(&left, *op, &right)))
+            }
+            ExprKind::Between { subject, low, high } => {
+                let (subject, low, high) = (self.value(subject)?, self.value(low)?, self.value(high)?);
+                Ok(Fact::Bool(
+                    compare(&subject, CompareOp::GreaterEqual, &low) && compare(&subject, CompareOp::LessEqual, &high),
+                ))
+            }
+            ExprKind::IsPresent(input) => Ok(Fact::Bool(self.case.facts.get(*input).is_some_and(Option::is_some))),
+            ExprKind::InSet { subject, values, negated } => {
+                let Fact::Enum(position) = self.value(subject)? else { return Err(Stop::Overflow) };
+                Ok(Fact::Bool(values.contains(&position) != *negated))
+            }
+            ExprKind::WithinValidity(subject) => {
+                let Fact::Date(date) = self.value(subject)? else { return Err(Stop::Overflow) };
+                let validity = self.program.policy.validity;
+                Ok(Fact::Bool(validity.is_some_and(|validity| validity.contains(date))))
+            }
+            ExprKind::Sum(first, terms) => {
+                let mut total = self.value(first)?;
+                for (sign, term) in terms {
+                    let term = self.value(term)?;
+                    total = arithmetic(&total, *sign, &term).ok_or(Stop::Overflow)?;
+                }
+                Ok(total)
+            }
+            ExprKind::Of { ratios, base } => {
+                let base = self.value(base)?;
+                let (mut amount, is_money) = match base {
+                    Fact::Money(amount) => (amount, true),
+                    Fact::Ratio(ratio) => (ratio, false),
+                    _ => return Err(Stop::Overflow),
+                };
+                for ratio in ratios {
+                    let Fact::Ratio(ratio) = self.value(ratio)? else { return Err(Stop::Overflow) };
+                    amount = amount.checked_mul(ratio).ok_or(Stop::Overflow)?;
+                }
+                Ok(if is_money { Fact::Money(amount) } else { Fact::Ratio(amount) })
+            }
+            ExprKind::Table { subject, arms, otherwise } => {
+                let Fact::Enum(position) = self.value(subject)? else { return Err(Stop::Overflow) };
+                let arm = arms.iter().find(|arm| arm.values.contains(&position)).map(|arm| &arm.amount);
+                // INVARIANT: the checker made tables cover every value or have `else`.
+                let amount = arm.or(otherwise.as_deref()).ok_or(Stop::Overflow)?;
+                self.value(amount)
+            }
+            ExprKind::Tiers { subject, since, tiers } => {
+                let reached = self.value(subject)?;
+                let since = match since {
+                    Some(since) => Some(self.value(since)?),
+                    None => None,
+                };
+                let tier = tiers.iter().rev().find(|tier| {
+                    let threshold = literal(&tier.threshold);
+                    let reached_it = compare(&threshold, CompareOp::LessEqual, &reached);
+                    let new = since.as_ref().is_none_or(|since| compare(since, CompareOp::Less, &threshold));
+                    reached_it && new
+                });
+                let tier = tier.ok_or(Stop::NoTier)?;
+                self.tier_paid = Some(literal(&tier.threshold));
+                self.value(&tier.amount)
+            }
+        }
+    }
+}
+
+fn literal(value: &Value) -> Fact {
+    match value {
+        Value::Money(amount) => Fact::Money(*amount),
+        Value::Ratio(ratio) => Fact::Ratio(*ratio),
+        Value::Integer(value) => Fact::Integer(*value),
+        Value::Bool(flag) => Fact::Bool(*flag),
+        Value::Date(date) => Fact::Date(*date),
+        Value::Text(text) => Fact::Text(text.as_str().into()),
+        Value::Enum(_, position) => Fact::Enum(*position),
+    }
+}
+
+fn order(left: &Fact, right: &Fact) -> Option<Ordering> {
+    match (left, right) {
+        (Fact::Money(left), Fact::Money(right)) | (Fact::Ratio(left), Fact::Ratio(right)) => Some(left.cmp(right)),
+        (Fact::Integer(left), Fact::Integer(right)) => Some(left.cmp(right)),
+        (Fact::Date(left), Fact::Date(right)) => Some(Date::cmp(left, right)),
+        _ => None,
+    }
+}
+
+fn compare(left: &Fact, op: CompareOp, right: &Fact) -> bool {
+    match op {
+        CompareOp::Equal => left == right,
+        CompareOp::NotEqual => left != right,
+        CompareOp::Less => order(left, right) == Some(Ordering::Less),
+        CompareOp::LessEqual => matches!(order(left, right), Some(Ordering::Less | Ordering::Equal)),
+        CompareOp::Greater => order(left, right) == Some(Ordering::Greater),
+        CompareOp::GreaterEqual => matches!(order(left, right), Some(Ordering::Greater | Ordering::Equal)),
+    }
+}
+
+fn arithmetic(left: &Fact, sign: Sign, right: &Fact) -> Option<Fact> {
+    let combine = |left: Decimal, right: Decimal| match sign {
+        Sign::Plus => left.checked_add(right),
+        Sign::Minus => left.checked_sub(right),
+    };
+    match (left, right) {
+        (Fact::Money(left), Fact::Money(right)) => combine(*left, *right).map(Fact::Money),
+        (Fact::Ratio(left), Fact::Ratio(right)) => combine(*left, *right).map(Fact::Ratio),
+        (Fact::Integer(left), Fact::Integer(right)) => match sign {
+            Sign::Plus => left.checked_add(*right),
+            Sign::Minus => left.checked_sub(*right),
+        }
+        .map(Fact::Integer),
+        _ => None,
+    }
+}

@@ -1,0 +1,167 @@
+//! Eval: checked policy + applicant data → every award, exact and explained.
+//!
+//! Input: a checked [`Policy`] and a stream of [`Record`]s. Output: a [`BatchResult`]
+//! with each readable case's awards (in input order) and every data error. The per-case
+//! phase evaluates and drops each case; only compact [`AwardRecord`]s are kept for the
+//! cross-case phase (`once`, classes, caps), which runs over the whole batch in batch
+//! order (date, then id).
+
+/// Cross-case rules: once, classes, caps.
+mod batch;
+/// One case: gates, clauses, own caps, rounding.
+mod case;
+/// The evaluation form: the policy plus per-clause tables.
+pub mod program;
+/// Renders results: JSON, CSV, table, and one case's explanation.
+pub mod report;
+/// Expressions and facts in the policy's notation.
+pub mod show;
+
+use crate::check::checked::{ClauseIndex, Policy};
+use crate::data::{self, BatchError, Case, DataError, Fact, InputFormat, Location, Record};
+use crate::money::Date;
+use program::Program;
+use rust_decimal::Decimal;
+use std::io::Read;
+
+/// One award as the cross-case phase sees it.
+#[derive(Clone, Debug)]
+pub struct AwardRecord {
+    /// The case's position among the readable cases, in input order.
+    pub case_index: u32,
+    pub clause: ClauseIndex,
+    /// Which of the clause's recipients (for its role).
+    pub recipient_index: u16,
+    pub recipient: Box<str>,
+    /// The amount the clause computed (after its own cap); `None` when not money.
+    pub computed: Option<Decimal>,
+    /// The amount after the cross-case rules.
+    pub amount: Option<Decimal>,
+    /// The clause's condition with the case's facts, when it has one (it held).
+    pub condition: Option<String>,
+    /// The arithmetic behind `computed`: the amount, its own cap, its rounding.
+    pub reasons: Vec<String>,
+    /// Every cross-case rule that changed the amount, in the order applied.
+    pub adjustments: Vec<Adjustment>,
+    pub keys: KeyValues,
+}
+
+/// The values of an award's keys; `None` where a key fact is missing, which makes the
+/// award its own key.
+#[derive(Clone, Debug, Default)]
+pub struct KeyValues {
+    pub once: Option<Vec<Fact>>,
+    /// Per class that lists the clause: (class, key values).
+    pub classes: Vec<(usize, Option<Vec<Fact>>)>,
+    /// Per cap that counts the clause: (cap, key values).
+    pub caps: Vec<(usize, Option<Vec<Fact>>)>,
+}
+
+/// A change made to an award by a cross-case rule.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Adjustment {
+    /// `once`, `class NAME` or `cap`.
+    pub rule: String,
+    #[serde(serialize_with = "report::serialize_yuan")]
+    pub from: Decimal,
+    #[serde(serialize_with = "report::serialize_yuan")]
+    pub to: Decimal,
+    pub reason: String,
+}
+
+/// Why a clause did or did not give an award to a case (for explanations).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClauseStatus {
+    Applied,
+    /// The condition, shown with the case's facts, is false.
+    ConditionFalse(String),
+    /// A fact the clause needs is missing: not applicable.
+    Missing(String),
+    /// A tier table found no tier reached or newly crossed.
+    NoTier,
+    /// A gate stopped the whole case.
+    Gated,
+}
+
+/// A readable case's place in the result.
+#[derive(Clone, Debug)]
+pub struct CaseSummary {
+    pub id: String,
+    pub date: Date,
+    pub location: Location,
+    pub gate_failure: Option<String>,
+    /// Its awards: `awards[first_award .. first_award + award_count]`.
+    pub first_award: usize,
+    pub award_count: usize,
+}
+
+/// One case explained: its facts and why each clause did or did not apply.
+pub struct Explained {
+    pub case: Case,
+    pub case_index: usize,
+    pub statuses: Vec<ClauseStatus>,
+}
+
+/// Everything a run produced.
+pub struct BatchResult {
+    /// The readable cases, in input order.
+    pub cases: Vec<CaseSummary>,
+    /// Every award, grouped by case in input order, clause order within a case.
+    pub awards: Vec<AwardRecord>,
+    /// Every data error, in input order.
+    pub errors: Vec<DataError>,
+    pub explained: Option<Explained>,
+}
+
+impl BatchResult {
+    pub fn case_awards(&self, case: &CaseSummary) -> &[AwardRecord] {
+        self.awards.get(case.first_award..case.first_award + case.award_count).unwrap_or_default()
+    }
+}
+
+/// Reads a batch and computes every award. `explain` names a case to explain.
+pub fn run(
+    policy: &Policy,
+    reader: impl Read,
+    format: InputFormat,
+    explain: Option<&str>,
+) -> Result<BatchResult, BatchError> {
+    let program = Program::compile(policy);
+    let schema = data::Schema::new(policy);
+    let mut result = BatchResult { cases: Vec::new(), awards: Vec::new(), errors: Vec::new(), explained: None };
+    data::read_batch(reader, format, &schema, |record| match record {
+        Record::Failed(errors) => result.errors.extend(errors),
+        Record::Case(case) => {
+            let case_index = result.cases.len();
+            let explaining = result.explained.is_none() && explain == Some(case.id.as_str());
+            let index = u32::try_from(case_index).unwrap_or(u32::MAX);
+            match case::evaluate(&program, &case, index, explaining) {
+                Ok(outcome) => {
+                    result.cases.push(CaseSummary {
+                        id: case.id.clone(),
+                        date: case.date,
+                        location: case.location,
+                        gate_failure: outcome.gate_failure,
+                        first_award: result.awards.len(),
+                        award_count: outcome.awards.len(),
+                    });
+                    result.awards.extend(outcome.awards);
+                    if explaining {
+                        result.explained = Some(Explained { case, case_index, statuses: outcome.statuses });
+                    }
+                }
+                Err(overflow) => result.errors.push(DataError {
+                    message: match &overflow.clause {
+                        Some(clause) => format!("arithmetic overflow in clause {clause}"),
+                        None => "arithmetic overflow in a gate".to_string(),
+                    },
+                    case: Some(case.id),
+                    field: None,
+                    location: case.location,
+                }),
+            }
+        }
+    })?;
+    batch::apply_cross_case_rules(&program, &result.cases, &mut result.awards);
+    Ok(result)
+}
