@@ -79,6 +79,8 @@ pub fn format_money_readable(amount: Decimal) -> String {
         format!("{}亿", (amount / yi).normalize())
     } else if amount >= wan && (amount % Decimal::from(100)).is_zero() {
         format!("{}万", (amount / wan).normalize())
+    } else if amount.fract().is_zero() {
+        format!("{}元", group_thousands(&amount.trunc().normalize().to_string()))
     } else {
         format!("{}元", group_thousands(&format_yuan(amount)))
     }

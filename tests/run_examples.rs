@@ -1,0 +1,117 @@
+//! The spec's worked examples, through the real binary: every award (clause, recipient,
+//! kind, amount) and every error (case, field) as `expected.json` says.
+
+use serde_json::Value;
+use std::process::Command;
+
+fn polc(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_polc"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("polc runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn award_facts(award: &Value) -> (String, String, String, Option<String>) {
+    let text = |key: &str| award.get(key).and_then(Value::as_str).map(str::to_string);
+    (text("clause").unwrap(), text("recipient").unwrap(), text("kind").unwrap(), text("amount"))
+}
+
+#[test]
+fn worked_examples_come_out_exactly_as_expected() {
+    let (status, stdout, _) =
+        polc(&["run", "policies/chengdu-ai-2024.pol", "tests/data/chengdu-examples/cases.json", "--format", "json"]);
+    assert_eq!(status, 1, "EX-18 is a data error, so the exit status is 1");
+    let actual: Value = serde_json::from_str(&stdout).expect("JSON result");
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/chengdu-examples/expected.json")).unwrap())
+            .unwrap();
+    assert_eq!(actual["policy"], expected["policy"]);
+    let actual_cases = actual["cases"].as_array().unwrap();
+    let expected_cases = expected["cases"].as_array().unwrap();
+    assert_eq!(actual_cases.len(), expected_cases.len());
+    for (actual_case, expected_case) in actual_cases.iter().zip(expected_cases) {
+        assert_eq!(actual_case["id"], expected_case["id"]);
+        let actual_awards: Vec<_> = actual_case["awards"].as_array().unwrap().iter().map(award_facts).collect();
+        let expected_awards: Vec<_> = expected_case["awards"].as_array().unwrap().iter().map(award_facts).collect();
+        assert_eq!(actual_awards, expected_awards, "case {}", expected_case["id"]);
+    }
+    let errors: Vec<(Value, Value)> =
+        actual["errors"].as_array().unwrap().iter().map(|error| (error["case"].clone(), error["field"].clone())).collect();
+    let expected_errors: Vec<(Value, Value)> =
+        expected["errors"].as_array().unwrap().iter().map(|error| (error["case"].clone(), error["field"].clone())).collect();
+    assert_eq!(errors, expected_errors);
+    assert_eq!(actual["errors"][0]["message"], expected["errors"][0]["message"]);
+    assert_eq!(actual["errors"][0]["line"], 19);
+}
+
+#[test]
+fn the_readme_example_runs_clean_as_a_table() {
+    let (status, stdout, stderr) =
+        polc(&["run", "policies/chengdu-ai-2024.pol", "examples/cases.jsonl", "--format", "table"]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(stdout.contains("EX-13  9.1     I112       applicant  grant            959,783.90"), "{stdout}");
+    assert!(stdout.contains("Totals per entity"));
+}
+
+#[test]
+fn explain_walks_every_clause_for_one_case() {
+    let (status, stdout, _) =
+        polc(&["run", "policies/chengdu-ai-2024.pol", "examples/cases.jsonl", "--explain", "EX-07"]);
+    assert_eq!(status, 0);
+    insta::assert_snapshot!("explain_EX-07", stdout);
+}
+
+#[test]
+fn explain_of_an_unknown_case_is_an_error() {
+    let (status, _, stderr) = polc(&["run", "policies/chengdu-ai-2024.pol", "examples/cases.jsonl", "--explain", "NOPE"]);
+    assert_eq!(status, 2);
+    assert!(stderr.contains("no readable case has id `NOPE`"));
+}
+
+#[test]
+fn csv_output_has_one_row_per_award() {
+    let (status, stdout, _) = polc(&["run", "policies/chengdu-ai-2024.pol", "examples/cases.jsonl", "--format", "csv"]);
+    assert_eq!(status, 0);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "case,clause,recipient,role,kind,amount,subject_to_review,why");
+    assert_eq!(lines.len(), 1 + 24);
+    assert!(lines.iter().any(|line| line.starts_with("EX-05,3.2,E106,applicant,grant,188888.89,false,")));
+}
+
+#[test]
+fn schema_is_the_policys_data_contract() {
+    let (status, stdout, _) = polc(&["schema", "policies/chengdu-ai-2024.pol"]);
+    assert_eq!(status, 0);
+    let schema: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(schema["required"], serde_json::json!(["id", "date", "applicant"]));
+    assert_eq!(schema["additionalProperties"], false);
+    assert_eq!(
+        schema["properties"]["new_demo_park_level"]["anyOf"][0]["enum"],
+        serde_json::json!(["national", "provincial", "municipal"])
+    );
+    assert_eq!(schema["properties"].as_object().unwrap().len(), 38);
+}
+
+#[test]
+fn check_exit_statuses() {
+    assert_eq!(polc(&["check", "policies/chengdu-ai-2024.pol"]).0, 0);
+    assert_eq!(polc(&["check", "--deny-warnings", "policies/chengdu-ai-2024.pol"]).0, 1);
+    assert_eq!(polc(&["check", "tests/diagnostics/E0201.pol"]).0, 1);
+    assert_eq!(polc(&["check", "no/such/file.pol"]).0, 2);
+    assert_eq!(polc(&["check", "--format", "nope", "x.pol"]).0, 2);
+    let (_, stdout, _) = polc(&["check", "--format", "github", "tests/diagnostics/E0302.pol"]);
+    assert!(stdout.starts_with("::error file=tests/diagnostics/E0302.pol,line=14,col=21,"), "{stdout}");
+}
+
+#[test]
+fn a_policy_with_errors_cannot_run() {
+    let (status, _, stderr) = polc(&["run", "tests/diagnostics/E0201.pol", "examples/cases.jsonl"]);
+    assert_eq!(status, 2);
+    assert!(stderr.contains("E0201"));
+}
