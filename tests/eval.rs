@@ -1,0 +1,291 @@
+//! Evaluation of every language feature, at its boundaries, and the cross-case rules.
+//! Each test runs a small policy on a few JSON Lines cases through the library.
+
+use polc::check::checked::Policy;
+use polc::data::InputFormat;
+use polc::eval::{self, BatchResult};
+
+const HEADER: &str = r#"
+policy "测试政策"
+  valid from 2024-02-17 for 3 years
+  cases identified by id, dated by date
+enum level: national, provincial, municipal
+input id: text required
+input date: date required
+input applicant: entity required
+input other: entity
+input project: text
+input amount: money
+input extra: money
+input share: ratio
+input count: integer
+input flag: bool
+input level: level
+"#;
+
+fn policy(articles: &str) -> Policy {
+    let report = polc::check_source(&format!("{HEADER}\n{articles}"));
+    assert_eq!(report.error_count(), 0, "{:?}", report.diagnostics);
+    report.policy.unwrap()
+}
+
+fn run_on(policy: &Policy, lines: &[&str]) -> BatchResult {
+    eval::run(policy, lines.join("\n").as_bytes(), InputFormat::JsonLines, None).unwrap()
+}
+
+/// (case, clause, recipient, amount) for every award, in output order.
+fn awards(policy: &Policy, result: &BatchResult) -> Vec<(String, String, String, String)> {
+    result
+        .cases
+        .iter()
+        .flat_map(|case| {
+            result.case_awards(case).iter().map(move |award| {
+                (
+                    case.id.clone(),
+                    policy.clauses[award.clause].id.clone(),
+                    award.recipient.to_string(),
+                    award.amount.map(|amount| polc::money::format_yuan(amount)).unwrap_or_else(|| "-".into()),
+                )
+            })
+        })
+        .collect()
+}
+
+fn amounts(articles: &str, lines: &[&str]) -> Vec<String> {
+    let policy = policy(articles);
+    let result = run_on(&policy, lines);
+    assert!(result.errors.is_empty(), "{:?}", result.errors);
+    awards(&policy, &result).into_iter().map(|(_, _, _, amount)| amount).collect()
+}
+
+fn case(id: &str, date: &str, rest: &str) -> String {
+    let sep = if rest.is_empty() { "" } else { ", " };
+    format!(r#"{{"id": "{id}", "date": "{date}", "applicant": "E1"{sep}{rest}}}"#)
+}
+
+const ARTICLE_14: &str = "article 14 \"有效期限\"\n  require date within validity\n";
+
+#[test]
+fn validity_edges_are_inclusive() {
+    let articles = format!("article 1 \"a\"\n  clause 1.1 award 1万 to applicant\n{ARTICLE_14}");
+    let policy = policy(&articles);
+    let lines: Vec<String> = ["2024-02-16", "2024-02-17", "2027-02-16", "2027-02-17"]
+        .iter()
+        .enumerate()
+        .map(|(index, date)| case(&format!("C{index}"), date, ""))
+        .collect();
+    let result = run_on(&policy, &lines.iter().map(String::as_str).collect::<Vec<_>>());
+    let awarded: Vec<&str> = result.cases.iter().filter(|case| case.award_count > 0).map(|case| case.id.as_str()).collect();
+    assert_eq!(awarded, ["C1", "C2"]);
+    assert!(result.cases[0].gate_failure.as_deref().unwrap().starts_with("Article 14 有效期限:"));
+}
+
+#[test]
+fn thresholds_and_caps_at_their_boundaries() {
+    let articles = "article 1 \"a\"\n  clause 1.1 when count >= 500 award 10% of amount max 250万 to applicant\n";
+    let amounts = amounts(
+        articles,
+        &[
+            &case("A", "2024-03-01", r#""count": 500, "amount": "2500万""#),
+            &case("B", "2024-03-01", r#""count": 499, "amount": "100万""#),
+            &case("C", "2024-03-01", r#""count": 501, "amount": "2500.1万""#),
+            &case("D", "2024-03-01", r#""count": 501, "amount": 0"#),
+        ],
+    );
+    assert_eq!(amounts, ["2500000.00", "2500000.00", "0.00"]);
+}
+
+#[test]
+fn rounding_is_half_away_from_zero_once_after_the_cap() {
+    let articles = "article 1 \"a\"\n  clause 1.1 award 10% of amount to applicant\n";
+    let amounts = amounts(
+        articles,
+        &[
+            &case("A", "2024-03-01", r#""amount": "0.05""#),
+            &case("B", "2024-03-01", r#""amount": "0.15""#),
+            &case("C", "2024-03-01", r#""amount": "0.04""#),
+            &case("D", "2024-03-01", r#""amount": "1,888,888.88""#),
+        ],
+    );
+    // 0.005 and 0.015 are half a fen: both round up (half-to-even would give 0.00 and 0.02).
+    assert_eq!(amounts, ["0.01", "0.02", "0.00", "188888.89"]);
+}
+
+#[test]
+fn tiers_pay_the_highest_newly_crossed() {
+    let articles = "article 5 \"a\"\n  clause 5.1 award tiers of amount crossed since extra { 3亿 => 10万  5亿 => 20万  10亿 => 25万 } to applicant once per recipient, tier\n";
+    let policy = policy(articles);
+    let result = run_on(
+        &policy,
+        &[
+            // Exactly at a threshold counts as crossing it.
+            &case("A", "2024-03-01", r#""amount": "3亿", "extra": "2亿""#),
+            // Several tiers at once: the highest.
+            &case("B", "2024-03-02", r#""applicant": "E2", "amount": "12亿", "extra": "1亿""#),
+            // Above a tier but it was crossed before: nothing new.
+            &case("C", "2024-03-03", r#""applicant": "E3", "amount": "4亿", "extra": "3亿""#),
+            // The same tier again for E1: once per (recipient, tier).
+            &case("D", "2024-03-04", r#""amount": "3.5亿", "extra": "2.9亿""#),
+            // A higher tier for E1 is a new key.
+            &case("E", "2024-03-05", r#""amount": "5亿", "extra": "3.5亿""#),
+        ],
+    );
+    let got: Vec<(String, String)> = awards(&policy, &result).into_iter().map(|(case, _, _, amount)| (case, amount)).collect();
+    assert_eq!(
+        got,
+        [
+            ("A".into(), "100000.00".into()),
+            ("B".into(), "250000.00".into()),
+            ("D".into(), "0.00".into()),
+            ("E".into(), "200000.00".into())
+        ]
+    );
+}
+
+#[test]
+fn tables_by_enum_and_caps_by_enum() {
+    let articles = "article 7 \"a\"\n  clause 7.1 when level is present award 万分之一 of amount max by level { national => 100万  provincial => 50万  municipal => 30万 } to applicant\n";
+    let amounts = amounts(
+        articles,
+        &[
+            &case("A", "2024-03-01", r#""level": "national", "amount": "86.5亿""#),
+            &case("B", "2024-03-01", r#""level": "municipal", "amount": "86.5亿""#),
+            &case("C", "2024-03-01", r#""level": "municipal", "amount": "10亿""#),
+            &case("D", "2024-03-01", r#""amount": "10亿""#),
+        ],
+    );
+    assert_eq!(amounts, ["865000.00", "300000.00", "100000.00"]);
+}
+
+#[test]
+fn missing_facts_follow_three_valued_logic() {
+    let articles = "article 1 \"a\"\n  clause 1.1 when flag or count > 3 award 1万 to applicant\n  clause 1.2 when flag and count > 3 award 2万 to applicant\n";
+    let policy = policy(articles);
+    let result = run_on(
+        &policy,
+        &[
+            &case("A", "2024-03-01", r#""count": 5"#),
+            &case("B", "2024-03-01", r#""flag": false"#),
+            &case("C", "2024-03-01", r#""flag": true, "count": 9"#),
+        ],
+    );
+    let got: Vec<(String, String)> = awards(&policy, &result).into_iter().map(|(case, clause, _, _)| (case, clause)).collect();
+    assert_eq!(got, [("A".into(), "1.1".into()), ("C".into(), "1.1".into()), ("C".into(), "1.2".into())]);
+}
+
+#[test]
+fn several_recipients_each_get_an_award_and_a_missing_one_is_skipped() {
+    let articles = "article 1 \"a\"\n  clause 1.1 award 10% of amount to applicant as developer, other as user\n";
+    let policy = policy(articles);
+    let result = run_on(
+        &policy,
+        &[&case("A", "2024-03-01", r#""amount": "10万", "other": "E9""#), &case("B", "2024-03-01", r#""amount": "10万""#)],
+    );
+    let got: Vec<(String, String)> = awards(&policy, &result).into_iter().map(|(case, _, who, _)| (case, who)).collect();
+    assert_eq!(got, [("A".into(), "E1".into()), ("A".into(), "E9".into()), ("B".into(), "E1".into())]);
+}
+
+#[test]
+fn once_keeps_the_first_in_batch_order_not_input_order() {
+    let articles = "article 5 \"a\"\n  clause 5.2 award 30万 to applicant once per recipient\n";
+    let policy = policy(articles);
+    // Input order: the later date first. Batch order is by date, then id.
+    let result = run_on(
+        &policy,
+        &[&case("B", "2025-06-01", ""), &case("A2", "2025-01-01", ""), &case("A1", "2025-01-01", "")],
+    );
+    let got: Vec<(String, String)> = awards(&policy, &result).into_iter().map(|(case, _, _, amount)| (case, amount)).collect();
+    assert_eq!(got, [("B".into(), "0.00".into()), ("A2".into(), "0.00".into()), ("A1".into(), "300000.00".into())]);
+}
+
+#[test]
+fn once_per_project_and_missing_key_facts() {
+    let articles = "article 1 \"a\"\n  clause 1.1 award 1万 to applicant once per recipient, project\n";
+    let amounts = amounts(
+        articles,
+        &[
+            &case("A", "2024-03-01", r#""project": "P1""#),
+            &case("B", "2024-03-02", r#""project": "P1""#),
+            &case("C", "2024-03-03", r#""project": "P2""#),
+            &case("D", "2024-03-04", ""),
+            &case("E", "2024-03-05", ""),
+        ],
+    );
+    assert_eq!(amounts, ["10000.00", "0.00", "10000.00", "10000.00", "10000.00"]);
+}
+
+#[test]
+fn yearly_caps_hit_exactly_and_overshot() {
+    let articles = "article 10 \"a\"\n  clause 10.1 award by level { national => 60万  provincial => 40万  municipal => 25万 } to applicant\n  cap 100万 per recipient, year over 10.1\n";
+    let amounts = amounts(
+        articles,
+        &[
+            &case("A", "2026-01-01", r#""level": "national""#),
+            &case("B", "2026-02-01", r#""level": "provincial""#),
+            &case("C", "2026-03-01", r#""level": "municipal""#),
+            &case("D", "2027-01-01", r#""level": "national""#),
+            &case("E", "2027-01-02", r#""level": "national""#),
+            &case("F", "2027-01-03", r#""level": "national""#),
+        ],
+    );
+    // 2026: 60 + 40 hits 100 exactly, then 0. 2027 (a new year): 60, then 40 of 60, then 0.
+    assert_eq!(amounts, ["600000.00", "400000.00", "0.00", "600000.00", "400000.00", "0.00"]);
+}
+
+#[test]
+fn classes_keep_the_highest_and_ties_go_to_the_earlier() {
+    let articles = "article 1 \"a\"\n  clause 1.1 award 10% of amount to applicant\n  clause 1.2 award up to 50万 to applicant\narticle 12 \"b\"\n  class c of 1.1, 1.2 keep highest per recipient, project\n";
+    let policy = policy(articles);
+    let result = run_on(
+        &policy,
+        &[
+            // One case, two awards of one class on one project: 100万 beats 50万.
+            &case("A", "2024-03-01", r#""project": "P1", "amount": "1000万""#),
+            // A tie at 50万 on P2: the earlier case's award stands.
+            &case("B", "2024-03-02", r#""project": "P2", "amount": "500万""#),
+            // No project: never superseded.
+            &case("C", "2024-03-03", r#""amount": "1万""#),
+        ],
+    );
+    let got: Vec<(String, String, String)> =
+        awards(&policy, &result).into_iter().map(|(case, clause, _, amount)| (case, clause, amount)).collect();
+    assert_eq!(
+        got,
+        [
+            ("A".into(), "1.1".into(), "1000000.00".into()),
+            ("A".into(), "1.2".into(), "0.00".into()),
+            ("B".into(), "1.1".into(), "500000.00".into()),
+            ("B".into(), "1.2".into(), "0.00".into()),
+            ("C".into(), "1.1".into(), "1000.00".into()),
+            ("C".into(), "1.2".into(), "500000.00".into()),
+        ]
+    );
+    let superseded = &result.awards[1];
+    assert_eq!(superseded.adjustments[0].rule, "class c");
+}
+
+#[test]
+fn arithmetic_overflow_is_an_error_on_the_case() {
+    let articles = "article 1 \"a\"\n  clause 1.1 award 100% of (amount + extra) to applicant\n";
+    let policy = policy(articles);
+    let big = "79228162514264337593543950335";
+    let result = run_on(
+        &policy,
+        &[&case("A", "2024-03-01", &format!(r#""amount": {big}, "extra": {big}"#)), &case("B", "2024-03-01", r#""amount": 1, "extra": 2"#)],
+    );
+    assert_eq!(result.errors.len(), 1);
+    assert_eq!(result.errors[0].case.as_deref(), Some("A"));
+    assert_eq!(result.errors[0].message, "arithmetic overflow in clause 1.1");
+    assert_eq!(awards(&policy, &result), [("B".into(), "1.1".into(), "E1".into(), "3.00".into())]);
+}
+
+#[test]
+fn open_amounts_and_benefits_have_no_amount() {
+    let articles = "article 6 \"a\"\n  clause 6.1 award open \"一定比例\" of amount to applicant\n  clause 6.2 when flag award benefit \"称号\" to applicant\n";
+    let policy = policy(articles);
+    let result = run_on(&policy, &[&case("A", "2024-03-01", r#""amount": "12亿", "flag": true"#), &case("B", "2024-03-01", "")]);
+    assert_eq!(
+        awards(&policy, &result),
+        [("A".into(), "6.1".into(), "E1".into(), "-".into()), ("A".into(), "6.2".into(), "E1".into(), "-".into())]
+    );
+}
