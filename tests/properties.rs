@@ -1,0 +1,178 @@
+//! Properties of `run`: the result does not depend on the order of cases in the input,
+//! and a JSON array, JSON Lines and CSV of the same batch give the same result.
+
+use polc::check::checked::Policy;
+use polc::data::InputFormat;
+use proptest::prelude::*;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+fn chengdu() -> Policy {
+    polc::check_source(include_str!("../policies/chengdu-ai-2024.pol")).policy.unwrap()
+}
+
+/// A case's optional facts, drawn so that cross-case rules collide often: few applicants,
+/// few projects, few years.
+fn case_strategy() -> impl Strategy<Value = Map<String, Value>> {
+    let money = || (0u64..30_000_000).prop_map(|yuan| Value::String(yuan.to_string()));
+    let flag = || any::<bool>().prop_map(Value::Bool);
+    (
+        (0u32..4, 0u32..12, 1u32..28),
+        0usize..4,
+        prop::sample::select(vec!["enterprise", "institution", "university", "individual"]),
+        prop::option::of(flag()),
+        prop::option::of(prop::sample::select(vec!["P1", "P2"])),
+        prop::option::of((money(), prop::option::of(prop::sample::select(vec!["E1", "E5"])))),
+        prop::option::of(prop::sample::select(vec!["international", "national", "industry"])),
+        prop::option::of(money()),
+        prop::option::of((100u64..1200, 0u64..1200, 0u32..=100)),
+        prop::option::of((flag(), flag())),
+        prop::option::of(flag()),
+    )
+        .prop_map(
+            |((year, month, day), applicant, kind, legal, project, first_version, standard, platform, revenue, rd, giant)| {
+                let mut case = Map::new();
+                let date = format!("{}-{:02}-{:02}", 2024 + year, month + 1, day);
+                case.insert("date".into(), Value::String(date));
+                case.insert("applicant".into(), Value::String(format!("E{}", applicant + 1)));
+                case.insert("entity_type".into(), Value::String(kind.into()));
+                if let Some(legal) = legal {
+                    case.insert("independent_legal_person".into(), legal);
+                }
+                if let Some(project) = project {
+                    case.insert("project".into(), Value::String(project.into()));
+                }
+                if let Some((amount, user)) = first_version {
+                    case.insert("first_version_certified".into(), Value::Bool(true));
+                    case.insert("developer".into(), Value::String(format!("E{}", applicant + 1)));
+                    if let Some(user) = user {
+                        case.insert("user".into(), Value::String(user.into()));
+                    }
+                    case.insert("contract_amount".into(), amount);
+                }
+                if let Some(standard) = standard {
+                    case.insert("standard_led".into(), Value::String(standard.into()));
+                }
+                if let Some(revenue) = platform {
+                    case.insert("public_algorithm_platform".into(), Value::Bool(true));
+                    case.insert("platform_service_revenue".into(), revenue);
+                }
+                if let Some((main, prior, share)) = revenue {
+                    case.insert("main_revenue".into(), Value::String(format!("{main}00万")));
+                    case.insert("prior_peak_revenue".into(), Value::String(format!("{prior}00万")));
+                    case.insert("ai_revenue_share".into(), Value::String(format!("{share}%")));
+                }
+                if let Some((domestic, major)) = rd {
+                    case.insert("in_chengdu".into(), Value::Bool(true));
+                    case.insert("domestic_framework_product".into(), domestic);
+                    case.insert("national_major_result".into(), major);
+                }
+                if let Some(giant) = giant {
+                    case.insert("new_little_giant".into(), giant);
+                }
+                case
+            },
+        )
+}
+
+fn batch_strategy() -> impl Strategy<Value = Vec<Map<String, Value>>> {
+    prop::collection::vec(case_strategy(), 1..25).prop_map(|cases| {
+        cases
+            .into_iter()
+            .enumerate()
+            .map(|(index, mut case)| {
+                case.insert("id".into(), Value::String(format!("C{index:03}")));
+                case
+            })
+            .collect()
+    })
+}
+
+fn as_json(cases: &[Map<String, Value>]) -> String {
+    serde_json::to_string_pretty(cases).unwrap()
+}
+
+fn as_json_lines(cases: &[Map<String, Value>]) -> String {
+    cases.iter().map(|case| serde_json::to_string(case).unwrap() + "\n").collect()
+}
+
+fn as_csv(cases: &[Map<String, Value>]) -> String {
+    let mut columns: Vec<String> = vec!["id".into(), "date".into(), "applicant".into()];
+    for case in cases {
+        for key in case.keys() {
+            if !columns.contains(key) {
+                columns.push(key.clone());
+            }
+        }
+    }
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&columns).unwrap();
+    for case in cases {
+        let row: Vec<String> = columns
+            .iter()
+            .map(|column| match case.get(column) {
+                None | Some(Value::Null) => String::new(),
+                Some(Value::String(text)) => text.clone(),
+                Some(other) => other.to_string(),
+            })
+            .collect();
+        writer.write_record(&row).unwrap();
+    }
+    String::from_utf8(writer.into_inner().unwrap()).unwrap()
+}
+
+/// Per case id: its awards (clause, recipient, kind, amount, adjustments) and its gate.
+type Outcome = BTreeMap<String, (Vec<(String, String, Option<String>, Vec<String>)>, Option<String>)>;
+
+fn outcome(policy: &Policy, data: &str, format: InputFormat) -> Outcome {
+    let result = polc::eval::run(policy, data.as_bytes(), format, None).unwrap();
+    assert!(result.errors.is_empty(), "{:?}", result.errors);
+    result
+        .cases
+        .iter()
+        .map(|case| {
+            let awards = result
+                .case_awards(case)
+                .iter()
+                .map(|award| {
+                    (
+                        policy.clauses[award.clause].id.clone(),
+                        award.recipient.to_string(),
+                        award.amount.map(polc::money::format_yuan),
+                        award.adjustments.iter().map(|adjustment| adjustment.reason.clone()).collect(),
+                    )
+                })
+                .collect();
+            (case.id.clone(), (awards, case.gate_failure.clone()))
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn result_does_not_depend_on_input_order(cases in batch_strategy(), seed in any::<u64>()) {
+        let policy = chengdu();
+        let mut shuffled = cases.clone();
+        // A deterministic shuffle from the seed (Fisher-Yates with an LCG).
+        let mut state = seed;
+        for index in (1..shuffled.len()).rev() {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let other = (state >> 33) as usize % (index + 1);
+            shuffled.swap(index, other);
+        }
+        prop_assert_eq!(
+            outcome(&policy, &as_json_lines(&cases), InputFormat::JsonLines),
+            outcome(&policy, &as_json_lines(&shuffled), InputFormat::JsonLines)
+        );
+    }
+
+    #[test]
+    fn json_json_lines_and_csv_agree(cases in batch_strategy()) {
+        let policy = chengdu();
+        let from_lines = outcome(&policy, &as_json_lines(&cases), InputFormat::JsonLines);
+        prop_assert_eq!(&from_lines, &outcome(&policy, &as_json(&cases), InputFormat::Json));
+        prop_assert_eq!(&from_lines, &outcome(&policy, &as_csv(&cases), InputFormat::Csv));
+    }
+}
