@@ -191,7 +191,9 @@ fn run(
         (Some(CasesFormat::Csv), _) => InputFormat::Csv,
         (None, Some(format)) => format,
         (None, None) => {
-            eprintln!("error: cannot tell the format of `{cases}`; name it .json, .jsonl or .csv, or pass --input-format");
+            eprintln!(
+                "error: cannot tell the format of `{cases}`; name it .json, .jsonl or .csv, or pass --input-format"
+            );
             return EXIT_UNUSABLE;
         }
     };
@@ -222,7 +224,8 @@ fn run(
             }
         }
     } else {
-        let format = format.unwrap_or(if std::io::stdout().is_terminal() { ResultFormat::Table } else { ResultFormat::Json });
+        let format =
+            format.unwrap_or(if std::io::stdout().is_terminal() { ResultFormat::Table } else { ResultFormat::Json });
         let text = match format {
             ResultFormat::Table => report::table(&policy, &result),
             ResultFormat::Json => report::json(&policy, &result),

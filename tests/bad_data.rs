@@ -9,8 +9,11 @@ fn chengdu() -> Policy {
     polc::check_source(include_str!("../policies/chengdu-ai-2024.pol")).policy.unwrap()
 }
 
-/// (case, field, location, message) of every error, and the ids that ran.
-fn outcome(data: &str, format: InputFormat) -> (Vec<(Option<String>, Option<String>, Location, String)>, Vec<String>) {
+/// (case, field, location, message) of one error.
+type ErrorFacts = (Option<String>, Option<String>, Location, String);
+
+/// Every error, and the ids that ran.
+fn outcome(data: &str, format: InputFormat) -> (Vec<ErrorFacts>, Vec<String>) {
     let policy = chengdu();
     let result = eval::run(&policy, data.as_bytes(), format, None).unwrap();
     let errors = result
@@ -50,7 +53,12 @@ fn json_lines_errors_name_case_field_and_line() {
             (some("U"), some("colour"), line(2), "unknown field `colour`: the policy declares no such input".into()),
             (some("V"), some("contract_amount"), line(3), "not a money amount: 三百万 (write 300万 or 3000000)".into()),
             (some("V"), some("ai_revenue_share"), line(3), "a ratio must lie between 0 and 1 (0% and 100%): 60".into()),
-            (some("W"), some("standard_led"), line(4), "`regional` is not a value of enum `standard_level` (international, national, industry)".into()),
+            (
+                some("W"),
+                some("standard_led"),
+                line(4),
+                "`regional` is not a value of enum `standard_level` (international, national, industry)".into()
+            ),
             (some("OK"), some("id"), line(5), "duplicate case id `OK`: an earlier record has it".into()),
             (some("X"), some("date"), line(6), "missing required field `date`".into()),
             (None, None, line(8), "a record must be a JSON object".into()),
@@ -71,7 +79,12 @@ fn json_array_errors_name_the_element_line() {
     assert_eq!(
         errors,
         [
-            (some("B"), some("conference_attendees"), Location::Line { line: 3 }, "expected a whole number, found the string \"many\"".into()),
+            (
+                some("B"),
+                some("conference_attendees"),
+                Location::Line { line: 3 },
+                "expected a whole number, found the string \"many\"".into()
+            ),
             (None, None, Location::Line { line: 5 }, "a record must be a JSON object".into()),
         ]
     );
@@ -91,7 +104,12 @@ fn csv_errors_name_row_and_column() {
     assert_eq!(
         errors,
         [
-            (some("B"), some("independent_legal_person"), at(3, Some(5)), "not a bool: maybe (write true, false, 是 or 否)".into()),
+            (
+                some("B"),
+                some("independent_legal_person"),
+                at(3, Some(5)),
+                "not a bool: maybe (write true, false, 是 or 否)".into()
+            ),
             (None, None, at(4, None), "this row has 3 cells, but the header has 7".into()),
             (some("OK"), some("id"), at(5, None), "duplicate case id `OK`: an earlier record has it".into()),
             (some("D"), some("applicant"), at(6, Some(3)), "missing required field `applicant`".into()),
@@ -104,8 +122,14 @@ fn csv_errors_name_row_and_column() {
 fn unusable_batches_are_refused_whole() {
     let policy = chengdu();
     let refuse = |data: &str, format| eval::run(&policy, data.as_bytes(), format, None).err().map(|error| error.0);
-    assert_eq!(refuse("{\"id\": 1}", InputFormat::Json).as_deref(), Some("the data is not a JSON array of case objects"));
-    assert_eq!(refuse("[{\"id\": \"A\"}", InputFormat::Json).as_deref(), Some("the data is not a JSON array of case objects"));
+    assert_eq!(
+        refuse("{\"id\": 1}", InputFormat::Json).as_deref(),
+        Some("the data is not a JSON array of case objects")
+    );
+    assert_eq!(
+        refuse("[{\"id\": \"A\"}", InputFormat::Json).as_deref(),
+        Some("the data is not a JSON array of case objects")
+    );
     assert_eq!(
         refuse("id,date,colour\n", InputFormat::Csv).as_deref(),
         Some("CSV column 3 `colour` is not an input of the policy")

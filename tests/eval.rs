@@ -44,7 +44,7 @@ fn awards(policy: &Policy, result: &BatchResult) -> Vec<(String, String, String,
                     case.id.clone(),
                     policy.clauses[award.clause].id.clone(),
                     award.recipient.to_string(),
-                    award.amount.map(|amount| polc::money::format_yuan(amount)).unwrap_or_else(|| "-".into()),
+                    award.amount.map(polc::money::format_yuan).unwrap_or_else(|| "-".into()),
                 )
             })
         })
@@ -75,7 +75,8 @@ fn validity_edges_are_inclusive() {
         .map(|(index, date)| case(&format!("C{index}"), date, ""))
         .collect();
     let result = run_on(&policy, &lines.iter().map(String::as_str).collect::<Vec<_>>());
-    let awarded: Vec<&str> = result.cases.iter().filter(|case| case.award_count > 0).map(|case| case.id.as_str()).collect();
+    let awarded: Vec<&str> =
+        result.cases.iter().filter(|case| case.award_count > 0).map(|case| case.id.as_str()).collect();
     assert_eq!(awarded, ["C1", "C2"]);
     assert!(result.cases[0].gate_failure.as_deref().unwrap().starts_with("Article 14 有效期限:"));
 }
@@ -130,7 +131,8 @@ fn tiers_pay_the_highest_newly_crossed() {
             &case("E", "2024-03-05", r#""amount": "5亿", "extra": "3.5亿""#),
         ],
     );
-    let got: Vec<(String, String)> = awards(&policy, &result).into_iter().map(|(case, _, _, amount)| (case, amount)).collect();
+    let got: Vec<(String, String)> =
+        awards(&policy, &result).into_iter().map(|(case, _, _, amount)| (case, amount)).collect();
     assert_eq!(
         got,
         [
@@ -169,7 +171,8 @@ fn missing_facts_follow_three_valued_logic() {
             &case("C", "2024-03-01", r#""flag": true, "count": 9"#),
         ],
     );
-    let got: Vec<(String, String)> = awards(&policy, &result).into_iter().map(|(case, clause, _, _)| (case, clause)).collect();
+    let got: Vec<(String, String)> =
+        awards(&policy, &result).into_iter().map(|(case, clause, _, _)| (case, clause)).collect();
     assert_eq!(got, [("A".into(), "1.1".into()), ("C".into(), "1.1".into()), ("C".into(), "1.2".into())]);
 }
 
@@ -179,9 +182,13 @@ fn several_recipients_each_get_an_award_and_a_missing_one_is_skipped() {
     let policy = policy(articles);
     let result = run_on(
         &policy,
-        &[&case("A", "2024-03-01", r#""amount": "10万", "other": "E9""#), &case("B", "2024-03-01", r#""amount": "10万""#)],
+        &[
+            &case("A", "2024-03-01", r#""amount": "10万", "other": "E9""#),
+            &case("B", "2024-03-01", r#""amount": "10万""#),
+        ],
     );
-    let got: Vec<(String, String)> = awards(&policy, &result).into_iter().map(|(case, _, who, _)| (case, who)).collect();
+    let got: Vec<(String, String)> =
+        awards(&policy, &result).into_iter().map(|(case, _, who, _)| (case, who)).collect();
     assert_eq!(got, [("A".into(), "E1".into()), ("A".into(), "E9".into()), ("B".into(), "E1".into())]);
 }
 
@@ -190,11 +197,10 @@ fn once_keeps_the_first_in_batch_order_not_input_order() {
     let articles = "article 5 \"a\"\n  clause 5.2 award 30万 to applicant once per recipient\n";
     let policy = policy(articles);
     // Input order: the later date first. Batch order is by date, then id.
-    let result = run_on(
-        &policy,
-        &[&case("B", "2025-06-01", ""), &case("A2", "2025-01-01", ""), &case("A1", "2025-01-01", "")],
-    );
-    let got: Vec<(String, String)> = awards(&policy, &result).into_iter().map(|(case, _, _, amount)| (case, amount)).collect();
+    let result =
+        run_on(&policy, &[&case("B", "2025-06-01", ""), &case("A2", "2025-01-01", ""), &case("A1", "2025-01-01", "")]);
+    let got: Vec<(String, String)> =
+        awards(&policy, &result).into_iter().map(|(case, _, _, amount)| (case, amount)).collect();
     assert_eq!(got, [("B".into(), "0.00".into()), ("A2".into(), "0.00".into()), ("A1".into(), "300000.00".into())]);
 }
 
@@ -271,7 +277,10 @@ fn arithmetic_overflow_is_an_error_on_the_case() {
     let big = "79228162514264337593543950335";
     let result = run_on(
         &policy,
-        &[&case("A", "2024-03-01", &format!(r#""amount": {big}, "extra": {big}"#)), &case("B", "2024-03-01", r#""amount": 1, "extra": 2"#)],
+        &[
+            &case("A", "2024-03-01", &format!(r#""amount": {big}, "extra": {big}"#)),
+            &case("B", "2024-03-01", r#""amount": 1, "extra": 2"#),
+        ],
     );
     assert_eq!(result.errors.len(), 1);
     assert_eq!(result.errors[0].case.as_deref(), Some("A"));
@@ -283,7 +292,8 @@ fn arithmetic_overflow_is_an_error_on_the_case() {
 fn open_amounts_and_benefits_have_no_amount() {
     let articles = "article 6 \"a\"\n  clause 6.1 award open \"一定比例\" of amount to applicant\n  clause 6.2 when flag award benefit \"称号\" to applicant\n";
     let policy = policy(articles);
-    let result = run_on(&policy, &[&case("A", "2024-03-01", r#""amount": "12亿", "flag": true"#), &case("B", "2024-03-01", "")]);
+    let result =
+        run_on(&policy, &[&case("A", "2024-03-01", r#""amount": "12亿", "flag": true"#), &case("B", "2024-03-01", "")]);
     assert_eq!(
         awards(&policy, &result),
         [("A".into(), "6.1".into(), "E1".into(), "-".into()), ("A".into(), "6.2".into(), "E1".into(), "-".into())]

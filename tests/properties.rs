@@ -30,7 +30,19 @@ fn case_strategy() -> impl Strategy<Value = Map<String, Value>> {
         prop::option::of(flag()),
     )
         .prop_map(
-            |((year, month, day), applicant, kind, legal, project, first_version, standard, platform, revenue, rd, giant)| {
+            |(
+                (year, month, day),
+                applicant,
+                kind,
+                legal,
+                project,
+                first_version,
+                standard,
+                platform,
+                revenue,
+                rd,
+                giant,
+            )| {
                 let mut case = Map::new();
                 let date = format!("{}-{:02}-{:02}", 2024 + year, month + 1, day);
                 case.insert("date".into(), Value::String(date));

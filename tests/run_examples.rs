@@ -28,9 +28,11 @@ fn worked_examples_come_out_exactly_as_expected() {
         polc(&["run", "policies/chengdu-ai-2024.pol", "tests/data/chengdu-examples/cases.json", "--format", "json"]);
     assert_eq!(status, 1, "EX-18 is a data error, so the exit status is 1");
     let actual: Value = serde_json::from_str(&stdout).expect("JSON result");
-    let expected: Value =
-        serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/chengdu-examples/expected.json")).unwrap())
-            .unwrap();
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/chengdu-examples/expected.json"))
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(actual["policy"], expected["policy"]);
     let actual_cases = actual["cases"].as_array().unwrap();
     let expected_cases = expected["cases"].as_array().unwrap();
@@ -41,10 +43,18 @@ fn worked_examples_come_out_exactly_as_expected() {
         let expected_awards: Vec<_> = expected_case["awards"].as_array().unwrap().iter().map(award_facts).collect();
         assert_eq!(actual_awards, expected_awards, "case {}", expected_case["id"]);
     }
-    let errors: Vec<(Value, Value)> =
-        actual["errors"].as_array().unwrap().iter().map(|error| (error["case"].clone(), error["field"].clone())).collect();
-    let expected_errors: Vec<(Value, Value)> =
-        expected["errors"].as_array().unwrap().iter().map(|error| (error["case"].clone(), error["field"].clone())).collect();
+    let errors: Vec<(Value, Value)> = actual["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| (error["case"].clone(), error["field"].clone()))
+        .collect();
+    let expected_errors: Vec<(Value, Value)> = expected["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| (error["case"].clone(), error["field"].clone()))
+        .collect();
     assert_eq!(errors, expected_errors);
     assert_eq!(actual["errors"][0]["message"], expected["errors"][0]["message"]);
     assert_eq!(actual["errors"][0]["line"], 19);
@@ -69,7 +79,8 @@ fn explain_walks_every_clause_for_one_case() {
 
 #[test]
 fn explain_of_an_unknown_case_is_an_error() {
-    let (status, _, stderr) = polc(&["run", "policies/chengdu-ai-2024.pol", "examples/cases.jsonl", "--explain", "NOPE"]);
+    let (status, _, stderr) =
+        polc(&["run", "policies/chengdu-ai-2024.pol", "examples/cases.jsonl", "--explain", "NOPE"]);
     assert_eq!(status, 2);
     assert!(stderr.contains("no readable case has id `NOPE`"));
 }

@@ -46,7 +46,9 @@ fn json_record(value: Value, line: u64, schema: &Schema<'_>) -> Record {
             message: "a record must be a JSON object".to_string(),
         }]);
     };
-    build_case(schema, object.iter().map(|(name, value)| (name.as_str(), Raw::Json(value))), |_| Location::Line { line })
+    build_case(schema, object.iter().map(|(name, value)| (name.as_str(), Raw::Json(value))), |_| Location::Line {
+        line,
+    })
 }
 
 fn unreadable(line: u64, message: String) -> Record {
@@ -59,7 +61,9 @@ fn read_json_lines(reader: impl Read, schema: &Schema<'_>, sink: &mut impl FnMut
     let mut line_number = 0u64;
     loop {
         buffer.clear();
-        let read = reader.read_until(b'\n', &mut buffer).map_err(|error| BatchError(format!("cannot read the data: {error}")))?;
+        let read = reader
+            .read_until(b'\n', &mut buffer)
+            .map_err(|error| BatchError(format!("cannot read the data: {error}")))?;
         if read == 0 {
             return Ok(());
         }
@@ -79,7 +83,11 @@ fn read_json_lines(reader: impl Read, schema: &Schema<'_>, sink: &mut impl FnMut
     }
 }
 
-fn read_json_array(mut reader: impl Read, schema: &Schema<'_>, sink: &mut impl FnMut(Record)) -> Result<(), BatchError> {
+fn read_json_array(
+    mut reader: impl Read,
+    schema: &Schema<'_>,
+    sink: &mut impl FnMut(Record),
+) -> Result<(), BatchError> {
     let mut bytes = Vec::new();
     reader.read_to_end(&mut bytes).map_err(|error| BatchError(format!("cannot read the data: {error}")))?;
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
@@ -199,7 +207,9 @@ fn read_csv(reader: impl Read, schema: &Schema<'_>, sink: &mut impl FnMut(Record
     let columns: Vec<String> = header
         .iter()
         .enumerate()
-        .map(|(index, name)| if index == 0 { name.trim_start_matches('\u{feff}').to_string() } else { name.to_string() })
+        .map(
+            |(index, name)| if index == 0 { name.trim_start_matches('\u{feff}').to_string() } else { name.to_string() },
+        )
         .collect();
     let mut seen = HashSet::new();
     for (index, name) in columns.iter().enumerate() {

@@ -192,11 +192,15 @@ mod tests {
     #[test]
     fn json_numbers_are_exact() {
         let value: Value = serde_json::from_str("2.5e6").unwrap();
-        assert!(matches!(read(Raw::Json(&value), Type::Money, &[]), Ok(Some(Fact::Money(amount))) if amount == Decimal::from(2_500_000)));
+        assert!(
+            matches!(read(Raw::Json(&value), Type::Money, &[]), Ok(Some(Fact::Money(amount))) if amount == Decimal::from(2_500_000))
+        );
         let value: Value = serde_json::from_str("-0").unwrap();
         assert!(read(Raw::Json(&value), Type::Money, &[]).is_err());
         let value: Value = serde_json::from_str("0.1").unwrap();
-        assert!(matches!(read(Raw::Json(&value), Type::Ratio, &[]), Ok(Some(Fact::Ratio(ratio))) if ratio.to_string() == "0.1"));
+        assert!(
+            matches!(read(Raw::Json(&value), Type::Ratio, &[]), Ok(Some(Fact::Ratio(ratio))) if ratio.to_string() == "0.1")
+        );
         let value: Value = serde_json::from_str("60").unwrap();
         assert!(read(Raw::Json(&value), Type::Ratio, &[]).is_err());
     }
@@ -207,6 +211,8 @@ mod tests {
         assert!(matches!(read(Raw::Csv("-3"), Type::Integer, &[]), Ok(Some(Fact::Integer(-3)))));
         assert!(matches!(read(Raw::Csv(""), Type::Money, &[]), Ok(None)));
         assert!(read(Raw::Csv("yes"), Type::Bool, &[]).is_err());
-        assert!(matches!(read(Raw::Csv("72%"), Type::Ratio, &[]), Ok(Some(Fact::Ratio(ratio))) if ratio.to_string() == "0.72"));
+        assert!(
+            matches!(read(Raw::Csv("72%"), Type::Ratio, &[]), Ok(Some(Fact::Ratio(ratio))) if ratio.to_string() == "0.72")
+        );
     }
 }

@@ -76,7 +76,8 @@ fn apply_classes(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [Awa
             if !takes_part(award) || award.amount.is_none() {
                 continue;
             }
-            let key = award.keys.classes.iter().find(|(class, _)| *class == class_index).and_then(|(_, key)| key.clone());
+            let key =
+                award.keys.classes.iter().find(|(class, _)| *class == class_index).and_then(|(_, key)| key.clone());
             let Some(key) = key else { continue };
             let members = groups.entry(key.clone()).or_insert_with(|| {
                 group_order.push(key);

@@ -60,7 +60,8 @@ pub fn evaluate(program: &Program<'_>, case: &Case, case_index: u32, explain: bo
     for gate in &policy.gates {
         let truth = evaluator.truth(&gate.condition).map_err(|_| Overflow { clause: None })?;
         let article = policy.articles.get(gate.article);
-        let citation = article.map_or_else(String::new, |article| format!("Article {} {}", article.number, article.title));
+        let citation =
+            article.map_or_else(String::new, |article| format!("Article {} {}", article.number, article.title));
         let failure = match truth {
             Truth::True => continue,
             Truth::False => format!("{citation}: {} is false", show::expr(policy, &gate.condition, Some(case))),
@@ -148,7 +149,8 @@ impl Evaluator<'_, '_> {
             });
         }
         if given == 0 {
-            let names: Vec<&str> = clause.recipients.iter().map(|recipient| input_name(self.program, recipient.input)).collect();
+            let names: Vec<&str> =
+                clause.recipients.iter().map(|recipient| input_name(self.program, recipient.input)).collect();
             return Ok(ClauseStatus::Missing(names.join(" / ")));
         }
         Ok(ClauseStatus::Applied)
@@ -178,7 +180,11 @@ impl Evaluator<'_, '_> {
                     let limit = self.money(cap)?;
                     let limit_text = match &cap.kind {
                         ExprKind::Literal(_) => show::expr(policy, cap, None),
-                        _ => format!("{} = {}", show::expr(policy, cap, Some(self.case)), money::format_money_readable(limit)),
+                        _ => format!(
+                            "{} = {}",
+                            show::expr(policy, cap, Some(self.case)),
+                            money::format_money_readable(limit)
+                        ),
                     };
                     if raw > limit {
                         capped = limit;
@@ -276,11 +282,13 @@ impl Evaluator<'_, '_> {
         match &expr.kind {
             ExprKind::Literal(value) => Ok(literal(value)),
             ExprKind::Input(input) => self.case.facts.get(*input).cloned().flatten().ok_or(Stop::Missing(*input)),
-            ExprKind::And(_) | ExprKind::Or(_) | ExprKind::Not(_) => match self.truth(expr).map_err(|()| Stop::Overflow)? {
-                Truth::True => Ok(Fact::Bool(true)),
-                Truth::False => Ok(Fact::Bool(false)),
-                Truth::Unknown(input) => Err(Stop::Missing(input)),
-            },
+            ExprKind::And(_) | ExprKind::Or(_) | ExprKind::Not(_) => {
+                match self.truth(expr).map_err(|()| Stop::Overflow)? {
+                    Truth::True => Ok(Fact::Bool(true)),
+                    Truth::False => Ok(Fact::Bool(false)),
+                    Truth::Unknown(input) => Err(Stop::Missing(input)),
+                }
+            }
             ExprKind::Compare(left, op, right) => {
                 let (left, right) = (self.value(left)?, self.value(right)?);
                 Ok(Fact::Bool(compare(&left, *op, &right)))

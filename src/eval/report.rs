@@ -131,7 +131,8 @@ pub fn csv(policy: &Policy, result: &BatchResult) -> String {
             let why = why(award);
             let amount = award.amount.map(money::format_yuan).unwrap_or_default();
             let review = if review { "true" } else { "false" };
-            let _ = writer.write_record([case.id.as_str(), clause, &award.recipient, role, kind, &amount, review, &why]);
+            let _ =
+                writer.write_record([case.id.as_str(), clause, &award.recipient, role, kind, &amount, review, &why]);
         }
     }
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -150,7 +151,15 @@ pub fn table(policy: &Policy, result: &BatchResult) -> String {
         vec![["case", "clause", "recipient", "role", "kind", "amount", "note"].map(String::from).to_vec()];
     for case in &result.cases {
         if let Some(failure) = &case.gate_failure {
-            rows.push(vec![case.id.clone(), "-".into(), "-".into(), "".into(), "none".into(), "".into(), failure.clone()]);
+            rows.push(vec![
+                case.id.clone(),
+                "-".into(),
+                "-".into(),
+                "".into(),
+                "none".into(),
+                "".into(),
+                failure.clone(),
+            ]);
         }
         for award in result.case_awards(case) {
             let (clause, role, kind, review) = clause_facts(policy, award);
@@ -159,7 +168,15 @@ pub fn table(policy: &Policy, result: &BatchResult) -> String {
             if review {
                 note = format!("subject to review; {note}");
             }
-            rows.push(vec![case.id.clone(), clause.into(), award.recipient.to_string(), role.into(), kind.into(), amount, note]);
+            rows.push(vec![
+                case.id.clone(),
+                clause.into(),
+                award.recipient.to_string(),
+                role.into(),
+                kind.into(),
+                amount,
+                note,
+            ]);
         }
     }
     let mut out = render_rows(&rows, &[5]);
@@ -226,7 +243,12 @@ fn render_rows(rows: &[Vec<String>], right_aligned: &[usize]) -> String {
 fn display_width(text: &str) -> usize {
     text.chars()
         .map(|ch| match ch as u32 {
-            0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
             | 0xFFE0..=0xFFE6 => 2,
             _ => 1,
         })
@@ -280,7 +302,11 @@ pub fn explain(policy: &Policy, result: &BatchResult) -> Option<String> {
         for award in awards.iter().filter(|award| award.clause == clause_index) {
             let (_, role, kind, review) = clause_facts(policy, award);
             let amount = award.amount.map(show::money_text).unwrap_or_else(|| "no amount".into());
-            out.push_str(&format!("    -> {} as {role}: {kind} {amount}{}\n", award.recipient, if review { " (subject to review)" } else { "" }));
+            out.push_str(&format!(
+                "    -> {} as {role}: {kind} {amount}{}\n",
+                award.recipient,
+                if review { " (subject to review)" } else { "" }
+            ));
             if let Some(condition) = &award.condition {
                 out.push_str(&format!("       when {condition}: true\n"));
             }

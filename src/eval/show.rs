@@ -87,7 +87,11 @@ pub fn expr(policy: &Policy, expr: &Expr, case: Option<&Case>) -> String {
             format!("{} between {} and {}", recurse(subject), recurse(low), recurse(high))
         }
         ExprKind::IsPresent(id) => {
-            let input = Expr { kind: ExprKind::Input(*id), ty: policy.inputs.get(*id).map_or(Type::Text, |i| i.ty), span: expr.span };
+            let input = Expr {
+                kind: ExprKind::Input(*id),
+                ty: policy.inputs.get(*id).map_or(Type::Text, |i| i.ty),
+                span: expr.span,
+            };
             format!("{} is present", recurse(&input))
         }
         ExprKind::InSet { subject, values, negated } => {
@@ -128,7 +132,8 @@ pub fn expr(policy: &Policy, expr: &Expr, case: Option<&Case>) -> String {
         ExprKind::Table { subject, arms, otherwise } => {
             let mut text = format!("by {} {{", recurse(subject));
             for arm in arms {
-                let names: Vec<String> = arm.values.iter().map(|value| enum_value(policy, subject.ty, *value)).collect();
+                let names: Vec<String> =
+                    arm.values.iter().map(|value| enum_value(policy, subject.ty, *value)).collect();
                 text.push_str(&format!(" {} => {}", names.join(", "), self::expr(policy, &arm.amount, None)));
             }
             if let Some(otherwise) = otherwise {
