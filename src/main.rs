@@ -226,12 +226,16 @@ fn run(
     } else {
         let format =
             format.unwrap_or(if std::io::stdout().is_terminal() { ResultFormat::Table } else { ResultFormat::Json });
-        let text = match format {
-            ResultFormat::Table => report::table(&policy, &result),
-            ResultFormat::Json => report::json(&policy, &result),
-            ResultFormat::Csv => report::csv(&policy, &result),
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let written = match format {
+            ResultFormat::Table => out.write_all(report::table(&policy, &result).as_bytes()),
+            ResultFormat::Json => report::json(&policy, &result, &mut out),
+            ResultFormat::Csv => report::csv(&policy, &result, &mut out),
         };
-        print!("{text}");
+        if let Err(error) = written.and_then(|()| out.flush()) {
+            eprintln!("error: cannot write the result: {error}");
+            return EXIT_UNUSABLE;
+        }
     }
     if result.errors.is_empty() {
         0

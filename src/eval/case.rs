@@ -3,7 +3,7 @@
 
 use super::program::Program;
 use super::show;
-use super::{AwardRecord, ClauseStatus, KeyValues};
+use super::{AmountTrace, AwardRecord, ClauseStatus, KeyValues};
 use crate::check::checked::{Award, ClauseIndex, Expr, ExprKind, InputId, Key, Value};
 use crate::data::{Case, Fact};
 use crate::money::{self, Date};
@@ -51,11 +51,13 @@ pub(super) struct Evaluator<'a, 'p> {
     pub case: &'a Case,
     /// The threshold the last tier table paid, for `once per tier`.
     tier_paid: Option<Fact>,
+    /// Whether to say why each clause did not apply (costly: only for `--explain`).
+    explain: bool,
 }
 
 /// Evaluates `case`. With `explain`, also says why each clause applied or not.
 pub fn evaluate(program: &Program<'_>, case: &Case, case_index: u32, explain: bool) -> Result<CaseOutcome, Overflow> {
-    let mut evaluator = Evaluator { program, case, tier_paid: None };
+    let mut evaluator = Evaluator { program, case, tier_paid: None, explain };
     let policy = program.policy;
     for gate in &policy.gates {
         let truth = evaluator.truth(&gate.condition).map_err(|_| Overflow { clause: None })?;
@@ -98,17 +100,18 @@ impl Evaluator<'_, '_> {
     ) -> Result<ClauseStatus, ()> {
         let policy = self.program.policy;
         let Some(clause) = policy.clauses.get(clause_index) else { return Ok(ClauseStatus::Gated) };
-        let mut why_applies = None;
         if let Some(condition) = &clause.condition {
-            let shown = show::expr(policy, condition, Some(self.case));
             match self.truth(condition)? {
-                Truth::True => why_applies = Some(shown),
-                Truth::False => return Ok(ClauseStatus::ConditionFalse(shown)),
+                Truth::True => {}
+                Truth::False if self.explain => {
+                    return Ok(ClauseStatus::ConditionFalse(show::expr(policy, condition, Some(self.case))));
+                }
+                Truth::False => return Ok(ClauseStatus::ConditionFalse(String::new())),
                 Truth::Unknown(input) => return Ok(ClauseStatus::Missing(input_name(self.program, input).to_string())),
             }
         }
         self.tier_paid = None;
-        let (amount, reasons) = match self.award_amount(&clause.award) {
+        let (amount, trace) = match self.award_amount(&clause.award) {
             Ok(computed) => computed,
             Err(Stop::Missing(input)) => return Ok(ClauseStatus::Missing(input_name(self.program, input).to_string())),
             Err(Stop::NoTier) => return Ok(ClauseStatus::NoTier),
@@ -135,15 +138,23 @@ impl Evaluator<'_, '_> {
                 .flatten()
                 .map(|&cap| (cap, policy.caps.get(cap).and_then(|def| self.key_values(&def.per, entity))))
                 .collect();
+            let facts = self
+                .program
+                .inputs_of
+                .get(clause_index)
+                .into_iter()
+                .flatten()
+                .filter_map(|&input| Some((input, self.case.facts.get(input)?.clone()?)))
+                .collect();
             awards.push(AwardRecord {
-                condition: why_applies.clone(),
                 case_index,
                 clause: clause_index,
                 recipient_index: u16::try_from(recipient_index).unwrap_or(u16::MAX),
                 recipient: entity.clone(),
                 computed: amount,
                 amount,
-                reasons: reasons.clone(),
+                trace: trace.clone(),
+                facts,
                 adjustments: Vec::new(),
                 keys: KeyValues { once, classes, caps },
             });
@@ -156,62 +167,28 @@ impl Evaluator<'_, '_> {
         Ok(ClauseStatus::Applied)
     }
 
-    /// The award's amount (after its own cap, rounded once) and how it was reached.
-    fn award_amount(&mut self, award: &Award) -> Result<(Option<Decimal>, Vec<String>), Stop> {
-        let policy = self.program.policy;
+    /// The award's amount (after its own cap, rounded once) and the numbers behind it.
+    fn award_amount(&mut self, award: &Award) -> Result<(Option<Decimal>, AmountTrace), Stop> {
         match award {
             Award::Grant { amount, cap } => {
                 let raw = self.money(amount)?;
-                let mut reasons = vec![match (&amount.kind, &self.tier_paid) {
-                    (ExprKind::Literal(_), _) => format!("fixed amount {}", show::expr(policy, amount, None)),
-                    (ExprKind::Tiers { subject, .. }, Some(tier)) => format!(
-                        "{}: highest tier {} => {}",
-                        show::expr(policy, amount, Some(self.case)),
-                        match tier {
-                            Fact::Money(threshold) => money::format_money_readable(*threshold),
-                            other => show::fact(policy, subject.ty, other),
-                        },
-                        show::exact_money(raw)
-                    ),
-                    _ => format!("{} = {}", show::expr(policy, amount, Some(self.case)), show::exact_money(raw)),
-                }];
-                let mut capped = raw;
-                if let Some(cap) = cap {
-                    let limit = self.money(cap)?;
-                    let limit_text = match &cap.kind {
-                        ExprKind::Literal(_) => show::expr(policy, cap, None),
-                        _ => format!(
-                            "{} = {}",
-                            show::expr(policy, cap, Some(self.case)),
-                            money::format_money_readable(limit)
-                        ),
-                    };
-                    if raw > limit {
-                        capped = limit;
-                        reasons.push(format!("capped at max {limit_text}"));
-                    } else {
-                        reasons.push(format!("within max {limit_text}"));
-                    }
-                }
-                let rounded = money::round_to_fen(capped);
-                if rounded != capped {
-                    reasons.push(format!("rounded half up to the fen: {}", show::money_text(rounded)));
-                }
-                Ok((Some(rounded), reasons))
+                let tier = self.tier_paid.clone();
+                let cap = match cap {
+                    Some(cap) => Some(self.money(cap)?),
+                    None => None,
+                };
+                let capped = cap.map_or(raw, |cap| raw.min(cap));
+                Ok((Some(money::round_to_fen(capped)), AmountTrace { raw: Some(raw), cap, tier }))
             }
-            Award::UpTo { max } => {
-                let limit = money::round_to_fen(self.money(max)?);
-                Ok((Some(limit), vec![format!("up to {}, amount set by review", money::format_money_readable(limit))]))
+            Award::UpTo { max } => Ok((Some(money::round_to_fen(self.money(max)?)), AmountTrace::default())),
+            Award::Open { base, .. } => {
+                let raw = match base {
+                    Some(base) => Some(self.money(base)?),
+                    None => None,
+                };
+                Ok((None, AmountTrace { raw, ..AmountTrace::default() }))
             }
-            Award::Open { label, base } => {
-                let mut reason = format!("amount left open by the policy: {label}");
-                if let Some(base) = base {
-                    let value = self.money(base)?;
-                    reason.push_str(&format!(" of {} = {}", show::expr(policy, base, None), show::money_text(value)));
-                }
-                Ok((None, vec![reason]))
-            }
-            Award::Benefit { description } => Ok((None, vec![format!("benefit: {description}")])),
+            Award::Benefit { .. } => Ok((None, AmountTrace::default())),
         }
     }
 

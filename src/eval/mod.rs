@@ -16,8 +16,10 @@ pub mod program;
 pub mod report;
 /// Expressions and facts in the policy's notation.
 pub mod show;
+/// Why an award has its amount: condition, arithmetic, cap, rounding.
+pub mod why;
 
-use crate::check::checked::{ClauseIndex, Policy};
+use crate::check::checked::{ClauseIndex, InputId, Policy};
 use crate::data::{self, BatchError, Case, DataError, Fact, InputFormat, Location, Record};
 use crate::money::Date;
 use program::Program;
@@ -37,13 +39,25 @@ pub struct AwardRecord {
     pub computed: Option<Decimal>,
     /// The amount after the cross-case rules.
     pub amount: Option<Decimal>,
-    /// The clause's condition with the case's facts, when it has one (it held).
-    pub condition: Option<String>,
-    /// The arithmetic behind `computed`: the amount, its own cap, its rounding.
-    pub reasons: Vec<String>,
+    /// The numbers behind `computed`, to explain it.
+    pub trace: AmountTrace,
+    /// The case's facts that the clause read, to show its condition and arithmetic after
+    /// the case itself is dropped (`why` renders them).
+    pub facts: Box<[(InputId, Fact)]>,
     /// Every cross-case rule that changed the amount, in the order applied.
     pub adjustments: Vec<Adjustment>,
     pub keys: KeyValues,
+}
+
+/// The numbers an award's amount came from.
+#[derive(Clone, Debug, Default)]
+pub struct AmountTrace {
+    /// The amount before its own cap and rounding (for `open`, the base).
+    pub raw: Option<Decimal>,
+    /// The clause's own cap, when it has one.
+    pub cap: Option<Decimal>,
+    /// The threshold a tier table paid.
+    pub tier: Option<Fact>,
 }
 
 /// The values of an award's keys; `None` where a key fact is missing, which makes the

@@ -2,7 +2,7 @@
 //! already input slots and whose literals are already decimals) plus the tables the
 //! evaluator needs per clause, built once per run.
 
-use crate::check::checked::{ClauseIndex, Policy};
+use crate::check::checked::{Award, ClauseIndex, Expr, ExprKind, InputId, Policy};
 
 /// A policy ready to evaluate many cases.
 pub struct Program<'p> {
@@ -11,6 +11,8 @@ pub struct Program<'p> {
     pub classes_of: Vec<Vec<usize>>,
     /// For each clause, the caps that count it.
     pub caps_of: Vec<Vec<usize>>,
+    /// For each clause, the inputs its condition and amount read, in slot order.
+    pub inputs_of: Vec<Vec<InputId>>,
 }
 
 impl<'p> Program<'p> {
@@ -31,7 +33,26 @@ impl<'p> Program<'p> {
                 }
             }
         }
-        Program { policy, classes_of, caps_of }
+        let inputs_of = policy
+            .clauses
+            .iter()
+            .map(|clause| {
+                let mut inputs = Vec::new();
+                let exprs = clause.condition.iter().chain(match &clause.award {
+                    Award::Grant { amount, cap } => vec![amount].into_iter().chain(cap.as_ref()).collect::<Vec<_>>(),
+                    Award::UpTo { max } => vec![max],
+                    Award::Open { base, .. } => base.iter().collect(),
+                    Award::Benefit { .. } => Vec::new(),
+                });
+                for expr in exprs {
+                    collect_inputs(expr, &mut inputs);
+                }
+                inputs.sort_unstable();
+                inputs.dedup();
+                inputs
+            })
+            .collect();
+        Program { policy, classes_of, caps_of, inputs_of }
     }
 
     pub fn clause_id(&self, clause: ClauseIndex) -> &str {
@@ -44,6 +65,44 @@ impl<'p> Program<'p> {
         match self.policy.articles.get(checked.article) {
             Some(article) => format!("Article {} {} › clause {}", article.number, article.title, checked.id),
             None => format!("clause {}", checked.id),
+        }
+    }
+}
+
+// INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep.
+fn collect_inputs(expr: &Expr, inputs: &mut Vec<InputId>) {
+    match &expr.kind {
+        ExprKind::Literal(_) => {}
+        ExprKind::Input(input) | ExprKind::IsPresent(input) => inputs.push(*input),
+        ExprKind::Not(inner) | ExprKind::WithinValidity(inner) => collect_inputs(inner, inputs),
+        ExprKind::And(parts) | ExprKind::Or(parts) => parts.iter().for_each(|part| collect_inputs(part, inputs)),
+        ExprKind::Compare(left, _, right) => {
+            collect_inputs(left, inputs);
+            collect_inputs(right, inputs);
+        }
+        ExprKind::Between { subject, low, high } => {
+            for part in [subject, low, high] {
+                collect_inputs(part, inputs);
+            }
+        }
+        ExprKind::InSet { subject, .. } => collect_inputs(subject, inputs),
+        ExprKind::Sum(first, terms) => {
+            collect_inputs(first, inputs);
+            terms.iter().for_each(|(_, term)| collect_inputs(term, inputs));
+        }
+        ExprKind::Of { ratios, base } => {
+            ratios.iter().for_each(|ratio| collect_inputs(ratio, inputs));
+            collect_inputs(base, inputs);
+        }
+        ExprKind::Table { subject, arms, otherwise } => {
+            collect_inputs(subject, inputs);
+            arms.iter().for_each(|arm| collect_inputs(&arm.amount, inputs));
+            otherwise.iter().for_each(|amount| collect_inputs(amount, inputs));
+        }
+        ExprKind::Tiers { subject, since, tiers } => {
+            collect_inputs(subject, inputs);
+            since.iter().for_each(|since| collect_inputs(since, inputs));
+            tiers.iter().for_each(|tier| collect_inputs(&tier.amount, inputs));
         }
     }
 }

@@ -2,24 +2,17 @@
 //! table for terminals, and one case's explanation. All read the same records.
 
 use super::program::Program;
-use super::show;
+use super::{show, why};
 use super::{AwardRecord, BatchResult, ClauseStatus};
 use crate::check::checked::{Award, Policy};
 use crate::money;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 pub(crate) fn serialize_yuan<S: serde::Serializer>(amount: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&money::format_yuan(*amount))
-}
-
-#[derive(Serialize)]
-struct JsonResult<'a> {
-    policy: &'a str,
-    cases: Vec<JsonCase<'a>>,
-    errors: &'a [crate::data::DataError],
-    totals: Vec<JsonTotal>,
 }
 
 #[derive(Serialize)]
@@ -40,8 +33,8 @@ struct JsonAward<'a> {
     amount: Option<String>,
     subject_to_review: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    condition: Option<&'a str>,
-    reasons: &'a [String],
+    condition: Option<String>,
+    reasons: Vec<String>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     adjustments: &'a [super::Adjustment],
 }
@@ -81,67 +74,78 @@ pub fn totals(policy: &Policy, result: &BatchResult) -> BTreeMap<String, (Decima
     totals
 }
 
-/// Section 4's result contract, with roles, reasons, adjustments and totals.
-pub fn json(policy: &Policy, result: &BatchResult) -> String {
-    let cases = result
-        .cases
-        .iter()
-        .map(|case| JsonCase {
-            id: &case.id,
-            no_award: case.gate_failure.as_deref(),
-            awards: result
-                .case_awards(case)
-                .iter()
-                .map(|award| {
-                    let (clause, role, kind, subject_to_review) = clause_facts(policy, award);
-                    JsonAward {
-                        clause,
-                        recipient: &award.recipient,
-                        role,
-                        kind,
-                        amount: award.amount.map(money::format_yuan),
-                        subject_to_review,
-                        condition: award.condition.as_deref(),
-                        reasons: &award.reasons,
-                        adjustments: &award.adjustments,
-                    }
-                })
-                .collect(),
-        })
-        .collect();
-    let totals = totals(policy, result)
-        .into_iter()
-        .map(|(recipient, (granted, up_to))| JsonTotal {
-            recipient,
-            granted: money::format_yuan(granted),
-            up_to: money::format_yuan(up_to),
-        })
-        .collect();
-    let document = JsonResult { policy: &policy.title, cases, errors: &result.errors, totals };
-    serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
+/// Section 4's result contract, with roles, reasons, adjustments and totals. Written as
+/// it is rendered, one case per line, so a large batch never sits in memory as text.
+pub fn json(policy: &Policy, result: &BatchResult, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{{")?;
+    writeln!(out, "  \"policy\": {},", serde_json::to_string(&policy.title)?)?;
+    writeln!(out, "  \"cases\": [")?;
+    for (index, case) in result.cases.iter().enumerate() {
+        let awards = result
+            .case_awards(case)
+            .iter()
+            .map(|award| {
+                let (clause, role, kind, subject_to_review) = clause_facts(policy, award);
+                let why = why::award_why(policy, award, case.date);
+                JsonAward {
+                    clause,
+                    recipient: &award.recipient,
+                    role,
+                    kind,
+                    amount: award.amount.map(money::format_yuan),
+                    subject_to_review,
+                    condition: why.condition,
+                    reasons: why.reasons,
+                    adjustments: &award.adjustments,
+                }
+            })
+            .collect();
+        let record = JsonCase { id: &case.id, no_award: case.gate_failure.as_deref(), awards };
+        let comma = if index + 1 < result.cases.len() { "," } else { "" };
+        writeln!(out, "    {}{comma}", serde_json::to_string(&record)?)?;
+    }
+    writeln!(out, "  ],")?;
+    writeln!(out, "  \"errors\": [")?;
+    for (index, error) in result.errors.iter().enumerate() {
+        let comma = if index + 1 < result.errors.len() { "," } else { "" };
+        writeln!(out, "    {}{comma}", serde_json::to_string(error)?)?;
+    }
+    writeln!(out, "  ],")?;
+    writeln!(out, "  \"totals\": [")?;
+    let totals = totals(policy, result);
+    for (index, (recipient, (granted, up_to))) in totals.iter().enumerate() {
+        let record = JsonTotal {
+            recipient: recipient.clone(),
+            granted: money::format_yuan(*granted),
+            up_to: money::format_yuan(*up_to),
+        };
+        let comma = if index + 1 < totals.len() { "," } else { "" };
+        writeln!(out, "    {}{comma}", serde_json::to_string(&record)?)?;
+    }
+    writeln!(out, "  ]")?;
+    writeln!(out, "}}")
 }
 
 /// One row per award: case, clause, recipient, role, kind, amount, review, reasons.
-pub fn csv(policy: &Policy, result: &BatchResult) -> String {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let _ = writer.write_record(["case", "clause", "recipient", "role", "kind", "amount", "subject_to_review", "why"]);
+pub fn csv(policy: &Policy, result: &BatchResult, out: &mut dyn Write) -> io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(["case", "clause", "recipient", "role", "kind", "amount", "subject_to_review", "why"])?;
     for case in &result.cases {
         for award in result.case_awards(case) {
             let (clause, role, kind, review) = clause_facts(policy, award);
-            let why = why(award);
+            let why = one_line_why(policy, award, case.date);
             let amount = award.amount.map(money::format_yuan).unwrap_or_default();
             let review = if review { "true" } else { "false" };
-            let _ =
-                writer.write_record([case.id.as_str(), clause, &award.recipient, role, kind, &amount, review, &why]);
+            writer.write_record([case.id.as_str(), clause, &award.recipient, role, kind, &amount, review, &why])?;
         }
     }
-    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+    writer.flush()
 }
 
 /// The reasons of an award in one line: its arithmetic, then what cross-case rules did.
-fn why(award: &AwardRecord) -> String {
-    let mut parts: Vec<&str> = award.reasons.iter().map(String::as_str).collect();
-    parts.extend(award.adjustments.iter().map(|adjustment| adjustment.reason.as_str()));
+fn one_line_why(policy: &Policy, award: &AwardRecord, date: crate::money::Date) -> String {
+    let mut parts = why::award_why(policy, award, date).reasons;
+    parts.extend(award.adjustments.iter().map(|adjustment| adjustment.reason.clone()));
     parts.join("; ")
 }
 
@@ -164,7 +168,7 @@ pub fn table(policy: &Policy, result: &BatchResult) -> String {
         for award in result.case_awards(case) {
             let (clause, role, kind, review) = clause_facts(policy, award);
             let amount = award.amount.map(show::money_text).unwrap_or_else(|| "-".into());
-            let mut note = why(award);
+            let mut note = one_line_why(policy, award, case.date);
             if review {
                 note = format!("subject to review; {note}");
             }
@@ -307,10 +311,11 @@ pub fn explain(policy: &Policy, result: &BatchResult) -> Option<String> {
                 award.recipient,
                 if review { " (subject to review)" } else { "" }
             ));
-            if let Some(condition) = &award.condition {
+            let why = why::award_why(policy, award, summary.date);
+            if let Some(condition) = &why.condition {
                 out.push_str(&format!("       when {condition}: true\n"));
             }
-            for reason in &award.reasons {
+            for reason in &why.reasons {
                 out.push_str(&format!("       {reason}\n"));
             }
             for adjustment in &award.adjustments {

@@ -1,0 +1,192 @@
+//! Throughput and peak memory of `polc run` on the Chengdu policy, for synthetic batches
+//! of 10k and 1M cases in JSON Lines and CSV.
+//!
+//!     cargo bench --bench throughput            # 10k and 1M cases
+//!     cargo bench --bench throughput -- 10000   # chosen sizes
+//!
+//! Each measurement runs in a child process, so its peak resident memory (VmHWM) is its
+//! own. "read only" parses and types every record and drops it; "read + evaluate" also
+//! evaluates every clause and applies the cross-case rules; "run" also renders the JSON
+//! result, with every award's reasons (to a sink).
+
+use polc::data::{self, InputFormat};
+use std::io::Write;
+use std::time::Instant;
+
+const POLICY: &str = include_str!("../policies/chengdu-ai-2024.pol");
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|arg| arg != "--bench").collect();
+    if args.first().map(String::as_str) == Some("--child") {
+        child(&args[1], &args[2], &args[3]);
+        return;
+    }
+    let sizes: Vec<usize> = args.iter().filter_map(|arg| arg.parse().ok()).collect();
+    let sizes = if sizes.is_empty() { vec![10_000, 1_000_000] } else { sizes };
+    let dir = std::env::temp_dir().join(format!("polc-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    println!("| cases | format | mode | seconds | cases/s | MB/s | peak RSS MiB |");
+    println!("|---:|---|---|---:|---:|---:|---:|");
+    for &size in &sizes {
+        for format in ["jsonl", "csv"] {
+            let path = dir.join(format!("cases-{size}.{format}"));
+            generate(size, format, &path);
+            let bytes = std::fs::metadata(&path).unwrap().len() as f64;
+            for mode in ["read", "eval", "run"] {
+                let output = std::process::Command::new(std::env::current_exe().unwrap())
+                    .args(["--child", mode, format, path.to_str().unwrap()])
+                    .output()
+                    .unwrap();
+                let report = String::from_utf8_lossy(&output.stdout);
+                let mut fields = report.split_whitespace();
+                let seconds: f64 = fields.next().and_then(|field| field.parse().ok()).unwrap_or(f64::NAN);
+                let peak_kib: f64 = fields.next().and_then(|field| field.parse().ok()).unwrap_or(f64::NAN);
+                println!(
+                    "| {size} | {format} | {} | {seconds:.3} | {:.0} | {:.1} | {:.1} |",
+                    match mode {
+                        "read" => "read only",
+                        "eval" => "read + evaluate",
+                        _ => "run (+ JSON result)",
+                    },
+                    size as f64 / seconds,
+                    bytes / seconds / 1e6,
+                    peak_kib / 1024.0
+                );
+            }
+            std::fs::remove_file(&path).ok();
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Writes `size` cases. Each case is one qualifying event, as in real data: it sets the
+/// facts of one or two clauses (drawn in turn) on top of the gate facts. Applicants and
+/// projects repeat, so `once`, classes and caps have work to do.
+fn generate(size: usize, format: &str, path: &std::path::Path) {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let columns = [
+        "id",
+        "date",
+        "applicant",
+        "entity_type",
+        "independent_legal_person",
+        "project",
+        "in_chengdu",
+        "first_version_certified",
+        "developer",
+        "user",
+        "contract_amount",
+        "domestic_framework_product",
+        "national_major_result",
+        "platform_service_revenue",
+        "public_algorithm_platform",
+        "main_revenue",
+        "prior_peak_revenue",
+        "ai_revenue_share",
+        "equity_investment",
+        "standard_led",
+        "new_demo_park_level",
+        "park_ai_revenue",
+    ];
+    if format == "csv" {
+        writeln!(out, "{}", columns.join(",")).unwrap();
+    }
+    let mut state: u64 = 0x2545F4914F6CDD1D;
+    let mut next = |bound: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % bound
+    };
+    for index in 0..size {
+        let applicant = format!("E{}", next(size as u64 / 4 + 1));
+        let values: Vec<String> = vec![
+            format!("C{index:08}"),
+            format!("{}-{:02}-{:02}", 2024 + next(3), 1 + next(12), 1 + next(28)),
+            applicant.clone(),
+            ["enterprise", "university", "individual"][next(3) as usize].to_string(),
+            "true".into(),
+            format!("P{}", next(size as u64 / 8 + 1)),
+            "true".into(),
+            (next(2) == 0).to_string(),
+            applicant,
+            format!("E{}", next(1000)),
+            format!("{}", next(40_000_000)),
+            (next(2) == 0).to_string(),
+            (next(3) == 0).to_string(),
+            format!("{}万", next(900)),
+            "true".into(),
+            format!("{}亿", next(12)),
+            format!("{}亿", next(6)),
+            format!("{}%", 40 + next(60)),
+            format!("{}", next(20_000_000)),
+            ["international", "national", "industry"][next(3) as usize].to_string(),
+            ["national", "provincial", "municipal"][next(3) as usize].to_string(),
+            format!("{}亿", next(100)),
+        ];
+        // Keep the gate facts (the first six columns) and one event's facts.
+        let event: &[usize] = match index % 8 {
+            0 => &[7, 8, 9, 10],
+            1 => &[6, 11, 12],
+            2 => &[13, 14],
+            3 => &[15, 16, 17],
+            4 => &[17, 18],
+            5 => &[19],
+            6 => &[20, 21],
+            _ => &[6, 11],
+        };
+        let values: Vec<String> = values
+            .into_iter()
+            .enumerate()
+            .map(|(column, value)| if column < 6 || event.contains(&column) { value } else { String::new() })
+            .collect();
+        if format == "csv" {
+            writeln!(out, "{}", values.join(",")).unwrap();
+        } else {
+            let fields: Vec<String> = columns
+                .iter()
+                .zip(&values)
+                .filter(|(_, value)| !value.is_empty())
+                .map(|(name, value)| match value.as_str() {
+                    "true" | "false" => format!("\"{name}\":{value}"),
+                    _ => format!("\"{name}\":\"{value}\""),
+                })
+                .collect();
+            writeln!(out, "{{{}}}", fields.join(",")).unwrap();
+        }
+    }
+    out.flush().unwrap();
+}
+
+fn child(mode: &str, format: &str, path: &str) {
+    let policy = polc::check_source(POLICY).policy.unwrap();
+    let format = if format == "csv" { InputFormat::Csv } else { InputFormat::JsonLines };
+    let file = std::fs::File::open(path).unwrap();
+    let started = Instant::now();
+    if mode == "read" {
+        let schema = data::Schema::new(&policy);
+        let mut cases = 0usize;
+        data::read_batch(file, format, &schema, |record| {
+            if let data::Record::Case(_) = record {
+                cases += 1;
+            }
+        })
+        .unwrap();
+        assert!(cases > 0);
+    } else {
+        let result = polc::eval::run(&policy, file, format, None).unwrap();
+        assert!(result.errors.is_empty(), "{:?}", result.errors.first());
+        if mode == "run" {
+            polc::eval::report::json(&policy, &result, &mut std::io::sink()).unwrap();
+        }
+        std::hint::black_box(&result);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let peak_kib = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or("0");
+    println!("{seconds} {peak_kib}");
+}

@@ -1,0 +1,80 @@
+//! Why an award has its amount, in words: the condition with the facts that met it, the
+//! arithmetic, the clause's own cap, and the rounding. Rendered only when a result is
+//! written, from the few facts the award kept, so a large batch keeps no strings.
+
+use super::{show, AwardRecord};
+use crate::check::checked::{Award, ExprKind, Policy};
+use crate::data::{Case, Fact, Location};
+use crate::money::{self, Date};
+
+/// An award's explanation.
+pub struct AwardWhy {
+    /// The clause's condition shown with the case's facts, when it has one.
+    pub condition: Option<String>,
+    /// The arithmetic: amount, cap, rounding.
+    pub reasons: Vec<String>,
+}
+
+/// Explains `award` of a case dated `date`.
+pub fn award_why(policy: &Policy, award: &AwardRecord, date: Date) -> AwardWhy {
+    let Some(clause) = policy.clauses.get(award.clause) else {
+        return AwardWhy { condition: None, reasons: Vec::new() };
+    };
+    let mut facts = vec![None; policy.inputs.len()];
+    for (input, fact) in award.facts.iter() {
+        if let Some(slot) = facts.get_mut(*input) {
+            *slot = Some(fact.clone());
+        }
+    }
+    let case = Case { id: String::new(), date, location: Location::Line { line: 0 }, facts };
+    let condition = clause.condition.as_ref().map(|condition| show::expr(policy, condition, Some(&case)));
+    let trace = &award.trace;
+    let reasons = match &clause.award {
+        Award::Grant { amount, cap } => {
+            let raw = trace.raw.unwrap_or_default();
+            let mut reasons = vec![match (&amount.kind, &trace.tier) {
+                (ExprKind::Literal(_), _) => format!("fixed amount {}", show::expr(policy, amount, None)),
+                (ExprKind::Tiers { subject, .. }, Some(tier)) => format!(
+                    "{}: highest tier {} => {}",
+                    show::expr(policy, amount, Some(&case)),
+                    match tier {
+                        Fact::Money(threshold) => money::format_money_readable(*threshold),
+                        other => show::fact(policy, subject.ty, other),
+                    },
+                    show::exact_money(raw)
+                ),
+                _ => format!("{} = {}", show::expr(policy, amount, Some(&case)), show::exact_money(raw)),
+            }];
+            let mut capped = raw;
+            if let (Some(cap), Some(limit)) = (cap, trace.cap) {
+                let limit_text = match &cap.kind {
+                    ExprKind::Literal(_) => show::expr(policy, cap, None),
+                    _ => format!("{} = {}", show::expr(policy, cap, Some(&case)), money::format_money_readable(limit)),
+                };
+                if raw > limit {
+                    capped = limit;
+                    reasons.push(format!("capped at max {limit_text}"));
+                } else {
+                    reasons.push(format!("within max {limit_text}"));
+                }
+            }
+            let rounded = money::round_to_fen(capped);
+            if rounded != capped {
+                reasons.push(format!("rounded half up to the fen: {}", show::money_text(rounded)));
+            }
+            reasons
+        }
+        Award::UpTo { max } => {
+            vec![format!("up to {}, amount set by review", show::expr(policy, max, Some(&case)))]
+        }
+        Award::Open { label, base } => {
+            let mut reason = format!("amount left open by the policy: {label}");
+            if let (Some(base), Some(value)) = (base, trace.raw) {
+                reason.push_str(&format!(" of {} = {}", show::expr(policy, base, None), show::money_text(value)));
+            }
+            vec![reason]
+        }
+        Award::Benefit { description } => vec![format!("benefit: {description}")],
+    };
+    AwardWhy { condition, reasons }
+}
