@@ -27,7 +27,8 @@ pub enum Fact {
     Integer(i64),
     Bool(bool),
     Date(Date),
-    Text(Box<str>),
+    /// Shared, so that keys and recipients copy a pointer, not the text.
+    Text(std::sync::Arc<str>),
     /// An enum value, by its position in the enum.
     Enum(u32),
 }

@@ -121,14 +121,15 @@ impl Evaluator<'_, '_> {
         for (recipient_index, recipient) in clause.recipients.iter().enumerate() {
             let Some(Some(Fact::Text(entity))) = self.case.facts.get(recipient.input) else { continue };
             given += 1;
-            let once = clause.once.as_ref().and_then(|keys| self.key_values(keys, entity));
+            let entity = entity.clone();
+            let once = clause.once.as_ref().and_then(|keys| self.key_values(keys, &entity));
             let classes = self
                 .program
                 .classes_of
                 .get(clause_index)
                 .into_iter()
                 .flatten()
-                .map(|&class| (class, policy.classes.get(class).and_then(|def| self.key_values(&def.per, entity))))
+                .map(|&class| (class, policy.classes.get(class).and_then(|def| self.key_values(&def.per, &entity))))
                 .collect();
             let caps = self
                 .program
@@ -136,7 +137,7 @@ impl Evaluator<'_, '_> {
                 .get(clause_index)
                 .into_iter()
                 .flatten()
-                .map(|&cap| (cap, policy.caps.get(cap).and_then(|def| self.key_values(&def.per, entity))))
+                .map(|&cap| (cap, policy.caps.get(cap).and_then(|def| self.key_values(&def.per, &entity))))
                 .collect();
             let facts = self
                 .program
@@ -150,7 +151,7 @@ impl Evaluator<'_, '_> {
                 case_index,
                 clause: clause_index,
                 recipient_index: u16::try_from(recipient_index).unwrap_or(u16::MAX),
-                recipient: entity.clone(),
+                recipient: entity,
                 computed: amount,
                 amount,
                 trace: trace.clone(),
@@ -192,10 +193,10 @@ impl Evaluator<'_, '_> {
         }
     }
 
-    fn key_values(&self, keys: &[Key], recipient: &str) -> Option<Vec<Fact>> {
+    fn key_values(&self, keys: &[Key], recipient: &std::sync::Arc<str>) -> Option<Vec<Fact>> {
         keys.iter()
             .map(|key| match key {
-                Key::Recipient => Some(Fact::Text(recipient.into())),
+                Key::Recipient => Some(Fact::Text(recipient.clone())),
                 Key::Tier => self.tier_paid.clone(),
                 Key::Year => Some(Fact::Integer(i64::from(self.case.date.year))),
                 Key::Input(input) => self.case.facts.get(*input).cloned().flatten(),

@@ -34,7 +34,7 @@ pub struct AwardRecord {
     pub clause: ClauseIndex,
     /// Which of the clause's recipients (for its role).
     pub recipient_index: u16,
-    pub recipient: Box<str>,
+    pub recipient: std::sync::Arc<str>,
     /// The amount the clause computed (after its own cap); `None` when not money.
     pub computed: Option<Decimal>,
     /// The amount after the cross-case rules.
