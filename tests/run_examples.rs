@@ -126,3 +126,32 @@ fn a_policy_with_errors_cannot_run() {
     assert_eq!(status, 2);
     assert!(stderr.contains("E0201"));
 }
+
+#[test]
+fn cases_can_come_from_standard_input() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_polc"))
+        .args(["run", "policies/chengdu-ai-2024.pol", "-", "--input-format", "jsonl", "--format", "csv"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let data = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/cases.jsonl")).unwrap();
+    child.stdin.take().unwrap().write_all(&data).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let (_, from_file, _) = polc(&["run", "policies/chengdu-ai-2024.pol", "examples/cases.jsonl", "--format", "csv"]);
+    assert_eq!(String::from_utf8_lossy(&output.stdout), from_file);
+    let (status, _, stderr) = polc(&["run", "policies/chengdu-ai-2024.pol", "-"]);
+    assert_eq!(status, 2);
+    assert!(stderr.contains("--input-format"));
+}
+
+#[test]
+fn an_unusable_batch_exits_2_with_no_result() {
+    let (status, stdout, stderr) = polc(&["run", "policies/chengdu-ai-2024.pol", "README.md", "--input-format", "json"]);
+    assert_eq!(status, 2);
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("not a JSON array"), "{stderr}");
+}
