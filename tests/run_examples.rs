@@ -150,7 +150,8 @@ fn cases_can_come_from_standard_input() {
 
 #[test]
 fn an_unusable_batch_exits_2_with_no_result() {
-    let (status, stdout, stderr) = polc(&["run", "policies/chengdu-ai-2024.pol", "README.md", "--input-format", "json"]);
+    let (status, stdout, stderr) =
+        polc(&["run", "policies/chengdu-ai-2024.pol", "README.md", "--input-format", "json"]);
     assert_eq!(status, 2);
     assert!(stdout.is_empty());
     assert!(stderr.contains("not a JSON array"), "{stderr}");

@@ -88,7 +88,12 @@ fn apply_classes(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [Awa
                 if amount.is_zero() {
                     continue;
                 }
-                let key = award.keys.classes.iter().find(|(class, _)| *class == class_index).and_then(|(_, key)| key.as_deref());
+                let key = award
+                    .keys
+                    .classes
+                    .iter()
+                    .find(|(class, _)| *class == class_index)
+                    .and_then(|(_, key)| key.as_deref());
                 let Some(key) = key else { continue };
                 let group = groups.entry(key).or_insert_with(|| (index, amount, Vec::new()));
                 if amount > group.1 {
