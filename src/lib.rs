@@ -17,12 +17,16 @@ pub mod data;
 pub mod diag;
 /// Evaluation: checked policy + cases → awards.
 pub mod eval;
+/// The formatter: one canonical layout, comments kept.
+pub mod fmt;
 /// Exact money, ratios and dates, and the one rounding function.
 pub mod money;
 /// Byte spans.
 pub mod span;
 /// Text → AST, item by item.
 pub mod syntax;
+/// Terminal widths of text.
+pub mod width;
 
 use check::checked::Policy;
 use diag::Diagnostic;

@@ -51,6 +51,15 @@ enum Command {
         #[arg(long, value_name = "CASE_ID")]
         explain: Option<String>,
     },
+    /// Rewrite policy files in the canonical layout (comments and policy text kept).
+    Fmt {
+        /// The `.pol` files to format, or `-` to format standard input to standard output.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// List the files that are not formatted and exit 1, changing nothing.
+        #[arg(long)]
+        check: bool,
+    },
     /// Print the applicant-data contract a policy declares, as a JSON Schema.
     Schema {
         /// The `.pol` policy.
@@ -103,6 +112,7 @@ fn main() -> ExitCode {
             run(&policy, &cases, input_format, format, explain.as_deref())
         }
         Command::Schema { policy } => schema(&policy),
+        Command::Fmt { files, check } => fmt(&files, check),
     };
     let _ = std::io::stdout().flush();
     ExitCode::from(status)
@@ -254,6 +264,48 @@ fn schema(policy_path: &Path) -> u8 {
         }
         Err(status) => status,
     }
+}
+
+fn fmt(files: &[String], check_only: bool) -> u8 {
+    let mut status = 0;
+    for name in files {
+        let text = if name == "-" {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text).map(|_| text)
+        } else {
+            std::fs::read_to_string(name)
+        };
+        let text = match text {
+            Ok(text) => text,
+            Err(error) => {
+                eprintln!("error: cannot read `{name}`: {error}");
+                status = EXIT_UNUSABLE;
+                continue;
+            }
+        };
+        let formatted = match polc::fmt::format(&text) {
+            Ok(formatted) => formatted,
+            Err(diagnostics) => {
+                let source = Source { name, text: &text };
+                eprint!("{}", render::human(&source, &diagnostics, stderr_color()));
+                eprintln!("error: `{name}` has syntax errors and was not formatted");
+                status = status.max(EXIT_PROBLEMS);
+                continue;
+            }
+        };
+        if name == "-" {
+            print!("{formatted}");
+        } else if formatted != text {
+            if check_only {
+                println!("{name}");
+                status = status.max(EXIT_PROBLEMS);
+            } else if let Err(error) = std::fs::write(name, &formatted) {
+                eprintln!("error: cannot write `{name}`: {error}");
+                status = EXIT_UNUSABLE;
+            }
+        }
+    }
+    status
 }
 
 fn plural(count: usize) -> &'static str {

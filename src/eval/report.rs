@@ -3,6 +3,7 @@
 
 use super::program::Program;
 use super::{show, why};
+use crate::width::display_width;
 use super::{AwardRecord, BatchResult, ClauseStatus};
 use crate::check::checked::{Award, Policy};
 use crate::money;
@@ -241,22 +242,6 @@ fn render_rows(rows: &[Vec<String>], right_aligned: &[usize]) -> String {
         }
     }
     out
-}
-
-/// Terminal columns: CJK and full-width characters take two.
-fn display_width(text: &str) -> usize {
-    text.chars()
-        .map(|ch| match ch as u32 {
-            0x1100..=0x115F
-            | 0x2E80..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6 => 2,
-            _ => 1,
-        })
-        .sum()
 }
 
 /// Every clause for one case: why it applied or not, the arithmetic, what cross-case

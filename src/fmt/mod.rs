@@ -1,0 +1,535 @@
+//! The formatter: policy text → the same policy in one canonical layout.
+//!
+//! Input: the text of a `.pol` file that parses. Output: its items, parts and expressions
+//! printed in canonical order and indentation, with every comment and every line of the
+//! original policy text kept. Meaning never changes: `tests/fmt.rs` checks that the
+//! formatted file's checked form equals the original's, and that formatting is idempotent.
+
+/// Finds the comments the parser skips.
+mod comments;
+
+use crate::diag::Diagnostic;
+use crate::width::display_width;
+use crate::syntax::ast::*;
+use comments::Comment;
+
+/// Formats a policy; a file with syntax errors is not formatted, and its errors say why.
+pub fn format(source: &str) -> Result<String, Vec<Diagnostic>> {
+    let (file, diagnostics) = crate::syntax::parse(source);
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+    let mut printer = Printer { source, out: String::new(), comments: comments::collect(source), next_comment: 0 };
+    printer.file(&file);
+    Ok(printer.out)
+}
+
+struct Printer<'s> {
+    source: &'s str,
+    out: String,
+    comments: Vec<Comment>,
+    next_comment: usize,
+}
+
+/// Binding strength of each expression form; an operand weaker than its place needs
+/// brackets.
+fn precedence(kind: &ExprKind) -> u8 {
+    match kind {
+        ExprKind::Or(_) => 1,
+        ExprKind::And(_) => 2,
+        ExprKind::Not(_) => 3,
+        ExprKind::Compare(..)
+        | ExprKind::Between(..)
+        | ExprKind::IsPresent(_)
+        | ExprKind::InSet { .. }
+        | ExprKind::WithinValidity(_) => 4,
+        ExprKind::Sum(..) => 5,
+        ExprKind::Of(_) => 6,
+        _ => 7,
+    }
+}
+
+fn quote(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for ch in text.chars() {
+        match ch {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            '\t' => quoted.push_str("\\t"),
+            other => quoted.push(other),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+fn names(names: &[Name]) -> String {
+    names.iter().map(|name| name.text.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+fn clause_refs(refs: &[ClauseRef]) -> String {
+    refs.iter().map(|clause| clause.text.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+impl Printer<'_> {
+    /// Comments that start before `position` and are not printed yet, each on its own line.
+    fn leading_comments(&mut self, position: usize, indent: usize) {
+        while let Some(comment) = self.comments.get(self.next_comment) {
+            if comment.start >= position {
+                break;
+            }
+            self.out.push_str(&" ".repeat(indent));
+            self.out.push_str(&comment.text);
+            self.out.push('\n');
+            // A blank line after a comment in the source stays: it separates a section
+            // heading from what follows.
+            let after = self.source.get(comment.start + comment.text.len()..).unwrap_or_default();
+            let gap = after.len() - after.trim_start().len();
+            if after.get(..gap).is_some_and(|gap| gap.matches('\n').count() >= 2) && after.trim_start().len() > 0 {
+                self.out.push('\n');
+            }
+            self.next_comment += 1;
+        }
+    }
+
+    /// Ends a printed line whose source ended at `source_end`: a comment that followed
+    /// that code on its source line stays at the end of the line.
+    fn end_line(&mut self, source_end: usize) {
+        if let Some(comment) = self.comments.get(self.next_comment) {
+            let between = self.source.get(source_end..comment.start).unwrap_or("\n");
+            if comment.trailing && comment.start >= source_end && !between.contains('\n') {
+                self.out.push_str("  ");
+                self.out.push_str(&comment.text);
+                self.next_comment += 1;
+            }
+        }
+        self.out.push('\n');
+    }
+
+    fn line(&mut self, indent: usize, text: &str, source_end: usize) {
+        self.out.push_str(&" ".repeat(indent));
+        self.out.push_str(text);
+        self.end_line(source_end);
+    }
+
+    /// An expression's source text, for measuring literal columns.
+    fn written(&self, expr: &Expr) -> &str {
+        self.source.get(expr.span.start..expr.span.end).unwrap_or_default().trim()
+    }
+
+    fn blank_line(&mut self) {
+        if !self.out.is_empty() && !self.out.ends_with("\n\n") {
+            self.out.push('\n');
+        }
+    }
+
+    fn file(&mut self, file: &File) {
+        let mut previous: Option<&Item> = None;
+        for item in &file.items {
+            let grouped = matches!(
+                (previous, item),
+                (Some(Item::Input(_)), Item::Input(_))
+            );
+            if !grouped {
+                self.blank_line();
+            }
+            self.leading_comments(item_span(item).start, 0);
+            match item {
+                Item::Policy(header) => self.header(header),
+                Item::Chapter(chapter) => {
+                    let text = format!("chapter {} {}", chapter.number, quote(&chapter.title.value));
+                    self.line(0, &text, chapter.span.end);
+                }
+                Item::Enum(decl) => self.enum_decl(decl),
+                Item::Input(input) => {
+                    let mut text = format!("input {}: {}", input.name.text, input.ty.text);
+                    if input.required {
+                        text.push_str(" required");
+                    }
+                    if let Some(description) = &input.description {
+                        text.push(' ');
+                        text.push_str(&quote(&description.value));
+                    }
+                    self.line(0, &text, input.span.end);
+                }
+                Item::Article(article) => self.article(article),
+            }
+            previous = Some(item);
+        }
+        self.leading_comments(usize::MAX, 0);
+    }
+
+    fn header(&mut self, header: &PolicyHeader) {
+        self.line(0, &format!("policy {}", quote(&header.title.value)), header.title.span.end);
+        if let Some(issuer) = &header.issued_by {
+            self.leading_comments(issuer.span.start, 2);
+            self.line(2, &format!("issued by {}", quote(&issuer.value)), issuer.span.end);
+        }
+        if let Some(validity) = &header.validity {
+            self.leading_comments(validity.span.start, 2);
+            let length = match &validity.length {
+                ValidityLength::Until(until) => format!("until {until}"),
+                ValidityLength::For { count, unit } => {
+                    let word = match unit {
+                        PeriodUnit::Years => "year",
+                        PeriodUnit::Months => "month",
+                        PeriodUnit::Days => "day",
+                    };
+                    format!("for {count} {word}{}", if *count == 1 { "" } else { "s" })
+                }
+            };
+            self.line(2, &format!("valid from {} {length}", validity.from), validity.span.end);
+        }
+        if let Some(interpreter) = &header.interpreted_by {
+            self.leading_comments(interpreter.span.start, 2);
+            self.line(2, &format!("interpreted by {}", quote(&interpreter.value)), interpreter.span.end);
+        }
+        if let Some((id, date)) = &header.cases {
+            self.leading_comments(id.span.start, 2);
+            self.line(2, &format!("cases identified by {}, dated by {}", id.text, date.text), date.span.end);
+        }
+    }
+
+    fn enum_decl(&mut self, decl: &EnumDecl) {
+        let mut head = format!("enum {}", decl.name.text);
+        if let Some(label) = &decl.label {
+            head.push(' ');
+            head.push_str(&quote(&label.value));
+        }
+        head.push(':');
+        let values: Vec<String> = decl
+            .values
+            .iter()
+            .map(|value| match &value.label {
+                Some(label) => format!("{} {}", value.name.text, quote(&label.value)),
+                None => value.name.text.clone(),
+            })
+            .collect();
+        let one_line = format!("{head} {}", values.join(", "));
+        let comments_inside = self.comments.get(self.next_comment).is_some_and(|comment| comment.start < decl.span.end);
+        if one_line.chars().count() <= 100 && !comments_inside {
+            self.line(0, &one_line, decl.span.end);
+            return;
+        }
+        self.line(0, &head, decl.name.span.end);
+        for (index, (value, text)) in decl.values.iter().zip(&values).enumerate() {
+            self.leading_comments(value.name.span.start, 2);
+            let comma = if index + 1 < values.len() { "," } else { "" };
+            let end = value.label.as_ref().map_or(value.name.span.end, |label| label.span.end);
+            self.line(2, &format!("{text}{comma}"), end);
+        }
+    }
+
+    fn article(&mut self, article: &Article) {
+        self.line(0, &format!("article {} {}", article.number, quote(&article.title.value)), article.title.span.end);
+        let mut previous: Option<&ArticlePart> = None;
+        for part in &article.parts {
+            let separate = match (previous, part) {
+                (None, _) => false,
+                (_, ArticlePart::Clause(_)) => true,
+                (Some(ArticlePart::Clause(_) | ArticlePart::Original(_) | ArticlePart::Responsible(_)), _) => {
+                    matches!(part, ArticlePart::Gate(_) | ArticlePart::Class(_) | ArticlePart::Cap(_))
+                }
+                _ => false,
+            };
+            if separate {
+                self.blank_line();
+            }
+            self.leading_comments(part_span(part).start, 2);
+            match part {
+                ArticlePart::Responsible(units) => {
+                    let list: Vec<String> = units.iter().map(|unit| quote(&unit.value)).collect();
+                    let end = units.last().map_or(0, |unit| unit.span.end);
+                    self.line(2, &format!("responsible {}", list.join(", ")), end);
+                }
+                ArticlePart::Original(text) => {
+                    let is_block = self.source.get(text.span.start..).is_some_and(|rest| rest.starts_with("\"\"\""));
+                    if !is_block {
+                        self.line(2, &format!("text {}", quote(&text.value)), text.span.end);
+                    } else {
+                        self.out.push_str("  text \"\"\"\n");
+                        for line in text.value.lines() {
+                            if line.trim().is_empty() {
+                                self.out.push('\n');
+                            } else {
+                                self.out.push_str("    ");
+                                self.out.push_str(line);
+                                self.out.push('\n');
+                            }
+                        }
+                        self.line(2, "\"\"\"", text.span.end);
+                    }
+                }
+                ArticlePart::Clause(clause) => self.clause(clause),
+                ArticlePart::Gate(condition) => {
+                    self.out.push_str("  require ");
+                    self.expr(condition, 0, 2);
+                    self.end_line(condition.span.end);
+                }
+                ArticlePart::Class(class) => {
+                    let mut text = format!("class {}", class.name.text);
+                    if let Some(label) = &class.label {
+                        text.push(' ');
+                        text.push_str(&quote(&label.value));
+                    }
+                    text.push_str(&format!(
+                        " of {} keep highest per {}",
+                        clause_refs(&class.clauses),
+                        names(&class.per)
+                    ));
+                    self.line(2, &text, class.span.end);
+                }
+                ArticlePart::Cap(cap) => {
+                    self.out.push_str("  cap ");
+                    self.expr(&cap.amount, 0, 2);
+                    self.out.push_str(&format!(" per {} over {}", names(&cap.per), clause_refs(&cap.clauses)));
+                    self.end_line(cap.span.end);
+                }
+            }
+            previous = Some(part);
+        }
+    }
+
+    fn clause(&mut self, clause: &Clause) {
+        let mut head = format!("clause {}", clause.id.text);
+        if let Some(title) = &clause.title {
+            head.push(' ');
+            head.push_str(&quote(&title.value));
+        }
+        let head_end = clause.title.as_ref().map_or(clause.id.span.end, |title| title.span.end);
+        self.line(2, &head, head_end);
+        // Canonical order: when, award, to, once, review; a stable sort keeps repeats.
+        let mut parts: Vec<&ClausePart> = clause.parts.iter().collect();
+        parts.sort_by_key(|part| match part {
+            ClausePart::When(_) => 0,
+            ClausePart::Award(..) => 1,
+            ClausePart::To(..) => 2,
+            ClausePart::Once(..) => 3,
+            ClausePart::Review(_) => 4,
+        });
+        for part in parts {
+            let span = clause_part_span(part);
+            self.leading_comments(span.start, 4);
+            self.out.push_str("    ");
+            match part {
+                ClausePart::When(condition) => {
+                    self.out.push_str("when ");
+                    self.expr(condition, 0, 4);
+                }
+                ClausePart::Award(award, _) => {
+                    self.out.push_str("award ");
+                    self.award(award);
+                }
+                ClausePart::To(recipients, _) => {
+                    let list: Vec<String> = recipients
+                        .iter()
+                        .map(|recipient| match &recipient.role {
+                            Some(role) => format!("{} as {}", recipient.input.text, role.text),
+                            None => recipient.input.text.clone(),
+                        })
+                        .collect();
+                    self.out.push_str(&format!("to {}", list.join(", ")));
+                }
+                ClausePart::Once(keys, _) if keys.is_empty() => self.out.push_str("once"),
+                ClausePart::Once(keys, _) => self.out.push_str(&format!("once per {}", names(keys))),
+                ClausePart::Review(_) => self.out.push_str("subject to review"),
+            }
+            self.end_line(span.end);
+        }
+    }
+
+    fn award(&mut self, award: &Award) {
+        match award {
+            Award::Grant { amount, cap } => {
+                self.expr(amount, 0, 4);
+                if let Some(cap) = cap {
+                    self.out.push_str(" max ");
+                    self.expr(cap, 0, 4);
+                }
+            }
+            Award::UpTo(max) => {
+                self.out.push_str("up to ");
+                self.expr(max, 0, 4);
+            }
+            Award::Open { label, base } => {
+                self.out.push_str(&format!("open {}", quote(&label.value)));
+                if let Some(base) = base {
+                    self.out.push_str(" of ");
+                    self.expr(base, 7, 4);
+                }
+            }
+            Award::Benefit(description) => self.out.push_str(&format!("benefit {}", quote(&description.value))),
+        }
+    }
+
+    /// Prints `expr` where an operand must bind at least as tightly as `min`; `indent` is
+    /// the indentation of the line it sits on (tables and tiers continue below it).
+    // INVARIANT: the AST is at most `syntax::MAX_NESTING` brackets deep, so this
+    // recursion is bounded.
+    fn expr(&mut self, expr: &Expr, min: u8, indent: usize) {
+        let bracket = precedence(&expr.kind) < min;
+        if bracket {
+            self.out.push('(');
+        }
+        match &expr.kind {
+            ExprKind::Or(parts) | ExprKind::And(parts) => {
+                let (word, operand_min) = if matches!(expr.kind, ExprKind::Or(_)) { (" or ", 2) } else { (" and ", 3) };
+                for (index, part) in parts.iter().enumerate() {
+                    if index > 0 {
+                        self.out.push_str(word);
+                    }
+                    self.expr(part, operand_min, indent);
+                }
+            }
+            ExprKind::Not(inner) => {
+                self.out.push_str("not ");
+                self.expr(inner, 4, indent);
+            }
+            ExprKind::Compare(left, op, right) => {
+                self.expr(left, 5, indent);
+                self.out.push_str(&format!(" {} ", op.symbol()));
+                self.expr(right, 5, indent);
+            }
+            ExprKind::Between(subject, low, high) => {
+                self.expr(subject, 5, indent);
+                self.out.push_str(" between ");
+                self.expr(low, 5, indent);
+                self.out.push_str(" and ");
+                self.expr(high, 5, indent);
+            }
+            ExprKind::IsPresent(subject) => {
+                self.expr(subject, 5, indent);
+                self.out.push_str(" is present");
+            }
+            ExprKind::InSet { subject, values, negated } => {
+                self.expr(subject, 5, indent);
+                match (values.as_slice(), negated) {
+                    ([only], false) => self.out.push_str(&format!(" is {}", only.text)),
+                    ([only], true) => self.out.push_str(&format!(" is not {}", only.text)),
+                    (_, false) => self.out.push_str(&format!(" in {{{}}}", names(values))),
+                    (_, true) => self.out.push_str(&format!(" not in {{{}}}", names(values))),
+                }
+            }
+            ExprKind::WithinValidity(subject) => {
+                self.expr(subject, 5, indent);
+                self.out.push_str(" within validity");
+            }
+            ExprKind::Sum(first, terms) => {
+                self.expr(first, 6, indent);
+                for (sign, term) in terms {
+                    self.out.push_str(if *sign == Sign::Plus { " + " } else { " - " });
+                    self.expr(term, 6, indent);
+                }
+            }
+            ExprKind::Of(factors) => {
+                for (index, factor) in factors.iter().enumerate() {
+                    if index > 0 {
+                        self.out.push_str(" of ");
+                    }
+                    self.expr(factor, 7, indent);
+                }
+            }
+            ExprKind::Name(name) => self.out.push_str(&name.text),
+            ExprKind::Money(_)
+            | ExprKind::Ratio(_)
+            | ExprKind::Integer(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Date(_) => {
+                // Literals keep their written form: `万分之一` stays `万分之一`.
+                let written = self.source.get(expr.span.start..expr.span.end).unwrap_or_default();
+                self.out.push_str(written.trim());
+            }
+            ExprKind::Table { subject, arms } => {
+                self.out.push_str(&format!("by {} {{\n", subject.text));
+                let heads: Vec<String> = arms
+                    .iter()
+                    .map(|arm| arm.values.as_ref().map_or_else(|| "else".to_string(), |values| names(values)))
+                    .collect();
+                // `=>` lines up across the value arms; `else` stands apart.
+                let width = arms
+                    .iter()
+                    .zip(&heads)
+                    .filter(|(arm, _)| arm.values.is_some())
+                    .map(|(_, head)| display_width(head))
+                    .max()
+                    .unwrap_or(0);
+                for (arm, head) in arms.iter().zip(&heads) {
+                    self.leading_comments(arm.span.start, indent + 2);
+                    self.out.push_str(&" ".repeat(indent + 2));
+                    self.out.push_str(head);
+                    if arm.values.is_some() {
+                        self.out.push_str(&" ".repeat(width.saturating_sub(display_width(head))));
+                    }
+                    self.out.push_str(" => ");
+                    self.expr(&arm.amount, 0, indent + 2);
+                    self.end_line(arm.span.end);
+                }
+                self.leading_comments(expr.span.end, indent + 2);
+                self.out.push_str(&" ".repeat(indent));
+                self.out.push('}');
+            }
+            ExprKind::Tiers { subject, since, rows } => {
+                self.out.push_str("tiers of ");
+                self.expr(subject, 5, indent);
+                if let Some(since) = since {
+                    self.out.push_str(" crossed since ");
+                    self.expr(since, 5, indent);
+                }
+                self.out.push_str(" {\n");
+                let width = rows.iter().map(|row| display_width(self.written(&row.threshold))).max().unwrap_or(0);
+                for row in rows {
+                    self.leading_comments(row.span.start, indent + 2);
+                    self.out.push_str(&" ".repeat(indent + 2));
+                    let before = self.out.len();
+                    self.expr(&row.threshold, 5, indent + 2);
+                    let printed = display_width(self.out.get(before..).unwrap_or_default());
+                    self.out.push_str(&" ".repeat(width.saturating_sub(printed)));
+                    self.out.push_str(" => ");
+                    self.expr(&row.amount, 0, indent + 2);
+                    self.end_line(row.span.end);
+                }
+                self.leading_comments(expr.span.end, indent + 2);
+                self.out.push_str(&" ".repeat(indent));
+                self.out.push('}');
+            }
+        }
+        if bracket {
+            self.out.push(')');
+        }
+    }
+}
+
+fn item_span(item: &Item) -> crate::span::Span {
+    match item {
+        Item::Policy(header) => header.span,
+        Item::Chapter(chapter) => chapter.span,
+        Item::Enum(decl) => decl.span,
+        Item::Input(input) => input.span,
+        Item::Article(article) => article.span,
+    }
+}
+
+fn part_span(part: &ArticlePart) -> crate::span::Span {
+    match part {
+        ArticlePart::Responsible(units) => match (units.first(), units.last()) {
+            (Some(first), Some(last)) => first.span.to(last.span),
+            _ => crate::span::Span::default(),
+        },
+        ArticlePart::Original(text) => text.span,
+        ArticlePart::Clause(clause) => clause.span,
+        ArticlePart::Gate(condition) => condition.span,
+        ArticlePart::Class(class) => class.span,
+        ArticlePart::Cap(cap) => cap.span,
+    }
+}
+
+fn clause_part_span(part: &ClausePart) -> crate::span::Span {
+    match part {
+        ClausePart::When(condition) => condition.span,
+        ClausePart::Award(_, span) | ClausePart::To(_, span) | ClausePart::Once(_, span) | ClausePart::Review(span) => {
+            *span
+        }
+    }
+}
