@@ -3,10 +3,10 @@
 
 use super::program::Program;
 use super::{show, why};
-use crate::width::display_width;
 use super::{AwardRecord, BatchResult, ClauseStatus};
 use crate::check::checked::{Award, Policy};
 use crate::money;
+use crate::width::display_width;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -9,8 +9,8 @@
 mod comments;
 
 use crate::diag::Diagnostic;
-use crate::width::display_width;
 use crate::syntax::ast::*;
+use crate::width::display_width;
 use comments::Comment;
 
 /// Formats a policy; a file with syntax errors is not formatted, and its errors say why.
@@ -19,7 +19,15 @@ pub fn format(source: &str) -> Result<String, Vec<Diagnostic>> {
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
-    let mut printer = Printer { source, out: String::new(), comments: comments::collect(source), next_comment: 0 };
+    let comments = comments::collect(source);
+    let mut printer = Printer {
+        source,
+        out: String::new(),
+        used: vec![false; comments.len()],
+        reserved: vec![false; comments.len()],
+        comments,
+        floor: 0,
+    };
     printer.file(&file);
     Ok(printer.out)
 }
@@ -28,7 +36,14 @@ struct Printer<'s> {
     source: &'s str,
     out: String,
     comments: Vec<Comment>,
-    next_comment: usize,
+    /// Which comments are printed already: each is printed exactly once.
+    used: Vec<bool>,
+    /// Trailing comments kept for the end of their part's line, which may be printed
+    /// after parts that come later in the source.
+    reserved: Vec<bool>,
+    /// Comments before this offset belong to something printed elsewhere: clause parts
+    /// are printed in canonical order, which may differ from their source order.
+    floor: usize,
 }
 
 /// Binding strength of each expression form; an operand weaker than its place needs
@@ -74,11 +89,17 @@ fn clause_refs(refs: &[ClauseRef]) -> String {
 }
 
 impl Printer<'_> {
-    /// Comments that start before `position` and are not printed yet, each on its own line.
+    /// Comments from the floor up to `position` that are not printed yet, each on its
+    /// own line.
     fn leading_comments(&mut self, position: usize, indent: usize) {
-        while let Some(comment) = self.comments.get(self.next_comment) {
+        let first = self.comments.partition_point(|comment| comment.start < self.floor);
+        for index in first..self.comments.len() {
+            let Some(comment) = self.comments.get(index) else { break };
             if comment.start >= position {
                 break;
+            }
+            if self.used.get(index).copied().unwrap_or(true) || self.reserved.get(index).copied().unwrap_or(false) {
+                continue;
             }
             self.out.push_str(&" ".repeat(indent));
             self.out.push_str(&comment.text);
@@ -87,22 +108,34 @@ impl Printer<'_> {
             // heading from what follows.
             let after = self.source.get(comment.start + comment.text.len()..).unwrap_or_default();
             let gap = after.len() - after.trim_start().len();
-            if after.get(..gap).is_some_and(|gap| gap.matches('\n').count() >= 2) && after.trim_start().len() > 0 {
+            if after.get(..gap).is_some_and(|gap| gap.matches('\n').count() >= 2) && !after.trim_start().is_empty() {
                 self.out.push('\n');
             }
-            self.next_comment += 1;
+            if let Some(used) = self.used.get_mut(index) {
+                *used = true;
+            }
         }
+    }
+
+    /// The unprinted comment that follows code ending at `source_end` on the same line.
+    fn trailing_comment_after(&self, source_end: usize) -> Option<usize> {
+        let index = self.comments.partition_point(|comment| comment.start < source_end);
+        let comment = self.comments.get(index)?;
+        let between = self.source.get(source_end..comment.start)?;
+        let unprinted = !self.used.get(index).copied().unwrap_or(true);
+        (unprinted && comment.trailing && !between.contains('\n')).then_some(index)
     }
 
     /// Ends a printed line whose source ended at `source_end`: a comment that followed
     /// that code on its source line stays at the end of the line.
     fn end_line(&mut self, source_end: usize) {
-        if let Some(comment) = self.comments.get(self.next_comment) {
-            let between = self.source.get(source_end..comment.start).unwrap_or("\n");
-            if comment.trailing && comment.start >= source_end && !between.contains('\n') {
+        if let Some(index) = self.trailing_comment_after(source_end) {
+            if let Some(comment) = self.comments.get(index) {
                 self.out.push_str("  ");
                 self.out.push_str(&comment.text);
-                self.next_comment += 1;
+            }
+            if let Some(used) = self.used.get_mut(index) {
+                *used = true;
             }
         }
         self.out.push('\n');
@@ -128,10 +161,7 @@ impl Printer<'_> {
     fn file(&mut self, file: &File) {
         let mut previous: Option<&Item> = None;
         for item in &file.items {
-            let grouped = matches!(
-                (previous, item),
-                (Some(Item::Input(_)), Item::Input(_))
-            );
+            let grouped = matches!((previous, item), (Some(Item::Input(_)), Item::Input(_)));
             if !grouped {
                 self.blank_line();
             }
@@ -208,7 +238,11 @@ impl Printer<'_> {
             })
             .collect();
         let one_line = format!("{head} {}", values.join(", "));
-        let comments_inside = self.comments.get(self.next_comment).is_some_and(|comment| comment.start < decl.span.end);
+        let comments_inside = self
+            .comments
+            .iter()
+            .zip(&self.used)
+            .any(|(comment, used)| !used && comment.start > decl.span.start && comment.start < decl.span.end);
         if one_line.chars().count() <= 100 && !comments_inside {
             self.line(0, &one_line, decl.span.end);
             return;
@@ -309,8 +343,24 @@ impl Printer<'_> {
             ClausePart::Once(..) => 3,
             ClausePart::Review(_) => 4,
         });
+        // A part owns the comments between the part before it in the source and itself.
+        let mut source_order: Vec<crate::span::Span> = clause.parts.iter().map(clause_part_span).collect();
+        source_order.sort_by_key(|span| span.start);
+        for span in &source_order {
+            if let Some(index) = self.trailing_comment_after(span.end) {
+                if let Some(reserved) = self.reserved.get_mut(index) {
+                    *reserved = true;
+                }
+            }
+        }
         for part in parts {
             let span = clause_part_span(part);
+            self.floor = source_order
+                .iter()
+                .filter(|other| other.end <= span.start)
+                .map(|other| other.end)
+                .max()
+                .unwrap_or(head_end);
             self.leading_comments(span.start, 4);
             self.out.push_str("    ");
             match part {
@@ -338,6 +388,8 @@ impl Printer<'_> {
             }
             self.end_line(span.end);
         }
+        self.floor = clause.span.start;
+        self.reserved.iter_mut().for_each(|reserved| *reserved = false);
     }
 
     fn award(&mut self, award: &Award) {
@@ -432,11 +484,7 @@ impl Printer<'_> {
                 }
             }
             ExprKind::Name(name) => self.out.push_str(&name.text),
-            ExprKind::Money(_)
-            | ExprKind::Ratio(_)
-            | ExprKind::Integer(_)
-            | ExprKind::Bool(_)
-            | ExprKind::Date(_) => {
+            ExprKind::Money(_) | ExprKind::Ratio(_) | ExprKind::Integer(_) | ExprKind::Bool(_) | ExprKind::Date(_) => {
                 // Literals keep their written form: `万分之一` stays `万分之一`.
                 let written = self.source.get(expr.span.start..expr.span.end).unwrap_or_default();
                 self.out.push_str(written.trim());
