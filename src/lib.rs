@@ -17,6 +17,8 @@ pub mod data;
 pub mod diag;
 /// Evaluation: checked policy + cases → awards.
 pub mod eval;
+/// Worked examples beside a policy, run by `polc test`, and their coverage.
+pub mod examples;
 /// The formatter: one canonical layout, comments kept.
 pub mod fmt;
 /// Exact money, ratios and dates, and the one rounding function.

@@ -51,6 +51,17 @@ enum Command {
         #[arg(long, value_name = "CASE_ID")]
         explain: Option<String>,
     },
+    /// Run the worked examples beside policies (`NAME.examples.json` next to `NAME.pol`).
+    Test {
+        /// Policy files or folders to search for them [default: policies].
+        paths: Vec<PathBuf>,
+        /// Report which conditions, tiers, enum arms and caps the examples exercised.
+        #[arg(long)]
+        coverage: bool,
+        /// How to print the coverage report.
+        #[arg(long, value_enum, default_value_t = CoverageFormat::Table)]
+        format: CoverageFormat,
+    },
     /// Rewrite policy files in the canonical layout (comments and policy text kept).
     Fmt {
         /// The `.pol` files to format, or `-` to format standard input to standard output.
@@ -75,6 +86,12 @@ enum DiagnosticFormat {
     Json,
     /// GitHub Actions workflow annotations.
     Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CoverageFormat {
+    Table,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -113,6 +130,7 @@ fn main() -> ExitCode {
         }
         Command::Schema { policy } => schema(&policy),
         Command::Fmt { files, check } => fmt(&files, check),
+        Command::Test { paths, coverage, format } => test(&paths, coverage, format),
     };
     let _ = std::io::stdout().flush();
     ExitCode::from(status)
@@ -306,6 +324,122 @@ fn fmt(files: &[String], check_only: bool) -> u8 {
         }
     }
     status
+}
+
+/// The `.pol` files under `paths`, sorted.
+fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut found = Vec::new();
+    let mut pending: Vec<PathBuf> = paths.to_vec();
+    while let Some(path) = pending.pop() {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(&path).map_err(|error| format!("cannot read `{}`: {error}", path.display()))?;
+            pending.extend(entries.flatten().map(|entry| entry.path()));
+        } else if path.extension().is_some_and(|extension| extension == "pol") {
+            found.push(path);
+        } else if !path.exists() {
+            return Err(format!("`{}` does not exist", path.display()));
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn test(paths: &[PathBuf], with_coverage: bool, format: CoverageFormat) -> u8 {
+    let default = [PathBuf::from("policies")];
+    let paths = if paths.is_empty() { &default[..] } else { paths };
+    let files = match policy_files(paths) {
+        Ok(files) => files,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return EXIT_UNUSABLE;
+        }
+    };
+    let (mut passed, mut failed) = (0usize, 0usize);
+    let mut coverage_reports = Vec::new();
+    for path in files {
+        let name = path.display().to_string();
+        let sidecar_path = path.with_extension("examples.json");
+        let Ok(sidecar) = std::fs::read_to_string(&sidecar_path) else {
+            println!("{name}: no examples (write them in {})", sidecar_path.display());
+            continue;
+        };
+        let policy = match load_policy(&path) {
+            Ok(policy) => policy,
+            Err(_) => {
+                println!("FAILED {name}: the policy does not check");
+                failed += 1;
+                continue;
+            }
+        };
+        let (outcomes, hits) = match polc::examples::run_examples(&policy, &sidecar) {
+            Ok(result) => result,
+            Err(error) => {
+                println!("FAILED {}: {error}", sidecar_path.display());
+                failed += 1;
+                continue;
+            }
+        };
+        for outcome in &outcomes {
+            if outcome.passed() {
+                passed += 1;
+                println!("ok     {name} › {}", outcome.name);
+            } else {
+                failed += 1;
+                println!("FAILED {name} › {}", outcome.name);
+                for line in &outcome.differences {
+                    println!("       {line}");
+                }
+            }
+        }
+        if with_coverage {
+            coverage_reports.push((name, polc::examples::coverage_rows(&policy, &hits)));
+        }
+    }
+    if with_coverage {
+        match format {
+            CoverageFormat::Table => {
+                for (name, rows) in &coverage_reports {
+                    let covered: usize = rows.iter().map(|row| row.covered).sum();
+                    let total: usize = rows.iter().map(|row| row.total).sum();
+                    println!("\ncoverage of {name}: {covered}/{total} ({:.1}%)", percent(covered, total));
+                    for row in rows {
+                        let missed = if row.missed.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  not exercised: {}", row.missed.join("; "))
+                        };
+                        let line = format!("  {:<24} {:>3}/{:<3}{missed}", row.group, row.covered, row.total);
+                        println!("{}", line.trim_end());
+                    }
+                }
+            }
+            CoverageFormat::Json => {
+                let reports: Vec<serde_json::Value> = coverage_reports
+                    .iter()
+                    .map(|(name, rows)| {
+                        let covered: usize = rows.iter().map(|row| row.covered).sum();
+                        let total: usize = rows.iter().map(|row| row.total).sum();
+                        serde_json::json!({ "policy": name, "covered": covered, "total": total, "groups": rows })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&reports).unwrap_or_default());
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 {
+        EXIT_PROBLEMS
+    } else {
+        0
+    }
+}
+
+fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        100.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
 }
 
 fn plural(count: usize) -> &'static str {

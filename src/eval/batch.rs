@@ -4,7 +4,7 @@
 //! it: it uses no once-key, supersedes nothing and counts against no cap.
 
 use super::program::Program;
-use super::{Adjustment, AwardRecord, CaseSummary};
+use super::{Adjustment, AwardRecord, CaseSummary, RuleRef};
 use crate::data::Fact;
 use rust_decimal::Decimal;
 use std::collections::hash_map::Entry;
@@ -37,10 +37,10 @@ fn case_label(cases: &[CaseSummary], award: &AwardRecord) -> String {
     }
 }
 
-fn cut(award: &mut AwardRecord, to: Decimal, rule: String, reason: String) {
+fn cut(award: &mut AwardRecord, to: Decimal, source: RuleRef, rule: String, reason: String) {
     let from = award.amount.unwrap_or_default();
     award.amount = Some(to);
-    award.adjustments.push(Adjustment { rule, from, to, reason });
+    award.adjustments.push(Adjustment { source, rule, from, to, reason });
 }
 
 // Each rule first decides over borrowed keys, then applies its cuts: the keys are never
@@ -69,7 +69,7 @@ fn apply_once(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [AwardR
         if let Some(award) = awards.get_mut(index) {
             let clause = program.clause_id(award.clause);
             let reason = format!("clause {clause} is paid once per key; {holder_label} already has it");
-            cut(award, Decimal::ZERO, "once".to_string(), reason);
+            cut(award, Decimal::ZERO, RuleRef::Once, "once".to_string(), reason);
         }
     }
 }
@@ -117,7 +117,7 @@ fn apply_classes(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [Awa
                     class.name,
                     class.label.as_deref().unwrap_or("same kind of award")
                 );
-                cut(award, Decimal::ZERO, format!("class {}", class.name), reason);
+                cut(award, Decimal::ZERO, RuleRef::Class(class_index), format!("class {}", class.name), reason);
             }
         }
     }
@@ -158,7 +158,7 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
                 super::show::money_text(left)
             );
             if let Some(award) = awards.get_mut(index) {
-                cut(award, left, "cap".to_string(), reason);
+                cut(award, left, RuleRef::Cap(cap_index), "cap".to_string(), reason);
             }
         }
     }

@@ -3,6 +3,7 @@
 
 use super::program::Program;
 use super::show;
+use super::coverage::{Hits, Owner, Probe};
 use super::{AmountTrace, AwardRecord, ClauseStatus, KeyValues};
 use crate::check::checked::{Award, ClauseIndex, Expr, ExprKind, InputId, Key, Value};
 use crate::data::{Case, Fact};
@@ -53,13 +54,23 @@ pub(super) struct Evaluator<'a, 'p> {
     tier_paid: Option<Fact>,
     /// Whether to say why each clause did not apply (costly: only for `--explain`).
     explain: bool,
+    /// Where probes go when measuring coverage, and whose expression is running.
+    coverage: Option<&'a mut Hits>,
+    owner: Owner,
 }
 
 /// Evaluates `case`. With `explain`, also says why each clause applied or not.
-pub fn evaluate(program: &Program<'_>, case: &Case, case_index: u32, explain: bool) -> Result<CaseOutcome, Overflow> {
-    let mut evaluator = Evaluator { program, case, tier_paid: None, explain };
+pub fn evaluate(
+    program: &Program<'_>,
+    case: &Case,
+    case_index: u32,
+    explain: bool,
+    coverage: Option<&mut Hits>,
+) -> Result<CaseOutcome, Overflow> {
+    let mut evaluator = Evaluator { program, case, tier_paid: None, explain, coverage, owner: Owner::Gate(0) };
     let policy = program.policy;
-    for gate in &policy.gates {
+    for (gate_index, gate) in policy.gates.iter().enumerate() {
+        evaluator.owner = Owner::Gate(gate_index);
         let truth = evaluator.truth(&gate.condition).map_err(|_| Overflow { clause: None })?;
         let article = policy.articles.get(gate.article);
         let citation =
@@ -69,12 +80,14 @@ pub fn evaluate(program: &Program<'_>, case: &Case, case_index: u32, explain: bo
             Truth::False => format!("{citation}: {} is false", show::expr(policy, &gate.condition, Some(case))),
             Truth::Unknown(input) => format!("{citation}: `{}` is missing", input_name(program, input)),
         };
+        evaluator.hit(Probe::GateStopped(gate_index));
         let statuses = if explain { vec![ClauseStatus::Gated; policy.clauses.len()] } else { Vec::new() };
         return Ok(CaseOutcome { awards: Vec::new(), gate_failure: Some(failure), statuses });
     }
     let mut awards = Vec::new();
     let mut statuses = Vec::new();
     for clause_index in 0..policy.clauses.len() {
+        evaluator.owner = Owner::Clause(clause_index);
         let status = evaluator
             .clause(clause_index, case_index, &mut awards)
             .map_err(|_| Overflow { clause: Some(program.clause_id(clause_index).to_string()) })?;
@@ -90,6 +103,12 @@ fn input_name<'p>(program: &Program<'p>, input: InputId) -> &'p str {
 }
 
 impl Evaluator<'_, '_> {
+    fn hit(&mut self, probe: Probe) {
+        if let Some(hits) = self.coverage.as_deref_mut() {
+            hits.insert(probe);
+        }
+    }
+
     /// Evaluates one clause, pushing its awards; the status says why it did or did not
     /// apply. `Err` only on overflow.
     fn clause(
@@ -159,6 +178,12 @@ impl Evaluator<'_, '_> {
                 adjustments: Vec::new(),
                 keys: KeyValues { once, classes, caps },
             });
+        }
+        if given > 0 {
+            self.hit(Probe::Applied(clause_index));
+            if matches!(&trace, AmountTrace { raw: Some(raw), cap: Some(cap), .. } if raw > cap) {
+                self.hit(Probe::MaxReached(clause_index));
+            }
         }
         if given == 0 {
             let names: Vec<&str> =
@@ -243,13 +268,20 @@ impl Evaluator<'_, '_> {
                 Truth::False => Truth::True,
                 unknown => unknown,
             },
-            _ => match self.value(expr) {
-                Ok(Fact::Bool(true)) => Truth::True,
-                Ok(_) => Truth::False,
-                Err(Stop::Missing(input)) => Truth::Unknown(input),
-                Err(Stop::NoTier) => Truth::False,
-                Err(Stop::Overflow) => return Err(()),
-            },
+            _ => {
+                let truth = match self.value(expr) {
+                    Ok(Fact::Bool(true)) => Truth::True,
+                    Ok(_) => Truth::False,
+                    Err(Stop::Missing(input)) => Truth::Unknown(input),
+                    Err(Stop::NoTier) => Truth::False,
+                    Err(Stop::Overflow) => return Err(()),
+                };
+                if let Truth::True | Truth::False = truth {
+                    let (owner, at) = (self.owner, expr.span.start);
+                    self.hit(Probe::Test { owner, at, outcome: truth == Truth::True });
+                }
+                truth
+            }
         };
         Ok(truth)
     }
@@ -310,7 +342,10 @@ impl Evaluator<'_, '_> {
             }
             ExprKind::Table { subject, arms, otherwise } => {
                 let Fact::Enum(position) = self.value(subject)? else { return Err(Stop::Overflow) };
-                let arm = arms.iter().find(|arm| arm.values.contains(&position)).map(|arm| &arm.amount);
+                let arm_index = arms.iter().position(|arm| arm.values.contains(&position));
+                let (owner, at) = (self.owner, expr.span.start);
+                self.hit(Probe::Arm { owner, at, arm: arm_index.unwrap_or(arms.len()) });
+                let arm = arm_index.and_then(|index| arms.get(index)).map(|arm| &arm.amount);
                 // INVARIANT: the checker made tables cover every value or have `else`.
                 let amount = arm.or(otherwise.as_deref()).ok_or(Stop::Overflow)?;
                 self.value(amount)
@@ -321,13 +356,15 @@ impl Evaluator<'_, '_> {
                     Some(since) => Some(self.value(since)?),
                     None => None,
                 };
-                let tier = tiers.iter().rev().find(|tier| {
+                let tier = tiers.iter().enumerate().rev().find(|(_, tier)| {
                     let threshold = literal(&tier.threshold);
                     let reached_it = compare(&threshold, CompareOp::LessEqual, &reached);
                     let new = since.as_ref().is_none_or(|since| compare(since, CompareOp::Less, &threshold));
                     reached_it && new
                 });
-                let tier = tier.ok_or(Stop::NoTier)?;
+                let (tier_index, tier) = tier.ok_or(Stop::NoTier)?;
+                let (owner, at) = (self.owner, expr.span.start);
+                self.hit(Probe::Tier { owner, at, tier: tier_index });
                 self.tier_paid = Some(literal(&tier.threshold));
                 self.value(&tier.amount)
             }

@@ -10,6 +10,8 @@
 mod batch;
 /// One case: gates, clauses, own caps, rounding.
 mod case;
+/// Which conditions, tiers, arms and rules examples exercised.
+pub mod coverage;
 /// The evaluation form: the policy plus per-clause tables.
 pub mod program;
 /// Renders results: JSON, CSV, table, and one case's explanation.
@@ -71,9 +73,19 @@ pub struct KeyValues {
     pub caps: Vec<(usize, Option<Vec<Fact>>)>,
 }
 
+/// Which cross-case rule made an adjustment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleRef {
+    Once,
+    Class(usize),
+    Cap(usize),
+}
+
 /// A change made to an award by a cross-case rule.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Adjustment {
+    #[serde(skip)]
+    pub source: RuleRef,
     /// `once`, `class NAME` or `cap`.
     pub rule: String,
     #[serde(serialize_with = "report::serialize_yuan")]
@@ -125,6 +137,8 @@ pub struct BatchResult {
     /// Every data error, in input order.
     pub errors: Vec<DataError>,
     pub explained: Option<Explained>,
+    /// What the batch exercised, when coverage was asked for.
+    pub coverage: Option<coverage::Hits>,
 }
 
 impl BatchResult {
@@ -140,16 +154,30 @@ pub fn run(
     format: InputFormat,
     explain: Option<&str>,
 ) -> Result<BatchResult, BatchError> {
+    run_with(policy, reader, format, explain, false)
+}
+
+/// [`run`], also recording coverage when `measure_coverage` is set.
+pub fn run_with(
+    policy: &Policy,
+    reader: impl Read,
+    format: InputFormat,
+    explain: Option<&str>,
+    measure_coverage: bool,
+) -> Result<BatchResult, BatchError> {
     let program = Program::compile(policy);
     let schema = data::Schema::new(policy);
-    let mut result = BatchResult { cases: Vec::new(), awards: Vec::new(), errors: Vec::new(), explained: None };
+    let mut hits = coverage::Hits::new();
+    let mut result =
+        BatchResult { cases: Vec::new(), awards: Vec::new(), errors: Vec::new(), explained: None, coverage: None };
     data::read_batch(reader, format, &schema, |record| match record {
         Record::Failed(errors) => result.errors.extend(errors),
         Record::Case(case) => {
             let case_index = result.cases.len();
             let explaining = result.explained.is_none() && explain == Some(case.id.as_str());
             let index = u32::try_from(case_index).unwrap_or(u32::MAX);
-            match case::evaluate(&program, &case, index, explaining) {
+            let probes = if measure_coverage { Some(&mut hits) } else { None };
+            match case::evaluate(&program, &case, index, explaining, probes) {
                 Ok(outcome) => {
                     result.cases.push(CaseSummary {
                         id: case.id.clone(),
@@ -177,5 +205,15 @@ pub fn run(
         }
     })?;
     batch::apply_cross_case_rules(&program, &result.cases, &mut result.awards);
+    if measure_coverage {
+        for adjustment in result.awards.iter().flat_map(|award| award.adjustments.iter().map(move |a| (award.clause, a))) {
+            hits.insert(match adjustment.1.source {
+                RuleRef::Once => coverage::Probe::OnceCut(adjustment.0),
+                RuleRef::Class(class) => coverage::Probe::ClassCut(class),
+                RuleRef::Cap(cap) => coverage::Probe::CapCut(cap),
+            });
+        }
+        result.coverage = Some(hits);
+    }
     Ok(result)
 }

@@ -1,0 +1,167 @@
+//! Clause coverage: which conditions, tiers, enum arms, caps and cross-case rules a set
+//! of examples exercised. The evaluator records [`Probe`]s as it runs; [`universe`] lists
+//! every probe a policy has, so the difference is what no example tried.
+
+use super::show;
+use crate::check::checked::{Award, Expr, ExprKind, Policy};
+use std::collections::BTreeSet;
+
+/// Whose expression a probe sits in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Owner {
+    Clause(usize),
+    Gate(usize),
+}
+
+/// One thing an example can exercise. Expressions are named by their source offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Probe {
+    /// A test in a condition came out true or false.
+    Test { owner: Owner, at: usize, outcome: bool },
+    /// A tier table paid this tier.
+    Tier { owner: Owner, at: usize, tier: usize },
+    /// A table chose this arm (the arm count stands for `else`).
+    Arm { owner: Owner, at: usize, arm: usize },
+    /// A clause gave an award.
+    Applied(usize),
+    /// A clause's own `max` cut its amount.
+    MaxReached(usize),
+    /// A gate stopped a case.
+    GateStopped(usize),
+    /// `once` cut a repeated award of this clause.
+    OnceCut(usize),
+    /// This class kept the highest award and cut another.
+    ClassCut(usize),
+    /// This cap cut an award.
+    CapCut(usize),
+}
+
+/// What examples exercised.
+pub type Hits = BTreeSet<Probe>;
+
+/// Every probe of `policy`, with the group it is reported under and a description.
+pub fn universe(policy: &Policy) -> Vec<(Probe, String, String)> {
+    let mut probes = Vec::new();
+    for (index, gate) in policy.gates.iter().enumerate() {
+        let group = match policy.articles.get(gate.article) {
+            Some(article) => format!("gate of article {}", article.number),
+            None => "gate".to_string(),
+        };
+        probes.push((Probe::GateStopped(index), group.clone(), "stops a case".to_string()));
+        condition_probes(policy, Owner::Gate(index), &gate.condition, &group, &mut probes);
+    }
+    for (index, clause) in policy.clauses.iter().enumerate() {
+        let group = format!("clause {}", clause.id);
+        probes.push((Probe::Applied(index), group.clone(), "applies".to_string()));
+        if let Some(condition) = &clause.condition {
+            condition_probes(policy, Owner::Clause(index), condition, &group, &mut probes);
+        }
+        let amounts: Vec<&Expr> = match &clause.award {
+            Award::Grant { amount, cap } => {
+                if cap.is_some() {
+                    probes.push((Probe::MaxReached(index), group.clone(), "max reached".to_string()));
+                }
+                std::iter::once(amount).chain(cap).collect()
+            }
+            Award::UpTo { max } => vec![max],
+            Award::Open { base, .. } => base.iter().collect(),
+            Award::Benefit { .. } => Vec::new(),
+        };
+        for amount in amounts {
+            choice_probes(policy, Owner::Clause(index), amount, &group, &mut probes);
+        }
+        if clause.once.is_some() {
+            probes.push((Probe::OnceCut(index), group.clone(), "once cuts a repeat".to_string()));
+        }
+    }
+    for (index, class) in policy.classes.iter().enumerate() {
+        probes.push((Probe::ClassCut(index), format!("class {}", class.name), "keeps the highest, cuts another".into()));
+    }
+    for (index, cap) in policy.caps.iter().enumerate() {
+        let clauses: Vec<&str> =
+            cap.clauses.iter().filter_map(|&clause| policy.clauses.get(clause)).map(|clause| clause.id.as_str()).collect();
+        probes.push((Probe::CapCut(index), format!("cap over {}", clauses.join(", ")), "cuts an award".into()));
+    }
+    probes
+}
+
+/// The tests of a condition: its leaves under `and`, `or` and `not`, each true and false.
+// INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep.
+fn condition_probes(policy: &Policy, owner: Owner, expr: &Expr, group: &str, probes: &mut Vec<(Probe, String, String)>) {
+    match &expr.kind {
+        ExprKind::And(parts) | ExprKind::Or(parts) => {
+            parts.iter().for_each(|part| condition_probes(policy, owner, part, group, probes))
+        }
+        ExprKind::Not(inner) => condition_probes(policy, owner, inner, group, probes),
+        _ => {
+            let shown = show::expr(policy, expr, None);
+            for outcome in [true, false] {
+                probes.push((
+                    Probe::Test { owner, at: expr.span.start, outcome },
+                    group.to_string(),
+                    format!("`{shown}` {outcome}"),
+                ));
+            }
+        }
+    }
+}
+
+/// The tiers and table arms inside an amount.
+fn choice_probes(policy: &Policy, owner: Owner, expr: &Expr, group: &str, probes: &mut Vec<(Probe, String, String)>) {
+    match &expr.kind {
+        ExprKind::Table { subject, arms, otherwise } => {
+            for (arm_index, arm) in arms.iter().enumerate() {
+                let names: Vec<String> =
+                    arm.values.iter().map(|value| show_value(policy, subject, *value)).collect();
+                probes.push((
+                    Probe::Arm { owner, at: expr.span.start, arm: arm_index },
+                    group.to_string(),
+                    format!("arm {}", names.join(", ")),
+                ));
+                choice_probes(policy, owner, &arm.amount, group, probes);
+            }
+            if let Some(otherwise) = otherwise {
+                probes.push((
+                    Probe::Arm { owner, at: expr.span.start, arm: arms.len() },
+                    group.to_string(),
+                    "arm else".to_string(),
+                ));
+                choice_probes(policy, owner, otherwise, group, probes);
+            }
+        }
+        ExprKind::Tiers { tiers, .. } => {
+            for (tier_index, tier) in tiers.iter().enumerate() {
+                let threshold = match &tier.threshold {
+                    crate::check::checked::Value::Money(amount) => crate::money::format_money_readable(*amount),
+                    other => format!("{other:?}"),
+                };
+                probes.push((
+                    Probe::Tier { owner, at: expr.span.start, tier: tier_index },
+                    group.to_string(),
+                    format!("tier {threshold}"),
+                ));
+            }
+        }
+        ExprKind::Sum(first, terms) => {
+            choice_probes(policy, owner, first, group, probes);
+            terms.iter().for_each(|(_, term)| choice_probes(policy, owner, term, group, probes));
+        }
+        ExprKind::Of { ratios, base } => {
+            ratios.iter().for_each(|ratio| choice_probes(policy, owner, ratio, group, probes));
+            choice_probes(policy, owner, base, group, probes);
+        }
+        _ => {}
+    }
+}
+
+fn show_value(policy: &Policy, subject: &Expr, position: u32) -> String {
+    match subject.ty {
+        crate::check::checked::Type::Enum(id) => policy
+            .enums
+            .get(id)
+            .and_then(|def| def.values.get(position as usize))
+            .map_or_else(|| position.to_string(), |value| value.name.clone()),
+        _ => position.to_string(),
+    }
+}

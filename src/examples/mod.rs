@@ -1,0 +1,242 @@
+//! Worked examples beside a policy: batches of cases and the awards they must get, run
+//! by `polc test`, with clause coverage.
+//!
+//! Input: a checked policy and the text of its sidecar file `NAME.examples.json`
+//! (documented in `docs/testing.md`). Output: per example, pass or the differences
+//! between expected and computed awards (with the computed award's reasons), and the
+//! probes the examples exercised.
+
+use crate::check::checked::Policy;
+use crate::data::InputFormat;
+use crate::eval::{self, coverage, why, BatchResult};
+use crate::money;
+use serde::Deserialize;
+
+/// A sidecar file: the examples of one policy.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleFile {
+    pub examples: Vec<Example>,
+}
+
+/// One example: a batch and everything it must produce.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    pub name: String,
+    /// Cases in the shape `polc run` reads (a JSON array).
+    pub cases: Vec<serde_json::Value>,
+    /// Every award the batch must get, and no other.
+    #[serde(default)]
+    pub awards: Vec<ExpectedAward>,
+    /// Cases that must get nothing because a gate stops them, with a part of the reason.
+    #[serde(default)]
+    pub no_award: Vec<ExpectedNoAward>,
+    /// Data errors the batch must report (case and field); none when absent.
+    #[serde(default)]
+    pub errors: Vec<ExpectedError>,
+}
+
+#[derive(Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedAward {
+    pub case: String,
+    pub clause: String,
+    pub recipient: String,
+    pub kind: String,
+    /// Yuan with two decimals (`"860000.00"`); absent for `undetermined` and `benefit`.
+    #[serde(default)]
+    pub amount: Option<String>,
+    /// Text that must appear in the award's reasons or adjustments.
+    #[serde(default)]
+    pub why: Option<String>,
+}
+
+#[derive(Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedNoAward {
+    pub case: String,
+    /// Text that must appear in the reason.
+    pub why: String,
+}
+
+#[derive(Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedError {
+    #[serde(default)]
+    pub case: Option<String>,
+    #[serde(default)]
+    pub field: Option<String>,
+}
+
+/// How one example went.
+pub struct ExampleOutcome {
+    pub name: String,
+    /// Empty when the example passed; otherwise one line per difference.
+    pub differences: Vec<String>,
+}
+
+impl ExampleOutcome {
+    pub fn passed(&self) -> bool {
+        self.differences.is_empty()
+    }
+}
+
+/// Runs every example of a sidecar file; `Err` when the file cannot be read as one.
+pub fn run_examples(policy: &Policy, sidecar: &str) -> Result<(Vec<ExampleOutcome>, coverage::Hits), String> {
+    let file: ExampleFile = serde_json::from_str(sidecar).map_err(|error| format!("not an examples file: {error}"))?;
+    let mut hits = coverage::Hits::new();
+    let mut outcomes = Vec::new();
+    for example in &file.examples {
+        let batch = serde_json::to_vec(&example.cases).map_err(|error| error.to_string())?;
+        let differences = match eval::run_with(policy, batch.as_slice(), InputFormat::Json, None, true) {
+            Ok(result) => {
+                hits.extend(result.coverage.iter().flatten().copied());
+                compare(policy, example, &result)
+            }
+            Err(error) => vec![format!("the cases cannot be read: {error}")],
+        };
+        outcomes.push(ExampleOutcome { name: example.name.clone(), differences });
+    }
+    Ok((outcomes, hits))
+}
+
+/// One computed award as the examples file would write it, with its reasons.
+struct Computed {
+    award: ExpectedAward,
+    reasons: Vec<String>,
+}
+
+fn computed_awards(policy: &Policy, result: &BatchResult) -> Vec<Computed> {
+    let mut computed = Vec::new();
+    for case in &result.cases {
+        for award in result.case_awards(case) {
+            let Some(clause) = policy.clauses.get(award.clause) else { continue };
+            let mut reasons = why::award_why(policy, award, case.date).reasons;
+            reasons.extend(award.adjustments.iter().map(|adjustment| adjustment.reason.clone()));
+            computed.push(Computed {
+                award: ExpectedAward {
+                    case: case.id.clone(),
+                    clause: clause.id.clone(),
+                    recipient: award.recipient.to_string(),
+                    kind: clause.award.kind_name().to_string(),
+                    amount: award.amount.map(money::format_yuan),
+                    why: None,
+                },
+                reasons,
+            });
+        }
+    }
+    computed
+}
+
+fn describe(award: &ExpectedAward) -> String {
+    let amount = award.amount.as_deref().unwrap_or("no amount");
+    format!("case {} clause {} to {}: {} {amount}", award.case, award.clause, award.recipient, award.kind)
+}
+
+fn compare(policy: &Policy, example: &Example, result: &BatchResult) -> Vec<String> {
+    let mut differences = Vec::new();
+    let mut computed = computed_awards(policy, result);
+    for expected in &example.awards {
+        let same_award = |candidate: &Computed| {
+            candidate.award.case == expected.case
+                && candidate.award.clause == expected.clause
+                && candidate.award.recipient == expected.recipient
+        };
+        match computed.iter().position(same_award) {
+            None => differences.push(format!("missing   {}", describe(expected))),
+            Some(index) => {
+                let found = computed.remove(index);
+                let same = found.award.kind == expected.kind && found.award.amount == expected.amount;
+                let why_ok = expected
+                    .why
+                    .as_ref()
+                    .is_none_or(|why| found.reasons.iter().any(|reason| reason.contains(why.as_str())));
+                if !same || !why_ok {
+                    differences.push(format!("expected  {}", describe(expected)));
+                    differences.push(format!("computed  {}", describe(&found.award)));
+                    if let Some(why) = &expected.why {
+                        differences.push(format!("          expected the reasons to mention: {why}"));
+                    }
+                    differences.extend(found.reasons.iter().map(|reason| format!("          because {reason}")));
+                }
+            }
+        }
+    }
+    for extra in computed {
+        differences.push(format!("unexpected {}", describe(&extra.award)));
+        differences.extend(extra.reasons.iter().map(|reason| format!("          because {reason}")));
+    }
+    for expected in &example.no_award {
+        let case = result.cases.iter().find(|case| case.id == expected.case);
+        match case.and_then(|case| case.gate_failure.as_deref()) {
+            Some(reason) if reason.contains(&expected.why) => {}
+            Some(reason) => differences.push(format!("case {} gets nothing, but because: {reason}", expected.case)),
+            None => differences.push(format!("case {} was expected to get nothing ({})", expected.case, expected.why)),
+        }
+    }
+    let gated: Vec<&str> = result
+        .cases
+        .iter()
+        .filter(|case| case.gate_failure.is_some())
+        .map(|case| case.id.as_str())
+        .filter(|id| !example.no_award.iter().any(|expected| expected.case == *id))
+        .collect();
+    for id in gated {
+        differences.push(format!("case {id} unexpectedly gets nothing: a gate stopped it"));
+    }
+    let errors: Vec<ExpectedError> = result
+        .errors
+        .iter()
+        .map(|error| ExpectedError { case: error.case.clone(), field: error.field.clone() })
+        .collect();
+    for expected in &example.errors {
+        if !errors.contains(expected) {
+            differences.push(format!("missing data error: case {:?}, field {:?}", expected.case, expected.field));
+        }
+    }
+    for (error, actual) in errors.iter().zip(&result.errors) {
+        if !example.errors.contains(error) {
+            differences.push(format!(
+                "unexpected data error: case {:?}, field {:?}: {}",
+                error.case, error.field, actual.message
+            ));
+        }
+    }
+    differences
+}
+
+/// One row of a coverage report: a clause, gate, class or cap and its probes.
+#[derive(serde::Serialize)]
+pub struct CoverageRow {
+    pub group: String,
+    pub covered: usize,
+    pub total: usize,
+    pub missed: Vec<String>,
+}
+
+/// Coverage per group, in policy order.
+pub fn coverage_rows(policy: &Policy, hits: &coverage::Hits) -> Vec<CoverageRow> {
+    let mut rows: Vec<CoverageRow> = Vec::new();
+    for (probe, group, description) in coverage::universe(policy) {
+        let hit = hits.contains(&probe);
+        let row = match rows.iter_mut().find(|row| row.group == group) {
+            Some(row) => row,
+            None => {
+                rows.push(CoverageRow { group, covered: 0, total: 0, missed: Vec::new() });
+                match rows.last_mut() {
+                    Some(row) => row,
+                    None => continue,
+                }
+            }
+        };
+        row.total += 1;
+        if hit {
+            row.covered += 1;
+        } else {
+            row.missed.push(description);
+        }
+    }
+    rows
+}
