@@ -332,7 +332,8 @@ fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut pending: Vec<PathBuf> = paths.to_vec();
     while let Some(path) = pending.pop() {
         if path.is_dir() {
-            let entries = std::fs::read_dir(&path).map_err(|error| format!("cannot read `{}`: {error}", path.display()))?;
+            let entries =
+                std::fs::read_dir(&path).map_err(|error| format!("cannot read `{}`: {error}", path.display()))?;
             pending.extend(entries.flatten().map(|entry| entry.path()));
         } else if path.extension().is_some_and(|extension| extension == "pol") {
             found.push(path);

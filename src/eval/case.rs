@@ -1,9 +1,9 @@
 //! Evaluates one case: the gates, then every clause in policy order, each with its own
 //! cap and its one rounding. Produces compact award records for the cross-case phase.
 
+use super::coverage::{Hits, Owner, Probe};
 use super::program::Program;
 use super::show;
-use super::coverage::{Hits, Owner, Probe};
 use super::{AmountTrace, AwardRecord, ClauseStatus, KeyValues};
 use crate::check::checked::{Award, ClauseIndex, Expr, ExprKind, InputId, Key, Value};
 use crate::data::{Case, Fact};

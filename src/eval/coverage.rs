@@ -76,11 +76,19 @@ pub fn universe(policy: &Policy) -> Vec<(Probe, String, String)> {
         }
     }
     for (index, class) in policy.classes.iter().enumerate() {
-        probes.push((Probe::ClassCut(index), format!("class {}", class.name), "keeps the highest, cuts another".into()));
+        probes.push((
+            Probe::ClassCut(index),
+            format!("class {}", class.name),
+            "keeps the highest, cuts another".into(),
+        ));
     }
     for (index, cap) in policy.caps.iter().enumerate() {
-        let clauses: Vec<&str> =
-            cap.clauses.iter().filter_map(|&clause| policy.clauses.get(clause)).map(|clause| clause.id.as_str()).collect();
+        let clauses: Vec<&str> = cap
+            .clauses
+            .iter()
+            .filter_map(|&clause| policy.clauses.get(clause))
+            .map(|clause| clause.id.as_str())
+            .collect();
         probes.push((Probe::CapCut(index), format!("cap over {}", clauses.join(", ")), "cuts an award".into()));
     }
     probes
@@ -88,7 +96,13 @@ pub fn universe(policy: &Policy) -> Vec<(Probe, String, String)> {
 
 /// The tests of a condition: its leaves under `and`, `or` and `not`, each true and false.
 // INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep.
-fn condition_probes(policy: &Policy, owner: Owner, expr: &Expr, group: &str, probes: &mut Vec<(Probe, String, String)>) {
+fn condition_probes(
+    policy: &Policy,
+    owner: Owner,
+    expr: &Expr,
+    group: &str,
+    probes: &mut Vec<(Probe, String, String)>,
+) {
     match &expr.kind {
         ExprKind::And(parts) | ExprKind::Or(parts) => {
             parts.iter().for_each(|part| condition_probes(policy, owner, part, group, probes))
@@ -112,8 +126,7 @@ fn choice_probes(policy: &Policy, owner: Owner, expr: &Expr, group: &str, probes
     match &expr.kind {
         ExprKind::Table { subject, arms, otherwise } => {
             for (arm_index, arm) in arms.iter().enumerate() {
-                let names: Vec<String> =
-                    arm.values.iter().map(|value| show_value(policy, subject, *value)).collect();
+                let names: Vec<String> = arm.values.iter().map(|value| show_value(policy, subject, *value)).collect();
                 probes.push((
                     Probe::Arm { owner, at: expr.span.start, arm: arm_index },
                     group.to_string(),

@@ -206,7 +206,9 @@ pub fn run_with(
     })?;
     batch::apply_cross_case_rules(&program, &result.cases, &mut result.awards);
     if measure_coverage {
-        for adjustment in result.awards.iter().flat_map(|award| award.adjustments.iter().map(move |a| (award.clause, a))) {
+        for adjustment in
+            result.awards.iter().flat_map(|award| award.adjustments.iter().map(move |a| (award.clause, a)))
+        {
             hits.insert(match adjustment.1.source {
                 RuleRef::Once => coverage::Probe::OnceCut(adjustment.0),
                 RuleRef::Class(class) => coverage::Probe::ClassCut(class),

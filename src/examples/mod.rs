@@ -145,7 +145,7 @@ fn compare(policy: &Policy, example: &Example, result: &BatchResult) -> Vec<Stri
                 && candidate.award.recipient == expected.recipient
         };
         match computed.iter().position(same_award) {
-            None => differences.push(format!("missing   {}", describe(expected))),
+            None => differences.push(format!("missing    {}", describe(expected))),
             Some(index) => {
                 let found = computed.remove(index);
                 let same = found.award.kind == expected.kind && found.award.amount == expected.amount;
@@ -154,19 +154,19 @@ fn compare(policy: &Policy, example: &Example, result: &BatchResult) -> Vec<Stri
                     .as_ref()
                     .is_none_or(|why| found.reasons.iter().any(|reason| reason.contains(why.as_str())));
                 if !same || !why_ok {
-                    differences.push(format!("expected  {}", describe(expected)));
-                    differences.push(format!("computed  {}", describe(&found.award)));
+                    differences.push(format!("expected   {}", describe(expected)));
+                    differences.push(format!("computed   {}", describe(&found.award)));
                     if let Some(why) = &expected.why {
-                        differences.push(format!("          expected the reasons to mention: {why}"));
+                        differences.push(format!("           expected the reasons to mention: {why}"));
                     }
-                    differences.extend(found.reasons.iter().map(|reason| format!("          because {reason}")));
+                    differences.extend(found.reasons.iter().map(|reason| format!("           because {reason}")));
                 }
             }
         }
     }
     for extra in computed {
         differences.push(format!("unexpected {}", describe(&extra.award)));
-        differences.extend(extra.reasons.iter().map(|reason| format!("          because {reason}")));
+        differences.extend(extra.reasons.iter().map(|reason| format!("           because {reason}")));
     }
     for expected in &example.no_award {
         let case = result.cases.iter().find(|case| case.id == expected.case);

@@ -1,0 +1,52 @@
+//! `polc test` through the real binary: pass/fail lines, diffs, coverage, exit status.
+
+use std::process::Command;
+
+fn polc(args: &[&str]) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_polc"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("polc runs");
+    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[test]
+fn the_shipped_examples_pass_with_full_coverage() {
+    let (status, stdout) = polc(&["test", "--coverage", "policies"]);
+    assert_eq!(status, 0, "{stdout}");
+    assert!(stdout.contains("coverage of policies/chengdu-ai-2024.pol: 106/106 (100.0%)"), "{stdout}");
+    assert!(!stdout.contains("not exercised"), "{stdout}");
+    assert_eq!(stdout.lines().last(), Some("9 passed, 0 failed"));
+}
+
+#[test]
+fn coverage_as_json() {
+    let (status, stdout) = polc(&["test", "--coverage", "--format", "json", "policies/chengdu-ai-2024.pol"]);
+    assert_eq!(status, 0);
+    let json_text: String = stdout
+        .lines()
+        .filter(|line| !line.starts_with("ok "))
+        .take_while(|line| !line.ends_with(" failed"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let reports: serde_json::Value = serde_json::from_str(&json_text).unwrap();
+    assert_eq!(reports[0]["covered"], 106);
+    assert_eq!(reports[0]["total"], 106);
+    assert_eq!(reports[0]["groups"][0]["group"], "gate of article 11");
+}
+
+#[test]
+fn a_failing_example_shows_expected_and_computed_with_the_reasons() {
+    let (status, stdout) = polc(&["test", "--coverage", "tests/examples/small.pol"]);
+    assert_eq!(status, 1);
+    insta::assert_snapshot!("small_examples", stdout);
+}
+
+#[test]
+fn a_policy_without_examples_is_reported_not_failed() {
+    let (status, stdout) = polc(&["test", "tests/diagnostics/W0001.pol"]);
+    assert_eq!(status, 0);
+    assert!(stdout.contains("no examples (write them in tests/diagnostics/W0001.examples.json)"));
+    assert_eq!(stdout.lines().last(), Some("0 passed, 0 failed"));
+}
