@@ -42,6 +42,13 @@ struct DeclaredClause<'a> {
     article: ArticleIndex,
 }
 
+/// "X is declared twice", pointing at both declarations.
+fn declared_twice(code: Code, what: String, second: Span, first: Span, help: &str) -> Diagnostic {
+    Diagnostic::new(code, format!("{what} is declared twice"), second, "second declaration")
+        .with_note_at(first, "first declaration")
+        .with_help(help)
+}
+
 impl Checker {
     fn policy(&mut self, file: &ast::File) -> Option<Policy> {
         let header = self.header(file);
@@ -52,12 +59,8 @@ impl Checker {
         let clause_index: HashMap<&str, ClauseIndex> =
             declared.iter().enumerate().map(|(index, declared)| (declared.clause.id.text.as_str(), index)).collect();
 
-        let mut clauses = Vec::new();
-        for declared in &declared {
-            if let Some(clause) = self.clause(declared) {
-                clauses.push(clause);
-            }
-        }
+        // Aligned with `declared`, so class and cap references index both.
+        let checked_clauses: Vec<Option<Clause>> = declared.iter().map(|declared| self.clause(declared)).collect();
         let mut gates = Vec::new();
         let mut classes = Vec::new();
         let mut caps = Vec::new();
@@ -85,7 +88,7 @@ impl Checker {
                         });
                     }
                     ArticlePart::Cap(cap) => {
-                        if let Some(cap) = self.cap(cap, article_index, &clause_index, &declared) {
+                        if let Some(cap) = self.cap(cap, article_index, &clause_index, &checked_clauses) {
                             caps.push(cap);
                         }
                     }
@@ -108,7 +111,9 @@ impl Checker {
             chapters,
             articles,
             gates,
-            clauses,
+            // INVARIANT: a clause that failed to check left an error, so with no errors
+            // every entry is `Some`.
+            clauses: checked_clauses.into_iter().flatten().collect(),
             classes,
             caps,
         })
@@ -184,16 +189,13 @@ impl Checker {
         for item in &file.items {
             let Item::Enum(decl) = item else { continue };
             if let Some(first) = first_span.get(&decl.name.text) {
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::DuplicateEnumValue,
-                        format!("enum `{}` is declared twice", decl.name.text),
-                        decl.name.span,
-                        "second declaration",
-                    )
-                    .with_note_at(*first, "first declaration")
-                    .with_help("rename one of them, or merge their values"),
-                );
+                self.diagnostics.push(declared_twice(
+                    Code::DuplicateEnumValue,
+                    format!("enum `{}`", decl.name.text),
+                    decl.name.span,
+                    *first,
+                    "rename one of them, or merge their values",
+                ));
                 continue;
             }
             first_span.insert(decl.name.text.clone(), decl.name.span);
@@ -233,16 +235,13 @@ impl Checker {
             let Item::Input(decl) = item else { continue };
             if let Some(&first) = self.scope.input_by_name.get(&decl.name.text) {
                 let first_span = self.scope.inputs.get(first).map(|input| input.span).unwrap_or_default();
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::DuplicateInput,
-                        format!("input `{}` is declared twice", decl.name.text),
-                        decl.name.span,
-                        "second declaration",
-                    )
-                    .with_note_at(first_span, "first declaration")
-                    .with_help("remove one declaration, or rename it"),
-                );
+                self.diagnostics.push(declared_twice(
+                    Code::DuplicateInput,
+                    format!("input `{}`", decl.name.text),
+                    decl.name.span,
+                    first_span,
+                    "remove one declaration, or rename it",
+                ));
                 continue;
             }
             let ty = match Type::builtin(&decl.ty.text) {
@@ -340,32 +339,26 @@ impl Checker {
             match item {
                 Item::Chapter(chapter) => {
                     if let Some(first) = chapter_spans.insert(chapter.number, chapter.span) {
-                        self.diagnostics.push(
-                            Diagnostic::new(
-                                Code::DuplicateArticle,
-                                format!("chapter {} is declared twice", chapter.number),
-                                chapter.span,
-                                "second declaration",
-                            )
-                            .with_note_at(first, "first declaration")
-                            .with_help("number chapters uniquely"),
-                        );
+                        self.diagnostics.push(declared_twice(
+                            Code::DuplicateArticle,
+                            format!("chapter {}", chapter.number),
+                            chapter.span,
+                            first,
+                            "number chapters uniquely",
+                        ));
                     }
                     current_chapter = Some(chapter.number);
                     chapters.push(Chapter { number: chapter.number, title: chapter.title.value.clone() });
                 }
                 Item::Article(article) => {
                     if let Some(first) = article_spans.get(&article.number) {
-                        self.diagnostics.push(
-                            Diagnostic::new(
-                                Code::DuplicateArticle,
-                                format!("article {} is declared twice", article.number),
-                                article.number_span,
-                                "second declaration",
-                            )
-                            .with_note_at(*first, "first declaration")
-                            .with_help("number articles uniquely; put all of an article's rules under one `article`"),
-                        );
+                        self.diagnostics.push(declared_twice(
+                            Code::DuplicateArticle,
+                            format!("article {}", article.number),
+                            article.number_span,
+                            *first,
+                            "number articles uniquely; put all of an article's rules under one `article`",
+                        ));
                     } else {
                         article_spans.insert(article.number, article.number_span);
                     }
@@ -402,16 +395,13 @@ impl Checker {
     fn clause_id<'a>(&mut self, clause: &'a ast::Clause, article: u32, seen: &mut HashMap<&'a str, Span>) {
         let id = &clause.id;
         if let Some(first) = seen.get(id.text.as_str()) {
-            self.diagnostics.push(
-                Diagnostic::new(
-                    Code::DuplicateClause,
-                    format!("clause `{}` is declared twice", id.text),
-                    id.span,
-                    "second declaration",
-                )
-                .with_note_at(*first, "first declaration")
-                .with_help("give each clause its own id: article number, dot, position in the article"),
-            );
+            self.diagnostics.push(declared_twice(
+                Code::DuplicateClause,
+                format!("clause `{}`", id.text),
+                id.span,
+                *first,
+                "give each clause its own id: article number, dot, position in the article",
+            ));
         } else {
             seen.insert(&id.text, id.span);
         }
@@ -647,7 +637,7 @@ impl Checker {
         cap: &ast::CapDecl,
         article: ArticleIndex,
         index: &HashMap<&str, ClauseIndex>,
-        declared: &[DeclaredClause<'_>],
+        checked: &[Option<Clause>],
     ) -> Option<Cap> {
         let clauses = self.clause_refs(&cap.clauses, index);
         let per = self.scope.keys(&cap.per, false, &mut self.diagnostics);
@@ -660,31 +650,8 @@ impl Checker {
             return None;
         };
         for &clause in &clauses {
-            let Some(ast::Award::Grant { amount, .. }) = declared.get(clause).and_then(|declared| {
-                declared.clause.parts.iter().find_map(|part| match part {
-                    ClausePart::Award(award, _) => Some(award),
-                    _ => None,
-                })
-            }) else {
-                continue;
-            };
-            if let Some(fixed) = ast_fixed_ceiling(amount) {
-                if fixed > limit {
-                    self.diagnostics.push(
-                        Diagnostic::new(
-                            Code::CapBelowAmount,
-                            format!(
-                                "the cap {} is below the fixed amount {} it caps",
-                                money::format_money_readable(limit),
-                                money::format_money_readable(fixed)
-                            ),
-                            cap.amount.span,
-                            "this cap always cuts",
-                        )
-                        .with_note_at(amount.span, "fixed amount")
-                        .with_help("check both amounts against the policy text"),
-                    );
-                }
+            if let Some(Some(Clause { award: Award::Grant { amount: fixed, .. }, .. })) = checked.get(clause) {
+                self.warn_cap_below(fixed, Some(limit), cap.amount.span);
             }
         }
         Some(Cap { article, amount: limit, per, clauses })
@@ -738,20 +705,6 @@ fn fixed_ceiling(amount: &Expr) -> Option<rust_decimal::Decimal> {
             .max(),
         ExprKind::Tiers { tiers, .. } => {
             tiers.iter().map(|tier| fixed_ceiling(&tier.amount)).collect::<Option<Vec<_>>>()?.into_iter().max()
-        }
-        _ => None,
-    }
-}
-
-/// [`fixed_ceiling`] on the parsed form, for caps declared apart from their clauses.
-fn ast_fixed_ceiling(amount: &ast::Expr) -> Option<rust_decimal::Decimal> {
-    match &amount.kind {
-        ast::ExprKind::Money(amount) => Some(*amount),
-        ast::ExprKind::Table { arms, .. } => {
-            arms.iter().map(|arm| ast_fixed_ceiling(&arm.amount)).collect::<Option<Vec<_>>>()?.into_iter().max()
-        }
-        ast::ExprKind::Tiers { rows, .. } => {
-            rows.iter().map(|row| ast_fixed_ceiling(&row.amount)).collect::<Option<Vec<_>>>()?.into_iter().max()
         }
         _ => None,
     }
