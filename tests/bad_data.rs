@@ -151,3 +151,30 @@ fn exponents_and_units_are_read_exactly() {
     assert_eq!(result.awards.len(), 1);
     assert_eq!(result.awards[0].amount.map(polc::money::format_yuan).as_deref(), Some("250000.00"));
 }
+
+#[test]
+fn a_record_with_a_readable_id_owns_it_even_when_another_field_is_bad() {
+    let data = [
+        r#"{"id": "Q", "date": "2025-05-01", "applicant": "E1", "contract_amount": "bad"}"#,
+        r#"{"id": "Q", "date": "2025-05-01", "applicant": "E1"}"#,
+        r#"{"id": "Q", "date": "2025-05-01", "applicant": "E1", "colour": 1}"#,
+        r#"{"id": 7, "date": "2025-05-01", "applicant": "E1"}"#,
+        r#"{"id": "7", "date": "2025-05-01", "applicant": "E1", "entity_type": "enterprise", "independent_legal_person": true}"#,
+    ]
+    .join("\n");
+    let (errors, ran) = outcome(&data, InputFormat::JsonLines);
+    let fields: Vec<(Option<String>, Option<String>, Location)> =
+        errors.into_iter().map(|(case, field, location, _)| (case, field, location)).collect();
+    let line = |line| Location::Line { line };
+    assert_eq!(
+        fields,
+        [
+            (some("Q"), some("contract_amount"), line(1)),
+            (some("Q"), some("id"), line(2)),
+            (some("Q"), some("colour"), line(3)),
+            (some("Q"), some("id"), line(3)),
+            (None, some("id"), line(4)),
+        ]
+    );
+    assert_eq!(ran, ["7"]);
+}

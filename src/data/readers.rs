@@ -18,14 +18,28 @@ pub fn read_batch(
 ) -> Result<(), BatchError> {
     let mut seen_ids: HashSet<String> = HashSet::new();
     let id_field = schema.policy.inputs.get(schema.policy.case_id).map(|input| input.name.clone()).unwrap_or_default();
+    let duplicate = |id: &str, location: Location| DataError {
+        case: Some(id.to_string()),
+        field: Some(id_field.clone()),
+        location,
+        message: format!("duplicate case id `{id}`: an earlier record has it"),
+    };
+    // A record with a readable id owns it, even when another field is bad; only a record
+    // that cannot be read at all owns none.
     let mut deliver = |record: Record| {
         let record = match record {
-            Record::Case(case) if !seen_ids.insert(case.id.clone()) => Record::Failed(vec![DataError {
-                message: format!("duplicate case id `{}`: an earlier record has it", case.id),
-                case: Some(case.id),
-                field: Some(id_field.clone()),
-                location: case.location,
-            }]),
+            Record::Case(case) if !seen_ids.insert(case.id.clone()) => {
+                Record::Failed(vec![duplicate(&case.id, case.location)])
+            }
+            Record::Failed(mut errors) => {
+                let owner = errors.iter().find_map(|error| error.case.clone().map(|id| (id, error.location)));
+                if let Some((id, location)) = owner {
+                    if !seen_ids.insert(id.clone()) {
+                        errors.push(duplicate(&id, location));
+                    }
+                }
+                Record::Failed(errors)
+            }
             other => other,
         };
         sink(record);
