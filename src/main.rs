@@ -247,7 +247,17 @@ fn run(
         match report::explain(&policy, &result) {
             Some(text) => print!("{text}"),
             None => {
-                eprintln!("error: no readable case has id `{case_id}`");
+                let errors: Vec<_> =
+                    result.errors.iter().filter(|error| error.case.as_deref() == Some(case_id)).collect();
+                if errors.is_empty() {
+                    eprintln!("error: no readable case has id `{case_id}`");
+                } else {
+                    eprintln!("error: case `{case_id}` did not run; its data has errors:");
+                    for error in errors {
+                        let field = error.field.as_deref().unwrap_or("-");
+                        eprintln!("  {}, field {field}: {}", error.location, error.message);
+                    }
+                }
                 return EXIT_UNUSABLE;
             }
         }

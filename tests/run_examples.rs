@@ -156,3 +156,12 @@ fn an_unusable_batch_exits_2_with_no_result() {
     assert!(stdout.is_empty());
     assert!(stderr.contains("not a JSON array"), "{stderr}");
 }
+
+#[test]
+fn explain_of_a_case_with_bad_data_shows_its_errors() {
+    let (status, _, stderr) =
+        polc(&["run", "policies/chengdu-ai-2024.pol", "tests/data/chengdu-examples/cases.json", "--explain", "EX-18"]);
+    assert_eq!(status, 2);
+    assert!(stderr.contains("case `EX-18` did not run; its data has errors:"), "{stderr}");
+    assert!(stderr.contains("line 19, field purchase_contract_amount: not a money amount: 三百万"), "{stderr}");
+}
