@@ -408,33 +408,8 @@ fn test(paths: &[PathBuf], with_coverage: bool, format: CoverageFormat) -> u8 {
     }
     if with_coverage {
         match format {
-            CoverageFormat::Table => {
-                for (name, rows) in &coverage_reports {
-                    let covered: usize = rows.iter().map(|row| row.covered).sum();
-                    let total: usize = rows.iter().map(|row| row.total).sum();
-                    println!("\ncoverage of {name}: {covered}/{total} ({:.1}%)", percent(covered, total));
-                    for row in rows {
-                        let missed = if row.missed.is_empty() {
-                            String::new()
-                        } else {
-                            format!("  not exercised: {}", row.missed.join("; "))
-                        };
-                        let line = format!("  {:<24} {:>3}/{:<3}{missed}", row.group, row.covered, row.total);
-                        println!("{}", line.trim_end());
-                    }
-                }
-            }
-            CoverageFormat::Json => {
-                let reports: Vec<serde_json::Value> = coverage_reports
-                    .iter()
-                    .map(|(name, rows)| {
-                        let covered: usize = rows.iter().map(|row| row.covered).sum();
-                        let total: usize = rows.iter().map(|row| row.total).sum();
-                        serde_json::json!({ "policy": name, "covered": covered, "total": total, "groups": rows })
-                    })
-                    .collect();
-                println!("{}", serde_json::to_string_pretty(&reports).unwrap_or_default());
-            }
+            CoverageFormat::Table => print!("{}", polc::examples::coverage_table(&coverage_reports)),
+            CoverageFormat::Json => println!("{}", polc::examples::coverage_json(&coverage_reports)),
         }
     }
     println!("{passed} passed, {failed} failed");
@@ -442,14 +417,6 @@ fn test(paths: &[PathBuf], with_coverage: bool, format: CoverageFormat) -> u8 {
         EXIT_PROBLEMS
     } else {
         0
-    }
-}
-
-fn percent(part: usize, whole: usize) -> f64 {
-    if whole == 0 {
-        100.0
-    } else {
-        part as f64 * 100.0 / whole as f64
     }
 }
 

@@ -240,3 +240,46 @@ pub fn coverage_rows(policy: &Policy, hits: &coverage::Hits) -> Vec<CoverageRow>
     }
     rows
 }
+
+/// Coverage of several policies as a table: a line per policy, a row per group with the
+/// probes no example exercised.
+pub fn coverage_table(reports: &[(String, Vec<CoverageRow>)]) -> String {
+    let mut out = String::new();
+    for (name, rows) in reports {
+        let covered: usize = rows.iter().map(|row| row.covered).sum();
+        let total: usize = rows.iter().map(|row| row.total).sum();
+        out.push_str(&format!("\ncoverage of {name}: {covered}/{total} ({:.1}%)\n", percent(covered, total)));
+        for row in rows {
+            let missed = if row.missed.is_empty() {
+                String::new()
+            } else {
+                format!("  not exercised: {}", row.missed.join("; "))
+            };
+            let line = format!("  {:<24} {:>3}/{:<3}{missed}", row.group, row.covered, row.total);
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Coverage of several policies as JSON: per policy, `covered`, `total` and its groups.
+pub fn coverage_json(reports: &[(String, Vec<CoverageRow>)]) -> String {
+    let reports: Vec<serde_json::Value> = reports
+        .iter()
+        .map(|(name, rows)| {
+            let covered: usize = rows.iter().map(|row| row.covered).sum();
+            let total: usize = rows.iter().map(|row| row.total).sum();
+            serde_json::json!({ "policy": name, "covered": covered, "total": total, "groups": rows })
+        })
+        .collect();
+    serde_json::to_string_pretty(&reports).unwrap_or_default()
+}
+
+fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        100.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
