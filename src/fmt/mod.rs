@@ -32,6 +32,9 @@ pub fn format(source: &str) -> Result<String, Vec<Diagnostic>> {
     Ok(printer.out)
 }
 
+/// The width past which a condition is broken at its top-level `and`s or `or`s.
+const LINE_WIDTH: usize = 80;
+
 struct Printer<'s> {
     source: &'s str,
     out: String,
@@ -299,7 +302,7 @@ impl Printer<'_> {
                 ArticlePart::Clause(clause) => self.clause(clause),
                 ArticlePart::Gate(condition) => {
                     self.out.push_str("  require ");
-                    self.expr(condition, 0, 2);
+                    self.condition(condition, 2);
                     self.end_line(condition.span.end);
                 }
                 ArticlePart::Class(class) => {
@@ -366,7 +369,7 @@ impl Printer<'_> {
             match part {
                 ClausePart::When(condition) => {
                     self.out.push_str("when ");
-                    self.expr(condition, 0, 4);
+                    self.condition(condition, 4);
                 }
                 ClausePart::Award(award, _) => {
                     self.out.push_str("award ");
@@ -413,6 +416,30 @@ impl Printer<'_> {
                 }
             }
             Award::Benefit(description) => self.out.push_str(&format!("benefit {}", quote(&description.value))),
+        }
+    }
+
+    /// Prints a `when` or `require` condition: on one line when it fits in
+    /// [`LINE_WIDTH`], else a top-level `and`/`or` chain with one operand per line.
+    fn condition(&mut self, condition: &Expr, indent: usize) {
+        let line_start = self.out.rfind('\n').map_or(0, |newline| newline + 1);
+        let start = self.out.len();
+        self.expr(condition, 0, indent);
+        let printed = self.out.get(line_start..).unwrap_or_default();
+        let fits = printed.contains('\n') || display_width(printed) <= LINE_WIDTH;
+        let (ExprKind::And(parts) | ExprKind::Or(parts)) = &condition.kind else { return };
+        if fits {
+            return;
+        }
+        self.out.truncate(start);
+        let (word, operand_min) = if matches!(condition.kind, ExprKind::Or(_)) { ("or ", 2) } else { ("and ", 3) };
+        for (index, part) in parts.iter().enumerate() {
+            if index > 0 {
+                self.out.push('\n');
+                self.out.push_str(&" ".repeat(indent + 2));
+                self.out.push_str(word);
+            }
+            self.expr(part, operand_min, indent + 2);
         }
     }
 
