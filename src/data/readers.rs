@@ -128,7 +128,8 @@ fn read_json_array(
         if scanner.eat(b']') {
             return scanner.expect_end().ok_or_else(not_array);
         }
-        if !scanner.eat(b',') {
+        // A trailing comma (`[{...},]`) is not JSON: the array as a whole is unusable.
+        if !scanner.eat(b',') || scanner.eat(b']') {
             return Err(not_array());
         }
     }
