@@ -131,6 +131,10 @@ fn unusable_batches_are_refused_whole() {
         Some("the data is not a JSON array of case objects")
     );
     assert_eq!(
+        refuse("[{\"id\": \"A\"},]", InputFormat::Json).as_deref(),
+        Some("the data is not a JSON array of case objects")
+    );
+    assert_eq!(
         refuse("id,date,colour\n", InputFormat::Csv).as_deref(),
         Some("CSV column 3 `colour` is not an input of the policy")
     );
