@@ -70,3 +70,12 @@ fn github_annotations_carry_file_line_and_code() {
     let annotations = render::github(&source, &report.diagnostics);
     insta::assert_snapshot!("github_E0201", annotations);
 }
+
+#[test]
+fn common_syntax_mistakes_get_a_hint() {
+    let name = "tests/syntax/common-mistakes.pol";
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).unwrap();
+    let report = polc::check_source(&text);
+    let rendered = render::human(&Source { name, text: &text }, &report.diagnostics, false);
+    insta::assert_snapshot!("syntax_common_mistakes", rendered);
+}

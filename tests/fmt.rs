@@ -10,7 +10,7 @@ const SHIPPED: &str = include_str!("../policies/chengdu-ai-2024.pol");
 fn repository_policies() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    for dir in ["policies", "tests/diagnostics", "tests/fmt", "tests/examples"] {
+    for dir in ["policies", "tests/diagnostics", "tests/fmt", "tests/examples", "tests/syntax"] {
         let Ok(entries) = std::fs::read_dir(root.join(dir)) else { continue };
         for entry in entries.flatten() {
             if entry.path().extension().is_some_and(|extension| extension == "pol") {

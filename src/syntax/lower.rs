@@ -40,24 +40,86 @@ fn syntax_error(text: &str, offset: usize, error: &pest::error::Error<Rule>) -> 
     };
     let found = describe_found(text.get(at..).unwrap_or_default());
     let span = Span::new(at, at + found.1).shifted(offset);
-    let expected = match &error.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => {
-            let mut words: Vec<&str> = positives.iter().map(|rule| rule_words(*rule)).collect();
-            words.sort_unstable();
-            words.dedup();
-            words
-        }
+    let positives: &[Rule] = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => positives,
         pest::error::ErrorVariant::CustomError { .. } => {
             return Diagnostic::new(Code::SyntaxError, "this item is too complex to parse", span, "gave up here")
                 .with_help("split the item into smaller clauses");
         }
     };
+    let expected = expected_words(positives);
     let message = match expected.as_slice() {
         [] => format!("unexpected {}", found.0),
         [only] => format!("expected {only}, found {}", found.0),
         [init @ .., last] => format!("expected {} or {last}, found {}", init.join(", "), found.0),
     };
-    Diagnostic::new(Code::SyntaxError, message, span, "here")
+    let mut diagnostic = Diagnostic::new(Code::SyntaxError, message, span, "here");
+    if let Some(help) = hint(text.get(at..).unwrap_or_default().trim_start(), positives) {
+        diagnostic = diagnostic.with_help(help);
+    }
+    diagnostic
+}
+
+/// Groups of tokens named together when three or more of them are expected, so that a
+/// message lists a handful of things, not twenty keywords.
+const TOKEN_GROUPS: &[(&str, &[Rule])] = &[
+    (
+        "an operator such as `of`, `+`, `and` or `>=`",
+        &[
+            Rule::add_op,
+            Rule::kw_of,
+            Rule::kw_and,
+            Rule::kw_or,
+            Rule::kw_not,
+            Rule::kw_is,
+            Rule::kw_in,
+            Rule::kw_between,
+            Rule::kw_within,
+            Rule::cmp_op,
+            Rule::compare,
+        ],
+    ),
+    (
+        "a clause part (`when`, `award`, `to`, `once`, ...)",
+        &[Rule::kw_when, Rule::kw_award, Rule::kw_to, Rule::kw_once, Rule::kw_subject],
+    ),
+    (
+        "an article part (`clause`, `require`, `cap`, ...)",
+        &[Rule::kw_clause, Rule::kw_require, Rule::kw_class, Rule::kw_cap, Rule::kw_text, Rule::kw_responsible],
+    ),
+];
+
+fn expected_words(positives: &[Rule]) -> Vec<&'static str> {
+    let mut words: Vec<&'static str> = Vec::new();
+    let mut grouped: Vec<Rule> = Vec::new();
+    for (phrase, members) in TOKEN_GROUPS {
+        let present: Vec<Rule> = positives.iter().copied().filter(|rule| members.contains(rule)).collect();
+        if present.len() >= 3 {
+            words.push(phrase);
+            grouped.extend(present);
+        }
+    }
+    let mut rest: Vec<&'static str> =
+        positives.iter().filter(|rule| !grouped.contains(rule)).map(|rule| rule_words(*rule)).collect();
+    rest.sort_unstable();
+    words.extend(rest);
+    words.dedup();
+    words
+}
+
+/// A fix for the mistakes analysts make most, judged from the text at the error.
+fn hint(rest: &str, positives: &[Rule]) -> Option<&'static str> {
+    if rest.starts_with('%') {
+        Some("write a percentage without a space before `%`: `10%`")
+    } else if rest.starts_with(['万', '亿', '元']) {
+        Some("write an amount without a space before its unit: `250万`")
+    } else if rest.starts_with("==") {
+        Some("equality is a single `=`")
+    } else if positives.contains(&Rule::kw_as) && rest.starts_with(|ch: char| ch.is_alphabetic() || ch == '_') {
+        Some("separate recipients with commas: `to developer, user`")
+    } else {
+        None
+    }
 }
 
 /// Describes the text at an error position in words, and how many bytes to underline.
