@@ -50,3 +50,30 @@ fn a_policy_without_examples_is_reported_not_failed() {
     assert!(stdout.contains("no examples (write them in tests/diagnostics/W0001.examples.json)"));
     assert_eq!(stdout.lines().last(), Some("0 passed, 0 failed"));
 }
+
+#[test]
+fn fmt_rewrites_files_and_check_lists_the_unformatted() {
+    let dir = std::env::temp_dir().join(format!("polc-fmt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let messy = dir.join("messy.pol");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fmt/messy.pol"), &messy).unwrap();
+    let messy_name = messy.to_str().unwrap();
+
+    let (status, stdout) = polc(&["fmt", "--check", messy_name, "policies/chengdu-ai-2024.pol"]);
+    assert_eq!(status, 1);
+    assert_eq!(stdout.trim(), messy_name, "only the unformatted file is listed");
+
+    let (status, _) = polc(&["fmt", messy_name]);
+    assert_eq!(status, 0);
+    let formatted = std::fs::read_to_string(&messy).unwrap();
+    assert_eq!(formatted, polc::fmt::format(&formatted).unwrap());
+    assert_eq!(polc(&["fmt", "--check", messy_name]).0, 0);
+
+    let broken = dir.join("broken.pol");
+    std::fs::write(&broken, "policy \"p\"\narticle 1 \"a\" clause 1.1 award to\n").unwrap();
+    let (status, stdout) = polc(&["fmt", broken.to_str().unwrap()]);
+    assert_eq!(status, 1);
+    assert!(stdout.is_empty());
+    assert_eq!(std::fs::read_to_string(&broken).unwrap(), "policy \"p\"\narticle 1 \"a\" clause 1.1 award to\n");
+    std::fs::remove_dir_all(&dir).ok();
+}
