@@ -10,6 +10,8 @@ pub mod ast;
 mod chunks;
 /// Runs the pest grammar on one item and lowers its pairs to the AST.
 mod lower;
+/// Puts syntax errors in words.
+mod messages;
 
 pub use chunks::MAX_NESTING;
 

@@ -1,0 +1,242 @@
+//! Syntax errors in words: what the grammar expected (never a rule name), what it found,
+//! and a hint for the mistakes analysts make most.
+
+use super::lower::Rule;
+use crate::diag::{Code, Diagnostic};
+use crate::span::Span;
+
+pub(super) fn syntax_error(text: &str, offset: usize, error: &pest::error::Error<Rule>) -> Diagnostic {
+    let at = match error.location {
+        pest::error::InputLocation::Pos(at) => at,
+        pest::error::InputLocation::Span((start, _)) => start,
+    };
+    let found = describe_found(text.get(at..).unwrap_or_default());
+    let span = Span::new(at, at + found.1).shifted(offset);
+    let positives: &[Rule] = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => positives,
+        pest::error::ErrorVariant::CustomError { .. } => {
+            return Diagnostic::new(Code::SyntaxError, "this item is too complex to parse", span, "gave up here")
+                .with_help("split the item into smaller clauses");
+        }
+    };
+    let expected = expected_words(positives);
+    let message = match expected.as_slice() {
+        [] => format!("unexpected {}", found.0),
+        [only] => format!("expected {only}, found {}", found.0),
+        [init @ .., last] => format!("expected {} or {last}, found {}", init.join(", "), found.0),
+    };
+    let mut diagnostic = Diagnostic::new(Code::SyntaxError, message, span, "here");
+    if let Some(help) = hint(text.get(at..).unwrap_or_default().trim_start(), positives) {
+        diagnostic = diagnostic.with_help(help);
+    }
+    diagnostic
+}
+
+/// Groups of tokens named together when three or more of them are expected, so that a
+/// message lists a handful of things, not twenty keywords.
+const TOKEN_GROUPS: &[(&str, &[Rule])] = &[
+    (
+        "an operator such as `of`, `+`, `and` or `>=`",
+        &[
+            Rule::add_op,
+            Rule::kw_of,
+            Rule::kw_and,
+            Rule::kw_or,
+            Rule::kw_not,
+            Rule::kw_is,
+            Rule::kw_in,
+            Rule::kw_between,
+            Rule::kw_within,
+            Rule::cmp_op,
+            Rule::compare,
+        ],
+    ),
+    (
+        "a clause part (`when`, `award`, `to`, `once`, ...)",
+        &[Rule::kw_when, Rule::kw_award, Rule::kw_to, Rule::kw_once, Rule::kw_subject],
+    ),
+    (
+        "an article part (`clause`, `require`, `cap`, ...)",
+        &[Rule::kw_clause, Rule::kw_require, Rule::kw_class, Rule::kw_cap, Rule::kw_text, Rule::kw_responsible],
+    ),
+];
+
+fn expected_words(positives: &[Rule]) -> Vec<&'static str> {
+    let mut words: Vec<&'static str> = Vec::new();
+    let mut grouped: Vec<Rule> = Vec::new();
+    for (phrase, members) in TOKEN_GROUPS {
+        let present: Vec<Rule> = positives.iter().copied().filter(|rule| members.contains(rule)).collect();
+        if present.len() >= 3 {
+            words.push(phrase);
+            grouped.extend(present);
+        }
+    }
+    let mut rest: Vec<&'static str> =
+        positives.iter().filter(|rule| !grouped.contains(rule)).map(|rule| rule_words(*rule)).collect();
+    rest.sort_unstable();
+    words.extend(rest);
+    words.dedup();
+    words
+}
+
+/// A fix for the mistakes analysts make most, judged from the text at the error.
+fn hint(rest: &str, positives: &[Rule]) -> Option<&'static str> {
+    if rest.starts_with('%') {
+        Some("write a percentage without a space before `%`: `10%`")
+    } else if rest.starts_with(['万', '亿', '元']) {
+        Some("write an amount without a space before its unit: `250万`")
+    } else if rest.starts_with("==") {
+        Some("equality is a single `=`")
+    } else if positives.contains(&Rule::kw_as) && rest.starts_with(|ch: char| ch.is_alphabetic() || ch == '_') {
+        Some("separate recipients with commas: `to developer, user`")
+    } else {
+        None
+    }
+}
+
+/// Describes the text at an error position in words, and how many bytes to underline.
+fn describe_found(rest: &str) -> (String, usize) {
+    let rest_trimmed = rest.trim_start_matches([' ', '\t']);
+    let skipped = rest.len() - rest_trimmed.len();
+    match rest_trimmed.chars().next() {
+        None => ("the end of the item".to_string(), 0),
+        Some('\n' | '\r') => ("the end of the line".to_string(), 1 + skipped),
+        Some(first) if first.is_alphanumeric() || first == '_' => {
+            let word: String =
+                rest_trimmed.chars().take_while(|ch| ch.is_alphanumeric() || *ch == '_' || *ch == '.').collect();
+            (format!("`{word}`"), skipped + word.len())
+        }
+        Some(first) => (format!("`{first}`"), skipped + first.len_utf8()),
+    }
+}
+
+/// Every grammar rule in words. No catch-all: a new rule does not compile until it has a
+/// human name, so no message ever shows a rule name.
+fn rule_words(rule: Rule) -> &'static str {
+    match rule {
+        Rule::EOI => "the end of the item",
+        Rule::WHITESPACE | Rule::COMMENT => "a space",
+        Rule::item => "`policy`, `chapter`, `enum`, `input` or `article`",
+        Rule::policy => "`policy`",
+        Rule::policy_attr => "`issued by`, `valid from`, `interpreted by` or `cases identified by`",
+        Rule::issued_by => "`issued by`",
+        Rule::interpreted_by => "`interpreted by`",
+        Rule::validity => "`valid from`",
+        Rule::period_unit => "`years`, `months` or `days`",
+        Rule::cases_decl => "`cases identified by`",
+        Rule::chapter => "`chapter`",
+        Rule::enum_decl => "`enum`",
+        Rule::enum_value => "an enum value",
+        Rule::input_decl => "`input`",
+        Rule::required => "`required`",
+        Rule::article => "`article`",
+        Rule::article_part => "`text`, `responsible`, `clause`, `require`, `class` or `cap`",
+        Rule::responsible => "`responsible`",
+        Rule::original => "`text`",
+        Rule::gate => "`require`",
+        Rule::class_decl => "`class`",
+        Rule::cap_decl => "`cap`",
+        Rule::clause_ref_list => "a clause id",
+        Rule::per_keys => "`per`",
+        Rule::clause => "`clause`",
+        Rule::clause_part => "`when`, `award`, `to`, `once` or `subject to review`",
+        Rule::when_part => "`when`",
+        Rule::award_part => "`award`",
+        Rule::up_to => "`up to`",
+        Rule::open_amount => "`open`",
+        Rule::benefit => "`benefit`",
+        Rule::grant => "an amount",
+        Rule::to_part => "`to`",
+        Rule::recipient => "a recipient",
+        Rule::once_part => "`once`",
+        Rule::review_part => "`subject to review`",
+        Rule::expr | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::test => "an expression",
+        Rule::negation => "`not`",
+        Rule::test_tail => "a comparison",
+        Rule::compare | Rule::cmp_op => "a comparison (`<`, `<=`, `>`, `>=`, `=`, `!=`)",
+        Rule::between => "`between`",
+        Rule::is_present => "`is present`",
+        Rule::is_value | Rule::is_not_value => "`is`",
+        Rule::in_set | Rule::not_in_set => "`in {...}`",
+        Rule::within_validity => "`within validity`",
+        Rule::sum | Rule::product | Rule::atom => "a value",
+        Rule::add_op => "`+` or `-`",
+        Rule::group => "`(`",
+        Rule::table => "`by`",
+        Rule::arm | Rule::arm_values => "an enum value",
+        Rule::else_arm => "`else`",
+        Rule::tiers => "`tiers`",
+        Rule::tier_row => "a tier threshold",
+        Rule::literal => "a literal",
+        Rule::date => "a date (`2024-02-17`)",
+        Rule::money => "an amount of money (`250万`)",
+        Rule::money_unit => "a unit (`元`, `万`, `亿`)",
+        Rule::percent => "a percentage (`10%`)",
+        Rule::fraction => "a fraction (`万分之一`)",
+        Rule::cn_numeral => "a Chinese numeral",
+        Rule::decimal => "a number",
+        Rule::integer => "a whole number",
+        Rule::boolean => "`true` or `false`",
+        Rule::clause_id => "a clause id (`1.1`)",
+        Rule::string | Rule::string_inner => "a string in double quotes",
+        Rule::text_block | Rule::text_inner => "a text block in `\"\"\"`",
+        Rule::name => "a name",
+        Rule::keyword => "a keyword",
+        Rule::kw_and => "`and`",
+        Rule::kw_or => "`or`",
+        Rule::kw_not => "`not`",
+        Rule::kw_is => "`is`",
+        Rule::kw_in => "`in`",
+        Rule::kw_of => "`of`",
+        Rule::kw_max => "`max`",
+        Rule::kw_to => "`to`",
+        Rule::kw_as => "`as`",
+        Rule::kw_once => "`once`",
+        Rule::kw_per => "`per`",
+        Rule::kw_by => "`by`",
+        Rule::kw_between => "`between`",
+        Rule::kw_present => "`present`",
+        Rule::kw_when => "`when`",
+        Rule::kw_award => "`award`",
+        Rule::kw_clause => "`clause`",
+        Rule::kw_else => "`else`",
+        Rule::kw_subject => "`subject to review`",
+        Rule::kw_review => "`review`",
+        Rule::kw_up => "`up to`",
+        Rule::kw_over => "`over`",
+        Rule::kw_keep => "`keep highest`",
+        Rule::kw_highest => "`highest`",
+        Rule::kw_require => "`require`",
+        Rule::kw_class => "`class`",
+        Rule::kw_cap => "`cap`",
+        Rule::kw_open => "`open`",
+        Rule::kw_benefit => "`benefit`",
+        Rule::kw_tiers => "`tiers`",
+        Rule::kw_crossed => "`crossed since`",
+        Rule::kw_since => "`since`",
+        Rule::kw_true => "`true`",
+        Rule::kw_false => "`false`",
+        Rule::kw_within => "`within`",
+        Rule::kw_validity => "`validity`",
+        Rule::kw_article => "`article`",
+        Rule::kw_policy => "`policy`",
+        Rule::kw_enum => "`enum`",
+        Rule::kw_input => "`input`",
+        Rule::kw_chapter => "`chapter`",
+        Rule::kw_responsible => "`responsible`",
+        Rule::kw_issued => "`issued by`",
+        Rule::kw_interpreted => "`interpreted by`",
+        Rule::kw_valid => "`valid from`",
+        Rule::kw_from => "`from`",
+        Rule::kw_for => "`for`",
+        Rule::kw_until => "`until`",
+        Rule::kw_years => "`years`",
+        Rule::kw_months => "`months`",
+        Rule::kw_days => "`days`",
+        Rule::kw_cases => "`cases`",
+        Rule::kw_identified => "`identified by`",
+        Rule::kw_dated => "`dated by`",
+        Rule::kw_required => "`required`",
+        Rule::kw_text => "`text`",
+    }
+}
