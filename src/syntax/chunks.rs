@@ -5,6 +5,7 @@
 //! hide the errors of the next. The same scan measures bracket depth, so deeply nested
 //! input gets an error instead of a deep recursion in the parser.
 
+use super::lexical::{walk, Lexeme};
 use crate::diag::{Code, Diagnostic};
 use crate::span::Span;
 
@@ -25,16 +26,25 @@ pub fn split(source: &str) -> Vec<Chunk> {
     let mut chunks = Vec::new();
     let mut scanner = Scanner::default();
     let mut chunk_start = 0;
-    let mut line_start = 0;
-    for line in source.split_inclusive('\n') {
+    walk(source, |lexeme| match lexeme {
         // Comments and blank lines before an item belong to it, not to a chunk of their own.
-        if scanner.text_block_start.is_none() && starts_item(line) && scanner.has_content {
-            chunks.push(scanner.finish(Span::new(chunk_start, line_start)));
-            chunk_start = line_start;
+        Lexeme::LineStart { at, text, in_text_block: false } if starts_item(text) && scanner.has_content => {
+            chunks.push(scanner.finish(Span::new(chunk_start, at)));
+            chunk_start = at;
         }
-        scanner.scan_line(line, line_start);
-        line_start += line.len();
-    }
+        Lexeme::LineStart { .. } | Lexeme::Comment { .. } => {}
+        Lexeme::Code { at, ch } => scanner.code(at, ch),
+        Lexeme::StringOpen { .. } => scanner.has_content = true,
+        Lexeme::TextBlock { at, opens } => {
+            scanner.has_content = true;
+            scanner.text_block_start = opens.then_some(at);
+        }
+        Lexeme::LineEnd { open_string } => {
+            if let Some(at) = open_string {
+                scanner.open_string_at.get_or_insert(at);
+            }
+        }
+    });
     if scanner.has_content {
         chunks.push(scanner.finish(Span::new(chunk_start, source.len())));
     }
@@ -59,53 +69,19 @@ struct Scanner {
 }
 
 impl Scanner {
-    fn scan_line(&mut self, line: &str, line_start: usize) {
-        let mut in_string: Option<usize> = None;
-        let mut chars = line.char_indices().peekable();
-        while let Some((index, ch)) = chars.next() {
-            let at = line_start + index;
-            let rest = line.get(index..).unwrap_or_default();
-            if self.text_block_start.is_some() {
-                if rest.starts_with("\"\"\"") {
-                    self.text_block_start = None;
-                    chars.next();
-                    chars.next();
-                }
-                continue;
-            }
-            if in_string.is_some() {
-                match ch {
-                    '\\' => {
-                        chars.next();
-                    }
-                    '"' => in_string = None,
-                    _ => {}
-                }
-                continue;
-            }
-            if !ch.is_whitespace() && ch != '#' {
-                self.has_content = true;
-            }
-            match ch {
-                '#' => break,
-                '"' if rest.starts_with("\"\"\"") => {
-                    self.text_block_start = Some(at);
-                    chars.next();
-                    chars.next();
-                }
-                '"' => in_string = Some(at),
-                '(' | '{' | '[' => {
-                    self.depth += 1;
-                    if self.depth > MAX_NESTING && self.too_deep_at.is_none() {
-                        self.too_deep_at = Some(at);
-                    }
-                }
-                ')' | '}' | ']' => self.depth = self.depth.saturating_sub(1),
-                _ => {}
-            }
+    fn code(&mut self, at: usize, ch: char) {
+        if !ch.is_whitespace() {
+            self.has_content = true;
         }
-        if let Some(start) = in_string {
-            self.open_string_at.get_or_insert(start);
+        match ch {
+            '(' | '{' | '[' => {
+                self.depth += 1;
+                if self.depth > MAX_NESTING && self.too_deep_at.is_none() {
+                    self.too_deep_at = Some(at);
+                }
+            }
+            ')' | '}' | ']' => self.depth = self.depth.saturating_sub(1),
+            _ => {}
         }
     }
 

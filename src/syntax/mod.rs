@@ -8,6 +8,8 @@
 pub mod ast;
 /// Cuts the file into top-level items and bounds nesting before pest runs.
 mod chunks;
+/// Where strings, text blocks and comments are, without parsing.
+pub(crate) mod lexical;
 /// Runs the pest grammar on one item and lowers its pairs to the AST.
 mod lower;
 /// Puts syntax errors in words.
