@@ -188,3 +188,51 @@ proptest! {
         prop_assert_eq!(&from_lines, &outcome(&policy, &as_csv(&cases), InputFormat::Csv));
     }
 }
+
+/// A JSON value of any shape, including extreme numbers.
+fn wild_value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        prop::sample::select(vec![
+            "1e999999",
+            "79228162514264337593543950335",
+            "-0",
+            "0.000000000000000000000000000001",
+            "2.5e6"
+        ])
+        .prop_map(|text| serde_json::from_str::<Value>(text).unwrap()),
+        ".{0,12}".prop_map(Value::String),
+        prop::sample::select(vec!["99999999999999999999999999亿", "1,000", "60%", "2025-02-29", "national", "是", ""])
+            .prop_map(|text| Value::String(text.to_string())),
+        Just(serde_json::json!([1, {"a": []}])),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Any record, in any format, gives awards or errors: never a panic.
+    #[test]
+    fn wild_data_never_panics(
+        records in prop::collection::vec(
+            prop::collection::vec((prop::sample::select(chengdu().inputs.iter().map(|input| input.name.clone()).collect::<Vec<_>>()), wild_value()), 0..12),
+            1..8,
+        ),
+        raw_line in ".{0,40}",
+    ) {
+        let policy = chengdu();
+        let cases: Vec<Map<String, Value>> = records.into_iter().map(|fields| fields.into_iter().collect()).collect();
+        let mut lines = as_json_lines(&cases);
+        lines.push_str(&raw_line);
+        for (data, format) in [(lines, InputFormat::JsonLines), (as_json(&cases), InputFormat::Json), (as_csv(&cases), InputFormat::Csv)] {
+            if let Ok(result) = polc::eval::run(&policy, data.as_bytes(), format, None) {
+                let mut sink = Vec::new();
+                polc::eval::report::json(&policy, &result, &mut sink).unwrap();
+                polc::eval::report::csv(&policy, &result, &mut sink).unwrap();
+                let _ = polc::eval::report::table(&policy, &result);
+            }
+        }
+    }
+}
