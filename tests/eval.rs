@@ -299,3 +299,26 @@ fn open_amounts_and_benefits_have_no_amount() {
         [("A".into(), "6.1".into(), "E1".into(), "-".into()), ("A".into(), "6.2".into(), "E1".into(), "-".into())]
     );
 }
+
+#[test]
+fn a_failed_gate_names_the_parts_that_decide_it() {
+    let articles = "article 1 \"a\"\n  clause 1.1 award 1万 to applicant\narticle 11 \"适用范围\"\n  require level is present and (level is national or flag)\n";
+    let policy = policy(articles);
+    let result = run_on(
+        &policy,
+        &[
+            &case("A", "2024-03-01", r#""level": "provincial", "flag": false"#),
+            &case("B", "2024-03-01", r#""flag": true"#),
+            &case("C", "2024-03-01", r#""level": "provincial""#),
+        ],
+    );
+    let failures: Vec<Option<&str>> = result.cases.iter().map(|case| case.gate_failure.as_deref()).collect();
+    assert_eq!(
+        failures,
+        [
+            Some("Article 11 适用范围: level (provincial) is national is false, and flag (false) is false"),
+            Some("Article 11 适用范围: `level` is missing"),
+            Some("Article 11 适用范围: `flag` is missing"),
+        ]
+    );
+}

@@ -77,7 +77,7 @@ pub fn evaluate(
             article.map_or_else(String::new, |article| format!("Article {} {}", article.number, article.title));
         let failure = match truth {
             Truth::True => continue,
-            Truth::False => format!("{citation}: {} is false", show::expr(policy, &gate.condition, Some(case))),
+            Truth::False => format!("{citation}: {}", evaluator.why_false(&gate.condition)),
             Truth::Unknown(input) => format!("{citation}: `{}` is missing", input_name(program, input)),
         };
         evaluator.hit(Probe::GateStopped(gate_index));
@@ -123,7 +123,7 @@ impl Evaluator<'_, '_> {
             match self.truth(condition)? {
                 Truth::True => {}
                 Truth::False if self.explain => {
-                    return Ok(ClauseStatus::ConditionFalse(show::expr(policy, condition, Some(self.case))));
+                    return Ok(ClauseStatus::ConditionFalse(self.why_false(condition)));
                 }
                 Truth::False => return Ok(ClauseStatus::ConditionFalse(String::new())),
                 Truth::Unknown(input) => return Ok(ClauseStatus::Missing(input_name(self.program, input).to_string())),
@@ -234,6 +234,30 @@ impl Evaluator<'_, '_> {
             Fact::Money(amount) | Fact::Ratio(amount) => Ok(amount),
             // INVARIANT: the checker typed this expression as money.
             _ => Err(Stop::Overflow),
+        }
+    }
+
+    /// Why a false condition is false, naming only the parts that decide it: the first
+    /// false operand of an `and`, every operand of an `or`.
+    // INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep.
+    fn why_false(&mut self, expr: &Expr) -> String {
+        let policy = self.program.policy;
+        match &expr.kind {
+            ExprKind::And(parts) => {
+                for part in parts {
+                    if self.truth(part) == Ok(Truth::False) {
+                        return self.why_false(part);
+                    }
+                }
+                format!("{} is false", show::expr(policy, expr, Some(self.case)))
+            }
+            ExprKind::Or(parts) => {
+                let reasons: Vec<String> = parts.iter().map(|part| self.why_false(part)).collect();
+                reasons.join(", and ")
+            }
+            ExprKind::Not(inner) => format!("{} is true", show::expr(policy, inner, Some(self.case))),
+            ExprKind::IsPresent(input) => format!("`{}` is missing", input_name(self.program, *input)),
+            _ => format!("{} is false", show::expr(policy, expr, Some(self.case))),
         }
     }
 

@@ -99,7 +99,7 @@ pub struct Adjustment {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ClauseStatus {
     Applied,
-    /// The condition, shown with the case's facts, is false.
+    /// The condition is false; the words name the parts that decide it, with the facts.
     ConditionFalse(String),
     /// A fact the clause needs is missing: not applicable.
     Missing(String),

@@ -278,7 +278,7 @@ pub fn explain(policy: &Policy, result: &BatchResult) -> Option<String> {
         let title = clause.title.as_deref().unwrap_or("");
         let verdict = match status {
             ClauseStatus::Applied => "applies".to_string(),
-            ClauseStatus::ConditionFalse(shown) => format!("does not apply: {shown} is false"),
+            ClauseStatus::ConditionFalse(why) => format!("does not apply: {why}"),
             ClauseStatus::Missing(input) => format!("not applicable: `{input}` is missing"),
             ClauseStatus::NoTier => "does not apply: no tier reached or newly crossed".to_string(),
             ClauseStatus::Gated => "does not apply: a gate failed".to_string(),
