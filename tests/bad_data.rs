@@ -182,3 +182,22 @@ fn a_record_with_a_readable_id_owns_it_even_when_another_field_is_bad() {
     );
     assert_eq!(ran, ["7"]);
 }
+
+#[test]
+fn a_field_given_twice_is_an_error_not_a_silent_overwrite() {
+    let data =
+        [r#"{"id": "A", "date": "2025-05-01", "applicant": "E1", "applicant": "E2"}"#, "123", "1.5e3", r#""text""#]
+            .join("\n");
+    let (errors, ran) = outcome(&data, InputFormat::JsonLines);
+    let line = |line| Location::Line { line };
+    assert_eq!(
+        errors,
+        [
+            (some("A"), some("applicant"), line(1), "field `applicant` is given twice in this record".into()),
+            (None, None, line(2), "a record must be a JSON object".into()),
+            (None, None, line(3), "a record must be a JSON object".into()),
+            (None, None, line(4), "a record must be a JSON object".into()),
+        ]
+    );
+    assert!(ran.is_empty());
+}

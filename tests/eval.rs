@@ -58,9 +58,11 @@ fn amounts(articles: &str, lines: &[&str]) -> Vec<String> {
     awards(&policy, &result).into_iter().map(|(_, _, _, amount)| amount).collect()
 }
 
+/// A case of applicant E1, unless `rest` names another applicant.
 fn case(id: &str, date: &str, rest: &str) -> String {
+    let applicant = if rest.contains("\"applicant\"") { String::new() } else { r#", "applicant": "E1""#.to_string() };
     let sep = if rest.is_empty() { "" } else { ", " };
-    format!(r#"{{"id": "{id}", "date": "{date}", "applicant": "E1"{sep}{rest}}}"#)
+    format!(r#"{{"id": "{id}", "date": "{date}"{applicant}{sep}{rest}}}"#)
 }
 
 const ARTICLE_14: &str = "article 14 \"有效期限\"\n  require date within validity\n";

@@ -147,11 +147,19 @@ fn build_case<'v>(
     let policy = schema.policy;
     let mut facts: Vec<Option<Fact>> = vec![None; policy.inputs.len()];
     let mut problems: Vec<(String, String)> = Vec::new();
+    let mut given = vec![false; policy.inputs.len()];
     for (name, raw) in fields {
         let Some(id) = schema.input(name) else {
             problems.push((name.to_string(), format!("unknown field `{name}`: the policy declares no such input")));
             continue;
         };
+        if let Some(seen) = given.get_mut(id) {
+            if *seen {
+                problems.push((name.to_string(), format!("field `{name}` is given twice in this record")));
+                continue;
+            }
+            *seen = true;
+        }
         let Some(ty) = schema.type_of(id) else { continue };
         match value::read(raw, ty, &policy.enums) {
             Ok(fact) => {

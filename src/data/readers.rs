@@ -51,16 +51,80 @@ pub fn read_batch(
     }
 }
 
-fn json_record(value: Value, line: u64, schema: &Schema<'_>) -> Record {
-    let Value::Object(object) = value else {
-        return Record::Failed(vec![DataError {
-            case: None,
-            field: None,
-            location: Location::Line { line },
-            message: "a record must be a JSON object".to_string(),
-        }]);
+/// A JSON record's fields in the order written, repeats included (a JSON map would keep
+/// only the last of a repeated key, silently).
+enum JsonRecord {
+    Object(Vec<(String, Value)>),
+    NotObject,
+}
+
+impl<'de> serde::Deserialize<'de> for JsonRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = deserializer.deserialize_any(RecordVisitor)?;
+        Ok(value)
+    }
+}
+
+struct RecordVisitor;
+
+impl<'de> serde::de::Visitor<'de> for RecordVisitor {
+    type Value = JsonRecord;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<JsonRecord, A::Error> {
+        let mut fields = Vec::new();
+        while let Some(name) = map.next_key::<String>()? {
+            // serde_json hands an exact (arbitrary-precision) number to a visitor as a
+            // one-entry map under this private key: that is a number, not a record.
+            if name == "$serde_json::private::Number" {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                return Ok(JsonRecord::NotObject);
+            }
+            fields.push((name, map.next_value::<Value>()?));
+        }
+        Ok(JsonRecord::Object(fields))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<JsonRecord, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(JsonRecord::NotObject)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<JsonRecord, E> {
+        Ok(JsonRecord::NotObject)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<JsonRecord, E> {
+        Ok(JsonRecord::NotObject)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<JsonRecord, E> {
+        Ok(JsonRecord::NotObject)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<JsonRecord, E> {
+        Ok(JsonRecord::NotObject)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<JsonRecord, E> {
+        Ok(JsonRecord::NotObject)
+    }
+
+    fn visit_unit<E>(self) -> Result<JsonRecord, E> {
+        Ok(JsonRecord::NotObject)
+    }
+}
+
+fn json_record(bytes: &[u8], line: u64, schema: &Schema<'_>) -> Record {
+    let fields = match serde_json::from_slice::<JsonRecord>(bytes) {
+        Ok(JsonRecord::Object(fields)) => fields,
+        Ok(JsonRecord::NotObject) => return unreadable(line, "a record must be a JSON object".to_string()),
+        Err(error) => return unreadable(line, format!("not a JSON object: {}", strip_position(&error))),
     };
-    build_case(schema, object.iter().map(|(name, value)| (name.as_str(), Raw::Json(value))), |_| Location::Line {
+    build_case(schema, fields.iter().map(|(name, value)| (name.as_str(), Raw::Json(value))), |_| Location::Line {
         line,
     })
 }
@@ -89,11 +153,7 @@ fn read_json_lines(reader: impl Read, schema: &Schema<'_>, sink: &mut impl FnMut
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let record = match serde_json::from_slice::<Value>(line) {
-            Ok(value) => json_record(value, line_number, schema),
-            Err(error) => unreadable(line_number, format!("not a JSON object: {}", strip_position(&error))),
-        };
-        sink(record);
+        sink(json_record(line, line_number, schema));
     }
 }
 
@@ -120,11 +180,7 @@ fn read_json_array(
         let (start, line) = (scanner.at, scanner.line);
         let end = scanner.element_end().ok_or_else(not_array)?;
         let element = text.get(start..end).unwrap_or_default();
-        let record = match serde_json::from_slice::<Value>(element) {
-            Ok(value) => json_record(value, line, schema),
-            Err(error) => unreadable(line, format!("not a JSON object: {}", strip_position(&error))),
-        };
-        sink(record);
+        sink(json_record(element, line, schema));
         if scanner.eat(b']') {
             return scanner.expect_end().ok_or_else(not_array);
         }
