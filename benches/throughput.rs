@@ -5,7 +5,7 @@
 //!     cargo bench --bench throughput -- 10000   # chosen sizes
 //!
 //! Each measurement runs in a child process, so its peak resident memory (VmHWM) is its
-//! own. "read only" parses and types every record and drops it; "read + evaluate" also
+//! own, and is the fastest of three runs. "read only" parses and types every record and drops it; "read + evaluate" also
 //! evaluates every clause and applies the cross-case rules; "run" also renders the JSON
 //! result, with every award's reasons (to a sink).
 
@@ -14,6 +14,9 @@ use std::io::Write;
 use std::time::Instant;
 
 const POLICY: &str = include_str!("../policies/chengdu-ai-2024.pol");
+
+/// Each measurement is the fastest of this many runs.
+const RUNS: usize = 3;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|arg| arg != "--bench").collect();
@@ -33,14 +36,21 @@ fn main() {
             generate(size, format, &path);
             let bytes = std::fs::metadata(&path).unwrap().len() as f64;
             for mode in ["read", "eval", "run"] {
-                let output = std::process::Command::new(std::env::current_exe().unwrap())
-                    .args(["--child", mode, format, path.to_str().unwrap()])
-                    .output()
-                    .unwrap();
-                let report = String::from_utf8_lossy(&output.stdout);
-                let mut fields = report.split_whitespace();
-                let seconds: f64 = fields.next().and_then(|field| field.parse().ok()).unwrap_or(f64::NAN);
-                let peak_kib: f64 = fields.next().and_then(|field| field.parse().ok()).unwrap_or(f64::NAN);
+                // The best of three runs: this machine is shared, and the fastest run is the
+                // one least disturbed by others.
+                let (seconds, peak_kib) = (0..RUNS)
+                    .map(|_| {
+                        let output = std::process::Command::new(std::env::current_exe().unwrap())
+                            .args(["--child", mode, format, path.to_str().unwrap()])
+                            .output()
+                            .unwrap();
+                        let report = String::from_utf8_lossy(&output.stdout);
+                        let mut fields = report.split_whitespace();
+                        let seconds: f64 = fields.next().and_then(|field| field.parse().ok()).unwrap_or(f64::NAN);
+                        let peak_kib: f64 = fields.next().and_then(|field| field.parse().ok()).unwrap_or(f64::NAN);
+                        (seconds, peak_kib)
+                    })
+                    .fold((f64::INFINITY, 0.0), |best, run| if run.0 < best.0 { run } else { best });
                 println!(
                     "| {size} | {format} | {} | {seconds:.3} | {:.0} | {:.1} | {:.1} |",
                     match mode {
