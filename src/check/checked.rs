@@ -34,6 +34,24 @@ pub struct Policy {
     pub caps: Vec<Cap>,
 }
 
+impl Policy {
+    /// "Article 5 支持企业发展壮大", for reasons and explanations.
+    pub fn article_heading(&self, article: ArticleIndex) -> String {
+        self.articles
+            .get(article)
+            .map_or_else(String::new, |article| format!("Article {} {}", article.number, article.title))
+    }
+
+    /// "Article 5 支持企业发展壮大 › clause 5.1".
+    pub fn clause_citation(&self, clause: ClauseIndex) -> String {
+        let Some(checked) = self.clauses.get(clause) else { return String::new() };
+        match self.articles.get(checked.article) {
+            Some(_) => format!("{} › clause {}", self.article_heading(checked.article), checked.id),
+            None => format!("clause {}", checked.id),
+        }
+    }
+}
+
 /// The days a policy is in force, both ends included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Validity {

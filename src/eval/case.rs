@@ -72,13 +72,15 @@ pub fn evaluate(
     for (gate_index, gate) in policy.gates.iter().enumerate() {
         evaluator.owner = Owner::Gate(gate_index);
         let truth = evaluator.truth(&gate.condition).map_err(|_| Overflow { clause: None })?;
-        let article = policy.articles.get(gate.article);
-        let citation =
-            article.map_or_else(String::new, |article| format!("Article {} {}", article.number, article.title));
+        // The heading is written only for a gate that fails: passing is the common case.
         let failure = match truth {
             Truth::True => continue,
-            Truth::False => format!("{citation}: {}", evaluator.why_false(&gate.condition)),
-            Truth::Unknown(input) => format!("{citation}: `{}` is missing", input_name(program, input)),
+            Truth::False => {
+                format!("{}: {}", policy.article_heading(gate.article), evaluator.why_false(&gate.condition))
+            }
+            Truth::Unknown(input) => {
+                format!("{}: `{}` is missing", policy.article_heading(gate.article), input_name(program, input))
+            }
         };
         evaluator.hit(Probe::GateStopped(gate_index));
         let statuses = if explain { vec![ClauseStatus::Gated; policy.clauses.len()] } else { Vec::new() };

@@ -58,15 +58,6 @@ impl<'p> Program<'p> {
     pub fn clause_id(&self, clause: ClauseIndex) -> &str {
         self.policy.clauses.get(clause).map_or("?", |clause| clause.id.as_str())
     }
-
-    /// "Article 5 › clause 5.1", for reasons and explanations.
-    pub fn citation(&self, clause: ClauseIndex) -> String {
-        let Some(checked) = self.policy.clauses.get(clause) else { return String::new() };
-        match self.policy.articles.get(checked.article) {
-            Some(article) => format!("Article {} {} › clause {}", article.number, article.title, checked.id),
-            None => format!("clause {}", checked.id),
-        }
-    }
 }
 
 // INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep.

@@ -1,7 +1,6 @@
 //! Renders a [`BatchResult`]: the JSON result contract, CSV rows for spreadsheets, a
 //! table for terminals, and one case's explanation. All read the same records.
 
-use super::program::Program;
 use super::{show, why};
 use super::{AwardRecord, BatchResult, ClauseStatus};
 use crate::check::checked::{Award, Policy};
@@ -248,7 +247,6 @@ fn render_rows(rows: &[Vec<String>], right_aligned: &[usize]) -> String {
 /// rules changed, and the article text it comes from.
 pub fn explain(policy: &Policy, result: &BatchResult) -> Option<String> {
     let explained = result.explained.as_ref()?;
-    let program = Program::compile(policy);
     let summary = result.cases.get(explained.case_index)?;
     let mut out = format!("Case {} ({}, {})\n", summary.id, summary.date, summary.location);
     out.push_str("\nFacts:\n");
@@ -262,11 +260,9 @@ pub fn explain(policy: &Policy, result: &BatchResult) -> Option<String> {
         Some(failure) => out.push_str(&format!("  FAILED {failure}\n  No clause applies to this case.\n")),
         None => {
             for gate in &policy.gates {
-                let article = policy.articles.get(gate.article);
                 out.push_str(&format!(
-                    "  passed Article {} {}: {}\n",
-                    article.map_or(0, |article| article.number),
-                    article.map_or("", |article| article.title.as_str()),
+                    "  passed {}: {}\n",
+                    policy.article_heading(gate.article),
                     show::expr(policy, &gate.condition, Some(&explained.case))
                 ));
             }
@@ -287,7 +283,7 @@ pub fn explain(policy: &Policy, result: &BatchResult) -> Option<String> {
         if *status != ClauseStatus::Applied {
             continue;
         }
-        out.push_str(&format!("    from {}\n", program.citation(clause_index)));
+        out.push_str(&format!("    from {}\n", policy.clause_citation(clause_index)));
         for award in awards.iter().filter(|award| award.clause == clause_index) {
             let (_, role, kind, review) = clause_facts(policy, award);
             let amount = award.amount.map(show::money_text).unwrap_or_else(|| "no amount".into());
