@@ -263,32 +263,27 @@ impl Evaluator<'_, '_> {
         }
     }
 
+    /// `and` (decided by a false operand) or `or` (decided by a true one): an operand
+    /// that decides ends it; otherwise a missing fact leaves it unknown.
+    fn connective(&mut self, parts: &[Expr], decisive: Truth) -> Result<Truth, ()> {
+        let mut unknown = None;
+        for part in parts {
+            match self.truth(part)? {
+                Truth::Unknown(input) => unknown = unknown.or(Some(input)),
+                truth if truth == decisive => return Ok(decisive),
+                _ => {}
+            }
+        }
+        let undecided = if decisive == Truth::False { Truth::True } else { Truth::False };
+        Ok(unknown.map_or(undecided, Truth::Unknown))
+    }
+
     /// A condition under three-valued logic: a missing fact makes it unknown, unless the
     /// other side of an `and`/`or` decides it.
     pub(super) fn truth(&mut self, expr: &Expr) -> Result<Truth, ()> {
         let truth = match &expr.kind {
-            ExprKind::And(parts) => {
-                let mut unknown = None;
-                for part in parts {
-                    match self.truth(part)? {
-                        Truth::False => return Ok(Truth::False),
-                        Truth::Unknown(input) => unknown = unknown.or(Some(input)),
-                        Truth::True => {}
-                    }
-                }
-                unknown.map_or(Truth::True, Truth::Unknown)
-            }
-            ExprKind::Or(parts) => {
-                let mut unknown = None;
-                for part in parts {
-                    match self.truth(part)? {
-                        Truth::True => return Ok(Truth::True),
-                        Truth::Unknown(input) => unknown = unknown.or(Some(input)),
-                        Truth::False => {}
-                    }
-                }
-                unknown.map_or(Truth::False, Truth::Unknown)
-            }
+            ExprKind::And(parts) => self.connective(parts, Truth::False)?,
+            ExprKind::Or(parts) => self.connective(parts, Truth::True)?,
             ExprKind::Not(inner) => match self.truth(inner)? {
                 Truth::True => Truth::False,
                 Truth::False => Truth::True,
