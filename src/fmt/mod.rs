@@ -150,9 +150,32 @@ impl Printer<'_> {
         self.end_line(source_end);
     }
 
-    /// An expression's source text, for measuring literal columns.
-    fn written(&self, expr: &Expr) -> &str {
-        self.source.get(expr.span.start..expr.span.end).unwrap_or_default().trim()
+    /// What `print` writes, taken aside instead of appended.
+    fn rendered(&mut self, print: impl FnOnce(&mut Self)) -> String {
+        let kept = std::mem::take(&mut self.out);
+        print(self);
+        std::mem::replace(&mut self.out, kept)
+    }
+
+    /// The `{ head => amount ... }` block of a table or tier list: one row a line, `=>`
+    /// aligned across the rows marked for alignment, comments kept between rows.
+    fn arm_block(&mut self, rows: Vec<(String, bool, crate::span::Span, &Expr)>, end: usize, indent: usize) {
+        let width = rows.iter().filter(|row| row.1).map(|row| display_width(&row.0)).max().unwrap_or(0);
+        self.out.push_str("{\n");
+        for (head, aligned, span, amount) in rows {
+            self.leading_comments(span.start, indent + 2);
+            self.out.push_str(&" ".repeat(indent + 2));
+            self.out.push_str(&head);
+            if aligned {
+                self.out.push_str(&" ".repeat(width.saturating_sub(display_width(&head))));
+            }
+            self.out.push_str(" => ");
+            self.expr(amount, 0, indent + 2);
+            self.end_line(span.end);
+        }
+        self.leading_comments(end, indent + 2);
+        self.out.push_str(&" ".repeat(indent));
+        self.out.push('}');
     }
 
     fn blank_line(&mut self) {
@@ -517,33 +540,16 @@ impl Printer<'_> {
                 self.out.push_str(written.trim());
             }
             ExprKind::Table { subject, arms } => {
-                self.out.push_str(&format!("by {} {{\n", subject.text));
-                let heads: Vec<String> = arms
-                    .iter()
-                    .map(|arm| arm.values.as_ref().map_or_else(|| "else".to_string(), |values| names(values)))
-                    .collect();
+                self.out.push_str(&format!("by {} ", subject.text));
                 // `=>` lines up across the value arms; `else` stands apart.
-                let width = arms
+                let rows = arms
                     .iter()
-                    .zip(&heads)
-                    .filter(|(arm, _)| arm.values.is_some())
-                    .map(|(_, head)| display_width(head))
-                    .max()
-                    .unwrap_or(0);
-                for (arm, head) in arms.iter().zip(&heads) {
-                    self.leading_comments(arm.span.start, indent + 2);
-                    self.out.push_str(&" ".repeat(indent + 2));
-                    self.out.push_str(head);
-                    if arm.values.is_some() {
-                        self.out.push_str(&" ".repeat(width.saturating_sub(display_width(head))));
-                    }
-                    self.out.push_str(" => ");
-                    self.expr(&arm.amount, 0, indent + 2);
-                    self.end_line(arm.span.end);
-                }
-                self.leading_comments(expr.span.end, indent + 2);
-                self.out.push_str(&" ".repeat(indent));
-                self.out.push('}');
+                    .map(|arm| match &arm.values {
+                        Some(values) => (names(values), true, arm.span, &arm.amount),
+                        None => ("else".to_string(), false, arm.span, &arm.amount),
+                    })
+                    .collect();
+                self.arm_block(rows, expr.span.end, indent);
             }
             ExprKind::Tiers { subject, since, rows } => {
                 self.out.push_str("tiers of ");
@@ -552,22 +558,15 @@ impl Printer<'_> {
                     self.out.push_str(" crossed since ");
                     self.expr(since, 5, indent);
                 }
-                self.out.push_str(" {\n");
-                let width = rows.iter().map(|row| display_width(self.written(&row.threshold))).max().unwrap_or(0);
-                for row in rows {
-                    self.leading_comments(row.span.start, indent + 2);
-                    self.out.push_str(&" ".repeat(indent + 2));
-                    let before = self.out.len();
-                    self.expr(&row.threshold, 5, indent + 2);
-                    let printed = display_width(self.out.get(before..).unwrap_or_default());
-                    self.out.push_str(&" ".repeat(width.saturating_sub(printed)));
-                    self.out.push_str(" => ");
-                    self.expr(&row.amount, 0, indent + 2);
-                    self.end_line(row.span.end);
-                }
-                self.leading_comments(expr.span.end, indent + 2);
-                self.out.push_str(&" ".repeat(indent));
-                self.out.push('}');
+                self.out.push(' ');
+                let rows = rows
+                    .iter()
+                    .map(|row| {
+                        let threshold = self.rendered(|printer| printer.expr(&row.threshold, 5, indent + 2));
+                        (threshold, true, row.span, &row.amount)
+                    })
+                    .collect();
+                self.arm_block(rows, expr.span.end, indent);
             }
         }
         if bracket {
