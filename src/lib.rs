@@ -23,6 +23,8 @@ pub mod examples;
 pub mod fmt;
 /// Exact money, ratios and dates, and the one rounding function.
 pub mod money;
+/// Policy files as bytes: the encoding check.
+pub mod source;
 /// Byte spans.
 pub mod span;
 /// Text → AST, item by item.
@@ -32,6 +34,7 @@ pub mod width;
 
 use check::checked::Policy;
 use diag::Diagnostic;
+use std::borrow::Cow;
 
 /// What checking one policy text found.
 pub struct CheckReport {
@@ -60,4 +63,17 @@ pub fn check_source(text: &str) -> CheckReport {
     }
     let (policy, diagnostics) = check::check(&file);
     CheckReport { policy, diagnostics }
+}
+
+/// Checks a policy file as read from disk: its bytes are decoded first ([`source::decode`]),
+/// so a byte-order mark is dropped and another encoding is an E0105 error. Returns the
+/// text to render the diagnostics against.
+pub fn check_bytes(bytes: &[u8]) -> (Cow<'_, str>, CheckReport) {
+    match source::decode(bytes) {
+        Ok(text) => (Cow::Borrowed(text), check_source(text)),
+        Err(not_text) => {
+            let source::NotText { diagnostic, text } = *not_text;
+            (Cow::Owned(text), CheckReport { policy: None, diagnostics: vec![diagnostic] })
+        }
+    }
 }

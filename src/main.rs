@@ -1,5 +1,10 @@
 //! The `polc` command line: parses arguments, reads files, calls the library, renders,
 //! and maps the outcome to an exit status. No policy logic lives here.
+//!
+//! Every result goes through one buffered standard output whose write errors travel back
+//! to `main` as values: a closed pipe ends the program quietly (status 141, as a tool
+//! stopped by SIGPIPE shows to the shell), any other failure is an error and status 2.
+//! Messages for people go to standard error, where a failure cannot be reported anyway.
 
 // Library and CLI code never panics on input; where a panic would be right, say why
 // with `#[expect(..., reason = "...")]`. Tests may unwrap.
@@ -10,7 +15,7 @@ use polc::check::checked::Policy;
 use polc::data::InputFormat;
 use polc::diag::render::{self, Source};
 use polc::eval::report;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -25,9 +30,9 @@ struct Cli {
 enum Command {
     /// Parse and type-check policy files, reporting every problem found.
     Check {
-        /// The `.pol` files to check.
+        /// The `.pol` files to check, or `-` for standard input.
         #[arg(required = true)]
-        files: Vec<PathBuf>,
+        files: Vec<String>,
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
         format: DiagnosticFormat,
@@ -37,8 +42,8 @@ enum Command {
     },
     /// Compute every award a policy gives a batch of applicant cases.
     Run {
-        /// The `.pol` policy.
-        policy: PathBuf,
+        /// The `.pol` policy, or `-` for standard input.
+        policy: String,
         /// The cases: `.json` (an array), `.jsonl`, `.csv`, or `-` for standard input.
         cases: String,
         /// The cases' format, when the file name does not say it.
@@ -58,9 +63,9 @@ enum Command {
         /// Report which conditions, tiers, enum arms and caps the examples exercised.
         #[arg(long)]
         coverage: bool,
-        /// How to print the coverage report.
-        #[arg(long, value_enum, default_value_t = CoverageFormat::Table)]
-        format: CoverageFormat,
+        /// How to print the results (and the coverage report).
+        #[arg(long, value_enum, default_value_t = TestFormat::Table)]
+        format: TestFormat,
     },
     /// Rewrite policy files in the canonical layout (comments and policy text kept).
     Fmt {
@@ -73,8 +78,8 @@ enum Command {
     },
     /// Print the applicant-data contract a policy declares, as a JSON Schema.
     Schema {
-        /// The `.pol` policy.
-        policy: PathBuf,
+        /// The `.pol` policy, or `-` for standard input.
+        policy: String,
     },
 }
 
@@ -88,9 +93,11 @@ enum DiagnosticFormat {
     Github,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum CoverageFormat {
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TestFormat {
+    /// A line per example, then the coverage table.
     Table,
+    /// One JSON document: every example's outcome, the coverage, the counts.
     Json,
 }
 
@@ -107,13 +114,30 @@ enum ResultFormat {
     Table,
     /// The result contract: cases, awards with reasons, errors, totals.
     Json,
-    /// One row per award, for spreadsheets.
+    /// One row per award, case without an award and error, for spreadsheets.
     Csv,
 }
 
 /// Exit statuses: 0 clean, 1 problems found, 2 usage or I/O error, or unusable input.
 const EXIT_PROBLEMS: u8 = 1;
 const EXIT_UNUSABLE: u8 = 2;
+/// The reader of our output went away: what a shell shows for a tool SIGPIPE stopped.
+const EXIT_CLOSED_PIPE: u8 = 141;
+
+/// Standard output, buffered; every write returns its error to the caller.
+type Out<'a> = BufWriter<io::StdoutLock<'a>>;
+
+/// Writes a line for people on standard error. If standard error itself fails there is
+/// nowhere left to say so, and the exit status still tells.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(io::stderr(), $($arg)*);
+    }};
+}
+
+fn say_text(text: &str) {
+    let _ = io::stderr().write_all(text.as_bytes());
+}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -123,95 +147,140 @@ fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { EXIT_UNUSABLE } else { 0 });
         }
     };
+    let mut out = BufWriter::new(io::stdout().lock());
     let status = match cli.command {
-        Command::Check { files, format, deny_warnings } => check(&files, format, deny_warnings),
+        Command::Check { files, format, deny_warnings } => check(&mut out, &files, format, deny_warnings),
         Command::Run { policy, cases, input_format, format, explain } => {
-            run(&policy, &cases, input_format, format, explain.as_deref())
+            run(&mut out, &policy, &cases, input_format, format, explain.as_deref())
         }
-        Command::Schema { policy } => schema(&policy),
-        Command::Fmt { files, check } => fmt(&files, check),
-        Command::Test { paths, coverage, format } => test(&paths, coverage, format),
+        Command::Schema { policy } => schema(&mut out, &policy),
+        Command::Fmt { files, check } => fmt(&mut out, &files, check),
+        Command::Test { paths, coverage, format } => test(&mut out, &paths, coverage, format),
     };
-    let _ = std::io::stdout().flush();
-    ExitCode::from(status)
+    let status = status.and_then(|status| out.flush().map(|()| status));
+    ExitCode::from(match status {
+        Ok(status) => status,
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => EXIT_CLOSED_PIPE,
+        Err(error) => {
+            say!("error: cannot write the output: {error}");
+            EXIT_UNUSABLE
+        }
+    })
 }
 
 fn stderr_color() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+    io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-fn check(files: &[PathBuf], format: DiagnosticFormat, deny_warnings: bool) -> u8 {
-    let mut errors = 0;
-    let mut warnings = 0;
-    let mut unreadable = false;
-    for path in files {
-        let name = path.display().to_string();
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(error) => {
-                eprintln!("error: cannot read `{name}`: {error}");
-                unreadable = true;
+/// Reads a file argument whole; `-` is standard input.
+fn read_input(name: &str) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    let read = if name == "-" {
+        io::stdin().lock().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::File::open(name).and_then(|mut file| file.read_to_end(&mut bytes)).map(|_| ())
+    };
+    read.map(|()| bytes).map_err(|error| format!("cannot read `{}`: {error}", display_name(name)))
+}
+
+/// How a file argument is named in messages.
+fn display_name(name: &str) -> &str {
+    if name == "-" {
+        "<stdin>"
+    } else {
+        name
+    }
+}
+
+/// Standard input can be read once: two arguments cannot both be `-`.
+fn stdin_once<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(), u8> {
+    if names.into_iter().filter(|name| *name == "-").count() > 1 {
+        say!("error: standard input (`-`) can be read only once; give at most one `-`");
+        return Err(EXIT_UNUSABLE);
+    }
+    Ok(())
+}
+
+fn check(out: &mut Out, files: &[String], format: DiagnosticFormat, deny_warnings: bool) -> io::Result<u8> {
+    if let Err(status) = stdin_once(files.iter().map(String::as_str)) {
+        return Ok(status);
+    }
+    let (mut errors, mut warnings, mut checked, mut unreadable) = (0, 0, 0, 0);
+    for name in files {
+        let bytes = match read_input(name) {
+            Ok(bytes) => bytes,
+            Err(message) => {
+                say!("error: {message}");
+                unreadable += 1;
                 continue;
             }
         };
-        let report = polc::check_source(&text);
+        checked += 1;
+        let (text, report) = polc::check_bytes(&bytes);
         errors += report.error_count();
         warnings += report.warning_count();
-        let source = Source { name: &name, text: &text };
+        let source = Source { name: display_name(name), text: &text };
         match format {
-            DiagnosticFormat::Human => eprint!("{}", render::human(&source, &report.diagnostics, stderr_color())),
-            DiagnosticFormat::Json => print!("{}", render::json(&source, &report.diagnostics)),
-            DiagnosticFormat::Github => print!("{}", render::github(&source, &report.diagnostics)),
+            DiagnosticFormat::Human => say_text(&render::human(&source, &report.diagnostics, stderr_color())),
+            DiagnosticFormat::Json => out.write_all(render::json(&source, &report.diagnostics).as_bytes())?,
+            DiagnosticFormat::Github => out.write_all(render::github(&source, &report.diagnostics).as_bytes())?,
         }
     }
     if matches!(format, DiagnosticFormat::Human) {
-        eprintln!(
-            "checked {} file{}: {errors} error{}, {warnings} warning{}",
-            files.len(),
-            plural(files.len()),
+        let mut summary = format!(
+            "checked {checked} file{}: {errors} error{}, {warnings} warning{}",
+            plural(checked),
             plural(errors),
             plural(warnings)
         );
+        if unreadable > 0 {
+            summary.push_str(&format!("; {unreadable} file{} could not be read", plural(unreadable)));
+        }
+        say!("{summary}");
     }
-    if unreadable {
+    Ok(if unreadable > 0 {
         EXIT_UNUSABLE
     } else if errors > 0 || (deny_warnings && warnings > 0) {
         EXIT_PROBLEMS
     } else {
         0
-    }
+    })
 }
 
-/// Reads and checks a policy for `run` and `schema`: any error makes it unusable.
-fn load_policy(path: &Path) -> Result<Policy, u8> {
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        eprintln!("error: cannot read `{name}`: {error}");
+/// Reads and checks a policy for `run`, `schema` and `test`: any error makes it unusable.
+fn load_policy(name: &str) -> Result<Policy, u8> {
+    let bytes = read_input(name).map_err(|message| {
+        say!("error: {message}");
         EXIT_UNUSABLE
     })?;
-    let report = polc::check_source(&text);
+    let (text, report) = polc::check_bytes(&bytes);
     match report.policy {
         Some(policy) => Ok(policy),
         None => {
-            let source = Source { name: &name, text: &text };
+            let shown = display_name(name);
+            let source = Source { name: shown, text: &text };
             let errors: Vec<_> = report.diagnostics.into_iter().filter(|diagnostic| diagnostic.is_error()).collect();
-            eprint!("{}", render::human(&source, &errors, stderr_color()));
-            eprintln!("error: `{name}` has errors; run `polc check {name}` for all diagnostics");
+            say_text(&render::human(&source, &errors, stderr_color()));
+            say!("error: `{shown}` has errors; run `polc check {shown}` for all diagnostics");
             Err(EXIT_UNUSABLE)
         }
     }
 }
 
 fn run(
-    policy_path: &Path,
+    out: &mut Out,
+    policy_name: &str,
     cases: &str,
     input_format: Option<CasesFormat>,
     format: Option<ResultFormat>,
     explain: Option<&str>,
-) -> u8 {
-    let policy = match load_policy(policy_path) {
+) -> io::Result<u8> {
+    if let Err(status) = stdin_once([policy_name, cases]) {
+        return Ok(status);
+    }
+    let policy = match load_policy(policy_name) {
         Ok(policy) => policy,
-        Err(status) => return status,
+        Err(status) => return Ok(status),
     };
     let input_format = match (input_format, InputFormat::from_extension(cases)) {
         (Some(CasesFormat::Json), _) => InputFormat::Json,
@@ -219,205 +288,291 @@ fn run(
         (Some(CasesFormat::Csv), _) => InputFormat::Csv,
         (None, Some(format)) => format,
         (None, None) => {
-            eprintln!(
-                "error: cannot tell the format of `{cases}`; name it .json, .jsonl or .csv, or pass --input-format"
-            );
-            return EXIT_UNUSABLE;
+            say!("error: cannot tell the format of `{cases}`; name it .json, .jsonl or .csv, or pass --input-format");
+            return Ok(EXIT_UNUSABLE);
         }
     };
     let reader: Box<dyn Read> = if cases == "-" {
-        Box::new(std::io::stdin().lock())
+        Box::new(io::stdin().lock())
     } else {
         match std::fs::File::open(cases) {
             Ok(file) => Box::new(file),
             Err(error) => {
-                eprintln!("error: cannot read `{cases}`: {error}");
-                return EXIT_UNUSABLE;
+                say!("error: cannot read `{cases}`: {error}");
+                return Ok(EXIT_UNUSABLE);
             }
         }
     };
     let result = match polc::eval::run(&policy, reader, input_format, explain) {
         Ok(result) => result,
         Err(error) => {
-            eprintln!("error: `{cases}` cannot be used: {error}");
-            return EXIT_UNUSABLE;
+            say!("error: `{}` cannot be used: {error}", display_name(cases));
+            return Ok(EXIT_UNUSABLE);
         }
     };
     if let Some(case_id) = explain {
         match report::explain(&policy, &result) {
-            Some(text) => print!("{text}"),
+            Some(text) => out.write_all(text.as_bytes())?,
             None => {
                 let errors: Vec<_> =
                     result.errors.iter().filter(|error| error.case.as_deref() == Some(case_id)).collect();
                 if errors.is_empty() {
-                    eprintln!("error: no readable case has id `{case_id}`");
+                    say!("error: no readable case has id `{}`", report::escape_controls(case_id));
                 } else {
-                    eprintln!("error: case `{case_id}` did not run; its data has errors:");
+                    say!("error: case `{}` did not run; its data has errors:", report::escape_controls(case_id));
                     for error in errors {
                         let field = error.field.as_deref().unwrap_or("-");
-                        eprintln!("  {}, field {field}: {}", error.location, error.message);
+                        say!("  {}, field {field}: {}", error.location, report::escape_controls(&error.message));
                     }
                 }
-                return EXIT_UNUSABLE;
+                return Ok(EXIT_UNUSABLE);
             }
         }
     } else {
         let format =
-            format.unwrap_or(if std::io::stdout().is_terminal() { ResultFormat::Table } else { ResultFormat::Json });
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        let written = match format {
-            ResultFormat::Table => out.write_all(report::table(&policy, &result).as_bytes()),
-            ResultFormat::Json => report::json(&policy, &result, &mut out),
-            ResultFormat::Csv => report::csv(&policy, &result, &mut out),
-        };
-        if let Err(error) = written.and_then(|()| out.flush()) {
-            eprintln!("error: cannot write the result: {error}");
-            return EXIT_UNUSABLE;
+            format.unwrap_or(if io::stdout().is_terminal() { ResultFormat::Table } else { ResultFormat::Json });
+        match format {
+            ResultFormat::Table => out.write_all(report::table(&policy, &result).as_bytes())?,
+            ResultFormat::Json => report::json(&policy, &result, out)?,
+            ResultFormat::Csv => report::csv(&policy, &result, out)?,
         }
     }
-    if result.errors.is_empty() {
-        0
-    } else {
-        eprintln!("{} record(s) had errors and did not run; see `errors`", result.errors.len());
-        EXIT_PROBLEMS
+    let failed = result.failed_records;
+    let overflowed = result.overflowed_totals().count();
+    if failed > 0 {
+        say!("{failed} record{} had errors and did not run; see `errors`", plural(failed));
     }
+    if overflowed > 0 {
+        say!("{overflowed} total{} overflowed; see `totals`", plural(overflowed));
+    }
+    Ok(if failed > 0 || overflowed > 0 { EXIT_PROBLEMS } else { 0 })
 }
 
-fn schema(policy_path: &Path) -> u8 {
-    match load_policy(policy_path) {
+fn schema(out: &mut Out, policy_name: &str) -> io::Result<u8> {
+    match load_policy(policy_name) {
         Ok(policy) => {
             let schema = polc::data::schema::json_schema(&policy);
-            println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
-            0
+            serde_json::to_writer_pretty(&mut *out, &schema)?;
+            writeln!(out)?;
+            Ok(0)
         }
-        Err(status) => status,
+        Err(status) => Ok(status),
     }
 }
 
-fn fmt(files: &[String], check_only: bool) -> u8 {
+fn fmt(out: &mut Out, files: &[String], check_only: bool) -> io::Result<u8> {
+    if let Err(status) = stdin_once(files.iter().map(String::as_str)) {
+        return Ok(status);
+    }
     let mut status = 0;
     for name in files {
-        let text = if name == "-" {
-            let mut text = String::new();
-            std::io::stdin().read_to_string(&mut text).map(|_| text)
-        } else {
-            std::fs::read_to_string(name)
-        };
-        let text = match text {
-            Ok(text) => text,
-            Err(error) => {
-                eprintln!("error: cannot read `{name}`: {error}");
+        let shown = display_name(name);
+        let bytes = match read_input(name) {
+            Ok(bytes) => bytes,
+            Err(message) => {
+                say!("error: {message}");
                 status = EXIT_UNUSABLE;
                 continue;
             }
         };
-        let formatted = match polc::fmt::format(&text) {
-            Ok(formatted) => formatted,
-            Err(diagnostics) => {
-                let source = Source { name, text: &text };
-                eprint!("{}", render::human(&source, &diagnostics, stderr_color()));
-                eprintln!("error: `{name}` has syntax errors and was not formatted");
+        let text = match polc::source::decode(&bytes) {
+            Ok(text) => text,
+            Err(not_text) => {
+                let source = Source { name: shown, text: &not_text.text };
+                say_text(&render::human(&source, std::slice::from_ref(&not_text.diagnostic), stderr_color()));
+                say!("error: `{shown}` is not UTF-8 and was not formatted");
                 status = status.max(EXIT_PROBLEMS);
                 continue;
             }
         };
-        if name == "-" {
-            print!("{formatted}");
-        } else if formatted != text {
-            if check_only {
-                println!("{name}");
+        let formatted = match polc::fmt::format(text) {
+            Ok(formatted) => formatted,
+            Err(diagnostics) => {
+                let source = Source { name: shown, text };
+                say_text(&render::human(&source, &diagnostics, stderr_color()));
+                say!("error: `{shown}` has syntax errors and was not formatted");
                 status = status.max(EXIT_PROBLEMS);
-            } else if let Err(error) = std::fs::write(name, &formatted) {
-                eprintln!("error: cannot write `{name}`: {error}");
+                continue;
+            }
+        };
+        // Compared with the bytes as read, so a byte-order mark counts as unformatted.
+        let unchanged = formatted.as_bytes() == bytes.as_slice();
+        if check_only {
+            if !unchanged {
+                if name != "-" {
+                    writeln!(out, "{name}")?;
+                }
+                status = status.max(EXIT_PROBLEMS);
+            }
+        } else if name == "-" {
+            out.write_all(formatted.as_bytes())?;
+        } else if !unchanged {
+            if let Err(error) = write_atomically(Path::new(name), formatted.as_bytes()) {
+                say!("error: cannot write `{name}`: {error}; the file is unchanged");
                 status = EXIT_UNUSABLE;
             }
         }
     }
-    status
+    Ok(status)
 }
 
-/// The `.pol` files under `paths`, sorted.
+/// Replaces `path` with `bytes` so that a failure at any point leaves the old file whole:
+/// the new text goes to a temporary file beside it, is flushed to disk, and is renamed
+/// over the old one (a rename within one folder is atomic). The old file's permissions
+/// are kept.
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut temporary = tempfile::Builder::new().prefix(".polc-").suffix(".tmp").tempfile_in(folder)?;
+    if let Ok(metadata) = std::fs::metadata(path) {
+        temporary.as_file().set_permissions(metadata.permissions())?;
+    }
+    temporary.write_all(bytes)?;
+    temporary.as_file().sync_all()?;
+    temporary.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}
+
+/// The `.pol` files under `paths`, sorted. Every path must exist; a file must be a policy
+/// and a folder must hold at least one.
 fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut found = Vec::new();
-    let mut pending: Vec<PathBuf> = paths.to_vec();
-    while let Some(path) = pending.pop() {
+    for path in paths {
         if path.is_dir() {
-            let entries =
-                std::fs::read_dir(&path).map_err(|error| format!("cannot read `{}`: {error}", path.display()))?;
-            pending.extend(entries.flatten().map(|entry| entry.path()));
-        } else if path.extension().is_some_and(|extension| extension == "pol") {
-            found.push(path);
+            let before = found.len();
+            let mut pending = vec![path.clone()];
+            while let Some(folder) = pending.pop() {
+                let entries = std::fs::read_dir(&folder)
+                    .map_err(|error| format!("cannot read `{}`: {error}", folder.display()))?;
+                for entry in entries.flatten() {
+                    let entry = entry.path();
+                    if entry.is_dir() {
+                        pending.push(entry);
+                    } else if is_policy_file(&entry) {
+                        found.push(entry);
+                    }
+                }
+            }
+            if found.len() == before {
+                return Err(format!("`{}` holds no policy files (`.pol`)", path.display()));
+            }
         } else if !path.exists() {
             return Err(format!("`{}` does not exist", path.display()));
+        } else if is_policy_file(path) {
+            found.push(path.clone());
+        } else {
+            return Err(format!("`{}` is not a policy file (`.pol`)", path.display()));
         }
     }
     found.sort();
+    found.dedup();
     Ok(found)
 }
 
-fn test(paths: &[PathBuf], with_coverage: bool, format: CoverageFormat) -> u8 {
+fn is_policy_file(path: &Path) -> bool {
+    path.extension().is_some_and(|extension| extension == "pol")
+}
+
+/// One example's outcome, as `polc test --format json` reports it.
+#[derive(serde::Serialize)]
+struct TestRecord {
+    policy: String,
+    /// The example's name; absent when the policy or its examples file could not be used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    example: Option<String>,
+    passed: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    differences: Vec<String>,
+}
+
+fn test(out: &mut Out, paths: &[PathBuf], with_coverage: bool, format: TestFormat) -> io::Result<u8> {
     let default = [PathBuf::from("policies")];
     let paths = if paths.is_empty() { &default[..] } else { paths };
     let files = match policy_files(paths) {
         Ok(files) => files,
         Err(error) => {
-            eprintln!("error: {error}");
-            return EXIT_UNUSABLE;
+            say!("error: {error}");
+            return Ok(EXIT_UNUSABLE);
         }
     };
-    let (mut passed, mut failed) = (0usize, 0usize);
+    let as_table = format == TestFormat::Table;
+    let mut records: Vec<TestRecord> = Vec::new();
     let mut coverage_reports = Vec::new();
+    let mut with_examples = 0;
     for path in files {
         let name = path.display().to_string();
         let sidecar_path = path.with_extension("examples.json");
         let Ok(sidecar) = std::fs::read_to_string(&sidecar_path) else {
-            println!("{name}: no examples (write them in {})", sidecar_path.display());
+            say!("{name}: no examples (write them in {})", sidecar_path.display());
             continue;
         };
-        let policy = match load_policy(&path) {
-            Ok(policy) => policy,
-            Err(_) => {
-                println!("FAILED {name}: the policy does not check");
-                failed += 1;
-                continue;
+        with_examples += 1;
+        let failure =
+            |why: String| TestRecord { policy: name.clone(), example: None, passed: false, differences: vec![why] };
+        let Ok(policy) = load_policy(&name) else {
+            records.push(failure("the policy does not check".to_string()));
+            if as_table {
+                writeln!(out, "FAILED {name}: the policy does not check")?;
             }
+            continue;
         };
         let (outcomes, hits) = match polc::examples::run_examples(&policy, &sidecar) {
             Ok(result) => result,
             Err(error) => {
-                println!("FAILED {}: {error}", sidecar_path.display());
-                failed += 1;
+                if as_table {
+                    writeln!(out, "FAILED {}: {error}", sidecar_path.display())?;
+                }
+                records.push(failure(format!("{}: {error}", sidecar_path.display())));
                 continue;
             }
         };
-        for outcome in &outcomes {
-            if outcome.passed() {
-                passed += 1;
-                println!("ok     {name} › {}", outcome.name);
-            } else {
-                failed += 1;
-                println!("FAILED {name} › {}", outcome.name);
-                for line in &outcome.differences {
-                    println!("       {line}");
+        for outcome in outcomes {
+            if as_table {
+                if outcome.passed() {
+                    writeln!(out, "ok     {name} › {}", outcome.name)?;
+                } else {
+                    writeln!(out, "FAILED {name} › {}", outcome.name)?;
+                    for line in &outcome.differences {
+                        writeln!(out, "       {line}")?;
+                    }
                 }
             }
+            records.push(TestRecord {
+                policy: name.clone(),
+                passed: outcome.passed(),
+                example: Some(outcome.name),
+                differences: outcome.differences,
+            });
         }
         if with_coverage {
             coverage_reports.push((name, polc::examples::coverage_rows(&policy, &hits)));
         }
     }
-    if with_coverage {
-        match format {
-            CoverageFormat::Table => print!("{}", polc::examples::coverage_table(&coverage_reports)),
-            CoverageFormat::Json => println!("{}", polc::examples::coverage_json(&coverage_reports)),
+    if with_examples == 0 {
+        say!("error: none of the policies found has a worked-examples file (`NAME.examples.json`)");
+        return Ok(EXIT_UNUSABLE);
+    }
+    let passed = records.iter().filter(|record| record.passed).count();
+    let failed = records.len() - passed;
+    let summary = format!("{passed} passed, {failed} failed");
+    if as_table {
+        if with_coverage {
+            out.write_all(polc::examples::coverage_table(&coverage_reports).as_bytes())?;
         }
-    }
-    println!("{passed} passed, {failed} failed");
-    if failed > 0 {
-        EXIT_PROBLEMS
+        writeln!(out, "{summary}")?;
     } else {
-        0
+        let mut document = serde_json::json!({ "results": records, "passed": passed, "failed": failed });
+        if let (true, Some(object)) = (with_coverage, document.as_object_mut()) {
+            object.insert("coverage".to_string(), polc::examples::coverage_json(&coverage_reports));
+        }
+        serde_json::to_writer_pretty(&mut *out, &document)?;
+        writeln!(out)?;
+        // The closing line still reaches a person (and CI's log) on standard error.
+        say!("{summary}");
     }
+    Ok(if failed > 0 { EXIT_PROBLEMS } else { 0 })
 }
 
 fn plural(count: usize) -> &'static str {

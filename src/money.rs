@@ -26,36 +26,153 @@ impl MoneyUnit {
         }
     }
 
-    fn factor(self) -> Decimal {
+    /// How many places the unit moves the point: 万 is 10^4 yuan, 亿 10^8.
+    fn places(self) -> i32 {
         match self {
-            MoneyUnit::Yuan => Decimal::ONE,
-            MoneyUnit::Wan => Decimal::from(10_000),
-            MoneyUnit::Yi => Decimal::from(100_000_000),
+            MoneyUnit::Yuan => 0,
+            MoneyUnit::Wan => 4,
+            MoneyUnit::Yi => 8,
         }
     }
 }
 
-/// Parses a plain unsigned decimal (`123`, `12.50`) exactly; `None` when it is not one or
-/// does not fit in a `Decimal`.
-pub fn parse_decimal(digits: &str) -> Option<Decimal> {
-    let mut seen_point = false;
-    let mut seen_digit = false;
-    for ch in digits.chars() {
-        match ch {
-            '0'..='9' => seen_digit = true,
-            '.' if !seen_point && seen_digit => seen_point = true,
-            _ => return None,
+/// How many digits a decimal may have before and after its point, as written (leading
+/// zeros before and trailing zeros after do not count). Within these bounds every value
+/// is held exactly; past them a value is an error, never rounded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DigitLimits {
+    pub whole: usize,
+    pub fraction: usize,
+}
+
+/// Money, in the unit it is written in: below 10^20 of the unit, to 8 decimal places.
+pub const MONEY_DIGITS: DigitLimits = DigitLimits { whole: 20, fraction: 8 };
+/// A ratio written as a decimal (`0.6`): to 28 decimal places, the most a decimal holds.
+pub const RATIO_DIGITS: DigitLimits = DigitLimits { whole: 20, fraction: 28 };
+/// A percentage (`60%`): to 26 decimal places, which is 28 once divided by 100.
+pub const PERCENT_DIGITS: DigitLimits = DigitLimits { whole: 20, fraction: 26 };
+
+/// Why a number's text is not a value polc holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NumberError {
+    /// Not plain digits with an optional point between digits.
+    NotANumber,
+    /// More digits after the point than the limit.
+    TooPrecise { fraction: usize },
+    /// More digits before the point than the limit.
+    TooLarge { whole: usize },
+}
+
+impl fmt::Display for NumberError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NumberError::NotANumber => f.write_str("not a number"),
+            NumberError::TooPrecise { fraction } => {
+                write!(f, "more than {fraction} decimal places; polc keeps at most {fraction} and never rounds a value")
+            }
+            NumberError::TooLarge { whole } => write!(f, "more than {whole} digits before the point"),
         }
     }
-    if !seen_digit || digits.ends_with('.') {
+}
+
+/// Reads plain unsigned decimal digits (`123`, `12.50`) exactly, then moves the point
+/// `shift` places right (4 for 万, -2 for a percentage). The shift is made on the digits,
+/// not by arithmetic, so it never rounds.
+pub fn exact_decimal(digits: &str, shift: i32, limits: DigitLimits) -> Result<Decimal, NumberError> {
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((whole, fraction)) => (whole, fraction),
+        None => (digits, ""),
+    };
+    let all_digits = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
+    if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || (digits.contains('.') && fraction.is_empty())
+    {
+        return Err(NumberError::NotANumber);
+    }
+    let whole = whole.trim_start_matches('0');
+    let fraction = fraction.trim_end_matches('0');
+    if whole.len() > limits.whole {
+        return Err(NumberError::TooLarge { whole: limits.whole });
+    }
+    if fraction.len() > limits.fraction {
+        return Err(NumberError::TooPrecise { fraction: limits.fraction });
+    }
+    // value = mantissa × 10^exponent, with the mantissa's digits `whole ++ fraction`.
+    let mantissa_digits = format!("{whole}{fraction}");
+    let exponent = i64::from(shift) - i64::try_from(fraction.len()).unwrap_or(i64::MAX);
+    from_digits(&mantissa_digits, exponent).ok_or(NumberError::TooLarge { whole: limits.whole })
+}
+
+/// `digits × 10^exponent` as a decimal, when it fits exactly.
+fn from_digits(digits: &str, exponent: i64) -> Option<Decimal> {
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return Some(Decimal::ZERO);
+    }
+    // 29 digits is the most a decimal's 96-bit mantissa can hold; more never fits.
+    let zeros = usize::try_from(exponent.max(0)).ok()?;
+    if digits.len().checked_add(zeros)? > 29 {
         return None;
     }
-    digits.parse::<Decimal>().ok()
+    let mut mantissa: i128 = digits.parse().ok()?;
+    for _ in 0..zeros {
+        mantissa = mantissa.checked_mul(10)?;
+    }
+    let scale = u32::try_from((-exponent).max(0)).ok()?;
+    Decimal::try_from_i128_with_scale(mantissa, scale).ok()
 }
 
-/// `digits` times the unit, exactly; `None` on overflow.
-pub fn money_in_yuan(digits: &str, unit: MoneyUnit) -> Option<Decimal> {
-    parse_decimal(digits)?.checked_mul(unit.factor())
+/// Parses a plain unsigned decimal (`123`, `12.50`) exactly, within `RATIO_DIGITS`;
+/// `None` when it is not one or cannot be held exactly.
+pub fn parse_decimal(digits: &str) -> Option<Decimal> {
+    exact_decimal(digits, 0, RATIO_DIGITS).ok()
+}
+
+/// `digits` in `unit`, as yuan, exactly.
+pub fn money_in_yuan(digits: &str, unit: MoneyUnit) -> Result<Decimal, NumberError> {
+    exact_decimal(digits, unit.places(), MONEY_DIGITS)
+}
+
+/// A JSON number's text (sign, digits, point, exponent) as plain digits with the point
+/// moved by the exponent, so it can be read exactly; `None` for a text that is not one,
+/// or whose exponent is absurd (the bound keeps `1e999999999` from becoming a billion
+/// zeros).
+pub fn plain_number(text: &str) -> Option<(bool, String)> {
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, exponent.strip_prefix('+').unwrap_or(exponent).parse::<i32>().ok()?),
+        None => (unsigned, 0),
+    };
+    if exponent.unsigned_abs() > 64 {
+        return None;
+    }
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let point = i32::try_from(whole.len()).ok()? + exponent;
+    let all: String = format!("{whole}{fraction}");
+    if all.is_empty() || !all.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    let plain = if point <= 0 {
+        format!("0.{}{all}", "0".repeat(usize::try_from(-point).ok()?))
+    } else {
+        let point = usize::try_from(point).ok()?;
+        if point >= all.len() {
+            format!("{all}{}", "0".repeat(point - all.len()))
+        } else {
+            format!("{}.{}", all.get(..point)?, all.get(point..)?)
+        }
+    };
+    Some((negative, plain))
+}
+
+/// `a × b`, exactly: `None` when the product overflows or needs more digits than a decimal
+/// holds (rust_decimal would round it silently).
+pub fn exact_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let (a, b) = (a.normalize(), b.normalize());
+    let product = a.checked_mul(b)?;
+    (product.is_zero() || product.scale() == a.scale() + b.scale()).then_some(product)
 }
 
 /// The one rounding function: to 0.01 yuan, half away from zero.
@@ -66,9 +183,12 @@ pub fn round_to_fen(amount: Decimal) -> Decimal {
 
 /// Formats a yuan amount with two decimals, as results carry it (`2500000.00`).
 pub fn format_yuan(amount: Decimal) -> String {
-    let mut fen = round_to_fen(amount);
-    fen.rescale(2);
-    fen.to_string()
+    // Padded as text: near the largest decimal, `rescale(2)` cannot add the zeros.
+    let plain = round_to_fen(amount).to_string();
+    match plain.split_once('.') {
+        Some((whole, fraction)) => format!("{whole}.{fraction:0<2}"),
+        None => format!("{plain}.00"),
+    }
 }
 
 /// Formats money the way analysts write it: `250万`, `3.5亿`, else yuan with grouping.
@@ -249,10 +369,44 @@ mod tests {
 
     #[test]
     fn units_scale_exactly() {
-        assert_eq!(money_in_yuan("250", MoneyUnit::Wan), Some(Decimal::from(2_500_000)));
-        assert_eq!(money_in_yuan("3.5", MoneyUnit::Yi), Some(Decimal::from(350_000_000)));
+        assert_eq!(money_in_yuan("250", MoneyUnit::Wan), Ok(Decimal::from(2_500_000)));
+        assert_eq!(money_in_yuan("3.5", MoneyUnit::Yi), Ok(Decimal::from(350_000_000)));
         assert_eq!(parse_decimal("1."), None);
         assert_eq!(parse_decimal(".5"), None);
+    }
+
+    #[test]
+    fn values_are_exact_or_errors() {
+        let too_precise = NumberError::TooPrecise { fraction: 8 };
+        assert_eq!(money_in_yuan("1.0000000000000000000000000000001", MoneyUnit::Yuan), Err(too_precise));
+        assert_eq!(money_in_yuan("1.00000000000000000000000000000000", MoneyUnit::Yuan), Ok(Decimal::ONE));
+        assert_eq!(money_in_yuan("123456789012345678901", MoneyUnit::Yuan), Err(NumberError::TooLarge { whole: 20 }));
+        assert_eq!(money_in_yuan("0.00000001", MoneyUnit::Yi), Ok(Decimal::ONE));
+        assert_eq!(
+            exact_decimal("59.99999999999999999999999999999", -2, PERCENT_DIGITS),
+            Err(NumberError::TooPrecise { fraction: 26 })
+        );
+        assert_eq!(exact_decimal("0.59999999999999999999999999999", 0, RATIO_DIGITS).ok(), None);
+        let tiny = exact_decimal("0.00000000000000000000000001", -2, PERCENT_DIGITS);
+        assert_eq!(tiny.map(|ratio| ratio.to_string()).as_deref(), Ok("0.0000000000000000000000000001"));
+        assert_eq!(exact_decimal("0.000000000000000000000000001", -2, PERCENT_DIGITS).ok(), None);
+    }
+
+    #[test]
+    fn json_numbers_become_plain_digits() {
+        assert_eq!(plain_number("2.5e6"), Some((false, "2500000".to_string())));
+        assert_eq!(plain_number("-1.25E-2"), Some((true, "0.0125".to_string())));
+        assert_eq!(plain_number("12"), Some((false, "12".to_string())));
+        assert_eq!(plain_number("1e999999999"), None);
+    }
+
+    #[test]
+    fn products_are_exact_or_none() {
+        let ratio: Decimal = "0.1234567890123456789012345678".parse().unwrap();
+        let amount: Decimal = "12345678.9".parse().unwrap();
+        assert_eq!(exact_mul(ratio, amount), None);
+        let ten_percent: Decimal = "0.10".parse().unwrap();
+        assert_eq!(exact_mul(ten_percent, Decimal::from(8_600_000)), Some(Decimal::from(860_000)));
     }
 
     #[test]

@@ -82,13 +82,126 @@ fn json_array_errors_name_the_element_line() {
             (
                 some("B"),
                 some("conference_attendees"),
-                Location::Line { line: 3 },
+                Location::Element { element: 1, line: 3, column: 3 },
                 "expected a whole number, found the string \"many\"".into()
             ),
-            (None, None, Location::Line { line: 5 }, "a record must be a JSON object".into()),
+            (None, None, Location::Element { element: 2, line: 5, column: 3 }, "a record must be a JSON object".into()),
         ]
     );
     assert_eq!(ran, ["OK"]);
+}
+
+#[test]
+fn minified_json_array_errors_name_the_element_and_column() {
+    // The whole batch on one line, as a program writes it: the line alone says nothing.
+    let bad = r#"{"id":"B","date":"2025-05-01","applicant":"E1","in_chengdu":"yes"}"#;
+    let data = format!("[{GOOD},{bad},7,{{\"id\":\"政策\",\"date\":\"2025-05-01\",\"applicant\":\"\"}}]");
+    let (errors, ran) = outcome(&data, InputFormat::Json);
+    let second = 2 + GOOD.chars().count() as u64 + 1;
+    let third = second + bad.chars().count() as u64 + 1;
+    let fourth = third + 2;
+    assert_eq!(
+        errors,
+        [
+            (
+                some("B"),
+                some("in_chengdu"),
+                Location::Element { element: 1, line: 1, column: second },
+                "expected true or false, found the string \"yes\"".into()
+            ),
+            (
+                None,
+                None,
+                Location::Element { element: 2, line: 1, column: third },
+                "a record must be a JSON object".into()
+            ),
+            (
+                some("政策"),
+                some("applicant"),
+                Location::Element { element: 3, line: 1, column: fourth },
+                "an empty string is not an entity id".into()
+            ),
+        ]
+    );
+    assert_eq!(errors[1].2.to_string(), format!("element 2 (line 1, column {third})"));
+    assert_eq!(ran, ["OK"]);
+}
+
+#[test]
+fn csv_rows_are_file_lines_after_blank_lines() {
+    let data = "id,date,applicant\nA,2025-05-01,E1\n\n\nB,2025-05-01\r\n\r\nC,2025-05-01,E3,x\n\"D\nD\",2025-05-01\nE,2025-13-01,E5\n";
+    let (errors, _) = outcome(data, InputFormat::Csv);
+    let rows: Vec<(Location, &str)> = errors.iter().map(|error| (error.2, error.3.as_str())).collect();
+    let at = |row, column| Location::Row { row, column };
+    assert_eq!(
+        rows,
+        [
+            (at(5, None), "this row has 2 cells, but the header has 3"),
+            (at(7, None), "this row has 4 cells, but the header has 3"),
+            (at(8, None), "this row has 2 cells, but the header has 3"),
+            (at(10, Some(2)), "not a date: 2025-13-01 (write YYYY-MM-DD)"),
+        ]
+    );
+}
+
+#[test]
+fn csv_ending_inside_quotes_is_an_error_on_that_row() {
+    let data = "id,date,applicant\nA,2025-05-01,E1\nB,2025-05-01,\"E2\n";
+    let (errors, ran) = outcome(data, InputFormat::Csv);
+    assert_eq!(
+        errors,
+        [(
+            None,
+            None,
+            Location::Row { row: 3, column: None },
+            "this row ends inside a quoted cell: the file ends before its closing `\"`".into()
+        )]
+    );
+    assert_eq!(ran, ["A"]);
+    // A quote inside an unquoted cell is text, and a closed quoted cell is fine.
+    let (errors, ran) = outcome("id,date,applicant\nA,2025-05-01,\"E\"\"1\"\nB,2025-05-01,E\"2\n", InputFormat::Csv);
+    assert_eq!(errors, []);
+    assert_eq!(ran, ["A", "B"]);
+}
+
+#[test]
+fn values_more_precise_than_polc_keeps_are_errors() {
+    let record = |field: &str, value: &str| {
+        format!(
+            r#"{{"id": "P", "date": "2025-05-01", "applicant": "E1", "entity_type": "enterprise", "independent_legal_person": true, "{field}": {value}}}"#
+        )
+    };
+    let cases = [
+        ("ai_revenue_share", r#""59.99999999999999999999999999999%""#, "a ratio that cannot be held exactly: 59.99999999999999999999999999999% has more than 26 decimal places; polc keeps at most 26 and never rounds a value"),
+        ("ai_revenue_share", r#""0.59999999999999999999999999999""#, "a ratio that cannot be held exactly: 0.59999999999999999999999999999 has more than 28 decimal places; polc keeps at most 28 and never rounds a value"),
+        ("ai_revenue_share", "0.59999999999999999999999999999", "a ratio that cannot be held exactly: 0.59999999999999999999999999999 has more than 28 decimal places; polc keeps at most 28 and never rounds a value"),
+        ("main_revenue", r#""1.0000000000000000000000000000001""#, "a money amount that cannot be held exactly: 1.0000000000000000000000000000001 has more than 8 decimal places; polc keeps at most 8 and never rounds a value"),
+        ("main_revenue", "1.0000000000000000000000000000001", "a money amount that cannot be held exactly: 1.0000000000000000000000000000001 has more than 8 decimal places; polc keeps at most 8 and never rounds a value"),
+        ("main_revenue", "1e-9", "a money amount that cannot be held exactly: 1e-9 has more than 8 decimal places; polc keeps at most 8 and never rounds a value"),
+        ("main_revenue", r#""123456789012345678901万""#, "a money amount that cannot be held exactly: 123456789012345678901万 has more than 20 digits before the point"),
+        ("main_revenue", "1e300", "not a money amount: 1e+300"),
+    ];
+    for (field, value, message) in cases {
+        let (errors, ran) = outcome(&record(field, value), InputFormat::JsonLines);
+        assert_eq!(errors, [(some("P"), some(field), Location::Line { line: 1 }, message.to_string())], "{value}");
+        assert!(ran.is_empty());
+    }
+    // Trailing zeros past the limit hold the same value exactly: no error.
+    let (errors, _) =
+        outcome(&record("ai_revenue_share", r#""0.60000000000000000000000000000000""#), InputFormat::JsonLines);
+    assert_eq!(errors, []);
+}
+
+#[test]
+fn a_huge_list_value_is_rejected_without_being_built() {
+    // 2 million numbers where a project id goes: rejected as "a list" while parsing.
+    let numbers = vec!["1"; 2_000_000].join(",");
+    let data = format!(r#"{{"id": "L", "date": "2025-05-01", "applicant": "E1", "project": [{numbers}]}}"#);
+    let (errors, _) = outcome(&data, InputFormat::JsonLines);
+    assert_eq!(
+        errors,
+        [(some("L"), some("project"), Location::Line { line: 1 }, "expected text, found a list".into())]
+    );
 }
 
 #[test]

@@ -6,18 +6,20 @@ use polc::diag::render::{self, Source};
 use polc::diag::Code;
 use std::path::Path;
 
-fn example(code: Code) -> (String, String) {
+/// An example's name, its text as decoded (lossily, for a file that is not UTF-8) and
+/// what checking it found.
+fn example(code: Code) -> (String, String, polc::CheckReport) {
     let name = format!("tests/diagnostics/{}.pol", code.id());
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(&name))
+    let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(&name))
         .unwrap_or_else(|error| panic!("{name} is missing ({error}): every code needs a failing example"));
-    (name, text)
+    let (text, report) = polc::check_bytes(&bytes);
+    (name, text.into_owned(), report)
 }
 
 #[test]
 fn every_code_has_an_example_that_raises_it() {
     for &code in Code::ALL {
-        let (name, text) = example(code);
-        let report = polc::check_source(&text);
+        let (name, _, report) = example(code);
         assert!(
             report.diagnostics.iter().any(|diagnostic| diagnostic.code == code),
             "{name} does not raise {}; it raises {:?}",
@@ -30,8 +32,7 @@ fn every_code_has_an_example_that_raises_it() {
 #[test]
 fn rendered_messages_match_their_snapshots() {
     for &code in Code::ALL {
-        let (name, text) = example(code);
-        let report = polc::check_source(&text);
+        let (name, text, report) = example(code);
         let source = Source { name: &name, text: &text };
         let rendered = render::human(&source, &report.diagnostics, false);
         insta::assert_snapshot!(format!("human_{}", code.id()), format!("{text}\n---\n{rendered}"));
@@ -41,8 +42,7 @@ fn rendered_messages_match_their_snapshots() {
 #[test]
 fn json_diagnostics_match_their_snapshots() {
     for &code in Code::ALL {
-        let (name, text) = example(code);
-        let report = polc::check_source(&text);
+        let (name, text, report) = example(code);
         let source = Source { name: &name, text: &text };
         let json = render::json(&source, &report.diagnostics);
         for line in json.lines() {
@@ -64,8 +64,7 @@ fn every_code_is_documented() {
 
 #[test]
 fn github_annotations_carry_file_line_and_code() {
-    let (name, text) = example(Code::UnknownName);
-    let report = polc::check_source(&text);
+    let (name, text, report) = example(Code::UnknownName);
     let source = Source { name: &name, text: &text };
     let annotations = render::github(&source, &report.diagnostics);
     insta::assert_snapshot!("github_E0201", annotations);

@@ -274,20 +274,74 @@ fn classes_keep_the_highest_and_ties_go_to_the_earlier() {
 
 #[test]
 fn arithmetic_overflow_is_an_error_on_the_case() {
-    let articles = "article 1 \"a\"\n  clause 1.1 award 100% of (amount + extra) to applicant\n";
+    // Data amounts stay below 10^20 yuan, so only policy literals this large overflow.
+    let articles = "article 1 \"a\"\n  clause 1.1 when flag award amount + amount + amount + amount + amount + amount + amount + amount to applicant\n";
     let policy = policy(articles);
-    let big = "79228162514264337593543950335";
     let result = run_on(
         &policy,
         &[
-            &case("A", "2024-03-01", &format!(r#""amount": {big}, "extra": {big}"#)),
-            &case("B", "2024-03-01", r#""amount": 1, "extra": 2"#),
+            &case("A", "2024-03-01", r#""flag": true, "amount": "99999999999999999999亿""#),
+            &case("B", "2024-03-01", r#""flag": true, "amount": 2"#),
         ],
     );
     assert_eq!(result.errors.len(), 1);
+    assert_eq!(result.failed_records, 1);
     assert_eq!(result.errors[0].case.as_deref(), Some("A"));
-    assert_eq!(result.errors[0].message, "arithmetic overflow in clause 1.1");
-    assert_eq!(awards(&policy, &result), [("B".into(), "1.1".into(), "E1".into(), "3.00".into())]);
+    assert_eq!(
+        result.errors[0].message,
+        "arithmetic overflow in clause 1.1: amount (9,999,999,999,999,999,999,900,000,000.00) + amount (9,999,999,999,999,999,999,900,000,000.00) + amount (9,999,999,999,999,999,999,900,000,000.00) + amount (9,999,999,999,999,999,999,900,000,000.00) + amount (9,999,999,999,999,999,999,900,000,000.00) + amount (9,999,999,999,999,999,999,900,000,000.00) + amount (9,999,999,999,999,999,999,900,000,000.00) + amount (9,999,999,999,999,999,999,900,000,000.00) is beyond the largest amount"
+    );
+    assert_eq!(awards(&policy, &result), [("B".into(), "1.1".into(), "E1".into(), "16.00".into())]);
+}
+
+#[test]
+fn a_negative_amount_is_an_error_naming_the_clause_and_arithmetic() {
+    let articles = "article 9 \"a\"\n  clause 9.1 award 50% of (amount - extra) max 10万 to applicant\n";
+    let policy = policy(articles);
+    let result = run_on(
+        &policy,
+        &[
+            &case("A", "2024-03-01", r#""amount": "1万", "extra": "3万""#),
+            &case("B", "2024-03-01", r#""amount": "3万", "extra": "1万""#),
+            &case("C", "2024-03-01", r#""amount": "1万", "extra": "1万""#),
+        ],
+    );
+    assert_eq!(result.failed_records, 1);
+    assert_eq!(
+        result.errors[0].message,
+        "clause 9.1 computes a negative amount: 50% of (amount (10,000.00) - extra (30,000.00)) = -10,000.00; money is never negative"
+    );
+    assert_eq!(
+        awards(&policy, &result),
+        [
+            ("B".into(), "9.1".into(), "E1".into(), "10000.00".into()),
+            ("C".into(), "9.1".into(), "E1".into(), "0.00".into())
+        ]
+    );
+    // Nothing negative is counted in the totals.
+    assert_eq!(result.totals.len(), 1);
+    assert_eq!(result.totals.values().next().and_then(|total| total.granted), Some(10_000.into()));
+}
+
+#[test]
+fn totals_that_overflow_are_errors_not_saturated() {
+    let articles = "article 1 \"a\"\n  clause 1.1 award 50000000000000000000亿 to applicant\n";
+    let policy = policy(articles);
+    let mut lines: Vec<String> = (0..20).map(|index| case(&format!("A{index:02}"), "2024-03-01", "")).collect();
+    lines.push(case("C", "2024-03-03", r#""applicant": "E2""#));
+    let result = run_on(&policy, &lines.iter().map(String::as_str).collect::<Vec<_>>());
+    let overflowed: Vec<(&str, &str)> = result.overflowed_totals().collect();
+    assert_eq!(overflowed, [("E1", "granted")]);
+    assert_eq!(result.totals.values().map(|total| total.granted.is_some()).collect::<Vec<_>>(), [false, true]);
+    let mut json = Vec::new();
+    polc::eval::report::json(&policy, &result, &mut json).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(json["totals"][0]["granted"], serde_json::Value::Null);
+    assert_eq!(
+        json["totals"][0]["error"],
+        "the granted total of `E1` overflows: it is beyond the largest amount polc holds"
+    );
+    assert_eq!(json["totals"][1]["granted"], "5000000000000000000000000000.00");
 }
 
 #[test]

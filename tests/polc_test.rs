@@ -24,16 +24,50 @@ fn the_shipped_examples_pass_with_full_coverage() {
 fn coverage_as_json() {
     let (status, stdout) = polc(&["test", "--coverage", "--format", "json", "policies/chengdu-ai-2024.pol"]);
     assert_eq!(status, 0);
-    let json_text: String = stdout
-        .lines()
-        .filter(|line| !line.starts_with("ok "))
-        .take_while(|line| !line.ends_with(" failed"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let reports: serde_json::Value = serde_json::from_str(&json_text).unwrap();
+    // Standard output is one JSON document and nothing else.
+    let document: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let reports = &document["coverage"];
     assert_eq!(reports[0]["covered"], 106);
     assert_eq!(reports[0]["total"], 106);
     assert_eq!(reports[0]["groups"][0]["group"], "gate of article 11");
+    assert_eq!(document["passed"], 9);
+    assert_eq!(document["failed"], 0);
+    assert_eq!(document["results"].as_array().map(Vec::len), Some(9));
+    assert_eq!(document["results"][0]["passed"], true);
+}
+
+#[test]
+fn json_without_coverage_is_still_json() {
+    let (status, stdout) = polc(&["test", "--format", "json", "tests/examples/small.pol"]);
+    assert_eq!(status, 1);
+    let document: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(document.get("coverage").is_none());
+    assert!(document["failed"].as_u64() > Some(0));
+    let failing = document["results"].as_array().unwrap().iter().find(|result| result["passed"] == false).unwrap();
+    assert!(!failing["differences"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn nothing_to_test_is_an_error_not_a_pass() {
+    let empty = std::env::temp_dir().join(format!("polc-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    for (path, message) in [
+        ("no/such/folder", "error: `no/such/folder` does not exist"),
+        ("no-such-policy.pol", "error: `no-such-policy.pol` does not exist"),
+        ("README.md", "error: `README.md` is not a policy file (`.pol`)"),
+        (empty.to_str().unwrap(), "holds no policy files (`.pol`)"),
+        ("tests/diagnostics/W0001.pol", "error: none of the policies found has a worked-examples file"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_polc"))
+            .args(["test", path])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{path}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(message), "{path}: {stderr}");
+        assert!(!String::from_utf8_lossy(&output.stdout).contains("0 passed, 0 failed"), "{path}");
+    }
 }
 
 #[test]
@@ -44,11 +78,16 @@ fn a_failing_example_shows_expected_and_computed_with_the_reasons() {
 }
 
 #[test]
-fn a_policy_without_examples_is_reported_not_failed() {
-    let (status, stdout) = polc(&["test", "tests/diagnostics/W0001.pol"]);
-    assert_eq!(status, 0);
-    assert!(stdout.contains("no examples (write them in tests/diagnostics/W0001.examples.json)"));
-    assert_eq!(stdout.lines().last(), Some("0 passed, 0 failed"));
+fn a_policy_without_examples_is_reported_beside_those_with_examples() {
+    let output = Command::new(env!("CARGO_BIN_EXE_polc"))
+        .args(["test", "tests/diagnostics/W0001.pol", "policies/chengdu-ai-2024.pol"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no examples (write them in tests/diagnostics/W0001.examples.json)"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().last(), Some("9 passed, 0 failed"));
 }
 
 #[test]

@@ -90,9 +90,66 @@ fn csv_output_has_one_row_per_award() {
     let (status, stdout, _) = polc(&["run", "policies/chengdu-ai-2024.pol", "examples/cases.jsonl", "--format", "csv"]);
     assert_eq!(status, 0);
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines[0], "case,clause,recipient,role,kind,amount,subject_to_review,why");
-    assert_eq!(lines.len(), 1 + 24);
+    assert_eq!(lines[0], "case,clause,recipient,role,kind,amount,subject_to_review,why,field,location");
+    // 24 awards and the one case that no clause applies to.
+    assert_eq!(lines.len(), 1 + 24 + 1);
     assert!(lines.iter().any(|line| line.starts_with("EX-05,3.2,E106,applicant,grant,188888.89,false,")));
+}
+
+#[test]
+fn csv_output_accounts_for_every_case_and_error() {
+    let (status, stdout, _) =
+        polc(&["run", "policies/chengdu-ai-2024.pol", "tests/data/chengdu-examples/cases.json", "--format", "csv"]);
+    assert_eq!(status, 1);
+    let mut reader = csv::Reader::from_reader(stdout.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    // EX-17 is stopped by the scope gate: a row of kind `none` says why.
+    let gated: Vec<&csv::StringRecord> = rows.iter().filter(|row| &row[0] == "EX-17").collect();
+    assert_eq!(gated.len(), 1);
+    assert_eq!(&gated[0][4], "none");
+    assert!(gated[0][7].starts_with("Article 14 有效期限: date (2027-03-01) within validity"), "{:?}", gated[0]);
+    // EX-18's data error is a row of kind `error` with its field and place.
+    let errors: Vec<&csv::StringRecord> = rows.iter().filter(|row| &row[4] == "error").collect();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(&errors[0][0], "EX-18");
+    assert_eq!(&errors[0][8], "purchase_contract_amount");
+    assert_eq!(&errors[0][9], "element 17 (line 19, column 3)");
+    assert_eq!(&errors[0][7], "not a money amount: 三百万 (write 300万 or 3000000)");
+    // Every case of the input is in the file.
+    let mut ids: Vec<&str> = rows.iter().map(|row| &row[0]).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 18, "{ids:?}");
+}
+
+#[test]
+fn csv_cells_cannot_run_as_spreadsheet_formulas() {
+    let data = "{\"id\": \"=HYPERLINK(\\\"http://x\\\")\", \"date\": \"2025-05-01\", \"applicant\": \"@SUM(1)\", \"entity_type\": \"enterprise\", \"independent_legal_person\": true, \"new_little_giant\": true}\n{\"id\": \"-2+3\", \"date\": \"2025-05-01\", \"applicant\": \"\\tE2\", \"entity_type\": \"enterprise\", \"independent_legal_person\": true, \"new_little_giant\": true}\n";
+    let path = std::env::temp_dir().join(format!("polc-inject-{}.jsonl", std::process::id()));
+    std::fs::write(&path, data).unwrap();
+    let (status, stdout, _) = polc(&["run", "policies/chengdu-ai-2024.pol", path.to_str().unwrap(), "--format", "csv"]);
+    assert_eq!(status, 0, "{stdout}");
+    let mut reader = csv::Reader::from_reader(stdout.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(&rows[0][0], "'=HYPERLINK(\"http://x\")");
+    assert_eq!(&rows[0][2], "'@SUM(1)");
+    assert_eq!(&rows[1][0], "'-2+3");
+    assert_eq!(&rows[1][2], "'\tE2");
+    assert_eq!(&rows[0][5], "300000.00");
+}
+
+#[test]
+fn control_characters_in_data_are_escaped_on_the_terminal() {
+    let data = "{\"id\": \"A\\u001b[2J\", \"date\": \"2025-05-01\", \"applicant\": \"E\\u009b1\", \"entity_type\": \"enterprise\", \"independent_legal_person\": true, \"new_little_giant\": true}\n";
+    let path = std::env::temp_dir().join(format!("polc-controls-{}.jsonl", std::process::id()));
+    std::fs::write(&path, data).unwrap();
+    let (_, table, _) = polc(&["run", "policies/chengdu-ai-2024.pol", path.to_str().unwrap(), "--format", "table"]);
+    assert!(!table.contains('\u{1b}') && !table.contains('\u{9b}'), "{table:?}");
+    assert!(table.contains("A\\u{1b}[2J"), "{table}");
+    assert!(table.contains("E\\u{9b}1"), "{table}");
+    let (_, explained, _) =
+        polc(&["run", "policies/chengdu-ai-2024.pol", path.to_str().unwrap(), "--explain", "A\u{1b}[2J"]);
+    assert!(!explained.contains('\u{1b}'), "{explained:?}");
+    assert!(explained.starts_with("Case A\\u{1b}[2J"), "{explained}");
 }
 
 #[test]
@@ -163,5 +220,8 @@ fn explain_of_a_case_with_bad_data_shows_its_errors() {
         polc(&["run", "policies/chengdu-ai-2024.pol", "tests/data/chengdu-examples/cases.json", "--explain", "EX-18"]);
     assert_eq!(status, 2);
     assert!(stderr.contains("case `EX-18` did not run; its data has errors:"), "{stderr}");
-    assert!(stderr.contains("line 19, field purchase_contract_amount: not a money amount: 三百万"), "{stderr}");
+    assert!(
+        stderr.contains("element 17 (line 19, column 3), field purchase_contract_amount: not a money amount: 三百万"),
+        "{stderr}"
+    );
 }

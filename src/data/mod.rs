@@ -47,8 +47,11 @@ pub struct Case {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(untagged)]
 pub enum Location {
-    /// A JSON or JSON Lines line, 1-based.
+    /// A JSON Lines line, 1-based.
     Line { line: u64 },
+    /// An element of a JSON array: its 0-based index (as in a JSON Pointer, `/3`) and the
+    /// 1-based line and column (in characters) where it starts.
+    Element { element: u64, line: u64, column: u64 },
     /// A CSV row (the file's line number, the header being line 1) and 1-based column.
     Row {
         row: u64,
@@ -61,6 +64,9 @@ impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Location::Line { line } => write!(f, "line {line}"),
+            Location::Element { element, line, column } => {
+                write!(f, "element {element} (line {line}, column {column})")
+            }
             Location::Row { row, column: Some(column) } => write!(f, "row {row}, column {column}"),
             Location::Row { row, column: None } => write!(f, "row {row}"),
         }

@@ -1,11 +1,12 @@
 //! The three readers: JSON array, JSON Lines, CSV. Each turns its records into
 //! [`Record`]s in file order and hands them to the caller.
 
-use super::value::Raw;
+use super::value::{Json, Raw, EXACT_NUMBER_KEY};
 use super::{build_case, BatchError, DataError, InputFormat, Location, Record, Schema};
-use serde_json::Value;
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashSet, VecDeque};
 use std::io::{BufRead, BufReader, Read};
+use std::rc::Rc;
 
 /// Reads a batch, calling `sink` with each record in file order. Duplicate case ids are
 /// errors on `id` for every record after the first. Returns an error only when the whole
@@ -54,7 +55,7 @@ pub fn read_batch(
 /// A JSON record's fields in the order written, repeats included (a JSON map would keep
 /// only the last of a repeated key, silently).
 enum JsonRecord {
-    Object(Vec<(String, Value)>),
+    Object(Vec<(String, Json)>),
     NotObject,
 }
 
@@ -79,11 +80,11 @@ impl<'de> serde::de::Visitor<'de> for RecordVisitor {
         while let Some(name) = map.next_key::<String>()? {
             // serde_json hands an exact (arbitrary-precision) number to a visitor as a
             // one-entry map under this private key: that is a number, not a record.
-            if name == "$serde_json::private::Number" {
+            if name == EXACT_NUMBER_KEY {
                 map.next_value::<serde::de::IgnoredAny>()?;
                 return Ok(JsonRecord::NotObject);
             }
-            fields.push((name, map.next_value::<Value>()?));
+            fields.push((name, map.next_value::<Json>()?));
         }
         Ok(JsonRecord::Object(fields))
     }
@@ -118,19 +119,17 @@ impl<'de> serde::de::Visitor<'de> for RecordVisitor {
     }
 }
 
-fn json_record(bytes: &[u8], line: u64, schema: &Schema<'_>) -> Record {
+fn json_record(bytes: &[u8], location: Location, schema: &Schema<'_>) -> Record {
     let fields = match serde_json::from_slice::<JsonRecord>(bytes) {
         Ok(JsonRecord::Object(fields)) => fields,
-        Ok(JsonRecord::NotObject) => return unreadable(line, "a record must be a JSON object".to_string()),
-        Err(error) => return unreadable(line, format!("not a JSON object: {}", strip_position(&error))),
+        Ok(JsonRecord::NotObject) => return unreadable(location, "a record must be a JSON object".to_string()),
+        Err(error) => return unreadable(location, format!("not a JSON object: {}", strip_position(&error))),
     };
-    build_case(schema, fields.iter().map(|(name, value)| (name.as_str(), Raw::Json(value))), |_| Location::Line {
-        line,
-    })
+    build_case(schema, fields.iter().map(|(name, value)| (name.as_str(), Raw::Json(value))), |_| location)
 }
 
-fn unreadable(line: u64, message: String) -> Record {
-    Record::Failed(vec![DataError { case: None, field: None, location: Location::Line { line }, message }])
+fn unreadable(location: Location, message: String) -> Record {
+    Record::Failed(vec![DataError { case: None, field: None, location, message }])
 }
 
 fn read_json_lines(reader: impl Read, schema: &Schema<'_>, sink: &mut impl FnMut(Record)) -> Result<(), BatchError> {
@@ -153,7 +152,7 @@ fn read_json_lines(reader: impl Read, schema: &Schema<'_>, sink: &mut impl FnMut
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        sink(json_record(line, line_number, schema));
+        sink(json_record(line, Location::Line { line: line_number }, schema));
     }
 }
 
@@ -166,7 +165,7 @@ fn read_json_array(
     reader.read_to_end(&mut bytes).map_err(|error| BatchError(format!("cannot read the data: {error}")))?;
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let not_array = || BatchError("the data is not a JSON array of case objects".to_string());
-    let mut scanner = ArrayScanner { text, at: 0, line: 1 };
+    let mut scanner = ArrayScanner { text, at: 0, line: 1, column: 1 };
     scanner.skip_whitespace();
     if !scanner.eat(b'[') {
         return Err(not_array());
@@ -175,12 +174,12 @@ fn read_json_array(
     if scanner.eat(b']') {
         return scanner.expect_end().ok_or_else(not_array);
     }
-    loop {
+    for index in 0u64.. {
         scanner.skip_whitespace();
-        let (start, line) = (scanner.at, scanner.line);
+        let (start, line, column) = (scanner.at, scanner.line, scanner.column);
         let end = scanner.element_end().ok_or_else(not_array)?;
         let element = text.get(start..end).unwrap_or_default();
-        sink(json_record(element, line, schema));
+        sink(json_record(element, Location::Element { element: index, line, column }, schema));
         if scanner.eat(b']') {
             return scanner.expect_end().ok_or_else(not_array);
         }
@@ -189,14 +188,17 @@ fn read_json_array(
             return Err(not_array());
         }
     }
+    Ok(())
 }
 
-/// Finds the elements of a top-level JSON array without parsing them, counting lines so
-/// each record's errors can name its line.
+/// Finds the elements of a top-level JSON array without parsing them, counting lines and
+/// columns (in characters) so each record's errors can say where it is, even when the
+/// whole array is on one line.
 struct ArrayScanner<'a> {
     text: &'a [u8],
     at: usize,
     line: u64,
+    column: u64,
 }
 
 impl ArrayScanner<'_> {
@@ -205,8 +207,14 @@ impl ArrayScanner<'_> {
     }
 
     fn advance(&mut self) {
-        if self.peek() == Some(b'\n') {
-            self.line += 1;
+        match self.peek() {
+            Some(b'\n') => {
+                self.line += 1;
+                self.column = 1;
+            }
+            // A UTF-8 continuation byte is part of the character before it.
+            Some(byte) if byte & 0xC0 != 0x80 => self.column += 1,
+            _ => {}
         }
         self.at += 1;
     }
@@ -268,13 +276,15 @@ fn strip_position(error: &serde_json::Error) -> String {
 }
 
 fn read_csv(reader: impl Read, schema: &Schema<'_>, sink: &mut impl FnMut(Record)) -> Result<(), BatchError> {
-    let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(reader);
-    let mut rows = csv.records();
-    let header = match rows.next() {
-        Some(Ok(header)) => header,
-        Some(Err(error)) => return Err(BatchError(format!("cannot read the CSV header: {error}"))),
-        None => return Err(BatchError("the CSV file is empty: it needs a header row".to_string())),
-    };
+    let lines = Rc::new(RefCell::new(CsvLines::default()));
+    let tracked = TrackedReader { inner: reader, lines: Rc::clone(&lines) };
+    let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(tracked);
+    let mut header = csv::StringRecord::new();
+    match csv.read_record(&mut header) {
+        Ok(true) => {}
+        Ok(false) => return Err(BatchError("the CSV file is empty: it needs a header row".to_string())),
+        Err(error) => return Err(BatchError(format!("cannot read the CSV header: {error}"))),
+    }
     let columns: Vec<String> = header
         .iter()
         .enumerate()
@@ -301,28 +311,38 @@ fn read_csv(reader: impl Read, schema: &Schema<'_>, sink: &mut impl FnMut(Record
             return Err(BatchError(format!("the CSV header has no column for the required field `{}`", input.name)));
         }
     }
-    for row in rows {
-        let row = match row {
-            Ok(row) => row,
-            Err(error) => {
-                let line = error.position().map_or(0, csv::Position::line);
-                sink(Record::Failed(vec![DataError {
-                    case: None,
-                    field: None,
-                    location: Location::Row { row: line, column: None },
-                    message: format!("cannot read this row: {error}"),
-                }]));
-                continue;
-            }
-        };
-        let line = row.position().map_or(0, csv::Position::line);
-        if row.len() != columns.len() {
-            sink(Record::Failed(vec![DataError {
+    let mut row = csv::StringRecord::new();
+    loop {
+        let read = csv.read_record(&mut row);
+        let row_error = |line: u64, message: String| {
+            Record::Failed(vec![DataError {
                 case: None,
                 field: None,
                 location: Location::Row { row: line, column: None },
-                message: format!("this row has {} cells, but the header has {}", row.len(), columns.len()),
-            }]));
+                message,
+            }])
+        };
+        match read {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(error) => {
+                let byte = error.position().map_or(0, csv::Position::byte);
+                let line = lines.borrow_mut().line_at(byte);
+                if let csv::ErrorKind::Io(error) = error.kind() {
+                    return Err(BatchError(format!("cannot read the data: {error}")));
+                }
+                sink(row_error(line, format!("cannot read this row: {error}")));
+                continue;
+            }
+        }
+        let byte = row.position().map_or(0, csv::Position::byte);
+        let line = lines.borrow_mut().line_at(byte);
+        if lines.borrow().ends_inside_quotes() {
+            sink(row_error(line, "this row ends inside a quoted cell: the file ends before its closing `\"`".into()));
+            continue;
+        }
+        if row.len() != columns.len() {
+            sink(row_error(line, format!("this row has {} cells, but the header has {}", row.len(), columns.len())));
             continue;
         }
         let fields = columns.iter().zip(row.iter()).map(|(name, cell)| (name.as_str(), Raw::Csv(cell)));
@@ -332,5 +352,94 @@ fn read_csv(reader: impl Read, schema: &Schema<'_>, sink: &mut impl FnMut(Record
         };
         sink(build_case(schema, fields, column_of));
     }
-    Ok(())
+}
+
+/// Hands bytes to the CSV reader while noting where lines break and whether the text so
+/// far ends inside a quoted cell.
+struct TrackedReader<R> {
+    inner: R,
+    lines: Rc<RefCell<CsvLines>>,
+}
+
+impl<R: Read> Read for TrackedReader<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let count = self.inner.read(buffer)?;
+        let mut lines = self.lines.borrow_mut();
+        lines.note(buffer.get(..count).unwrap_or_default());
+        if count == 0 && !buffer.is_empty() {
+            lines.at_end = true;
+        }
+        Ok(count)
+    }
+}
+
+/// Where a CSV quote leaves the reader, following the csv crate's own rules (a doubled
+/// quote inside quotes is a quote; a quote inside an unquoted cell is text).
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+enum QuoteState {
+    #[default]
+    CellStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+/// Line numbers for CSV records. The csv crate counts records, not lines, once blank lines
+/// are skipped, and its byte position of a record is where the previous one ended; so the
+/// line is counted here: line breaks before that position, then the blank lines after it.
+#[derive(Default)]
+struct CsvLines {
+    /// Bytes handed to the CSV reader so far.
+    consumed: u64,
+    /// Offsets of `\r` and `\n` bytes not yet passed by a record, with whether each is `\n`.
+    breaks: VecDeque<(u64, bool)>,
+    /// Line feeds before the first entry of `breaks`.
+    lines_before: u64,
+    quote: QuoteState,
+    at_end: bool,
+}
+
+impl CsvLines {
+    fn note(&mut self, bytes: &[u8]) {
+        for (offset, &byte) in (self.consumed..).zip(bytes) {
+            let line_break = byte == b'\n' || byte == b'\r';
+            if line_break {
+                self.breaks.push_back((offset, byte == b'\n'));
+            }
+            self.quote = match (self.quote, byte) {
+                (QuoteState::Quoted, b'"') => QuoteState::QuoteInQuoted,
+                (QuoteState::Quoted, _) => QuoteState::Quoted,
+                (QuoteState::QuoteInQuoted, b'"') | (QuoteState::CellStart, b'"') => QuoteState::Quoted,
+                (_, b',') => QuoteState::CellStart,
+                _ if line_break => QuoteState::CellStart,
+                _ => QuoteState::Unquoted,
+            };
+        }
+        self.consumed += bytes.len() as u64;
+    }
+
+    /// The 1-based line of the record the CSV reader places at `byte`.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        while let Some(&(offset, is_feed)) = self.breaks.front() {
+            if offset >= byte {
+                break;
+            }
+            self.lines_before += u64::from(is_feed);
+            self.breaks.pop_front();
+        }
+        // Blank lines between the previous record and this one.
+        let mut blank = 0;
+        for (expected, &(offset, is_feed)) in (byte..).zip(&self.breaks) {
+            if offset != expected {
+                break;
+            }
+            blank += u64::from(is_feed);
+        }
+        self.lines_before + blank + 1
+    }
+
+    /// Whether all the input is read and it ended inside a quoted cell.
+    fn ends_inside_quotes(&self) -> bool {
+        self.at_end && self.quote == QuoteState::Quoted
+    }
 }

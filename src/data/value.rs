@@ -4,13 +4,88 @@
 
 use super::Fact;
 use crate::check::checked::{EnumDef, Type};
-use crate::money::{self, Date, MoneyUnit};
+use crate::money::{self, Date, MoneyUnit, NumberError};
 use rust_decimal::Decimal;
-use serde_json::Value;
+
+/// A JSON field's value, as far as a fact needs it. Lists and objects are never facts, so
+/// they are skipped while parsing, not built: a 200 MB list costs no memory.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Json {
+    Null,
+    Bool(bool),
+    /// The number's text as written, read exactly later.
+    Number(String),
+    String(String),
+    List,
+    Object,
+}
+
+impl<'de> serde::Deserialize<'de> for Json {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonVisitor)
+    }
+}
+
+/// serde_json hands an exact (arbitrary-precision) number to a visitor as a one-entry map
+/// under this private key.
+pub(super) const EXACT_NUMBER_KEY: &str = "$serde_json::private::Number";
+
+struct JsonVisitor;
+
+impl<'de> serde::de::Visitor<'de> for JsonVisitor {
+    type Value = Json;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? else { return Ok(Json::Object) };
+        if key == EXACT_NUMBER_KEY {
+            return Ok(Json::Number(map.next_value::<String>()?));
+        }
+        map.next_value::<serde::de::IgnoredAny>()?;
+        while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Json::Object)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Json::List)
+    }
+
+    fn visit_bool<E>(self, flag: bool) -> Result<Json, E> {
+        Ok(Json::Bool(flag))
+    }
+
+    fn visit_i64<E>(self, number: i64) -> Result<Json, E> {
+        Ok(Json::Number(number.to_string()))
+    }
+
+    fn visit_u64<E>(self, number: u64) -> Result<Json, E> {
+        Ok(Json::Number(number.to_string()))
+    }
+
+    fn visit_f64<E>(self, number: f64) -> Result<Json, E> {
+        Ok(Json::Number(number.to_string()))
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<Json, E> {
+        Ok(Json::String(text.to_string()))
+    }
+
+    fn visit_string<E>(self, text: String) -> Result<Json, E> {
+        Ok(Json::String(text))
+    }
+
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+}
 
 /// A field as the reader found it.
 pub enum Raw<'a> {
-    Json(&'a Value),
+    Json(&'a Json),
     Csv(&'a str),
 }
 
@@ -18,35 +93,47 @@ pub enum Raw<'a> {
 /// cell); `Err` is a message saying why the value is bad.
 pub fn read(raw: Raw<'_>, ty: Type, enums: &[EnumDef]) -> Result<Option<Fact>, String> {
     match raw {
-        Raw::Json(Value::Null) => Ok(None),
+        Raw::Json(Json::Null) => Ok(None),
         Raw::Csv("") => Ok(None),
         Raw::Json(value) => read_json(value, ty, enums).map(Some),
         Raw::Csv(cell) => read_text(cell, ty, enums, true).map(Some),
     }
 }
 
-fn read_json(value: &Value, ty: Type, enums: &[EnumDef]) -> Result<Fact, String> {
+fn read_json(value: &Json, ty: Type, enums: &[EnumDef]) -> Result<Fact, String> {
     match (ty, value) {
-        (_, Value::String(text)) if !matches!(ty, Type::Bool | Type::Integer) => read_text(text, ty, enums, false),
-        (Type::Money, Value::Number(number)) => {
-            let text = number.to_string();
-            let amount = exact_number(&text).ok_or_else(|| format!("not a money amount: {text}"))?;
-            if text.starts_with('-') {
+        (_, Json::String(text)) if !matches!(ty, Type::Bool | Type::Integer) => read_text(text, ty, enums, false),
+        (Type::Money, Json::Number(text)) => {
+            let (negative, plain) = money::plain_number(text).ok_or_else(|| format!("not a money amount: {text}"))?;
+            let amount = money::exact_decimal(&plain, 0, money::MONEY_DIGITS)
+                .map_err(|error| number_message("a money amount", text, error))?;
+            if negative {
                 return Err(format!("money cannot be negative: {text}"));
             }
             Ok(Fact::Money(amount))
         }
-        (Type::Ratio, Value::Number(number)) => {
-            let text = number.to_string();
-            let ratio = exact_number(&text).ok_or_else(|| format!("not a ratio: {text}"))?;
-            ratio_in_range(ratio, &text)
+        (Type::Ratio, Json::Number(text)) => {
+            let (negative, plain) = money::plain_number(text).ok_or_else(|| format!("not a ratio: {text}"))?;
+            let ratio = money::exact_decimal(&plain, 0, money::RATIO_DIGITS)
+                .map_err(|error| number_message("a ratio", text, error))?;
+            if negative && !ratio.is_zero() {
+                return ratio_in_range(-ratio, text);
+            }
+            ratio_in_range(ratio, text)
         }
-        (Type::Integer, Value::Number(number)) => {
-            let text = number.to_string();
+        (Type::Integer, Json::Number(text)) => {
             text.parse::<i64>().map(Fact::Integer).map_err(|_| format!("not a whole number: {text}"))
         }
-        (Type::Bool, Value::Bool(flag)) => Ok(Fact::Bool(*flag)),
+        (Type::Bool, Json::Bool(flag)) => Ok(Fact::Bool(*flag)),
         (_, other) => Err(format!("expected {}, found {}", expected(ty, enums), describe_json(other))),
+    }
+}
+
+/// Why a number is not a value: a bad shape, or past polc's digit limits.
+fn number_message(what: &str, text: &str, error: NumberError) -> String {
+    match error {
+        NumberError::NotANumber => format!("not {what}: {text}"),
+        error => format!("{what} that cannot be held exactly: {text} has {error}"),
     }
 }
 
@@ -55,15 +142,19 @@ fn read_text(text: &str, ty: Type, enums: &[EnumDef], from_csv: bool) -> Result<
         return Err(format!("an empty string is not {}", expected(ty, enums)));
     }
     match ty {
-        Type::Money => money_text(text).map(Fact::Money).ok_or_else(|| money_help(text)),
+        Type::Money => money_text(text).map(Fact::Money).map_err(|error| match error {
+            NumberError::NotANumber => money_help(text),
+            error => number_message("a money amount", text, error),
+        }),
         Type::Ratio => {
-            let (digits, scale) = match text.strip_suffix('%') {
-                Some(digits) => (digits, Decimal::ONE_HUNDRED),
-                None => (text, Decimal::ONE),
+            let (digits, shift, limits) = match text.strip_suffix('%') {
+                Some(digits) => (digits, -2, money::PERCENT_DIGITS),
+                None => (text, 0, money::RATIO_DIGITS),
             };
-            let ratio = money::parse_decimal(digits)
-                .and_then(|value| value.checked_div(scale))
-                .ok_or_else(|| format!("not a ratio: {text} (write 0.6 or 60%)"))?;
+            let ratio = money::exact_decimal(digits, shift, limits).map_err(|error| match error {
+                NumberError::NotANumber => format!("not a ratio: {text} (write 0.6 or 60%)"),
+                error => number_message("a ratio", text, error),
+            })?;
             ratio_in_range(ratio, text)
         }
         Type::Integer if from_csv => {
@@ -97,20 +188,25 @@ fn read_text(text: &str, ty: Type, enums: &[EnumDef], from_csv: bool) -> Result<
 }
 
 /// Money text: digits, optionally grouped by commas in threes, optional decimals, an
-/// optional unit (`元`, `万`, `亿`, `万元`, `亿元`). No signs, spaces or exponents.
-pub fn money_text(text: &str) -> Option<Decimal> {
+/// optional unit (`元`, `万`, `亿`, `万元`, `亿元`). No signs, spaces or exponents. Within
+/// `money::MONEY_DIGITS` of the unit written, read exactly.
+pub fn money_text(text: &str) -> Result<Decimal, NumberError> {
     let digits_end = text.find(|ch: char| !(ch.is_ascii_digit() || ch == ',' || ch == '.')).unwrap_or(text.len());
     let (number, unit_text) = text.split_at(digits_end);
-    let unit = if unit_text.is_empty() { MoneyUnit::Yuan } else { MoneyUnit::parse(unit_text)? };
+    let unit = if unit_text.is_empty() {
+        MoneyUnit::Yuan
+    } else {
+        MoneyUnit::parse(unit_text).ok_or(NumberError::NotANumber)?
+    };
     let (whole, fraction) = match number.split_once('.') {
         Some((whole, fraction)) => (whole, Some(fraction)),
         None => (number, None),
     };
     if whole.contains(',') {
         let mut groups = whole.split(',');
-        let first = groups.next()?;
+        let first = groups.next().ok_or(NumberError::NotANumber)?;
         if first.is_empty() || first.len() > 3 || !groups.all(|group| group.len() == 3) {
-            return None;
+            return Err(NumberError::NotANumber);
         }
     }
     let plain = match fraction {
@@ -131,17 +227,6 @@ fn ratio_in_range(ratio: Decimal, text: &str) -> Result<Fact, String> {
     Ok(Fact::Ratio(ratio))
 }
 
-/// A JSON number's text, read exactly (exponents included).
-fn exact_number(text: &str) -> Option<Decimal> {
-    let unsigned = text.strip_prefix('-').unwrap_or(text);
-    let value = if unsigned.contains(['e', 'E']) {
-        Decimal::from_scientific(unsigned).ok()?
-    } else {
-        Decimal::from_str_exact(unsigned).ok()?
-    };
-    Some(if text.starts_with('-') { -value } else { value })
-}
-
 fn expected(ty: Type, enums: &[EnumDef]) -> String {
     match ty {
         Type::Money => "a money amount".into(),
@@ -158,14 +243,14 @@ fn expected(ty: Type, enums: &[EnumDef]) -> String {
     }
 }
 
-fn describe_json(value: &Value) -> String {
+fn describe_json(value: &Json) -> String {
     match value {
-        Value::Null => "null".into(),
-        Value::Bool(flag) => format!("{flag}"),
-        Value::Number(number) => format!("the number {number}"),
-        Value::String(text) => format!("the string \"{text}\""),
-        Value::Array(_) => "a list".into(),
-        Value::Object(_) => "an object".into(),
+        Json::Null => "null".into(),
+        Json::Bool(flag) => format!("{flag}"),
+        Json::Number(number) => format!("the number {number}"),
+        Json::String(text) => format!("the string \"{text}\""),
+        Json::List => "a list".into(),
+        Json::Object => "an object".into(),
     }
 }
 
@@ -174,7 +259,7 @@ mod tests {
     use super::*;
 
     fn money(text: &str) -> Option<String> {
-        money_text(text).map(|amount| amount.normalize().to_string())
+        money_text(text).ok().map(|amount| amount.normalize().to_string())
     }
 
     #[test]
@@ -191,18 +276,22 @@ mod tests {
 
     #[test]
     fn json_numbers_are_exact() {
-        let value: Value = serde_json::from_str("2.5e6").unwrap();
+        let value: Json = serde_json::from_str("2.5e6").unwrap();
         assert!(
             matches!(read(Raw::Json(&value), Type::Money, &[]), Ok(Some(Fact::Money(amount))) if amount == Decimal::from(2_500_000))
         );
-        let value: Value = serde_json::from_str("-0").unwrap();
+        let value: Json = serde_json::from_str("-0").unwrap();
         assert!(read(Raw::Json(&value), Type::Money, &[]).is_err());
-        let value: Value = serde_json::from_str("0.1").unwrap();
+        let value: Json = serde_json::from_str("0.1").unwrap();
         assert!(
             matches!(read(Raw::Json(&value), Type::Ratio, &[]), Ok(Some(Fact::Ratio(ratio))) if ratio.to_string() == "0.1")
         );
-        let value: Value = serde_json::from_str("60").unwrap();
+        let value: Json = serde_json::from_str("60").unwrap();
         assert!(read(Raw::Json(&value), Type::Ratio, &[]).is_err());
+        let value: Json = serde_json::from_str("1.0000000000000000000000000000001").unwrap();
+        assert!(read(Raw::Json(&value), Type::Money, &[]).is_err());
+        let value: Json = serde_json::from_str("[1, 2, [3]]").unwrap();
+        assert_eq!(value, Json::List);
     }
 
     #[test]

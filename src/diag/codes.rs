@@ -44,6 +44,7 @@ codes! {
     NestingTooDeep = "E0102", Error, "brackets nest deeper than polc allows";
     BadLiteral = "E0103", Error, "a literal (date, amount, fraction) is not a valid value";
     UnterminatedText = "E0104", Error, "a string or text block is not closed";
+    NotUtf8 = "E0105", Error, "the file is not UTF-8 text";
     UnknownName = "E0201", Error, "a name that no input, enum or built-in declares";
     UnknownClause = "E0202", Error, "a class or cap names a clause that does not exist";
     UnknownType = "E0203", Error, "an input's type is neither built in nor a declared enum";

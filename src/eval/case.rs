@@ -19,8 +19,8 @@ pub(super) enum Stop {
     Missing(InputId),
     /// A tier table found no tier reached (or newly crossed).
     NoTier,
-    /// Arithmetic left the range of exact decimals.
-    Overflow,
+    /// Arithmetic with no exact, non-negative answer: an error on the case.
+    Fault(Fault),
 }
 
 /// A condition's outcome under three-valued logic.
@@ -41,10 +41,55 @@ pub struct CaseOutcome {
     pub statuses: Vec<ClauseStatus>,
 }
 
-/// Arithmetic overflow in a clause: an error on the case, never a panic.
+/// Arithmetic with no exact answer, or an amount below zero: an error on the case that
+/// names the expression, never a wrong number or a panic.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Overflow {
+pub struct Fault {
+    pub kind: FaultKind,
+    /// The expression as the policy writes it, with the case's facts.
+    pub expression: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FaultKind {
+    /// The result is beyond the largest decimal.
+    Overflow,
+    /// The exact result needs more digits than a decimal holds.
+    Inexact,
+    /// An amount to pay, cap or show came out below zero.
+    Negative(Decimal),
+    /// A checked policy met a value of a type the checker ruled out: a bug in polc.
+    Internal,
+}
+
+/// Where a case's evaluation failed: the clause (none for a gate) and the fault.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CaseError {
     pub clause: Option<String>,
+    pub fault: Fault,
+}
+
+impl std::fmt::Display for CaseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let place = match &self.clause {
+            Some(clause) => format!("clause {clause}"),
+            None => "a gate".to_string(),
+        };
+        let expression = &self.fault.expression;
+        match &self.fault.kind {
+            FaultKind::Overflow => write!(f, "arithmetic overflow in {place}: {expression} is beyond the largest amount"),
+            FaultKind::Inexact => write!(
+                f,
+                "{place} cannot be computed exactly: {expression} needs more than 28 digits, and polc never rounds before the fen"
+            ),
+            FaultKind::Negative(amount) => write!(
+                f,
+                "{place} computes a negative amount: {expression} = {}; money is never negative",
+                show::exact_money(*amount)
+            ),
+            FaultKind::Internal => write!(f, "internal error in {place} at {expression}: please report it"),
+        }
+    }
 }
 
 pub(super) struct Evaluator<'a, 'p> {
@@ -66,12 +111,12 @@ pub fn evaluate(
     case_index: u32,
     explain: bool,
     coverage: Option<&mut Hits>,
-) -> Result<CaseOutcome, Overflow> {
+) -> Result<CaseOutcome, CaseError> {
     let mut evaluator = Evaluator { program, case, tier_paid: None, explain, coverage, owner: Owner::Gate(0) };
     let policy = program.policy;
     for (gate_index, gate) in policy.gates.iter().enumerate() {
         evaluator.owner = Owner::Gate(gate_index);
-        let truth = evaluator.truth(&gate.condition).map_err(|_| Overflow { clause: None })?;
+        let truth = evaluator.truth(&gate.condition).map_err(|fault| CaseError { clause: None, fault })?;
         // The heading is written only for a gate that fails: passing is the common case.
         let failure = match truth {
             Truth::True => continue,
@@ -92,7 +137,7 @@ pub fn evaluate(
         evaluator.owner = Owner::Clause(clause_index);
         let status = evaluator
             .clause(clause_index, case_index, &mut awards)
-            .map_err(|_| Overflow { clause: Some(program.clause_id(clause_index).to_string()) })?;
+            .map_err(|fault| CaseError { clause: Some(program.clause_id(clause_index).to_string()), fault })?;
         if explain {
             statuses.push(status);
         }
@@ -118,7 +163,7 @@ impl Evaluator<'_, '_> {
         clause_index: ClauseIndex,
         case_index: u32,
         awards: &mut Vec<AwardRecord>,
-    ) -> Result<ClauseStatus, ()> {
+    ) -> Result<ClauseStatus, Fault> {
         let policy = self.program.policy;
         let Some(clause) = policy.clauses.get(clause_index) else { return Ok(ClauseStatus::Gated) };
         if let Some(condition) = &clause.condition {
@@ -136,7 +181,7 @@ impl Evaluator<'_, '_> {
             Ok(computed) => computed,
             Err(Stop::Missing(input)) => return Ok(ClauseStatus::Missing(input_name(self.program, input).to_string())),
             Err(Stop::NoTier) => return Ok(ClauseStatus::NoTier),
-            Err(Stop::Overflow) => return Err(()),
+            Err(Stop::Fault(fault)) => return Err(fault),
         };
         let mut given = 0;
         for (recipient_index, recipient) in clause.recipients.iter().enumerate() {
@@ -199,19 +244,19 @@ impl Evaluator<'_, '_> {
     fn award_amount(&mut self, award: &Award) -> Result<(Option<Decimal>, AmountTrace), Stop> {
         match award {
             Award::Grant { amount, cap } => {
-                let raw = self.money(amount)?;
+                let raw = self.amount(amount)?;
                 let tier = self.tier_paid.clone();
                 let cap = match cap {
-                    Some(cap) => Some(self.money(cap)?),
+                    Some(cap) => Some(self.amount(cap)?),
                     None => None,
                 };
                 let capped = cap.map_or(raw, |cap| raw.min(cap));
                 Ok((Some(money::round_to_fen(capped)), AmountTrace { raw: Some(raw), cap, tier }))
             }
-            Award::UpTo { max } => Ok((Some(money::round_to_fen(self.money(max)?)), AmountTrace::default())),
+            Award::UpTo { max } => Ok((Some(money::round_to_fen(self.amount(max)?)), AmountTrace::default())),
             Award::Open { base, .. } => {
                 let raw = match base {
-                    Some(base) => Some(self.money(base)?),
+                    Some(base) => Some(self.amount(base)?),
                     None => None,
                 };
                 Ok((None, AmountTrace { raw, ..AmountTrace::default() }))
@@ -231,11 +276,28 @@ impl Evaluator<'_, '_> {
             .collect()
     }
 
+    /// An amount an award pays, caps at or shows: money, and never below zero.
+    fn amount(&mut self, expr: &Expr) -> Result<Decimal, Stop> {
+        let amount = self.money(expr)?;
+        if amount.is_sign_negative() && !amount.is_zero() {
+            return Err(self.fault(FaultKind::Negative(amount), expr));
+        }
+        Ok(amount)
+    }
+
+    fn fault(&self, kind: FaultKind, expr: &Expr) -> Stop {
+        Stop::Fault(Fault { kind, expression: show::expr(self.program.policy, expr, Some(self.case)) })
+    }
+
+    fn internal(&self, expr: &Expr) -> Stop {
+        self.fault(FaultKind::Internal, expr)
+    }
+
     fn money(&mut self, expr: &Expr) -> Result<Decimal, Stop> {
         match self.value(expr)? {
             Fact::Money(amount) | Fact::Ratio(amount) => Ok(amount),
             // INVARIANT: the checker typed this expression as money.
-            _ => Err(Stop::Overflow),
+            _ => Err(self.internal(expr)),
         }
     }
 
@@ -265,7 +327,7 @@ impl Evaluator<'_, '_> {
 
     /// `and` (decided by a false operand) or `or` (decided by a true one): an operand
     /// that decides ends it; otherwise a missing fact leaves it unknown.
-    fn connective(&mut self, parts: &[Expr], decisive: Truth) -> Result<Truth, ()> {
+    fn connective(&mut self, parts: &[Expr], decisive: Truth) -> Result<Truth, Fault> {
         let mut unknown = None;
         for part in parts {
             match self.truth(part)? {
@@ -280,7 +342,7 @@ impl Evaluator<'_, '_> {
 
     /// A condition under three-valued logic: a missing fact makes it unknown, unless the
     /// other side of an `and`/`or` decides it.
-    pub(super) fn truth(&mut self, expr: &Expr) -> Result<Truth, ()> {
+    pub(super) fn truth(&mut self, expr: &Expr) -> Result<Truth, Fault> {
         let truth = match &expr.kind {
             ExprKind::And(parts) => self.connective(parts, Truth::False)?,
             ExprKind::Or(parts) => self.connective(parts, Truth::True)?,
@@ -295,7 +357,7 @@ impl Evaluator<'_, '_> {
                     Ok(_) => Truth::False,
                     Err(Stop::Missing(input)) => Truth::Unknown(input),
                     Err(Stop::NoTier) => Truth::False,
-                    Err(Stop::Overflow) => return Err(()),
+                    Err(Stop::Fault(fault)) => return Err(fault),
                 };
                 if let Truth::True | Truth::False = truth {
                     let (owner, at) = (self.owner, expr.span.start);
@@ -313,13 +375,11 @@ impl Evaluator<'_, '_> {
         match &expr.kind {
             ExprKind::Literal(value) => Ok(literal(value)),
             ExprKind::Input(input) => self.case.facts.get(*input).cloned().flatten().ok_or(Stop::Missing(*input)),
-            ExprKind::And(_) | ExprKind::Or(_) | ExprKind::Not(_) => {
-                match self.truth(expr).map_err(|()| Stop::Overflow)? {
-                    Truth::True => Ok(Fact::Bool(true)),
-                    Truth::False => Ok(Fact::Bool(false)),
-                    Truth::Unknown(input) => Err(Stop::Missing(input)),
-                }
-            }
+            ExprKind::And(_) | ExprKind::Or(_) | ExprKind::Not(_) => match self.truth(expr).map_err(Stop::Fault)? {
+                Truth::True => Ok(Fact::Bool(true)),
+                Truth::False => Ok(Fact::Bool(false)),
+                Truth::Unknown(input) => Err(Stop::Missing(input)),
+            },
             ExprKind::Compare(left, op, right) => {
                 let (left, right) = (self.value(left)?, self.value(right)?);
                 Ok(Fact::Bool(compare(&left, *op, &right)))
@@ -332,11 +392,11 @@ impl Evaluator<'_, '_> {
             }
             ExprKind::IsPresent(input) => Ok(Fact::Bool(self.case.facts.get(*input).is_some_and(Option::is_some))),
             ExprKind::InSet { subject, values, negated } => {
-                let Fact::Enum(position) = self.value(subject)? else { return Err(Stop::Overflow) };
+                let Fact::Enum(position) = self.value(subject)? else { return Err(self.internal(expr)) };
                 Ok(Fact::Bool(values.contains(&position) != *negated))
             }
             ExprKind::WithinValidity(subject) => {
-                let Fact::Date(date) = self.value(subject)? else { return Err(Stop::Overflow) };
+                let Fact::Date(date) = self.value(subject)? else { return Err(self.internal(expr)) };
                 let validity = self.program.policy.validity;
                 Ok(Fact::Bool(validity.is_some_and(|validity| validity.contains(date))))
             }
@@ -344,7 +404,7 @@ impl Evaluator<'_, '_> {
                 let mut total = self.value(first)?;
                 for (sign, term) in terms {
                     let term = self.value(term)?;
-                    total = arithmetic(&total, *sign, &term).ok_or(Stop::Overflow)?;
+                    total = arithmetic(&total, *sign, &term).ok_or_else(|| self.fault(FaultKind::Overflow, expr))?;
                 }
                 Ok(total)
             }
@@ -353,22 +413,28 @@ impl Evaluator<'_, '_> {
                 let (mut amount, is_money) = match base {
                     Fact::Money(amount) => (amount, true),
                     Fact::Ratio(ratio) => (ratio, false),
-                    _ => return Err(Stop::Overflow),
+                    _ => return Err(self.internal(expr)),
                 };
                 for ratio in ratios {
-                    let Fact::Ratio(ratio) = self.value(ratio)? else { return Err(Stop::Overflow) };
-                    amount = amount.checked_mul(ratio).ok_or(Stop::Overflow)?;
+                    let Fact::Ratio(ratio) = self.value(ratio)? else { return Err(self.internal(expr)) };
+                    amount = match money::exact_mul(amount, ratio) {
+                        Some(product) => product,
+                        None if amount.checked_mul(ratio).is_none() => {
+                            return Err(self.fault(FaultKind::Overflow, expr));
+                        }
+                        None => return Err(self.fault(FaultKind::Inexact, expr)),
+                    };
                 }
                 Ok(if is_money { Fact::Money(amount) } else { Fact::Ratio(amount) })
             }
             ExprKind::Table { subject, arms, otherwise } => {
-                let Fact::Enum(position) = self.value(subject)? else { return Err(Stop::Overflow) };
+                let Fact::Enum(position) = self.value(subject)? else { return Err(self.internal(expr)) };
                 let arm_index = arms.iter().position(|arm| arm.values.contains(&position));
                 let (owner, at) = (self.owner, expr.span.start);
                 self.hit(Probe::Arm { owner, at, arm: arm_index.unwrap_or(arms.len()) });
                 let arm = arm_index.and_then(|index| arms.get(index)).map(|arm| &arm.amount);
                 // INVARIANT: the checker made tables cover every value or have `else`.
-                let amount = arm.or(otherwise.as_deref()).ok_or(Stop::Overflow)?;
+                let Some(amount) = arm.or(otherwise.as_deref()) else { return Err(self.internal(expr)) };
                 self.value(amount)
             }
             ExprKind::Tiers { subject, since, tiers } => {

@@ -21,12 +21,15 @@ pub mod show;
 /// Why an award has its amount: condition, arithmetic, cap, rounding.
 pub mod why;
 
+use crate::check;
 use crate::check::checked::{ClauseIndex, InputId, Policy};
 use crate::data::{self, BatchError, Case, DataError, Fact, InputFormat, Location, Record};
 use crate::money::Date;
 use program::Program;
 use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 use std::io::Read;
+use std::sync::Arc;
 
 /// One award as the cross-case phase sees it.
 #[derive(Clone, Debug)]
@@ -128,6 +131,16 @@ pub struct Explained {
     pub statuses: Vec<ClauseStatus>,
 }
 
+/// What one entity receives over a batch, after every cross-case rule. A sum that
+/// overflows is `None`: an error, never a saturated or wrapped number.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EntityTotal {
+    /// Grants.
+    pub granted: Option<Decimal>,
+    /// The maxima of `up to` awards, which review may lower.
+    pub up_to: Option<Decimal>,
+}
+
 /// Everything a run produced.
 pub struct BatchResult {
     /// The readable cases, in input order.
@@ -136,6 +149,11 @@ pub struct BatchResult {
     pub awards: Vec<AwardRecord>,
     /// Every data error, in input order.
     pub errors: Vec<DataError>,
+    /// How many records did not run: a record with three bad fields has three errors but
+    /// is one record.
+    pub failed_records: usize,
+    /// Per recipient entity, sorted by id.
+    pub totals: BTreeMap<Arc<str>, EntityTotal>,
     pub explained: Option<Explained>,
     /// What the batch exercised, when coverage was asked for.
     pub coverage: Option<coverage::Hits>,
@@ -144,6 +162,15 @@ pub struct BatchResult {
 impl BatchResult {
     pub fn case_awards(&self, case: &CaseSummary) -> &[AwardRecord] {
         self.awards.get(case.first_award..case.first_award + case.award_count).unwrap_or_default()
+    }
+
+    /// The entities whose total overflowed, and in which sum.
+    pub fn overflowed_totals(&self) -> impl Iterator<Item = (&str, &'static str)> {
+        self.totals.iter().flat_map(|(recipient, total)| {
+            let granted = total.granted.is_none().then_some((&**recipient, "granted"));
+            let up_to = total.up_to.is_none().then_some((&**recipient, "up to"));
+            granted.into_iter().chain(up_to)
+        })
     }
 }
 
@@ -168,10 +195,20 @@ pub fn run_with(
     let program = Program::compile(policy);
     let schema = data::Schema::new(policy);
     let mut hits = coverage::Hits::new();
-    let mut result =
-        BatchResult { cases: Vec::new(), awards: Vec::new(), errors: Vec::new(), explained: None, coverage: None };
+    let mut result = BatchResult {
+        cases: Vec::new(),
+        awards: Vec::new(),
+        errors: Vec::new(),
+        failed_records: 0,
+        totals: BTreeMap::new(),
+        explained: None,
+        coverage: None,
+    };
     data::read_batch(reader, format, &schema, |record| match record {
-        Record::Failed(errors) => result.errors.extend(errors),
+        Record::Failed(errors) => {
+            result.failed_records += 1;
+            result.errors.extend(errors);
+        }
         Record::Case(case) => {
             let case_index = result.cases.len();
             let explaining = result.explained.is_none() && explain == Some(case.id.as_str());
@@ -192,19 +229,20 @@ pub fn run_with(
                         result.explained = Some(Explained { case, case_index, statuses: outcome.statuses });
                     }
                 }
-                Err(overflow) => result.errors.push(DataError {
-                    message: match &overflow.clause {
-                        Some(clause) => format!("arithmetic overflow in clause {clause}"),
-                        None => "arithmetic overflow in a gate".to_string(),
-                    },
-                    case: Some(case.id),
-                    field: None,
-                    location: case.location,
-                }),
+                Err(error) => {
+                    result.failed_records += 1;
+                    result.errors.push(DataError {
+                        message: error.to_string(),
+                        case: Some(case.id),
+                        field: None,
+                        location: case.location,
+                    });
+                }
             }
         }
     })?;
     batch::apply_cross_case_rules(&program, &result.cases, &mut result.awards);
+    result.totals = totals(policy, &result.awards);
     if measure_coverage {
         for adjustment in
             result.awards.iter().flat_map(|award| award.adjustments.iter().map(move |a| (award.clause, a)))
@@ -218,4 +256,22 @@ pub fn run_with(
         result.coverage = Some(hits);
     }
     Ok(result)
+}
+
+/// Totals per recipient entity, with checked sums.
+fn totals(policy: &Policy, awards: &[AwardRecord]) -> BTreeMap<Arc<str>, EntityTotal> {
+    let mut totals: BTreeMap<Arc<str>, EntityTotal> = BTreeMap::new();
+    for award in awards {
+        let Some(amount) = award.amount else { continue };
+        let total = totals
+            .entry(award.recipient.clone())
+            .or_insert(EntityTotal { granted: Some(Decimal::ZERO), up_to: Some(Decimal::ZERO) });
+        let is_up_to = matches!(
+            policy.clauses.get(award.clause).map(|clause| &clause.award),
+            Some(check::checked::Award::UpTo { .. })
+        );
+        let sum = if is_up_to { &mut total.up_to } else { &mut total.granted };
+        *sum = sum.and_then(|sum| sum.checked_add(amount));
+    }
+    totals
 }

@@ -2,13 +2,13 @@
 //! table for terminals, and one case's explanation. All read the same records.
 
 use super::{show, why};
-use super::{AwardRecord, BatchResult, ClauseStatus};
-use crate::check::checked::{Award, Policy};
+use super::{AwardRecord, BatchResult, CaseSummary, ClauseStatus};
+use crate::check::checked::Policy;
 use crate::money;
 use crate::width::display_width;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 pub(crate) fn serialize_yuan<S: serde::Serializer>(amount: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
@@ -40,12 +40,25 @@ struct JsonAward<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonTotal {
-    recipient: String,
-    /// Grants, after every cross-case rule.
-    granted: String,
-    /// The maxima of `up_to` awards, which review may lower.
-    up_to: String,
+struct JsonTotal<'a> {
+    recipient: &'a str,
+    /// Grants, after every cross-case rule; null when the sum overflows.
+    granted: Option<String>,
+    /// The maxima of `up_to` awards, which review may lower; null when the sum overflows.
+    up_to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// Why a total is missing: its sum went past the largest amount.
+fn total_error(recipient: &str, sum: &str) -> String {
+    format!("the {sum} total of `{recipient}` overflows: it is beyond the largest amount polc holds")
+}
+
+/// The words for a case that ran and got nothing: the gate that stopped it, or that no
+/// clause applied.
+fn no_award_reason(case: &CaseSummary) -> &str {
+    case.gate_failure.as_deref().unwrap_or("no clause applies to this case")
 }
 
 /// The role label and kind of an award, from its clause.
@@ -59,19 +72,6 @@ fn clause_facts<'p>(policy: &'p Policy, award: &AwardRecord) -> (&'p str, &'p st
         ),
         None => ("?", "", "", false),
     }
-}
-
-/// Totals per recipient entity: (granted, up to), sorted by entity id.
-pub fn totals(policy: &Policy, result: &BatchResult) -> BTreeMap<String, (Decimal, Decimal)> {
-    let mut totals: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
-    for award in &result.awards {
-        let Some(amount) = award.amount else { continue };
-        let entry = totals.entry(award.recipient.to_string()).or_default();
-        let is_up_to = matches!(policy.clauses.get(award.clause).map(|clause| &clause.award), Some(Award::UpTo { .. }));
-        let slot = if is_up_to { &mut entry.1 } else { &mut entry.0 };
-        *slot = slot.saturating_add(amount);
-    }
-    totals
 }
 
 /// Section 4's result contract, with roles, reasons, adjustments and totals. Written as
@@ -112,34 +112,90 @@ pub fn json(policy: &Policy, result: &BatchResult, out: &mut dyn Write) -> io::R
     }
     writeln!(out, "  ],")?;
     writeln!(out, "  \"totals\": [")?;
-    let totals = totals(policy, result);
-    for (index, (recipient, (granted, up_to))) in totals.iter().enumerate() {
+    for (index, (recipient, total)) in result.totals.iter().enumerate() {
+        let errors: Vec<String> = result
+            .overflowed_totals()
+            .filter(|(entity, _)| entity == &&**recipient)
+            .map(|(_, sum)| total_error(recipient, sum))
+            .collect();
         let record = JsonTotal {
-            recipient: recipient.clone(),
-            granted: money::format_yuan(*granted),
-            up_to: money::format_yuan(*up_to),
+            recipient,
+            granted: total.granted.map(money::format_yuan),
+            up_to: total.up_to.map(money::format_yuan),
+            error: (!errors.is_empty()).then(|| errors.join("; ")),
         };
-        let comma = if index + 1 < totals.len() { "," } else { "" };
+        let comma = if index + 1 < result.totals.len() { "," } else { "" };
         writeln!(out, "    {}{comma}", serde_json::to_string(&record)?)?;
     }
     writeln!(out, "  ]")?;
     writeln!(out, "}}")
 }
 
-/// One row per award: case, clause, recipient, role, kind, amount, review, reasons.
+/// The CSV columns: one row per award; a row of kind `none` for a case that ran and got
+/// nothing (with why); a row of kind `error` for each data error (with its field and where)
+/// and for each total that overflowed. So every case of the input and every error is in
+/// the file. Cells are neutralised for spreadsheets ([`spreadsheet_safe`]).
+pub const CSV_COLUMNS: [&str; 10] =
+    ["case", "clause", "recipient", "role", "kind", "amount", "subject_to_review", "why", "field", "location"];
+
+/// Every award, case without an award, and error, as CSV rows.
 pub fn csv(policy: &Policy, result: &BatchResult, out: &mut dyn Write) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(["case", "clause", "recipient", "role", "kind", "amount", "subject_to_review", "why"])?;
+    writer.write_record(CSV_COLUMNS)?;
+    let mut write =
+        |cells: [&str; 10]| writer.write_record(cells.map(spreadsheet_safe).iter().map(|cell| cell.as_ref()));
     for case in &result.cases {
-        for award in result.case_awards(case) {
+        let awards = result.case_awards(case);
+        if awards.is_empty() {
+            write([case.id.as_str(), "", "", "", "none", "", "", no_award_reason(case), "", ""])?;
+        }
+        for award in awards {
             let (clause, role, kind, review) = clause_facts(policy, award);
             let why = one_line_why(policy, award, case.date);
             let amount = award.amount.map(money::format_yuan).unwrap_or_default();
             let review = if review { "true" } else { "false" };
-            writer.write_record([case.id.as_str(), clause, &award.recipient, role, kind, &amount, review, &why])?;
+            write([case.id.as_str(), clause, &award.recipient, role, kind, &amount, review, &why, "", ""])?;
         }
     }
+    for error in &result.errors {
+        let location = error.location.to_string();
+        let (case, field) = (error.case.as_deref().unwrap_or(""), error.field.as_deref().unwrap_or(""));
+        write([case, "", "", "", "error", "", "", &error.message, field, &location])?;
+    }
+    for (recipient, sum) in result.overflowed_totals() {
+        write(["", "", recipient, "", "error", "", "", &total_error(recipient, sum), "", ""])?;
+    }
     writer.flush()
+}
+
+/// A cell a spreadsheet will not run as a formula. A cell starting with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return is a formula to Excel, LibreOffice and Google Sheets, so
+/// such a cell gets a leading `'`, as OWASP's guidance on CSV injection recommends. Money
+/// and counts never start with these, so no number changes.
+pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// Text from the data shown on a terminal: control characters (ESC and the other C0 and
+/// C1 codes, DEL) are written as escapes (`\u{1b}`), so a value cannot move the cursor,
+/// recolour the screen or hide a line. Line breaks are escaped too: one value, one line.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for ch in text.chars() {
+        if ch.is_control() {
+            escaped.push_str(&format!("\\u{{{:x}}}", u32::from(ch)));
+        } else {
+            escaped.push(ch);
+        }
+    }
+    Cow::Owned(escaped)
 }
 
 /// The reasons of an award in one line: its arithmetic, then what cross-case rules did.
@@ -154,7 +210,7 @@ pub fn table(policy: &Policy, result: &BatchResult) -> String {
     let mut rows: Vec<Vec<String>> =
         vec![["case", "clause", "recipient", "role", "kind", "amount", "note"].map(String::from).to_vec()];
     for case in &result.cases {
-        if let Some(failure) = &case.gate_failure {
+        if result.case_awards(case).is_empty() {
             rows.push(vec![
                 case.id.clone(),
                 "-".into(),
@@ -162,7 +218,7 @@ pub fn table(policy: &Policy, result: &BatchResult) -> String {
                 "".into(),
                 "none".into(),
                 "".into(),
-                failure.clone(),
+                no_award_reason(case).to_string(),
             ]);
         }
         for award in result.case_awards(case) {
@@ -186,28 +242,36 @@ pub fn table(policy: &Policy, result: &BatchResult) -> String {
     let mut out = render_rows(&rows, &[5]);
     out.push('\n');
     let mut total_rows = vec![["recipient", "granted", "up to (set by review)"].map(String::from).to_vec()];
-    for (recipient, (granted, up_to)) in totals(policy, result) {
-        total_rows.push(vec![recipient, show::money_text(granted), show::money_text(up_to)]);
+    let sum_text = |sum: Option<Decimal>| sum.map_or_else(|| "overflow".to_string(), show::money_text);
+    for (recipient, total) in &result.totals {
+        total_rows.push(vec![recipient.to_string(), sum_text(total.granted), sum_text(total.up_to)]);
     }
     out.push_str("Totals per entity\n");
     out.push_str(&render_rows(&total_rows, &[1, 2]));
+    for (recipient, sum) in result.overflowed_totals() {
+        out.push_str(&format!("error: {}\n", escape_controls(&total_error(recipient, sum))));
+    }
     if !result.errors.is_empty() {
-        out.push_str(&format!("\n{} record(s) could not run:\n", result.errors.len()));
+        let failed = result.failed_records;
+        out.push_str(&format!("\n{failed} record{} could not run:\n", if failed == 1 { "" } else { "s" }));
         for error in &result.errors {
             out.push_str(&format!(
                 "  {} {}, field {}: {}\n",
-                error.case.as_deref().unwrap_or("(no case id)"),
+                escape_controls(error.case.as_deref().unwrap_or("(no case id)")),
                 error.location,
-                error.field.as_deref().unwrap_or("-"),
-                error.message
+                escape_controls(error.field.as_deref().unwrap_or("-")),
+                escape_controls(&error.message)
             ));
         }
     }
     out
 }
 
-/// Columns in `right_aligned` are numbers.
+/// Columns in `right_aligned` are numbers. Cells come from the data, so their control
+/// characters are escaped first.
 fn render_rows(rows: &[Vec<String>], right_aligned: &[usize]) -> String {
+    let rows: Vec<Vec<Cow<'_, str>>> =
+        rows.iter().map(|row| row.iter().map(|cell| escape_controls(cell)).collect()).collect();
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
         .map(|column| rows.iter().filter_map(|row| row.get(column)).map(|cell| display_width(cell)).max().unwrap_or(0))
@@ -246,6 +310,13 @@ fn render_rows(rows: &[Vec<String>], right_aligned: &[usize]) -> String {
 /// Every clause for one case: why it applied or not, the arithmetic, what cross-case
 /// rules changed, and the article text it comes from.
 pub fn explain(policy: &Policy, result: &BatchResult) -> Option<String> {
+    let text = explain_text(policy, result)?;
+    // Facts and ids come from the data: no control character reaches the terminal, but
+    // the explanation keeps its own line breaks.
+    Some(text.split('\n').map(escape_controls).collect::<Vec<_>>().join("\n"))
+}
+
+fn explain_text(policy: &Policy, result: &BatchResult) -> Option<String> {
     let explained = result.explained.as_ref()?;
     let summary = result.cases.get(explained.case_index)?;
     let mut out = format!("Case {} ({}, {})\n", summary.id, summary.date, summary.location);

@@ -264,7 +264,7 @@ pub fn coverage_table(reports: &[(String, Vec<CoverageRow>)]) -> String {
 }
 
 /// Coverage of several policies as JSON: per policy, `covered`, `total` and its groups.
-pub fn coverage_json(reports: &[(String, Vec<CoverageRow>)]) -> String {
+pub fn coverage_json(reports: &[(String, Vec<CoverageRow>)]) -> serde_json::Value {
     let reports: Vec<serde_json::Value> = reports
         .iter()
         .map(|(name, rows)| {
@@ -273,7 +273,7 @@ pub fn coverage_json(reports: &[(String, Vec<CoverageRow>)]) -> String {
             serde_json::json!({ "policy": name, "covered": covered, "total": total, "groups": rows })
         })
         .collect();
-    serde_json::to_string_pretty(&reports).unwrap_or_default()
+    serde_json::Value::Array(reports)
 }
 
 fn percent(part: usize, whole: usize) -> f64 {

@@ -7,7 +7,6 @@ use crate::money::{self, Date, MoneyUnit};
 use crate::span::Span;
 use pest::iterators::Pair;
 use pest::Parser as _;
-use rust_decimal::Decimal;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/polc.pest"]
@@ -434,12 +433,12 @@ impl Lowerer<'_> {
                 let (digits, unit_text) = text.split_at(digits_len);
                 let unit = MoneyUnit::parse(unit_text)?;
                 match money::money_in_yuan(digits, unit) {
-                    Some(amount) => ExprKind::Money(amount),
-                    None => {
+                    Ok(amount) => ExprKind::Money(amount),
+                    Err(error) => {
                         self.bad_literal(
                             span,
-                            format!("`{text}` is too large an amount"),
-                            "amounts must fit in 28 digits",
+                            format!("`{text}` cannot be held exactly: {error}"),
+                            &digits_help(error),
                         );
                         return None;
                     }
@@ -447,34 +446,44 @@ impl Lowerer<'_> {
             }
             Rule::percent => {
                 let digits = text.trim_end_matches('%');
-                match money::parse_decimal(digits).and_then(|percent| percent.checked_div(Decimal::ONE_HUNDRED)) {
-                    Some(ratio) => ExprKind::Ratio(ratio),
-                    None => {
+                match money::exact_decimal(digits, -2, money::PERCENT_DIGITS) {
+                    Ok(ratio) => ExprKind::Ratio(ratio),
+                    Err(error) => {
                         self.bad_literal(
                             span,
-                            format!("`{text}` is not a usable percentage"),
-                            "write a percentage like `10%`",
+                            format!("`{text}` cannot be held exactly: {error}"),
+                            &digits_help(error),
                         );
                         return None;
                     }
                 }
             }
             Rule::fraction => {
-                let denominator = match text.chars().next() {
-                    Some('百') => 100,
-                    Some('千') => 1000,
-                    _ => 10_000,
+                let places = match text.chars().next() {
+                    Some('百') => 2,
+                    Some('千') => 3,
+                    _ => 4,
                 };
                 let numerator_text = text.split_once("分之").map(|(_, numerator)| numerator).unwrap_or_default();
-                let numerator = money::parse_decimal(numerator_text)
-                    .or_else(|| money::parse_chinese_numeral(numerator_text).map(Decimal::from));
-                match numerator.and_then(|numerator| numerator.checked_div(Decimal::from(denominator))) {
-                    Some(ratio) => ExprKind::Ratio(ratio),
-                    None => {
+                let numerator = match money::parse_chinese_numeral(numerator_text) {
+                    Some(numeral) => numeral.to_string(),
+                    None => numerator_text.to_string(),
+                };
+                match money::exact_decimal(&numerator, -places, money::RATIO_DIGITS) {
+                    Ok(ratio) => ExprKind::Ratio(ratio),
+                    Err(money::NumberError::NotANumber) => {
                         self.bad_literal(
                             span,
                             format!("`{text}` is not a fraction polc can read"),
                             "write a fraction like `万分之一` or `百分之十五`",
+                        );
+                        return None;
+                    }
+                    Err(error) => {
+                        self.bad_literal(
+                            span,
+                            format!("`{text}` cannot be held exactly: {error}"),
+                            &digits_help(error),
                         );
                         return None;
                     }
@@ -585,4 +594,16 @@ fn dedent(raw: &str) -> String {
         .min()
         .unwrap_or(0);
     body.iter().map(|line| line.get(indent..).unwrap_or_else(|| line.trim_start())).collect::<Vec<_>>().join("\n")
+}
+
+/// The fix for a literal past polc's digit limits.
+fn digits_help(error: money::NumberError) -> String {
+    match error {
+        money::NumberError::TooPrecise { .. } => {
+            "write the value with fewer decimals, or state it in a smaller unit; polc never rounds a literal"
+                .to_string()
+        }
+        money::NumberError::TooLarge { .. } => "no policy amount needs this many digits; check the value".to_string(),
+        money::NumberError::NotANumber => "write digits with an optional decimal point".to_string(),
+    }
 }
