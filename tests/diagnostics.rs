@@ -78,3 +78,28 @@ fn common_syntax_mistakes_get_a_hint() {
     let rendered = render::human(&Source { name, text: &text }, &report.diagnostics, false);
     insta::assert_snapshot!("syntax_common_mistakes", rendered);
 }
+
+#[test]
+fn a_hundred_thousand_diagnostics_render_in_linear_time() {
+    // 100,000 unused inputs: one W0001 each. Finding each position by rescanning the
+    // file made this quadratic (over two minutes for json and github); the bound below
+    // guards that complexity with a wide margin, it is not a speed measurement (see
+    // docs/performance.md for those).
+    let mut text = String::from(
+        "policy \"p\"\n  cases identified by id, dated by date\ninput id: text required\ninput date: date required\n",
+    );
+    for index in 0..100_000 {
+        text.push_str(&format!("input x{index}: money\n"));
+    }
+    let report = polc::check_source(&text);
+    assert_eq!(report.warning_count(), 100_000);
+    let source = Source { name: "many.pol", text: &text };
+    let started = std::time::Instant::now();
+    let json = render::json(&source, &report.diagnostics);
+    let github = render::github(&source, &report.diagnostics);
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "took {:?}", started.elapsed());
+    assert_eq!(json.lines().count(), 100_000);
+    let last: serde_json::Value = serde_json::from_str(json.lines().last().unwrap()).unwrap();
+    assert_eq!((last["line"].as_u64(), last["column"].as_u64()), (Some(100_004), Some(7)));
+    assert!(github.lines().last().unwrap().starts_with("::warning file=many.pol,line=100004,col=7,"));
+}

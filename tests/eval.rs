@@ -378,3 +378,27 @@ fn a_failed_gate_names_the_parts_that_decide_it() {
         ]
     );
 }
+
+#[test]
+fn a_cap_over_many_clauses_names_them_once_not_in_every_reason() {
+    let clauses: Vec<String> = (1..=6).map(|index| format!("  clause 1.{index} award 1万 to applicant\n")).collect();
+    let ids: Vec<String> = (1..=6).map(|index| format!("1.{index}")).collect();
+    let articles = format!("article 1 \"a\"\n{}  cap 2万 per recipient over {}\n", clauses.concat(), ids.join(", "));
+    let many = policy(&articles);
+    let result = run_on(&many, &[&case("A", "2024-03-01", "")]);
+    let reasons: Vec<&str> =
+        result.awards.iter().flat_map(|award| award.adjustments.iter().map(|cut| cut.reason.as_str())).collect();
+    assert_eq!(reasons.len(), 4);
+    assert_eq!(
+        reasons[0],
+        "cap 2万 per recipient over the 6 clauses its article lists (Article 1 a): 20,000.00 already counted, 0.00 left"
+    );
+    // A short list is still named in full.
+    let articles = "article 1 \"a\"\n  clause 1.1 award 1万 to applicant\n  clause 1.2 award 1万 to applicant\n  cap 1万 per recipient over 1.1, 1.2\n";
+    let few = policy(articles);
+    let result = run_on(&few, &[&case("A", "2024-03-01", "")]);
+    assert_eq!(
+        result.awards[1].adjustments[0].reason,
+        "cap 1万 per recipient over clause 1.1, 1.2 (Article 1 a): 10,000.00 already counted, 0.00 left"
+    );
+}

@@ -20,16 +20,50 @@ pub struct Position {
 }
 
 impl Source<'_> {
-    /// Where byte `offset` falls; offsets past the end land on the last character.
+    /// Where byte `offset` falls; offsets past the end land on the last character. For
+    /// many offsets, build a [`LineIndex`] once instead.
     pub fn position(&self, offset: usize) -> Position {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
+        LineIndex::new(self.text).position(self.text, offset)
+    }
+}
+
+/// Where each line of a text starts, found once, so that each of many diagnostics finds
+/// its line by binary search instead of rescanning the text from the start.
+pub struct LineIndex {
+    starts: Vec<usize>,
+    /// Whether each line is ASCII, so its columns are byte offsets.
+    ascii: Vec<bool>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(at, _)| at + 1));
+        let ascii = starts
+            .iter()
+            .enumerate()
+            .map(|(line, &start)| {
+                let end = starts.get(line + 1).copied().unwrap_or(text.len());
+                text.get(start..end).is_some_and(str::is_ascii)
+            })
+            .collect();
+        LineIndex { starts, ascii }
+    }
+
+    /// The 1-based line and column (in characters) of byte `offset` of `text`, the text
+    /// this index was built from.
+    pub fn position(&self, text: &str, offset: usize) -> Position {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let before = self.text.get(..offset).unwrap_or_default();
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |index| index + 1);
-        let column = before.get(line_start..).unwrap_or_default().chars().count() + 1;
+        let line = self.starts.partition_point(|&start| start <= offset).max(1);
+        let line_start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let column = if self.ascii.get(line - 1).copied().unwrap_or(false) {
+            offset - line_start + 1
+        } else {
+            text.get(line_start..offset).unwrap_or_default().chars().count() + 1
+        };
         Position { line, column }
     }
 }
@@ -93,10 +127,11 @@ pub struct JsonDiagnostic<'a> {
 
 /// One JSON object per diagnostic, one per line.
 pub fn json(source: &Source<'_>, diagnostics: &[Diagnostic]) -> String {
+    let index = LineIndex::new(source.text);
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let start = source.position(diagnostic.primary.span.start);
-        let end = source.position(diagnostic.primary.span.end);
+        let start = index.position(source.text, diagnostic.primary.span.start);
+        let end = index.position(source.text, diagnostic.primary.span.end);
         let record = JsonDiagnostic {
             file: source.name,
             line: start.line,
@@ -119,10 +154,11 @@ pub fn json(source: &Source<'_>, diagnostics: &[Diagnostic]) -> String {
 
 /// GitHub Actions workflow commands (`::error file=...::message`).
 pub fn github(source: &Source<'_>, diagnostics: &[Diagnostic]) -> String {
+    let index = LineIndex::new(source.text);
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let start = source.position(diagnostic.primary.span.start);
-        let end = source.position(diagnostic.primary.span.end);
+        let start = index.position(source.text, diagnostic.primary.span.start);
+        let end = index.position(source.text, diagnostic.primary.span.end);
         let level = match diagnostic.severity() {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -153,4 +189,27 @@ fn escape_data(text: &str) -> String {
 
 fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters_from_the_line_start() {
+        let text = "ab\n成都x\n\nlast";
+        let index = LineIndex::new(text);
+        let at = |offset| index.position(text, offset);
+        assert_eq!(at(0), Position { line: 1, column: 1 });
+        assert_eq!(at(2), Position { line: 1, column: 3 });
+        assert_eq!(at(3), Position { line: 2, column: 1 });
+        assert_eq!(at(9), Position { line: 2, column: 3 });
+        assert_eq!(at(4), Position { line: 2, column: 1 }, "inside a character: its start");
+        assert_eq!(at(11), Position { line: 3, column: 1 });
+        assert_eq!(at(12), Position { line: 4, column: 1 });
+        assert_eq!(at(999), Position { line: 4, column: 5 });
+        for offset in 0..=text.len() {
+            assert_eq!(at(offset), Source { name: "t", text }.position(offset));
+        }
+    }
 }

@@ -123,6 +123,9 @@ fn apply_classes(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [Awa
     }
 }
 
+/// The most clauses a cap's reason lists by id.
+const CLAUSES_NAMED_IN_A_REASON: usize = 4;
+
 fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]) {
     for (cap_index, cap) in program.policy.caps.iter().enumerate() {
         // (award, what is left for it, what was already counted).
@@ -147,13 +150,20 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
                 }
             }
         }
-        let clauses: Vec<&str> = cap.clauses.iter().map(|&clause| program.clause_id(clause)).collect();
+        // Every cut award's reason names the cap; a long clause list is named once, in the
+        // policy, not copied into each of thousands of reasons.
+        let over = if cap.clauses.len() <= CLAUSES_NAMED_IN_A_REASON {
+            let clauses: Vec<&str> = cap.clauses.iter().map(|&clause| program.clause_id(clause)).collect();
+            format!("over clause {}", clauses.join(", "))
+        } else {
+            format!("over the {} clauses its article lists", cap.clauses.len())
+        };
+        let heading = program.policy.article_heading(cap.article);
         for (index, left, counted) in cuts {
             let reason = format!(
-                "cap {} per {} over clause {}: {} already counted, {} left",
+                "cap {} per {} {over} ({heading}): {} already counted, {} left",
                 crate::money::format_money_readable(cap.amount),
                 key_names(program, &cap.per),
-                clauses.join(", "),
                 super::show::money_text(counted),
                 super::show::money_text(left)
             );
