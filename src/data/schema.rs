@@ -4,9 +4,20 @@
 use crate::check::checked::{Policy, Type};
 use serde_json::{json, Map, Value};
 
-const MONEY_PATTERN: &str = r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?(元|万|亿|万元|亿元)?$";
-const RATIO_PATTERN: &str = r"^\d+(\.\d+)?%?$";
+// The patterns state exactly what the reader (`data::value`) accepts, digit limits
+// included (`money::MONEY_DIGITS` and friends): "at most N significant digits" is
+// `0*\d{1,N}` before the point and `\d{1,N}0*` after it. tests/schema.rs checks the two
+// against each other on generated values of every type.
+
+/// Money: ungrouped (leading zeros allowed) or grouped in threes (no leading zero), at most
+/// 20 digits before the point and 8 after it (trailing zeros free), an optional unit.
+const MONEY_PATTERN: &str =
+    r"^(0*\d{1,20}|[1-9]\d{0,2}(,\d{3}){1,5}|[1-9]\d?(,\d{3}){6})(\.\d{1,8}0*)?(元|万|亿|万元|亿元)?$";
+/// A ratio as a decimal within 0..=1 (28 decimals), or a percentage within 0%..=100% (26).
+const RATIO_PATTERN: &str = r"^(0*[01](\.0+)?|0*0\.\d{1,28}0*|0*\d{1,2}(\.\d{1,26}0*)?%|0*100(\.0+)?%)$";
 const DATE_PATTERN: &str = r"^\d{4}-\d{2}-\d{2}$";
+/// Money below 10^20 yuan, as the reader takes a JSON number.
+const MONEY_NUMBER_LIMIT: &str = "100000000000000000000";
 
 /// The schema of one case record of `policy`'s applicant data.
 pub fn json_schema(policy: &Policy) -> Value {
@@ -41,19 +52,23 @@ fn type_schema(policy: &Policy, ty: Type) -> Value {
     match ty {
         Type::Money => json!({
             "oneOf": [
-                { "type": "number", "minimum": 0 },
+                { "type": "number", "minimum": 0, "exclusiveMaximum": number(MONEY_NUMBER_LIMIT) },
                 { "type": "string", "pattern": MONEY_PATTERN }
             ],
-            "$comment": "money in yuan: a number, or a string with optional thousands separators and unit 元/万/亿"
+            "$comment": "money in yuan: a number, or a string with optional thousands separators and unit 元/万/亿; at most 20 digits before the point and 8 after it (a JSON number with more decimals, or -0, is refused too, which a schema cannot say)"
         }),
         Type::Ratio => json!({
             "oneOf": [
                 { "type": "number", "minimum": 0, "maximum": 1 },
                 { "type": "string", "pattern": RATIO_PATTERN }
             ],
-            "$comment": "a share between 0 and 1: 0.6 or \"60%\""
+            "$comment": "a share between 0 and 1: 0.6 or \"60%\"; at most 28 decimals (26 in a percentage)"
         }),
-        Type::Integer => json!({ "type": "integer" }),
+        Type::Integer => json!({
+            "type": "integer",
+            "minimum": number(&i64::MIN.to_string()),
+            "maximum": number(&i64::MAX.to_string())
+        }),
         Type::Bool => json!({ "type": "boolean" }),
         Type::Date => json!({ "type": "string", "format": "date", "pattern": DATE_PATTERN }),
         Type::Text => json!({ "type": "string", "minLength": 1 }),
@@ -67,4 +82,9 @@ fn type_schema(policy: &Policy, ty: Type) -> Value {
             json!({ "type": "string", "enum": values })
         }
     }
+}
+
+/// A JSON number written exactly (serde_json keeps its digits: `arbitrary_precision`).
+fn number(digits: &str) -> Value {
+    digits.parse::<serde_json::Number>().map_or(Value::Null, Value::Number)
 }

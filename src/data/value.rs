@@ -121,12 +121,24 @@ fn read_json(value: &Json, ty: Type, enums: &[EnumDef]) -> Result<Fact, String> 
             }
             ratio_in_range(ratio, text)
         }
-        (Type::Integer, Json::Number(text)) => {
-            text.parse::<i64>().map(Fact::Integer).map_err(|_| format!("not a whole number: {text}"))
-        }
+        (Type::Integer, Json::Number(text)) => whole_number(text).map(Fact::Integer),
         (Type::Bool, Json::Bool(flag)) => Ok(Fact::Bool(*flag)),
         (_, other) => Err(format!("expected {}, found {}", expected(ty, enums), describe_json(other))),
     }
+}
+
+/// A JSON number that is a whole number in any JSON form (`3`, `3.0`, `3e2`), as JSON
+/// Schema's `integer` means it, within 64 bits.
+fn whole_number(text: &str) -> Result<i64, String> {
+    let not_whole = || format!("not a whole number: {text}");
+    let (negative, plain) = money::plain_number(text).ok_or_else(not_whole)?;
+    let limits = money::DigitLimits { whole: 20, fraction: 28 };
+    let value = money::exact_decimal(&plain, 0, limits).map_err(|_| not_whole())?;
+    if !value.fract().is_zero() {
+        return Err(not_whole());
+    }
+    let value = if negative { -value } else { value };
+    i64::try_from(value).map_err(|_| format!("too large a number: {text}"))
 }
 
 /// Why a number is not a value: a bad shape, or past polc's digit limits.
@@ -205,7 +217,7 @@ pub fn money_text(text: &str) -> Result<Decimal, NumberError> {
     if whole.contains(',') {
         let mut groups = whole.split(',');
         let first = groups.next().ok_or(NumberError::NotANumber)?;
-        if first.is_empty() || first.len() > 3 || !groups.all(|group| group.len() == 3) {
+        if first.is_empty() || first.len() > 3 || first.starts_with('0') || !groups.all(|group| group.len() == 3) {
             return Err(NumberError::NotANumber);
         }
     }
