@@ -103,3 +103,35 @@ fn a_hundred_thousand_diagnostics_render_in_linear_time() {
     assert_eq!((last["line"].as_u64(), last["column"].as_u64()), (Some(100_004), Some(7)));
     assert!(github.lines().last().unwrap().starts_with("::warning file=many.pol,line=100004,col=7,"));
 }
+
+#[test]
+fn syntax_errors_name_the_fix_and_every_error_of_an_item_is_found() {
+    let name = "tests/syntax/more-mistakes.pol";
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).unwrap();
+    let report = polc::check_source(&text);
+    // Two in the declarations, then several in article 1 alone: one per broken clause.
+    assert_eq!(report.error_count(), 10, "{:#?}", report.diagnostics);
+    assert!(report.diagnostics.iter().all(|diagnostic| diagnostic.help.is_some()));
+    let rendered = render::human(&Source { name, text: &text }, &report.diagnostics, false);
+    insta::assert_snapshot!("syntax_more_mistakes", rendered);
+}
+
+#[test]
+fn the_reserved_words_are_the_grammars() {
+    for word in polc::syntax::RESERVED_WORDS {
+        let text = format!("input {word}: money\n");
+        let report = polc::check_source(&text);
+        let help = report.diagnostics.first().and_then(|diagnostic| diagnostic.help.clone()).unwrap_or_default();
+        assert!(help.contains("is a reserved word"), "`{word}`: {help}");
+    }
+    // Words that appear in one spot only stay free as names.
+    for word in ["issued", "text", "years", "valid", "from", "cases", "required", "dated"] {
+        let text = format!("policy \"p\"\n  cases identified by id, dated by date\ninput id: text required\ninput date: date required\ninput {word}: money\narticle 1 \"a\"\n  clause 1.1 award 10% of {word} to id\n");
+        let report = polc::check_source(&text);
+        assert!(
+            report.diagnostics.iter().all(|diagnostic| diagnostic.code != polc::diag::Code::SyntaxError),
+            "`{word}`: {:?}",
+            report.diagnostics
+        );
+    }
+}

@@ -2,6 +2,7 @@
 //! pairs to the AST, turning literals into values on the way.
 
 use super::ast::*;
+use super::recover;
 use crate::diag::{Code, Diagnostic};
 use crate::money::{self, Date, MoneyUnit};
 use crate::span::Span;
@@ -19,17 +20,34 @@ pub fn parse_item(text: &str, offset: usize, diagnostics: &mut Vec<Diagnostic>) 
     // Bounds pest's work on pathological input: linear in the item's length, with room
     // for the keyword look-ahead every name does. Real items stay far below it.
     pest::set_call_limit(std::num::NonZeroUsize::new(text.len().saturating_mul(CALLS_PER_BYTE).max(1_000_000)));
-    match PolicyGrammar::parse(Rule::item, text) {
+    let error = match PolicyGrammar::parse(Rule::item, text) {
         Ok(mut pairs) => {
             let mut lowerer = Lowerer { offset, diagnostics };
             let item = pairs.next()?.into_inner().next()?;
-            lowerer.item(item)
+            return lowerer.item(item);
         }
-        Err(error) => {
-            diagnostics.push(super::messages::syntax_error(text, offset, &error));
-            None
+        Err(error) => error,
+    };
+    // Report this error, then every later one: blank the broken part out and parse again.
+    let parts = recover::PartStarts::find(text);
+    let mut error = error;
+    let mut blanked = text.to_string();
+    let mut last_at = None;
+    for _ in 0..recover::MAX_ERRORS_PER_ITEM {
+        let at = super::messages::error_offset(&error);
+        if last_at.is_some_and(|last| at <= last) {
+            break;
+        }
+        last_at = Some(at);
+        diagnostics.push(super::messages::syntax_error(text, offset, &error));
+        let Some((start, end)) = parts.broken_part(at, blanked.len()) else { break };
+        blanked = recover::blank_out(&blanked, start, end);
+        match PolicyGrammar::parse(Rule::item, &blanked) {
+            Ok(_) => break,
+            Err(next) => error = next,
         }
     }
+    None
 }
 
 struct Lowerer<'d> {

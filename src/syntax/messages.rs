@@ -5,11 +5,16 @@ use super::lower::Rule;
 use crate::diag::{Code, Diagnostic};
 use crate::span::Span;
 
-pub(super) fn syntax_error(text: &str, offset: usize, error: &pest::error::Error<Rule>) -> Diagnostic {
-    let at = match error.location {
+/// The byte offset of a pest error within the item.
+pub(super) fn error_offset(error: &pest::error::Error<Rule>) -> usize {
+    match error.location {
         pest::error::InputLocation::Pos(at) => at,
         pest::error::InputLocation::Span((start, _)) => start,
-    };
+    }
+}
+
+pub(super) fn syntax_error(text: &str, offset: usize, error: &pest::error::Error<Rule>) -> Diagnostic {
+    let at = error_offset(error);
     let found = describe_found(text.get(at..).unwrap_or_default());
     let span = Span::new(at, at + found.1).shifted(offset);
     let positives: &[Rule] = match &error.variant {
@@ -26,7 +31,9 @@ pub(super) fn syntax_error(text: &str, offset: usize, error: &pest::error::Error
         [init @ .., last] => format!("expected {} or {last}, found {}", init.join(", "), found.0),
     };
     let mut diagnostic = Diagnostic::new(Code::SyntaxError, message, span, "here");
-    if let Some(help) = hint(text.get(at..).unwrap_or_default().trim_start(), positives) {
+    let before = text.get(..at).unwrap_or_default();
+    let rest = text.get(at..).unwrap_or_default().trim_start_matches([' ', '\t']);
+    if let Some(help) = hint(before, rest, positives) {
         diagnostic = diagnostic.with_help(help);
     }
     diagnostic
@@ -79,19 +86,135 @@ fn expected_words(positives: &[Rule]) -> Vec<&'static str> {
     words
 }
 
-/// A fix for the mistakes analysts make most, judged from the text at the error.
-fn hint(rest: &str, positives: &[Rule]) -> Option<&'static str> {
-    if rest.starts_with('%') {
-        Some("write a percentage without a space before `%`: `10%`")
-    } else if rest.starts_with(['万', '亿', '元']) {
-        Some("write an amount without a space before its unit: `250万`")
-    } else if rest.starts_with("==") {
-        Some("equality is a single `=`")
-    } else if positives.contains(&Rule::kw_as) && rest.starts_with(|ch: char| ch.is_alphabetic() || ch == '_') {
-        Some("separate recipients with commas: `to developer, user`")
-    } else {
-        None
+/// Full-width punctuation an IME types in place of the ASCII character polc needs.
+const FULL_WIDTH: &[(char, &str, char)] = &[
+    ('：', "colon", ':'),
+    ('，', "comma", ','),
+    ('（', "opening bracket", '('),
+    ('）', "closing bracket", ')'),
+    ('；', "semicolon", ';'),
+    ('“', "opening quotation mark", '"'),
+    ('”', "closing quotation mark", '"'),
+    ('＝', "equals sign", '='),
+    ('＞', "greater-than sign", '>'),
+    ('＜', "less-than sign", '<'),
+    ('％', "percent sign", '%'),
+    ('｛', "opening brace", '{'),
+    ('｝', "closing brace", '}'),
+];
+
+/// The words the grammar reserves: none of them can name an input or an enum value.
+/// (`tests/diagnostics.rs` checks each against the grammar.)
+pub const RESERVED_WORDS: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "is",
+    "in",
+    "of",
+    "max",
+    "to",
+    "as",
+    "once",
+    "per",
+    "by",
+    "between",
+    "present",
+    "when",
+    "award",
+    "clause",
+    "else",
+    "subject",
+    "review",
+    "up",
+    "over",
+    "keep",
+    "highest",
+    "require",
+    "class",
+    "cap",
+    "open",
+    "benefit",
+    "tiers",
+    "crossed",
+    "since",
+    "true",
+    "false",
+    "within",
+    "validity",
+    "article",
+    "policy",
+    "enum",
+    "input",
+    "chapter",
+    "responsible",
+];
+
+const TOP_LEVEL_WORDS: &[&str] = &["policy", "chapter", "enum", "input", "article"];
+
+/// A fix for the mistakes analysts make most, judged from the text before the error and
+/// the text at it.
+fn hint(before: &str, rest: &str, positives: &[Rule]) -> Option<String> {
+    let word: String = rest.chars().take_while(|ch| ch.is_alphanumeric() || *ch == '_').collect();
+    let first = rest.chars().next();
+    let line_before = before.rsplit('\n').next().unwrap_or_default();
+    if let Some((ch, name, ascii)) = first.and_then(|first| FULL_WIDTH.iter().find(|(ch, _, _)| *ch == first)) {
+        return Some(format!("`{ch}` is a full-width {name}; write the ASCII `{ascii}` instead"));
     }
+    if rest.starts_with('%') {
+        return Some("write a percentage without a space before `%`: `10%`".into());
+    }
+    if rest.starts_with(['万', '亿', '元']) && line_before.ends_with([' ', '\t']) {
+        return Some("write an amount without a space before its unit: `250万`".into());
+    }
+    if !word.is_empty()
+        && !line_before.ends_with([' ', '\t'])
+        && line_before.ends_with(|ch: char| ch.is_ascii_digit() || "万亿元".contains(ch))
+    {
+        return Some(format!(
+            "`{word}` is not a unit polc knows; amounts are in yuan, written with `元`, `万`, `亿`, `万元` or `亿元` (`250万`)"
+        ));
+    }
+    if rest.starts_with("==") {
+        return Some("equality is a single `=`".into());
+    }
+    if TOP_LEVEL_WORDS.contains(&word.as_str()) && !line_before.is_empty() && line_before.trim().is_empty() {
+        return Some(format!("a top-level `{word}` starts in column 0: remove the spaces before it"));
+    }
+    if positives.contains(&Rule::name) && RESERVED_WORDS.contains(&word.as_str()) {
+        return Some(format!(
+            "`{word}` is a reserved word and cannot be a name; choose another, such as `{word}_value`"
+        ));
+    }
+    if positives.contains(&Rule::kw_as) && rest.starts_with(|ch: char| ch.is_alphabetic() || ch == '_') {
+        return Some("separate recipients with commas: `to developer, user`".into());
+    }
+    if !word.is_empty() && !RESERVED_WORDS.contains(&word.as_str()) {
+        let keywords = expected_keywords(positives);
+        if let Some(keyword) = crate::diag::did_you_mean(&word, keywords.iter().copied()) {
+            return Some(format!("did you mean `{keyword}`?"));
+        }
+    }
+    None
+}
+
+/// The keywords an error position would have accepted, as written in a policy.
+fn expected_keywords(positives: &[Rule]) -> Vec<&'static str> {
+    let mut keywords: Vec<&'static str> = positives
+        .iter()
+        .filter(|rule| format!("{rule:?}").starts_with("kw_"))
+        .filter_map(|rule| rule_words(*rule).trim_matches('`').split([' ', '`']).next())
+        .collect();
+    // Where a clause or article part may start, every part keyword may.
+    for (_, members) in TOKEN_GROUPS {
+        if members.iter().any(|member| positives.contains(member)) {
+            keywords
+                .extend(members.iter().filter_map(|rule| rule_words(*rule).trim_matches('`').split([' ', '`']).next()));
+        }
+    }
+    keywords.sort_unstable();
+    keywords.dedup();
+    keywords
 }
 
 /// Describes the text at an error position in words, and how many bytes to underline.

@@ -14,8 +14,11 @@ pub(crate) mod lexical;
 mod lower;
 /// Puts syntax errors in words.
 mod messages;
+/// Finds the syntax errors after the first in an item.
+mod recover;
 
 pub use chunks::MAX_NESTING;
+pub use messages::RESERVED_WORDS;
 
 use crate::diag::Diagnostic;
 
