@@ -208,6 +208,9 @@ pub fn format_money_readable(amount: Decimal) -> String {
 
 /// `1234567.80` → `1,234,567.80`.
 pub fn group_thousands(plain: &str) -> String {
+    if let Some(unsigned) = plain.strip_prefix('-') {
+        return format!("-{}", group_thousands(unsigned));
+    }
     let (whole, frac) = match plain.split_once('.') {
         Some((whole, frac)) => (whole, Some(frac)),
         None => (plain, None),
@@ -227,9 +230,22 @@ pub fn group_thousands(plain: &str) -> String {
 
 /// Formats a ratio as a percentage: `0.1` → `10%`, `0.0001` → `0.01%`.
 pub fn format_percent(ratio: Decimal) -> String {
-    match ratio.checked_mul(Decimal::ONE_HUNDRED) {
-        Some(percent) => format!("{}%", percent.normalize()),
-        None => ratio.normalize().to_string(),
+    // The point moves on the digits: multiplying by 100 can round a ratio of 28 decimals.
+    let plain = ratio.normalize().to_string();
+    let (sign, unsigned) = match plain.strip_prefix('-') {
+        Some(unsigned) => ("-", unsigned),
+        None => ("", plain.as_str()),
+    };
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let fraction = format!("{fraction:0<2}");
+    let (moved, rest) = fraction.split_at(2);
+    let whole = format!("{whole}{moved}");
+    let whole = whole.trim_start_matches('0');
+    let whole = if whole.is_empty() { "0" } else { whole };
+    if rest.is_empty() {
+        format!("{sign}{whole}%")
+    } else {
+        format!("{sign}{whole}.{rest}%")
     }
 }
 
@@ -444,5 +460,12 @@ mod tests {
         assert_eq!(format_money_readable(Decimal::from(2_500_000)), "250万");
         assert_eq!(format_money_readable(Decimal::from(350_000_000)), "3.5亿");
         assert_eq!(group_thousands("1234567.80"), "1,234,567.80");
+        assert_eq!(group_thousands("-100000.00"), "-100,000.00");
+        let percent = |text: &str| format_percent(text.parse().unwrap_or_default());
+        assert_eq!(percent("0.1"), "10%");
+        assert_eq!(percent("0.0001"), "0.01%");
+        assert_eq!(percent("1"), "100%");
+        assert_eq!(percent("0"), "0%");
+        assert_eq!(percent("0.1234567890123456789012345678"), "12.34567890123456789012345678%");
     }
 }

@@ -11,7 +11,7 @@ mod names;
 /// Typing and name resolution of expressions.
 mod types;
 
-use crate::diag::{did_you_mean, Code, Diagnostic};
+use crate::diag::{Code, Diagnostic};
 use crate::money;
 use crate::span::Span;
 use crate::syntax::ast::{self, ArticlePart, ClausePart, Item, PeriodUnit, ValidityLength};
@@ -253,7 +253,7 @@ impl Checker {
                             .iter()
                             .copied()
                             .chain(self.scope.enums.iter().map(|def| def.name.as_str()));
-                        let help = match did_you_mean(&decl.ty.text, candidates) {
+                        let help = match self.scope.suggester.did_you_mean(&decl.ty.text, candidates) {
                             Some(suggestion) => format!("did you mean `{suggestion}`?"),
                             None => "a type is money, ratio, integer, bool, date, text, entity or a declared enum"
                                 .to_string(),
@@ -621,7 +621,7 @@ impl Checker {
                         clause_ref.span,
                         "not a clause",
                     );
-                    diagnostic = match did_you_mean(&clause_ref.text, index.keys().copied()) {
+                    diagnostic = match self.scope.suggester.did_you_mean(&clause_ref.text, index.keys().copied()) {
                         Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
                         None => diagnostic.with_help("name clauses by their ids, such as `1.1`"),
                     };

@@ -1,7 +1,7 @@
 //! The scope of a policy: its enums and inputs by name, and which inputs some rule reads.
 
 use super::checked::{EnumDef, EnumId, Input, InputId, Key, Type, TypeName, Validity};
-use crate::diag::{did_you_mean, Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Suggester};
 use crate::syntax::ast::Name;
 use std::collections::HashMap;
 
@@ -16,6 +16,8 @@ pub(super) struct Scope {
     /// one E0203 is not echoed at every use.
     pub untyped: std::collections::HashSet<InputId>,
     pub validity: Option<Validity>,
+    /// "Did you mean", with its work bounded over the whole file.
+    pub suggester: Suggester,
 }
 
 /// The words a key list may use besides input names.
@@ -50,10 +52,18 @@ impl Scope {
             name.span,
             "unknown name",
         );
-        if let Some(suggestion) = did_you_mean(&name.text, self.inputs.iter().map(|input| input.name.as_str())) {
-            diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
-        } else if let Some(owner) = self.enums.iter().find(|def| def.values.iter().any(|value| value.name == name.text))
+        let enum_values = self.enums.iter().map(|def| def.values.len()).sum();
+        let owner = || {
+            self.suggester
+                .spend(enum_values)
+                .then(|| self.enums.iter().find(|def| def.values.iter().any(|value| value.name == name.text)))
+                .flatten()
+        };
+        if let Some(suggestion) =
+            self.suggester.did_you_mean(&name.text, self.inputs.iter().map(|input| input.name.as_str()))
         {
+            diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
+        } else if let Some(owner) = owner() {
             diagnostic = diagnostic.with_help(format!(
                 "`{}` is a value of enum `{}`: test an input with `INPUT is {}`",
                 name.text, owner.name, name.text
@@ -79,7 +89,10 @@ impl Scope {
             value.span,
             "not in the enum",
         );
-        diagnostic = match did_you_mean(&value.text, def.values.iter().map(|candidate| candidate.name.as_str())) {
+        diagnostic = match self
+            .suggester
+            .did_you_mean(&value.text, def.values.iter().map(|candidate| candidate.name.as_str()))
+        {
             Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
             None => diagnostic.with_help(format!(
                 "enum `{}` has: {}",
@@ -127,7 +140,7 @@ impl Scope {
                             name.span,
                             "unknown key",
                         );
-                        diagnostic = match did_you_mean(text, candidates) {
+                        diagnostic = match self.suggester.did_you_mean(text, candidates) {
                             Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
                             None => diagnostic.with_help("a key is `recipient`, `year`, `tier` or an input's name"),
                         };

@@ -62,30 +62,94 @@ impl Diagnostic {
 /// The one similarity rule behind every "did you mean": the closest candidate whose edit
 /// distance is at most a third of the name's length (at least 1).
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .filter(|candidate| *candidate != name)
-        .map(|candidate| (edit_distance(name, candidate), candidate))
-        .filter(|(distance, _)| *distance <= limit)
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| candidate)
+    let name: Vec<char> = name.chars().collect();
+    let limit = (name.len() / 3).max(1);
+    let mut best: Option<(usize, &'a str)> = None;
+    let mut row = Vec::new();
+    let mut candidate_chars = Vec::new();
+    for candidate in candidates {
+        candidate_chars.clear();
+        candidate_chars.extend(candidate.chars());
+        // The distance is at least the difference in length: no need to compute it.
+        if candidate_chars == name || candidate_chars.len().abs_diff(name.len()) > limit {
+            continue;
+        }
+        let distance = edit_distance(&name, &candidate_chars, &mut row);
+        if distance <= limit && best.is_none_or(|(best_distance, _)| distance < best_distance) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, candidate)| candidate)
 }
 
-fn edit_distance(left: &str, right: &str) -> usize {
-    let right: Vec<char> = right.chars().collect();
-    let mut previous: Vec<usize> = (0..=right.len()).collect();
-    for (row, left_char) in left.chars().enumerate() {
-        let mut current = vec![row + 1];
-        for (column, right_char) in right.iter().enumerate() {
-            let substitution = previous.get(column).copied().unwrap_or(0) + usize::from(left_char != *right_char);
-            let deletion = previous.get(column + 1).copied().unwrap_or(0) + 1;
-            let insertion = current.last().copied().unwrap_or(0) + 1;
-            current.push(substitution.min(deletion).min(insertion));
-        }
-        previous = current;
+/// "Did you mean" with a bound on its work for one file: each suggestion compares a name
+/// with every candidate, so thousands of unknown names against thousands of inputs would
+/// take quadratic time. Past the budget, diagnostics keep their other help and simply
+/// suggest nothing; names too long for a typo to be likely are not compared at all.
+#[derive(Debug)]
+pub struct Suggester {
+    /// Candidate comparisons left.
+    budget: std::cell::Cell<usize>,
+}
+
+/// Comparisons one file may spend on suggestions: a few thousand unknown names against a
+/// large policy's inputs, in well under a second.
+pub const SUGGESTION_BUDGET: usize = 2_000_000;
+
+/// Names longer than this are not compared (the edit distance costs the product of the
+/// two lengths).
+const LONGEST_SUGGESTED_NAME: usize = 64;
+
+impl Default for Suggester {
+    fn default() -> Self {
+        Suggester { budget: std::cell::Cell::new(SUGGESTION_BUDGET) }
     }
-    previous.last().copied().unwrap_or(0)
+}
+
+impl Suggester {
+    /// [`did_you_mean`], while the budget lasts.
+    pub fn did_you_mean<'a>(&self, name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+        if name.len() > LONGEST_SUGGESTED_NAME {
+            return None;
+        }
+        let candidates: Vec<&'a str> = candidates.into_iter().collect();
+        if !self.spend(candidates.len()) {
+            return None;
+        }
+        did_you_mean(name, candidates.into_iter().filter(|candidate| candidate.len() <= LONGEST_SUGGESTED_NAME))
+    }
+
+    /// Takes `work` from the budget; false (and nothing taken) when too little is left.
+    pub fn spend(&self, work: usize) -> bool {
+        let left = self.budget.get();
+        if work > left {
+            return false;
+        }
+        self.budget.set(left - work);
+        true
+    }
+}
+
+/// Levenshtein distance over one reused row.
+fn edit_distance(left: &[char], right: &[char], row: &mut Vec<usize>) -> usize {
+    row.clear();
+    row.extend(0..=right.len());
+    for (index, left_char) in left.iter().enumerate() {
+        let mut diagonal = index;
+        if let Some(first) = row.first_mut() {
+            *first = index + 1;
+        }
+        for (column, right_char) in right.iter().enumerate() {
+            let above = row.get(column + 1).copied().unwrap_or(0);
+            let before = row.get(column).copied().unwrap_or(0);
+            let value = (diagonal + usize::from(left_char != right_char)).min(above + 1).min(before + 1);
+            diagonal = above;
+            if let Some(cell) = row.get_mut(column + 1) {
+                *cell = value;
+            }
+        }
+    }
+    row.last().copied().unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -98,6 +162,15 @@ mod tests {
         assert_eq!(did_you_mean("contract_amout", names), Some("contract_amount"));
         assert_eq!(did_you_mean("in_chengdo", names), Some("in_chengdu"));
         assert_eq!(did_you_mean("revenue", names), None);
+    }
+
+    #[test]
+    fn suggestions_stop_when_the_budget_is_spent() {
+        let suggester = Suggester { budget: std::cell::Cell::new(5) };
+        let names = ["contract_amount", "in_chengdu", "project"];
+        assert_eq!(suggester.did_you_mean("project_", names), Some("project"));
+        assert_eq!(suggester.did_you_mean("in_chengdo", names), None, "3 + 3 > 5");
+        assert_eq!(Suggester::default().did_you_mean(&"x".repeat(65), ["x"]), None);
     }
 
     #[test]

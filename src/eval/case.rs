@@ -216,7 +216,7 @@ impl Evaluator<'_, '_> {
             awards.push(AwardRecord {
                 case_index,
                 clause: clause_index,
-                recipient_index: u16::try_from(recipient_index).unwrap_or(u16::MAX),
+                recipient_index: u32::try_from(recipient_index).unwrap_or(u32::MAX),
                 recipient: entity,
                 computed: amount,
                 amount,

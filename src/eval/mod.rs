@@ -38,7 +38,7 @@ pub struct AwardRecord {
     pub case_index: u32,
     pub clause: ClauseIndex,
     /// Which of the clause's recipients (for its role).
-    pub recipient_index: u16,
+    pub recipient_index: u32,
     pub recipient: std::sync::Arc<str>,
     /// The amount the clause computed (after its own cap); `None` when not money.
     pub computed: Option<Decimal>,

@@ -28,9 +28,52 @@ pub fn parse_item(text: &str, offset: usize, diagnostics: &mut Vec<Diagnostic>) 
         }
         Err(error) => error,
     };
-    // Report this error, then every later one: blank the broken part out and parse again.
+    // Report this error and every later one. An article's parts are parsed one by one, so
+    // each error costs the part it is in, not the whole article.
     let parts = recover::PartStarts::find(text);
-    let mut error = error;
+    let is_article = text.trim_start().starts_with("article") || text.contains("\narticle");
+    let first_part = parts.article_parts().next();
+    match (is_article, first_part) {
+        (true, Some(first_part)) => {
+            // The first error is the whole item's, worded in its context; the parts give
+            // the ones after it.
+            let first_at = super::messages::error_offset(&error);
+            diagnostics.push(super::messages::syntax_error(text, offset, &error, false));
+            let mut bounds: Vec<usize> = parts.article_parts().collect();
+            bounds.push(text.len());
+            let heading = text.get(..first_part).unwrap_or_default();
+            every_error(heading, offset, Rule::item, None, Some(first_at), diagnostics);
+            for pair in bounds.windows(2) {
+                let (start, end) = (pair.first().copied().unwrap_or(0), pair.last().copied().unwrap_or(0));
+                let part = text.get(start..end).unwrap_or_default();
+                let reported_to = first_at.checked_sub(start);
+                every_error(part, offset + start, Rule::part_item, None, reported_to, diagnostics);
+            }
+        }
+        _ => every_error(text, offset, Rule::item, Some(error), None, diagnostics),
+    }
+    None
+}
+
+/// Reports every syntax error of `text` parsed as `rule`: after each, the broken part is
+/// blanked out and the text parsed again. `known` is the first error when it is known;
+/// errors at or before `reported_to` (already reported) only move the recovery on.
+fn every_error(
+    text: &str,
+    offset: usize,
+    rule: Rule,
+    known: Option<pest::error::Error<Rule>>,
+    reported_to: Option<usize>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut error = match known {
+        Some(error) => error,
+        None => match PolicyGrammar::parse(rule, text) {
+            Ok(_) => return,
+            Err(error) => error,
+        },
+    };
+    let parts = recover::PartStarts::find(text);
     let mut blanked = text.to_string();
     let mut last_at = None;
     for _ in 0..recover::MAX_ERRORS_PER_ITEM {
@@ -39,15 +82,17 @@ pub fn parse_item(text: &str, offset: usize, diagnostics: &mut Vec<Diagnostic>) 
             break;
         }
         last_at = Some(at);
-        diagnostics.push(super::messages::syntax_error(text, offset, &error));
-        let Some((start, end)) = parts.broken_part(at, blanked.len()) else { break };
+        if reported_to.is_none_or(|reported_to| at > reported_to) {
+            diagnostics.push(super::messages::syntax_error(text, offset, &error, rule == Rule::part_item));
+        }
+        // A part broken from its first keyword is the whole text: nothing is left to try.
+        let Some((start, end)) = parts.broken_part(at, blanked.len()).filter(|(start, _)| *start > 0) else { break };
         blanked = recover::blank_out(&blanked, start, end);
-        match PolicyGrammar::parse(Rule::item, &blanked) {
+        match PolicyGrammar::parse(rule, &blanked) {
             Ok(_) => break,
             Err(next) => error = next,
         }
     }
-    None
 }
 
 struct Lowerer<'d> {

@@ -13,17 +13,29 @@ pub(super) fn error_offset(error: &pest::error::Error<Rule>) -> usize {
     }
 }
 
-pub(super) fn syntax_error(text: &str, offset: usize, error: &pest::error::Error<Rule>) -> Diagnostic {
+/// Puts a pest error in words. `in_article_part` when `text` is one part of an article,
+/// parsed alone (see `recover`), so it is worded as in the whole article.
+pub(super) fn syntax_error(
+    text: &str,
+    offset: usize,
+    error: &pest::error::Error<Rule>,
+    in_article_part: bool,
+) -> Diagnostic {
     let at = error_offset(error);
     let found = describe_found(text.get(at..).unwrap_or_default());
     let span = Span::new(at, at + found.1).shifted(offset);
-    let positives: &[Rule] = match &error.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => positives,
+    let mut positives: Vec<Rule> = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         pest::error::ErrorVariant::CustomError { .. } => {
             return Diagnostic::new(Code::SyntaxError, "this item is too complex to parse", span, "gave up here")
                 .with_help("split the item into smaller clauses");
         }
     };
+    // An article part parsed on its own may end where the article goes on with the next.
+    if in_article_part && positives.contains(&Rule::EOI) {
+        positives.extend(ARTICLE_PART_RULES);
+    }
+    let positives = positives.as_slice();
     let expected = expected_words(positives);
     let message = match expected.as_slice() {
         [] => format!("unexpected {}", found.0),
@@ -38,6 +50,9 @@ pub(super) fn syntax_error(text: &str, offset: usize, error: &pest::error::Error
     }
     diagnostic
 }
+
+const ARTICLE_PART_RULES: [Rule; 6] =
+    [Rule::kw_clause, Rule::kw_require, Rule::kw_class, Rule::kw_cap, Rule::kw_text, Rule::kw_responsible];
 
 /// Groups of tokens named together when three or more of them are expected, so that a
 /// message lists a handful of things, not twenty keywords.
@@ -62,10 +77,7 @@ const TOKEN_GROUPS: &[(&str, &[Rule])] = &[
         "a clause part (`when`, `award`, `to`, `once`, ...)",
         &[Rule::kw_when, Rule::kw_award, Rule::kw_to, Rule::kw_once, Rule::kw_subject],
     ),
-    (
-        "an article part (`clause`, `require`, `cap`, ...)",
-        &[Rule::kw_clause, Rule::kw_require, Rule::kw_class, Rule::kw_cap, Rule::kw_text, Rule::kw_responsible],
-    ),
+    ("an article part (`clause`, `require`, `cap`, ...)", &ARTICLE_PART_RULES),
 ];
 
 fn expected_words(positives: &[Rule]) -> Vec<&'static str> {
@@ -240,6 +252,7 @@ fn rule_words(rule: Rule) -> &'static str {
         Rule::EOI => "the end of the item",
         Rule::WHITESPACE | Rule::COMMENT => "a space",
         Rule::item => "`policy`, `chapter`, `enum`, `input` or `article`",
+        Rule::part_item => "an article part (`clause`, `require`, `cap`, ...)",
         Rule::policy => "`policy`",
         Rule::policy_attr => "`issued by`, `valid from`, `interpreted by` or `cases identified by`",
         Rule::issued_by => "`issued by`",

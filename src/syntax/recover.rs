@@ -13,7 +13,9 @@ use super::lexical::{walk, Lexeme};
 pub const MAX_ERRORS_PER_ITEM: usize = 20;
 
 const CLAUSE_PART_KEYWORDS: &[&str] = &["when", "award", "to", "once", "subject"];
-const ARTICLE_PART_KEYWORDS: &[&str] = &["clause", "require", "class", "cap", "text", "responsible"];
+// `text` starts an article part too, but it is not reserved (an input may be called
+// `text`), so it counts only when a string follows it.
+const ARTICLE_PART_KEYWORDS: &[&str] = &["clause", "require", "class", "cap", "responsible"];
 
 /// Where the part keywords of an item are, outside strings, text blocks and comments, and
 /// whether each starts an article part (a clause, a gate, ...) or a part of a clause.
@@ -41,16 +43,25 @@ impl PartStarts {
         let mut starts = Vec::new();
         let mut previous: Option<&str> = None;
         for (at, word) in &words {
+            let at = *at;
             // `to` inside `up to` and `subject to review` does not start a part.
             let inside = word == "to" && matches!(previous, Some("up" | "subject"));
-            if ARTICLE_PART_KEYWORDS.contains(&word.as_str()) {
-                starts.push((*at, true));
+            let text_part =
+                word == "text" && text.get(at + word.len()..).is_some_and(|rest| rest.trim_start().starts_with('"'));
+            if ARTICLE_PART_KEYWORDS.contains(&word.as_str()) || text_part {
+                starts.push((at, true));
             } else if CLAUSE_PART_KEYWORDS.contains(&word.as_str()) && !inside {
-                starts.push((*at, false));
+                starts.push((at, false));
             }
             previous = Some(word.as_str());
         }
         PartStarts { starts }
+    }
+
+    /// Where each article part (a clause, a gate, a class, a cap) starts: an article's
+    /// parts are checked one by one, so a long article costs linear time.
+    pub fn article_parts(&self) -> impl Iterator<Item = usize> + '_ {
+        self.starts.iter().filter(|(_, is_article_part)| *is_article_part).map(|(start, _)| *start)
     }
 
     /// The byte range of the part that holds an error at `at`: from the last part keyword
@@ -88,10 +99,10 @@ mod tests {
 
     #[test]
     fn parts_start_at_keywords_outside_strings() {
-        let text = "article 1 \"to clause\"\n  clause 1.1 award up to 5万 to a subject to review # to\n";
+        let text = "article 1 \"to clause\"\n  clause 1.1 award up to 5万 to a subject to review # to\n  text \"t\"\n  clause 1.2 award 10% of text to a\n";
         let parts = PartStarts::find(text);
         let words: Vec<&str> = parts.starts.iter().map(|&(at, _)| &text[at..at + 4]).collect();
-        assert_eq!(words, ["clau", "awar", "to a", "subj"]);
+        assert_eq!(words, ["clau", "awar", "to a", "subj", "text", "clau", "awar", "to a"]);
     }
 
     #[test]
