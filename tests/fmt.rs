@@ -161,3 +161,11 @@ proptest! {
         prop_assert_eq!(polc::check_source(&formatted).policy, polc::check_source(SHIPPED).policy);
     }
 }
+
+#[test]
+fn a_text_block_line_of_only_spaces_is_empty_before_and_after_fmt() {
+    // Found by the fuzz harness: a line of two spaces inside a text block whose lines are
+    // indented by one kept a space in the checked text, which fmt then wrote as empty.
+    let source = "policy \"p\"\n  cases identified by id, dated by date\ninput id: text required\ninput date: date required\narticle 1 \"a\"\n  text \"\"\"\n   first\n  \n second\n  \"\"\"\n";
+    assert_formatting_keeps_meaning("space-only line", source);
+}

@@ -656,7 +656,12 @@ fn dedent(raw: &str) -> String {
         .map(|line| line.len() - line.trim_start().len())
         .min()
         .unwrap_or(0);
-    body.iter().map(|line| line.get(indent..).unwrap_or_else(|| line.trim_start())).collect::<Vec<_>>().join("\n")
+    // A line of only spaces is an empty line: its spaces are invisible, and `polc fmt`
+    // writes it empty, so keeping them would make formatting change the text.
+    body.iter()
+        .map(|line| if line.trim().is_empty() { "" } else { line.get(indent..).unwrap_or_else(|| line.trim_start()) })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The fix for a literal past polc's digit limits.
