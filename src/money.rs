@@ -97,23 +97,25 @@ pub fn exact_decimal(digits: &str, shift: i32, limits: DigitLimits) -> Result<De
         return Err(NumberError::TooPrecise { fraction: limits.fraction });
     }
     // value = mantissa × 10^exponent, with the mantissa's digits `whole ++ fraction`.
-    let mantissa_digits = format!("{whole}{fraction}");
     let exponent = i64::from(shift) - i64::try_from(fraction.len()).unwrap_or(i64::MAX);
-    from_digits(&mantissa_digits, exponent).ok_or(NumberError::TooLarge { whole: limits.whole })
+    from_digits(whole, fraction, exponent).ok_or(NumberError::TooLarge { whole: limits.whole })
 }
 
-/// `digits × 10^exponent` as a decimal, when it fits exactly.
-fn from_digits(digits: &str, exponent: i64) -> Option<Decimal> {
-    let digits = digits.trim_start_matches('0');
-    if digits.is_empty() {
+/// `(whole ++ fraction) × 10^exponent` as a decimal, when it fits exactly.
+fn from_digits(whole: &str, fraction: &str, exponent: i64) -> Option<Decimal> {
+    let significant = whole.len() + fraction.len();
+    if significant == 0 {
         return Some(Decimal::ZERO);
     }
     // 29 digits is the most a decimal's 96-bit mantissa can hold; more never fits.
     let zeros = usize::try_from(exponent.max(0)).ok()?;
-    if digits.len().checked_add(zeros)? > 29 {
+    if significant.checked_add(zeros)? > 29 {
         return None;
     }
-    let mut mantissa: i128 = digits.parse().ok()?;
+    let mut mantissa: i128 = 0;
+    for digit in whole.bytes().chain(fraction.bytes()) {
+        mantissa = mantissa.checked_mul(10)?.checked_add(i128::from(digit - b'0'))?;
+    }
     for _ in 0..zeros {
         mantissa = mantissa.checked_mul(10)?;
     }
@@ -183,8 +185,13 @@ pub fn round_to_fen(amount: Decimal) -> Decimal {
 
 /// Formats a yuan amount with two decimals, as results carry it (`2500000.00`).
 pub fn format_yuan(amount: Decimal) -> String {
+    let mut fen = round_to_fen(amount);
+    fen.rescale(2);
+    if fen.scale() == 2 {
+        return fen.to_string();
+    }
     // Padded as text: near the largest decimal, `rescale(2)` cannot add the zeros.
-    let plain = round_to_fen(amount).to_string();
+    let plain = fen.to_string();
     match plain.split_once('.') {
         Some((whole, fraction)) => format!("{whole}.{fraction:0<2}"),
         None => format!("{plain}.00"),
@@ -230,6 +237,9 @@ pub fn group_thousands(plain: &str) -> String {
 
 /// Formats a ratio as a percentage: `0.1` → `10%`, `0.0001` → `0.01%`.
 pub fn format_percent(ratio: Decimal) -> String {
+    if let Some(percent) = exact_mul(ratio, Decimal::ONE_HUNDRED) {
+        return format!("{}%", percent.normalize());
+    }
     // The point moves on the digits: multiplying by 100 can round a ratio of 28 decimals.
     let plain = ratio.normalize().to_string();
     let (sign, unsigned) = match plain.strip_prefix('-') {

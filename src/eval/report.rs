@@ -113,11 +113,9 @@ pub fn json(policy: &Policy, result: &BatchResult, out: &mut dyn Write) -> io::R
     writeln!(out, "  ],")?;
     writeln!(out, "  \"totals\": [")?;
     for (index, (recipient, total)) in result.totals.iter().enumerate() {
-        let errors: Vec<String> = result
-            .overflowed_totals()
-            .filter(|(entity, _)| entity == &&**recipient)
-            .map(|(_, sum)| total_error(recipient, sum))
-            .collect();
+        let overflowed = [("granted", total.granted), ("up to", total.up_to)];
+        let errors: Vec<String> =
+            overflowed.iter().filter(|(_, sum)| sum.is_none()).map(|(name, _)| total_error(recipient, name)).collect();
         let record = JsonTotal {
             recipient,
             granted: total.granted.map(money::format_yuan),
