@@ -421,6 +421,9 @@ fn fmt(out: &mut Out, files: &[String], check_only: bool) -> io::Result<u8> {
 /// over the old one (a rename within one folder is atomic). The old file's permissions
 /// are kept.
 fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    // Through a symbolic link, the file it points to is replaced, not the link.
+    let resolved = std::fs::canonicalize(path);
+    let path = resolved.as_deref().unwrap_or(path);
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),

@@ -202,3 +202,18 @@ fn record_counts_are_records_not_errors() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("\n4 records could not run:\n"), "{stdout}");
 }
+
+#[test]
+fn fmt_through_a_symbolic_link_rewrites_the_file_and_keeps_the_link() {
+    let dir = temp_dir("symlink");
+    let target = dir.join("real.pol");
+    let link = dir.join("link.pol");
+    std::fs::copy("tests/fmt/messy.pol", &target).unwrap();
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let output = polc().args(["fmt", link.to_str().unwrap()]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    let output = polc().args(["fmt", "--check", target.to_str().unwrap()]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+}

@@ -95,9 +95,26 @@ pub fn read(raw: Raw<'_>, ty: Type, enums: &[EnumDef]) -> Result<Option<Fact>, S
     match raw {
         Raw::Json(Json::Null) => Ok(None),
         Raw::Csv("") => Ok(None),
-        Raw::Json(value) => read_json(value, ty, enums).map(Some),
-        Raw::Csv(cell) => read_text(cell, ty, enums, true).map(Some),
+        Raw::Json(value) => read_json(value, ty, enums).map(Some).map_err(|message| match value {
+            Json::String(text) | Json::Number(text) => shorten(message, text),
+            _ => message,
+        }),
+        Raw::Csv(cell) => read_text(cell, ty, enums, true).map(Some).map_err(|message| shorten(message, cell)),
     }
+}
+
+/// The most characters of a bad value an error message repeats.
+const SHOWN_CHARACTERS: usize = 64;
+
+/// A message that quotes a long bad value quotes its start only, so that one huge value
+/// does not make a huge message (or a huge result).
+fn shorten(message: String, value: &str) -> String {
+    let length = value.chars().count();
+    if length <= SHOWN_CHARACTERS {
+        return message;
+    }
+    let start: String = value.chars().take(SHOWN_CHARACTERS).collect();
+    message.replace(value, &format!("{start}… ({length} characters)"))
 }
 
 fn read_json(value: &Json, ty: Type, enums: &[EnumDef]) -> Result<Fact, String> {
@@ -304,6 +321,13 @@ mod tests {
         assert!(read(Raw::Json(&value), Type::Money, &[]).is_err());
         let value: Json = serde_json::from_str("[1, 2, [3]]").unwrap();
         assert_eq!(value, Json::List);
+    }
+
+    #[test]
+    fn long_bad_values_are_quoted_by_their_start() {
+        let long = "x".repeat(1000);
+        let message = read(Raw::Csv(&long), Type::Date, &[]).err().unwrap_or_default();
+        assert_eq!(message, format!("not a date: {}… (1000 characters) (write YYYY-MM-DD)", "x".repeat(64)));
     }
 
     #[test]
