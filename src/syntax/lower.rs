@@ -121,6 +121,11 @@ impl Lowerer<'_> {
         Span::new(start, end).shifted(self.offset)
     }
 
+    /// A literal past polc's digit limits: refused, never rounded.
+    fn inexact_literal(&mut self, span: Span, text: &str, error: money::NumberError) {
+        self.bad_literal(span, format!("`{text}` cannot be held exactly: {error}"), &digits_help(error));
+    }
+
     fn bad_literal(&mut self, span: Span, message: String, help: &str) {
         self.diagnostics.push(Diagnostic::new(Code::BadLiteral, message, span, "not a valid value").with_help(help));
     }
@@ -498,11 +503,7 @@ impl Lowerer<'_> {
                 match money::money_in_yuan(digits, unit) {
                     Ok(amount) => ExprKind::Money(amount),
                     Err(error) => {
-                        self.bad_literal(
-                            span,
-                            format!("`{text}` cannot be held exactly: {error}"),
-                            &digits_help(error),
-                        );
+                        self.inexact_literal(span, text, error);
                         return None;
                     }
                 }
@@ -512,11 +513,7 @@ impl Lowerer<'_> {
                 match money::exact_decimal(digits, -2, money::PERCENT_DIGITS) {
                     Ok(ratio) => ExprKind::Ratio(ratio),
                     Err(error) => {
-                        self.bad_literal(
-                            span,
-                            format!("`{text}` cannot be held exactly: {error}"),
-                            &digits_help(error),
-                        );
+                        self.inexact_literal(span, text, error);
                         return None;
                     }
                 }
@@ -543,11 +540,7 @@ impl Lowerer<'_> {
                         return None;
                     }
                     Err(error) => {
-                        self.bad_literal(
-                            span,
-                            format!("`{text}` cannot be held exactly: {error}"),
-                            &digits_help(error),
-                        );
+                        self.inexact_literal(span, text, error);
                         return None;
                     }
                 }
