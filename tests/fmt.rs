@@ -169,3 +169,13 @@ fn a_text_block_line_of_only_spaces_is_empty_before_and_after_fmt() {
     let source = "policy \"p\"\n  cases identified by id, dated by date\ninput id: text required\ninput date: date required\narticle 1 \"a\"\n  text \"\"\"\n   first\n  \n second\n  \"\"\"\n";
     assert_formatting_keeps_meaning("space-only line", source);
 }
+
+#[test]
+fn a_comment_between_the_last_arm_and_the_brace_stays_in_the_block() {
+    // Found by the fuzz harness: a comment inside an arm's value list moved to just before
+    // the `}` on the first format, and out of the block on the second.
+    let source = "policy \"p\"\n  cases identified by id, dated by date\nenum level: national, provincial, order\ninput id: text required\ninput date: date required\ninput applicant: entity required\ninput level: level\narticle 1 \"a\"\n  clause 1.1\n    award by level {\n      national => 100万  order, # top\n      # lower\n      provincial => 50万 }\n    to applicant\n";
+    assert_formatting_keeps_meaning("comment in an arm", source);
+    let once = polc::fmt::format(source).unwrap();
+    assert!(once.contains("      # lower\n    }\n"), "{once}");
+}

@@ -173,9 +173,28 @@ impl Printer<'_> {
             self.expr(amount, 0, indent + 2);
             self.end_line(span.end);
         }
-        self.leading_comments(end, indent + 2);
+        // The block's span ends with its last arm: comments between that arm and the `}`
+        // belong inside the block too, so look for the brace itself.
+        self.leading_comments(self.closing_brace(end), indent + 2);
         self.out.push_str(&" ".repeat(indent));
         self.out.push('}');
+    }
+
+    /// Where the `}` that closes a block is, given the end of its last part: only spaces
+    /// and comments stand between them.
+    fn closing_brace(&self, after: usize) -> usize {
+        let mut at = after;
+        while let Some(rest) = self.source.get(at..) {
+            let Some(ch) = rest.chars().next() else { break };
+            if ch == '#' {
+                at += rest.find('\n').unwrap_or(rest.len());
+            } else if ch.is_whitespace() {
+                at += ch.len_utf8();
+            } else {
+                break;
+            }
+        }
+        at
     }
 
     fn blank_line(&mut self) {
