@@ -402,3 +402,57 @@ fn a_cap_over_many_clauses_names_them_once_not_in_every_reason() {
         "cap 1万 per recipient over clause 1.1, 1.2 (Article 1 a): 10,000.00 already counted, 0.00 left"
     );
 }
+
+#[test]
+fn min_and_max_pick_among_their_arguments() {
+    let articles = "article 1 \"a\"\n  clause 1.1 award min(10% of amount, 50% of extra, 100万) to applicant\n  clause 1.2 award max(10% of amount, 1万) to applicant\n  clause 1.3 when min(count, 3) = 3 award 1元 to applicant\n";
+    let policy = policy(articles);
+    let result = run_on(
+        &policy,
+        &[
+            &case("A", "2024-03-01", r#""amount": "100万", "extra": "100万", "count": 5"#),
+            &case("B", "2024-03-01", r#""amount": "100万", "extra": "10万", "count": 3"#),
+            &case("C", "2024-03-01", r#""amount": "2亿", "extra": "4亿", "count": 2"#),
+            &case("D", "2024-03-01", r#""amount": "5万""#),
+        ],
+    );
+    let got = awards(&policy, &result);
+    let row = |case: &str, clause: &str, amount: &str| {
+        (case.to_string(), clause.to_string(), "E1".to_string(), amount.to_string())
+    };
+    assert_eq!(
+        got,
+        [
+            row("A", "1.1", "100000.00"),
+            row("A", "1.2", "100000.00"),
+            row("A", "1.3", "1.00"),
+            row("B", "1.1", "50000.00"),
+            row("B", "1.2", "100000.00"),
+            row("B", "1.3", "1.00"),
+            row("C", "1.1", "1000000.00"),
+            row("C", "1.2", "20000000.00"),
+            // D: no `extra` makes 1.1 not applicable; 1.2 takes the floor; no count for 1.3.
+            row("D", "1.2", "10000.00"),
+        ]
+    );
+    // The reason says which argument was the least.
+    let a_first = &result.awards[0];
+    assert_eq!(a_first.trace.picks.len(), 1);
+    assert_eq!(a_first.trace.picks[0].arg, 0);
+    let why = polc::eval::why::award_why(&policy, a_first, result.cases[0].date);
+    assert_eq!(why.reasons[1], "min picks the least: 10% of amount (1,000,000.00) = 100,000.00");
+}
+
+#[test]
+fn min_and_max_take_one_type() {
+    let report = polc::check_source(&format!(
+        "{HEADER}\narticle 1 \"a\"\n  clause 1.1 award min(amount, share) to applicant\n  clause 1.2 award max(flag, flag) to applicant\n"
+    ));
+    let messages: Vec<&str> = report.diagnostics.iter().map(|diagnostic| diagnostic.message.as_str()).collect();
+    assert!(messages.contains(&"`min` compares values of one type: this is ratio, the first is money"), "{messages:?}");
+    assert!(messages.contains(&"`max` compares money, ratios or integers"), "{messages:?}");
+    // One argument is not a call: `min` needs two or more.
+    let report =
+        polc::check_source(&format!("{HEADER}\narticle 1 \"a\"\n  clause 1.1 award min(amount) to applicant\n"));
+    assert!(report.diagnostics.iter().any(|diagnostic| diagnostic.code == polc::diag::Code::SyntaxError));
+}

@@ -6,7 +6,7 @@
 
 use crate::money::Date;
 use crate::span::Span;
-use crate::syntax::ast::{CompareOp, Sign};
+use crate::syntax::ast::{CompareOp, Function, Sign};
 use rust_decimal::Decimal;
 use std::fmt;
 
@@ -258,6 +258,41 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// The expressions directly inside this one, in source order.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Literal(_) | ExprKind::Input(_) | ExprKind::IsPresent(_) => Vec::new(),
+            ExprKind::Not(inner) | ExprKind::WithinValidity(inner) => vec![inner],
+            ExprKind::And(parts) | ExprKind::Or(parts) | ExprKind::Call(_, parts) => parts.iter().collect(),
+            ExprKind::Compare(left, _, right) => vec![left, right],
+            ExprKind::Between { subject, low, high } => vec![subject, low, high],
+            ExprKind::InSet { subject, .. } => vec![subject],
+            ExprKind::Sum(first, terms) => {
+                std::iter::once(&**first).chain(terms.iter().map(|(_, term)| term)).collect()
+            }
+            ExprKind::Of { ratios, base } => ratios.iter().chain(std::iter::once(&**base)).collect(),
+            ExprKind::Table { subject, arms, otherwise } => std::iter::once(&**subject)
+                .chain(arms.iter().map(|arm| &arm.amount))
+                .chain(otherwise.as_deref())
+                .collect(),
+            ExprKind::Tiers { subject, since, tiers } => std::iter::once(&**subject)
+                .chain(since.as_deref())
+                .chain(tiers.iter().map(|tier| &tier.amount))
+                .collect(),
+        }
+    }
+
+    /// The expression at or inside this one that starts at byte `at` and is a call.
+    // INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep.
+    pub fn call_at(&self, at: usize) -> Option<&Expr> {
+        if self.span.start == at && matches!(self.kind, ExprKind::Call(..)) {
+            return Some(self);
+        }
+        self.children().into_iter().find_map(|child| child.call_at(at))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
     Literal(Value),
@@ -285,6 +320,8 @@ pub enum ExprKind {
         ratios: Vec<Expr>,
         base: Box<Expr>,
     },
+    /// `min(...)` or `max(...)` of two or more values of one type.
+    Call(Function, Vec<Expr>),
     /// An amount chosen by an enum value; `otherwise` is the `else` arm.
     Table {
         subject: Box<Expr>,

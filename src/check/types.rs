@@ -187,6 +187,28 @@ impl Checker {
                 typed(ExprKind::Sum(Box::new(first), terms), ty)
             }
             ast::ExprKind::Of(factors) => self.of(factors, span),
+            ast::ExprKind::Call(function, args) => {
+                let checked: Vec<Option<Expr>> = args.iter().map(|arg| self.expr(arg)).collect();
+                let args = checked.into_iter().collect::<Option<Vec<Expr>>>()?;
+                let first = args.first()?;
+                if !matches!(first.ty, Type::Money | Type::Ratio | Type::Integer) {
+                    let message = format!("`{}` compares money, ratios or integers", function.name());
+                    self.mismatch(first, &message);
+                    return None;
+                }
+                let ty = first.ty;
+                if let Some(other) = args.iter().find(|arg| arg.ty != ty) {
+                    let message = format!(
+                        "`{}` compares values of one type: this is {}, the first is {}",
+                        function.name(),
+                        self.scope.type_name(other.ty),
+                        self.scope.type_name(ty)
+                    );
+                    self.mismatch(other, &message);
+                    return None;
+                }
+                typed(ExprKind::Call(*function, args), ty)
+            }
             ast::ExprKind::Table { subject, arms } => self.table(subject, arms, span),
             ast::ExprKind::Tiers { subject, since, rows } => self.tiers(subject, since.as_deref(), rows, span),
         }

@@ -4,11 +4,11 @@
 use super::coverage::{Hits, Owner, Probe};
 use super::program::Program;
 use super::show;
-use super::{AmountTrace, AwardRecord, ClauseStatus, KeyValues};
+use super::{AmountTrace, AwardRecord, ClauseStatus, KeyValues, Pick};
 use crate::check::checked::{Award, ClauseIndex, Expr, ExprKind, InputId, Key, Value};
 use crate::data::{Case, Fact};
 use crate::money::{self, Date};
-use crate::syntax::ast::{CompareOp, Sign};
+use crate::syntax::ast::{CompareOp, Function, Sign};
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 
@@ -97,6 +97,8 @@ pub(super) struct Evaluator<'a, 'p> {
     pub case: &'a Case,
     /// The threshold the last tier table paid, for `once per tier`.
     tier_paid: Option<Fact>,
+    /// What the `min`s and `max`s of the current amount picked, to explain it.
+    picks: Vec<Pick>,
     /// Whether to say why each clause did not apply (costly: only for `--explain`).
     explain: bool,
     /// Where probes go when measuring coverage, and whose expression is running.
@@ -112,7 +114,8 @@ pub fn evaluate(
     explain: bool,
     coverage: Option<&mut Hits>,
 ) -> Result<CaseOutcome, CaseError> {
-    let mut evaluator = Evaluator { program, case, tier_paid: None, explain, coverage, owner: Owner::Gate(0) };
+    let mut evaluator =
+        Evaluator { program, case, tier_paid: None, picks: Vec::new(), explain, coverage, owner: Owner::Gate(0) };
     let policy = program.policy;
     for (gate_index, gate) in policy.gates.iter().enumerate() {
         evaluator.owner = Owner::Gate(gate_index);
@@ -177,12 +180,14 @@ impl Evaluator<'_, '_> {
             }
         }
         self.tier_paid = None;
-        let (amount, trace) = match self.award_amount(&clause.award) {
+        self.picks.clear();
+        let (amount, mut trace) = match self.award_amount(&clause.award) {
             Ok(computed) => computed,
             Err(Stop::Missing(input)) => return Ok(ClauseStatus::Missing(input_name(self.program, input).to_string())),
             Err(Stop::NoTier) => return Ok(ClauseStatus::NoTier),
             Err(Stop::Fault(fault)) => return Err(fault),
         };
+        trace.picks = std::mem::take(&mut self.picks);
         let mut given = 0;
         for (recipient_index, recipient) in clause.recipients.iter().enumerate() {
             let Some(Some(Fact::Text(entity))) = self.case.facts.get(recipient.input) else { continue };
@@ -251,7 +256,7 @@ impl Evaluator<'_, '_> {
                     None => None,
                 };
                 let capped = cap.map_or(raw, |cap| raw.min(cap));
-                Ok((Some(money::round_to_fen(capped)), AmountTrace { raw: Some(raw), cap, tier }))
+                Ok((Some(money::round_to_fen(capped)), AmountTrace { raw: Some(raw), cap, tier, picks: Vec::new() }))
             }
             Award::UpTo { max } => Ok((Some(money::round_to_fen(self.amount(max)?)), AmountTrace::default())),
             Award::Open { base, .. } => {
@@ -426,6 +431,27 @@ impl Evaluator<'_, '_> {
                     };
                 }
                 Ok(if is_money { Fact::Money(amount) } else { Fact::Ratio(amount) })
+            }
+            ExprKind::Call(function, args) => {
+                let mut picked: Option<(usize, Fact)> = None;
+                for (index, arg) in args.iter().enumerate() {
+                    let value = self.value(arg)?;
+                    let better = match &picked {
+                        None => true,
+                        Some((_, best)) => match function {
+                            Function::Min => compare(&value, CompareOp::Less, best),
+                            Function::Max => compare(&value, CompareOp::Greater, best),
+                        },
+                    };
+                    if better {
+                        picked = Some((index, value));
+                    }
+                }
+                let Some((arg, value)) = picked else { return Err(self.internal(expr)) };
+                let (owner, at) = (self.owner, expr.span.start);
+                self.hit(Probe::Pick { owner, at, arg });
+                self.picks.push(Pick { at, arg, value: value.clone() });
+                Ok(value)
             }
             ExprKind::Table { subject, arms, otherwise } => {
                 let Fact::Enum(position) = self.value(subject)? else { return Err(self.internal(expr)) };

@@ -23,6 +23,8 @@ pub enum Probe {
     Tier { owner: Owner, at: usize, tier: usize },
     /// A table chose this arm (the arm count stands for `else`).
     Arm { owner: Owner, at: usize, arm: usize },
+    /// `min` or `max` picked this argument (the first of equal ones).
+    Pick { owner: Owner, at: usize, arg: usize },
     /// A clause gave an award.
     Applied(usize),
     /// A clause's own `max` cut its amount.
@@ -163,6 +165,13 @@ fn choice_probes(policy: &Policy, owner: Owner, expr: &Expr, group: &str, probes
         ExprKind::Of { ratios, base } => {
             ratios.iter().for_each(|ratio| choice_probes(policy, owner, ratio, group, probes));
             choice_probes(policy, owner, base, group, probes);
+        }
+        ExprKind::Call(function, args) => {
+            for (index, arg) in args.iter().enumerate() {
+                let description = format!("{} picks {}", function.name(), show::expr(policy, arg, None));
+                probes.push((Probe::Pick { owner, at: expr.span.start, arg: index }, group.to_string(), description));
+                choice_probes(policy, owner, arg, group, probes);
+            }
         }
         _ => {}
     }

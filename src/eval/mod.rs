@@ -63,6 +63,17 @@ pub struct AmountTrace {
     pub cap: Option<Decimal>,
     /// The threshold a tier table paid.
     pub tier: Option<Fact>,
+    /// What each `min` or `max` in the amount or its cap picked.
+    pub picks: Vec<Pick>,
+}
+
+/// A `min` or `max` and the argument it picked.
+#[derive(Clone, Debug)]
+pub struct Pick {
+    /// Where the call starts in the policy source.
+    pub at: usize,
+    pub arg: usize,
+    pub value: Fact,
 }
 
 /// The values of an award's keys; `None` where a key fact is missing, which makes the

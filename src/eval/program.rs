@@ -81,6 +81,7 @@ fn collect_inputs(expr: &Expr, inputs: &mut Vec<InputId>) {
             collect_inputs(first, inputs);
             terms.iter().for_each(|(_, term)| collect_inputs(term, inputs));
         }
+        ExprKind::Call(_, args) => args.iter().for_each(|arg| collect_inputs(arg, inputs)),
         ExprKind::Of { ratios, base } => {
             ratios.iter().for_each(|ratio| collect_inputs(ratio, inputs));
             collect_inputs(base, inputs);

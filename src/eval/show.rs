@@ -122,6 +122,9 @@ pub fn expr(policy: &Policy, expr: &Expr, case: Option<&Case>) -> String {
             parts.push(bracketed(base));
             parts.join(" of ")
         }
+        ExprKind::Call(function, args) => {
+            format!("{}({})", function.name(), args.iter().map(recurse).collect::<Vec<_>>().join(", "))
+        }
         // With a case, a table or tier list shows only what it chose from; the chosen arm
         // follows in the explanation.
         ExprKind::Table { subject, .. } if case.is_some() => format!("by {}", recurse(subject)),

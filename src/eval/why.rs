@@ -2,10 +2,11 @@
 //! arithmetic, the clause's own cap, and the rounding. Rendered only when a result is
 //! written, from the few facts the award kept, so a large batch keeps no strings.
 
-use super::{show, AwardRecord};
-use crate::check::checked::{Award, ExprKind, Policy};
+use super::{show, AmountTrace, AwardRecord};
+use crate::check::checked::{Award, Expr, ExprKind, Policy};
 use crate::data::{Case, Fact, Location};
 use crate::money::{self, Date};
+use crate::syntax::ast::Function;
 
 /// An award's explanation.
 pub struct AwardWhy {
@@ -45,6 +46,7 @@ pub fn award_why(policy: &Policy, award: &AwardRecord, date: Date) -> AwardWhy {
                 ),
                 _ => format!("{} = {}", show::expr(policy, amount, Some(&case)), show::exact_money(raw)),
             }];
+            reasons.extend(picks(policy, trace, [Some(amount), cap.as_ref()], &case));
             let mut capped = raw;
             if let (Some(cap), Some(limit)) = (cap, trace.cap) {
                 let limit_text = match &cap.kind {
@@ -65,7 +67,9 @@ pub fn award_why(policy: &Policy, award: &AwardRecord, date: Date) -> AwardWhy {
             reasons
         }
         Award::UpTo { max } => {
-            vec![format!("up to {}, amount set by review", show::expr(policy, max, Some(&case)))]
+            let mut reasons = vec![format!("up to {}, amount set by review", show::expr(policy, max, Some(&case)))];
+            reasons.extend(picks(policy, trace, [Some(max), None], &case));
+            reasons
         }
         Award::Open { label, base } => {
             let mut reason = format!("amount left open by the policy: {label}");
@@ -77,4 +81,25 @@ pub fn award_why(policy: &Policy, award: &AwardRecord, date: Date) -> AwardWhy {
         Award::Benefit { description } => vec![format!("benefit: {description}")],
     };
     AwardWhy { condition, reasons }
+}
+
+/// What each `min` and `max` in `exprs` picked: "min picks the least: 50% of interest_paid
+/// (5,000,000.00) = 2,500,000.00".
+fn picks(policy: &Policy, trace: &AmountTrace, exprs: [Option<&Expr>; 2], case: &Case) -> Vec<String> {
+    let mut reasons = Vec::new();
+    for pick in &trace.picks {
+        let call = exprs.iter().flatten().find_map(|expr| expr.call_at(pick.at));
+        if let Some(Expr { kind: ExprKind::Call(function, args), ty, .. }) = call {
+            if let Some(arg) = args.get(pick.arg) {
+                let chosen = if *function == Function::Min { "least" } else { "greatest" };
+                reasons.push(format!(
+                    "{} picks the {chosen}: {} = {}",
+                    function.name(),
+                    show::expr(policy, arg, Some(case)),
+                    show::fact(policy, *ty, &pick.value)
+                ));
+            }
+        }
+    }
+    reasons
 }

@@ -552,6 +552,17 @@ impl Printer<'_> {
                     self.expr(factor, 7, indent);
                 }
             }
+            ExprKind::Call(function, args) => {
+                self.out.push_str(function.name());
+                self.out.push('(');
+                for (index, arg) in args.iter().enumerate() {
+                    if index > 0 {
+                        self.out.push_str(", ");
+                    }
+                    self.expr(arg, 0, indent);
+                }
+                self.out.push(')');
+            }
             ExprKind::Name(name) => self.out.push_str(&name.text),
             ExprKind::Money(_) | ExprKind::Ratio(_) | ExprKind::Integer(_) | ExprKind::Bool(_) | ExprKind::Date(_) => {
                 // Literals keep their written form: `万分之一` stays `万分之一`.

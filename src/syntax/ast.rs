@@ -229,6 +229,8 @@ pub enum ExprKind {
     Sum(Box<Expr>, Vec<(Sign, Expr)>),
     /// `10% of a of b`: a chain of `of`.
     Of(Vec<Expr>),
+    /// `min(a, b, ...)` or `max(a, b, ...)`.
+    Call(Function, Vec<Expr>),
     Money(Decimal),
     /// A percentage or Chinese fraction, already as a ratio (`10%` is 0.1).
     Ratio(Decimal),
@@ -262,4 +264,23 @@ pub struct TierRow {
     pub threshold: Expr,
     pub amount: Expr,
     pub span: Span,
+}
+
+/// A function of the language: each takes two or more values of one type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Function {
+    /// The least of its arguments (`min`): the least of several limits.
+    Min,
+    /// The greatest of its arguments (`max`).
+    Max,
+}
+
+impl Function {
+    /// The name a policy writes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::Min => "min",
+            Function::Max => "max",
+        }
+    }
 }

@@ -417,6 +417,14 @@ impl Lowerer<'_> {
                 }
                 ExprKind::Of(inner.into_iter().map(|factor| self.expr(factor)).collect::<Option<Vec<_>>>()?)
             }
+            Rule::call => {
+                let mut inner = inner.into_iter();
+                let function = match inner.next()?.as_str() {
+                    "min" => Function::Min,
+                    _ => Function::Max,
+                };
+                ExprKind::Call(function, inner.map(|arg| self.expr(arg)).collect::<Option<Vec<_>>>()?)
+            }
             Rule::table => {
                 let mut inner = inner.into_iter();
                 let subject = self.name(inner.next()?);

@@ -298,6 +298,8 @@ fn rule_words(rule: Rule) -> &'static str {
         Rule::sum | Rule::product | Rule::atom => "a value",
         Rule::add_op => "`+` or `-`",
         Rule::group => "`(`",
+        Rule::call => "`min(...)` or `max(...)`",
+        Rule::call_name => "`min` or `max`",
         Rule::table => "`by`",
         Rule::arm | Rule::arm_values => "an enum value",
         Rule::else_arm => "`else`",
