@@ -456,3 +456,53 @@ fn min_and_max_take_one_type() {
         polc::check_source(&format!("{HEADER}\narticle 1 \"a\"\n  clause 1.1 award min(amount) to applicant\n"));
     assert!(report.diagnostics.iter().any(|diagnostic| diagnostic.code == polc::diag::Code::SyntaxError));
 }
+
+#[test]
+fn if_then_else_takes_the_general_rule_when_the_exception_is_not_shown() {
+    let articles = "article 1 \"a\"\n  clause 1.1 award (if flag then 60% else 50%) of amount max 100万 to applicant\n  clause 1.2 when count > 0 award if count >= 10 then 2万 else if count >= 5 then 1万 else 1000元 to applicant\n";
+    let policy = policy(articles);
+    let result = run_on(
+        &policy,
+        &[
+            &case("A", "2024-03-01", r#""amount": "100万", "flag": true, "count": 10"#),
+            &case("B", "2024-03-01", r#""amount": "100万", "flag": false, "count": 9"#),
+            &case("C", "2024-03-01", r#""amount": "100万", "count": 4"#),
+            &case("D", "2024-03-01", r#""flag": true"#),
+        ],
+    );
+    let row = |case: &str, clause: &str, amount: &str| {
+        (case.to_string(), clause.to_string(), "E1".to_string(), amount.to_string())
+    };
+    assert_eq!(
+        awards(&policy, &result),
+        [
+            row("A", "1.1", "600000.00"),
+            row("A", "1.2", "20000.00"),
+            row("B", "1.1", "500000.00"),
+            row("B", "1.2", "10000.00"),
+            // C: no `flag`: the general 50%.
+            row("C", "1.1", "500000.00"),
+            row("C", "1.2", "1000.00"),
+            // D: no `amount`: 1.1 is not applicable; no `count`: 1.2 neither.
+        ]
+    );
+    let formatted = polc::fmt::format(&format!("{HEADER}\n{articles}")).unwrap();
+    assert!(formatted.contains("award (if flag then 60% else 50%) of amount max 100万"), "{formatted}");
+    assert!(formatted.contains("award if count >= 10 then 2万 else if count >= 5 then 1万 else 1000元"), "{formatted}");
+}
+
+#[test]
+fn both_branches_of_if_give_one_type() {
+    let report = polc::check_source(&format!(
+        "{HEADER}\narticle 1 \"a\"\n  clause 1.1 award if flag then 60% else 5万 to applicant\n  clause 1.2 award if amount then 1万 else 2万 to applicant\n"
+    ));
+    let messages: Vec<&str> = report.diagnostics.iter().map(|diagnostic| diagnostic.message.as_str()).collect();
+    assert!(
+        messages.contains(&"both branches of `if` give one type: `then` gives ratio, `else` gives money"),
+        "{messages:?}"
+    );
+    assert!(
+        report.diagnostics.iter().any(|diagnostic| diagnostic.code == polc::diag::Code::ConditionNotBool),
+        "{messages:?}"
+    );
+}

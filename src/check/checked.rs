@@ -267,6 +267,7 @@ impl Expr {
             ExprKind::And(parts) | ExprKind::Or(parts) | ExprKind::Call(_, parts) => parts.iter().collect(),
             ExprKind::Compare(left, _, right) => vec![left, right],
             ExprKind::Between { subject, low, high } => vec![subject, low, high],
+            ExprKind::If { condition, then, otherwise } => vec![condition, then, otherwise],
             ExprKind::InSet { subject, .. } => vec![subject],
             ExprKind::Sum(first, terms) => {
                 std::iter::once(&**first).chain(terms.iter().map(|(_, term)| term)).collect()
@@ -322,6 +323,12 @@ pub enum ExprKind {
     },
     /// `min(...)` or `max(...)` of two or more values of one type.
     Call(Function, Vec<Expr>),
+    /// `if condition then a else b`: `b` also when the condition needs a missing fact.
+    If {
+        condition: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
     /// An amount chosen by an enum value; `otherwise` is the `else` arm.
     Table {
         subject: Box<Expr>,

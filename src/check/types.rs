@@ -187,6 +187,30 @@ impl Checker {
                 typed(ExprKind::Sum(Box::new(first), terms), ty)
             }
             ast::ExprKind::Of(factors) => self.of(factors, span),
+            ast::ExprKind::If(condition, then, otherwise) => {
+                let condition = self.condition(condition, "the condition of `if`");
+                let then = self.expr(then);
+                let otherwise = self.expr(otherwise);
+                let (condition, then, otherwise) = (condition?, then?, otherwise?);
+                if otherwise.ty != then.ty {
+                    let message = format!(
+                        "both branches of `if` give one type: `then` gives {}, `else` gives {}",
+                        self.scope.type_name(then.ty),
+                        self.scope.type_name(otherwise.ty)
+                    );
+                    self.mismatch(&otherwise, &message);
+                    return None;
+                }
+                let ty = then.ty;
+                typed(
+                    ExprKind::If {
+                        condition: Box::new(condition),
+                        then: Box::new(then),
+                        otherwise: Box::new(otherwise),
+                    },
+                    ty,
+                )
+            }
             ast::ExprKind::Call(function, args) => {
                 let checked: Vec<Option<Expr>> = args.iter().map(|arg| self.expr(arg)).collect();
                 let args = checked.into_iter().collect::<Option<Vec<Expr>>>()?;

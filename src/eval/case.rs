@@ -432,6 +432,12 @@ impl Evaluator<'_, '_> {
                 }
                 Ok(if is_money { Fact::Money(amount) } else { Fact::Ratio(amount) })
             }
+            ExprKind::If { condition, then, otherwise } => match self.truth(condition).map_err(Stop::Fault)? {
+                Truth::True => self.value(then),
+                // The exception applies only when the facts show it: a missing fact takes
+                // the general rule.
+                Truth::False | Truth::Unknown(_) => self.value(otherwise),
+            },
             ExprKind::Call(function, args) => {
                 let mut picked: Option<(usize, Fact)> = None;
                 for (index, arg) in args.iter().enumerate() {

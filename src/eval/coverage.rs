@@ -166,6 +166,11 @@ fn choice_probes(policy: &Policy, owner: Owner, expr: &Expr, group: &str, probes
             ratios.iter().for_each(|ratio| choice_probes(policy, owner, ratio, group, probes));
             choice_probes(policy, owner, base, group, probes);
         }
+        ExprKind::If { condition, then, otherwise } => {
+            condition_probes(policy, owner, condition, group, probes);
+            choice_probes(policy, owner, then, group, probes);
+            choice_probes(policy, owner, otherwise, group, probes);
+        }
         ExprKind::Call(function, args) => {
             for (index, arg) in args.iter().enumerate() {
                 let description = format!("{} picks {}", function.name(), show::expr(policy, arg, None));

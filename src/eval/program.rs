@@ -82,6 +82,11 @@ fn collect_inputs(expr: &Expr, inputs: &mut Vec<InputId>) {
             terms.iter().for_each(|(_, term)| collect_inputs(term, inputs));
         }
         ExprKind::Call(_, args) => args.iter().for_each(|arg| collect_inputs(arg, inputs)),
+        ExprKind::If { condition, then, otherwise } => {
+            for part in [condition, then, otherwise] {
+                collect_inputs(part, inputs);
+            }
+        }
         ExprKind::Of { ratios, base } => {
             ratios.iter().for_each(|ratio| collect_inputs(ratio, inputs));
             collect_inputs(base, inputs);

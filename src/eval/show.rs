@@ -63,7 +63,7 @@ pub fn expr(policy: &Policy, expr: &Expr, case: Option<&Case>) -> String {
     let bracketed = |inner: &Expr| {
         let text = self::expr(policy, inner, case);
         match inner.kind {
-            ExprKind::And(_) | ExprKind::Or(_) | ExprKind::Sum(..) => format!("({text})"),
+            ExprKind::And(_) | ExprKind::Or(_) | ExprKind::Sum(..) | ExprKind::If { .. } => format!("({text})"),
             _ => text,
         }
     };
@@ -118,12 +118,15 @@ pub fn expr(policy: &Policy, expr: &Expr, case: Option<&Case>) -> String {
             text
         }
         ExprKind::Of { ratios, base } => {
-            let mut parts: Vec<String> = ratios.iter().map(recurse).collect();
+            let mut parts: Vec<String> = ratios.iter().map(bracketed).collect();
             parts.push(bracketed(base));
             parts.join(" of ")
         }
         ExprKind::Call(function, args) => {
             format!("{}({})", function.name(), args.iter().map(recurse).collect::<Vec<_>>().join(", "))
+        }
+        ExprKind::If { condition, then, otherwise } => {
+            format!("if {} then {} else {}", recurse(condition), recurse(then), recurse(otherwise))
         }
         // With a case, a table or tier list shows only what it chose from; the chosen arm
         // follows in the explanation.

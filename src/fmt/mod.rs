@@ -53,6 +53,8 @@ struct Printer<'s> {
 /// brackets.
 fn precedence(kind: &ExprKind) -> u8 {
     match kind {
+        // `if` takes whole expressions and ends with one: bracket it inside any operator.
+        ExprKind::If(..) => 0,
         ExprKind::Or(_) => 1,
         ExprKind::And(_) => 2,
         ExprKind::Not(_) => 3,
@@ -551,6 +553,14 @@ impl Printer<'_> {
                     }
                     self.expr(factor, 7, indent);
                 }
+            }
+            ExprKind::If(condition, then, otherwise) => {
+                self.out.push_str("if ");
+                self.expr(condition, 0, indent);
+                self.out.push_str(" then ");
+                self.expr(then, 0, indent);
+                self.out.push_str(" else ");
+                self.expr(otherwise, 0, indent);
             }
             ExprKind::Call(function, args) => {
                 self.out.push_str(function.name());

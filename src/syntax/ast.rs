@@ -231,6 +231,8 @@ pub enum ExprKind {
     Of(Vec<Expr>),
     /// `min(a, b, ...)` or `max(a, b, ...)`.
     Call(Function, Vec<Expr>),
+    /// `if condition then a else b`.
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
     Money(Decimal),
     /// A percentage or Chinese fraction, already as a ratio (`10%` is 0.1).
     Ratio(Decimal),

@@ -425,6 +425,13 @@ impl Lowerer<'_> {
                 };
                 ExprKind::Call(function, inner.map(|arg| self.expr(arg)).collect::<Option<Vec<_>>>()?)
             }
+            Rule::conditional => {
+                let mut inner = inner.into_iter();
+                let condition = self.expr(inner.next()?)?;
+                let then = self.expr(inner.next()?)?;
+                let otherwise = self.expr(inner.next()?)?;
+                ExprKind::If(Box::new(condition), Box::new(then), Box::new(otherwise))
+            }
             Rule::table => {
                 let mut inner = inner.into_iter();
                 let subject = self.name(inner.next()?);

@@ -160,6 +160,8 @@ pub const RESERVED_WORDS: &[&str] = &[
     "input",
     "chapter",
     "responsible",
+    "if",
+    "then",
 ];
 
 const TOP_LEVEL_WORDS: &[&str] = &["policy", "chapter", "enum", "input", "article"];
@@ -300,6 +302,9 @@ fn rule_words(rule: Rule) -> &'static str {
         Rule::group => "`(`",
         Rule::call => "`min(...)` or `max(...)`",
         Rule::call_name => "`min` or `max`",
+        Rule::conditional => "`if ... then ... else ...`",
+        Rule::kw_if => "`if`",
+        Rule::kw_then => "`then`",
         Rule::table => "`by`",
         Rule::arm | Rule::arm_values => "an enum value",
         Rule::else_arm => "`else`",
