@@ -506,3 +506,66 @@ fn both_branches_of_if_give_one_type() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn tables_by_a_number_choose_the_first_range_that_holds_it() {
+    let articles = "article 1 \"a\"\n  clause 1.1 award by amount { [100元..500元] => 1万  (500元..1000元) => 2万  >= 1000元 => 3万 } to applicant\n  clause 1.2 award by count { 1 => 5万  2 => 3万  [3..5] => 1万 } to applicant\n  clause 1.3 award by (count + 1) { < 3 => 1元  else => 2元 } to applicant\n  clause 1.4 award by date { <= 2024-06-30 => 1元  > 2024-06-30 => 2元 } to applicant\n";
+    let policy = policy(articles);
+    let result = run_on(
+        &policy,
+        &[
+            &case("A", "2024-03-01", r#""amount": "99.99", "count": 1"#),
+            &case("B", "2024-06-30", r#""amount": "100", "count": 2"#),
+            &case("C", "2024-07-01", r#""amount": "500", "count": 5"#),
+            &case("D", "2024-07-01", r#""amount": "500.01", "count": 6"#),
+            &case("E", "2024-07-01", r#""amount": "1000""#),
+        ],
+    );
+    let row = |case: &str, clause: &str, amount: &str| {
+        (case.to_string(), clause.to_string(), "E1".to_string(), amount.to_string())
+    };
+    assert_eq!(
+        awards(&policy, &result),
+        [
+            // A: below the first range: 1.1 does not apply.
+            row("A", "1.2", "50000.00"),
+            row("A", "1.3", "1.00"),
+            row("A", "1.4", "1.00"),
+            row("B", "1.1", "10000.00"),
+            row("B", "1.2", "30000.00"),
+            row("B", "1.3", "2.00"),
+            row("B", "1.4", "1.00"),
+            row("C", "1.1", "10000.00"),
+            row("C", "1.2", "10000.00"),
+            row("C", "1.3", "2.00"),
+            row("C", "1.4", "2.00"),
+            // D: 6 is in no range of 1.2.
+            row("D", "1.1", "20000.00"),
+            row("D", "1.3", "2.00"),
+            row("D", "1.4", "2.00"),
+            row("E", "1.1", "30000.00"),
+            row("E", "1.4", "2.00"),
+        ]
+    );
+    let formatted = polc::fmt::format(&format!("{HEADER}\n{articles}")).unwrap();
+    assert!(formatted.contains("      (500元..1000元) => 2万\n"), "{formatted}");
+    assert!(formatted.contains("    award by (count + 1) {\n"), "{formatted}");
+    assert!(formatted.contains("      2      => 3万\n"), "{formatted}");
+}
+
+#[test]
+fn ranges_are_literals_of_the_subjects_type() {
+    let report = polc::check_source(&format!(
+        "{HEADER}\narticle 1 \"a\"\n  clause 1.1 award by amount {{ [1..5] => 1万 }} to applicant\n  clause 1.2 award by amount {{ national => 1万 }} to applicant\n  clause 1.3 award by level {{ [1..5] => 1万 }} to applicant\n"
+    ));
+    let messages: Vec<&str> = report.diagnostics.iter().map(|diagnostic| diagnostic.message.as_str()).collect();
+    assert!(messages.contains(&"this range holds money, like the table's subject"), "{messages:?}");
+    assert!(messages.contains(&"this is money, not an enum"), "{messages:?}");
+    assert!(messages.contains(&"a table by an enum names its values (`national => 60万`), not ranges"), "{messages:?}");
+    // A range's ends are literals: the grammar says so.
+    let report = polc::check_source(&format!(
+        "{HEADER}\narticle 1 \"a\"\n  clause 1.1 award by amount {{ > extra => 1万 }} to applicant\n"
+    ));
+    assert_eq!(report.diagnostics.len(), 1);
+    assert!(report.diagnostics[0].message.ends_with("found `extra`"), "{:?}", report.diagnostics);
+}

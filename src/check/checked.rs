@@ -277,6 +277,10 @@ impl Expr {
                 .chain(arms.iter().map(|arm| &arm.amount))
                 .chain(otherwise.as_deref())
                 .collect(),
+            ExprKind::Brackets { subject, arms, otherwise } => std::iter::once(&**subject)
+                .chain(arms.iter().map(|arm| &arm.amount))
+                .chain(otherwise.as_deref())
+                .collect(),
             ExprKind::Tiers { subject, since, tiers } => std::iter::once(&**subject)
                 .chain(since.as_deref())
                 .chain(tiers.iter().map(|tier| &tier.amount))
@@ -284,10 +288,11 @@ impl Expr {
         }
     }
 
-    /// The expression at or inside this one that starts at byte `at` and is a call.
+    /// The expression at or inside this one that starts at byte `at` and picks among
+    /// others: a `min`, a `max` or a table by a number.
     // INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep.
     pub fn call_at(&self, at: usize) -> Option<&Expr> {
-        if self.span.start == at && matches!(self.kind, ExprKind::Call(..)) {
+        if self.span.start == at && matches!(self.kind, ExprKind::Call(..) | ExprKind::Brackets { .. }) {
             return Some(self);
         }
         self.children().into_iter().find_map(|child| child.call_at(at))
@@ -335,6 +340,12 @@ pub enum ExprKind {
         arms: Vec<TableArm>,
         otherwise: Option<Box<Expr>>,
     },
+    /// The amount of the first arm whose range holds the subject; `otherwise` is `else`.
+    Brackets {
+        subject: Box<Expr>,
+        arms: Vec<Bracket>,
+        otherwise: Option<Box<Expr>>,
+    },
     /// The amount of the highest threshold reached (and, with `since`, newly crossed:
     /// `since < threshold <= subject`).
     Tiers {
@@ -342,6 +353,15 @@ pub enum ExprKind {
         since: Option<Box<Expr>>,
         tiers: Vec<Tier>,
     },
+}
+
+/// One range of a table by a number or date: its ends (each with whether it is
+/// included; `None` is unbounded) and its amount.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bracket {
+    pub low: Option<(Value, bool)>,
+    pub high: Option<(Value, bool)>,
+    pub amount: Expr,
 }
 
 #[derive(Clone, Debug, PartialEq)]

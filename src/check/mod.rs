@@ -706,6 +706,14 @@ fn fixed_ceiling(amount: &Expr) -> Option<rust_decimal::Decimal> {
         ExprKind::Tiers { tiers, .. } => {
             tiers.iter().map(|tier| fixed_ceiling(&tier.amount)).collect::<Option<Vec<_>>>()?.into_iter().max()
         }
+        ExprKind::Brackets { arms, otherwise, .. } => arms
+            .iter()
+            .map(|arm| &arm.amount)
+            .chain(otherwise.as_deref())
+            .map(fixed_ceiling)
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .max(),
         _ => None,
     }
 }

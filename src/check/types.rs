@@ -1,7 +1,7 @@
 //! Types every expression, resolving its names. An expression with an error becomes
 //! `None` after one diagnostic, so one mistake is reported once, not at every use.
 
-use super::checked::{Expr, ExprKind, TableArm, Tier, Type, Value};
+use super::checked::{Bracket, Expr, ExprKind, TableArm, Tier, Type, Value};
 use super::Checker;
 use crate::diag::{Code, Diagnostic};
 use crate::money;
@@ -234,6 +234,7 @@ impl Checker {
                 typed(ExprKind::Call(*function, args), ty)
             }
             ast::ExprKind::Table { subject, arms } => self.table(subject, arms, span),
+            ast::ExprKind::Brackets { subject, arms } => self.brackets(subject, arms, span),
             ast::ExprKind::Tiers { subject, since, rows } => self.tiers(subject, since.as_deref(), rows, span),
         }
     }
@@ -272,6 +273,98 @@ impl Checker {
         }
         let ty = base.ty;
         Some(Expr { kind: ExprKind::Of { ratios: checked, base: Box::new(base) }, ty, span })
+    }
+
+    /// A table by a number or date: every range a literal of the subject's type, every
+    /// amount one type.
+    fn brackets(&mut self, subject: &ast::Expr, arms: &[ast::BracketArm], span: Span) -> Option<Expr> {
+        let subject = self.expr(subject)?;
+        if let Type::Enum(_) = subject.ty {
+            self.mismatch(&subject, "a table by an enum names its values (`national => 60万`), not ranges");
+            return None;
+        }
+        if !matches!(subject.ty, Type::Money | Type::Ratio | Type::Integer | Type::Date) {
+            self.mismatch(&subject, "ranges hold money, ratios, integers or dates");
+            return None;
+        }
+        let mut ok = true;
+        let mut checked_arms = Vec::new();
+        let mut otherwise = None;
+        let mut arm_type: Option<Type> = None;
+        for arm in arms {
+            let amount = self.expr(&arm.amount);
+            let head = match &arm.head {
+                ast::BracketHead::Else => None,
+                ast::BracketHead::Names(names) => {
+                    let span = names.first().map_or(arm.span, |name| name.span);
+                    let found = self.scope.type_name(subject.ty);
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            format!("this table is by {found}: its arms state ranges, not names"),
+                            span,
+                            "a name",
+                        )
+                        .with_help("write a range: `[1..5]`, `(5..10]`, `> 10`, or a single value"),
+                    );
+                    ok = false;
+                    continue;
+                }
+                ast::BracketHead::Range { low, high } => {
+                    let low = low.as_ref().map(|(value, included)| (self.range_end(value, subject.ty), *included));
+                    let high = high.as_ref().map(|(value, included)| (self.range_end(value, subject.ty), *included));
+                    match (low, high) {
+                        (Some((None, _)), _) | (_, Some((None, _))) => {
+                            ok = false;
+                            continue;
+                        }
+                        (low, high) => Some((
+                            low.and_then(|(value, included)| value.map(|value| (value, included))),
+                            high.and_then(|(value, included)| value.map(|value| (value, included))),
+                        )),
+                    }
+                }
+            };
+            let Some(amount) = amount else {
+                ok = false;
+                continue;
+            };
+            match arm_type {
+                None => arm_type = Some(amount.ty),
+                Some(ty) if ty != amount.ty => {
+                    let message = format!("every arm of a table must give {}", self.scope.type_name(ty));
+                    self.mismatch(&amount, &message);
+                    ok = false;
+                    continue;
+                }
+                Some(_) => {}
+            }
+            match head {
+                None => otherwise = Some(Box::new(amount)),
+                Some((low, high)) => checked_arms.push(Bracket { low, high, amount }),
+            }
+        }
+        let ty = arm_type?;
+        ok.then(|| Expr {
+            kind: ExprKind::Brackets { subject: Box::new(subject), arms: checked_arms, otherwise },
+            ty,
+            span,
+        })
+    }
+
+    /// One end of a range: a literal of the subject's type.
+    fn range_end(&mut self, value: &ast::Expr, subject: Type) -> Option<Value> {
+        let end = self.expr(value)?;
+        let ExprKind::Literal(literal) = &end.kind else {
+            self.mismatch(&end, "a range's end must be a literal value");
+            return None;
+        };
+        if end.ty != subject {
+            let message = format!("this range holds {}, like the table's subject", self.scope.type_name(subject));
+            self.mismatch(&end, &message);
+            return None;
+        }
+        Some(literal.clone())
     }
 
     fn table(&mut self, subject: &ast::Name, arms: &[ast::Arm], span: Span) -> Option<Expr> {

@@ -19,6 +19,8 @@ pub(super) enum Stop {
     Missing(InputId),
     /// A tier table found no tier reached (or newly crossed).
     NoTier,
+    /// A table by a number found no range that holds it.
+    NoBracket,
     /// Arithmetic with no exact, non-negative answer: an error on the case.
     Fault(Fault),
 }
@@ -185,6 +187,7 @@ impl Evaluator<'_, '_> {
             Ok(computed) => computed,
             Err(Stop::Missing(input)) => return Ok(ClauseStatus::Missing(input_name(self.program, input).to_string())),
             Err(Stop::NoTier) => return Ok(ClauseStatus::NoTier),
+            Err(Stop::NoBracket) => return Ok(ClauseStatus::NoBracket),
             Err(Stop::Fault(fault)) => return Err(fault),
         };
         trace.picks = std::mem::take(&mut self.picks);
@@ -361,7 +364,7 @@ impl Evaluator<'_, '_> {
                     Ok(Fact::Bool(true)) => Truth::True,
                     Ok(_) => Truth::False,
                     Err(Stop::Missing(input)) => Truth::Unknown(input),
-                    Err(Stop::NoTier) => Truth::False,
+                    Err(Stop::NoTier | Stop::NoBracket) => Truth::False,
                     Err(Stop::Fault(fault)) => return Err(fault),
                 };
                 if let Truth::True | Truth::False = truth {
@@ -438,6 +441,30 @@ impl Evaluator<'_, '_> {
                 // the general rule.
                 Truth::False | Truth::Unknown(_) => self.value(otherwise),
             },
+            ExprKind::Brackets { subject, arms, otherwise } => {
+                let value = self.value(subject)?;
+                let holds = |end: &Option<(Value, bool)>, below: bool| match end {
+                    None => true,
+                    Some((end, included)) => {
+                        let end = literal(end);
+                        match (below, included) {
+                            (true, true) => compare(&end, CompareOp::LessEqual, &value),
+                            (true, false) => compare(&end, CompareOp::Less, &value),
+                            (false, true) => compare(&value, CompareOp::LessEqual, &end),
+                            (false, false) => compare(&value, CompareOp::Less, &end),
+                        }
+                    }
+                };
+                let found = arms.iter().position(|arm| holds(&arm.low, true) && holds(&arm.high, false));
+                let (owner, at) = (self.owner, expr.span.start);
+                self.hit(Probe::Arm { owner, at, arm: found.unwrap_or(arms.len()) });
+                let amount = match found.and_then(|index| arms.get(index)) {
+                    Some(arm) => &arm.amount,
+                    None => otherwise.as_deref().ok_or(Stop::NoBracket)?,
+                };
+                self.picks.push(Pick { at, arg: found.unwrap_or(arms.len()), value });
+                self.value(amount)
+            }
             ExprKind::Call(function, args) => {
                 let mut picked: Option<(usize, Fact)> = None;
                 for (index, arg) in args.iter().enumerate() {

@@ -166,6 +166,24 @@ fn choice_probes(policy: &Policy, owner: Owner, expr: &Expr, group: &str, probes
             ratios.iter().for_each(|ratio| choice_probes(policy, owner, ratio, group, probes));
             choice_probes(policy, owner, base, group, probes);
         }
+        ExprKind::Brackets { subject, arms, otherwise } => {
+            for (index, arm) in arms.iter().enumerate() {
+                probes.push((
+                    Probe::Arm { owner, at: expr.span.start, arm: index },
+                    group.to_string(),
+                    format!("range {}", show::range(policy, subject.ty, arm)),
+                ));
+                choice_probes(policy, owner, &arm.amount, group, probes);
+            }
+            if let Some(otherwise) = otherwise {
+                probes.push((
+                    Probe::Arm { owner, at: expr.span.start, arm: arms.len() },
+                    group.to_string(),
+                    "range else".to_string(),
+                ));
+                choice_probes(policy, owner, otherwise, group, probes);
+            }
+        }
         ExprKind::If { condition, then, otherwise } => {
             condition_probes(policy, owner, condition, group, probes);
             choice_probes(policy, owner, then, group, probes);

@@ -119,6 +119,8 @@ pub enum ClauseStatus {
     Missing(String),
     /// A tier table found no tier reached or newly crossed.
     NoTier,
+    /// A table by a number found no range that holds it.
+    NoBracket,
     /// A gate stopped the whole case.
     Gated,
 }

@@ -82,6 +82,11 @@ fn collect_inputs(expr: &Expr, inputs: &mut Vec<InputId>) {
             terms.iter().for_each(|(_, term)| collect_inputs(term, inputs));
         }
         ExprKind::Call(_, args) => args.iter().for_each(|arg| collect_inputs(arg, inputs)),
+        ExprKind::Brackets { subject, arms, otherwise } => {
+            collect_inputs(subject, inputs);
+            arms.iter().for_each(|arm| collect_inputs(&arm.amount, inputs));
+            otherwise.iter().for_each(|amount| collect_inputs(amount, inputs));
+        }
         ExprKind::If { condition, then, otherwise } => {
             for part in [condition, then, otherwise] {
                 collect_inputs(part, inputs);

@@ -35,6 +35,16 @@ pub fn exact_money(amount: Decimal) -> String {
     }
 }
 
+/// A range of a table by a number, as the policy writes it: `(5000万..1亿]`.
+pub fn range(policy: &Policy, ty: Type, arm: &crate::check::checked::Bracket) -> String {
+    let low = arm.low.as_ref().map(|(value, included)| (literal(policy, ty, value), *included));
+    let high = arm.high.as_ref().map(|(value, included)| (literal(policy, ty, value), *included));
+    crate::syntax::ast::range_text(
+        low.as_ref().map(|(text, included)| (text.as_str(), *included)),
+        high.as_ref().map(|(text, included)| (text.as_str(), *included)),
+    )
+}
+
 fn enum_value(policy: &Policy, ty: Type, position: u32) -> String {
     let Type::Enum(id) = ty else { return position.to_string() };
     policy
@@ -63,7 +73,12 @@ pub fn expr(policy: &Policy, expr: &Expr, case: Option<&Case>) -> String {
     let bracketed = |inner: &Expr| {
         let text = self::expr(policy, inner, case);
         match inner.kind {
-            ExprKind::And(_) | ExprKind::Or(_) | ExprKind::Sum(..) | ExprKind::If { .. } => format!("({text})"),
+            ExprKind::And(_)
+            | ExprKind::Or(_)
+            | ExprKind::Sum(..)
+            | ExprKind::If { .. }
+            | ExprKind::Table { .. }
+            | ExprKind::Brackets { .. } => format!("({text})"),
             _ => text,
         }
     };
@@ -124,6 +139,22 @@ pub fn expr(policy: &Policy, expr: &Expr, case: Option<&Case>) -> String {
         }
         ExprKind::Call(function, args) => {
             format!("{}({})", function.name(), args.iter().map(recurse).collect::<Vec<_>>().join(", "))
+        }
+        ExprKind::Brackets { subject, .. } if case.is_some() => format!("by {}", bracketed(subject)),
+        ExprKind::Brackets { subject, arms, otherwise } => {
+            let mut text = format!("by {} {{", bracketed(subject));
+            for arm in arms {
+                text.push_str(&format!(
+                    " {} => {}",
+                    range(policy, subject.ty, arm),
+                    self::expr(policy, &arm.amount, None)
+                ));
+            }
+            if let Some(otherwise) = otherwise {
+                text.push_str(&format!(" else => {}", self::expr(policy, otherwise, None)));
+            }
+            text.push_str(" }");
+            text
         }
         ExprKind::If { condition, then, otherwise } => {
             format!("if {} then {} else {}", recurse(condition), recurse(then), recurse(otherwise))

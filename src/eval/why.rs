@@ -89,16 +89,33 @@ fn picks(policy: &Policy, trace: &AmountTrace, exprs: [Option<&Expr>; 2], case: 
     let mut reasons = Vec::new();
     for pick in &trace.picks {
         let call = exprs.iter().flatten().find_map(|expr| expr.call_at(pick.at));
-        if let Some(Expr { kind: ExprKind::Call(function, args), ty, .. }) = call {
-            if let Some(arg) = args.get(pick.arg) {
-                let chosen = if *function == Function::Min { "least" } else { "greatest" };
-                reasons.push(format!(
-                    "{} picks the {chosen}: {} = {}",
-                    function.name(),
-                    show::expr(policy, arg, Some(case)),
-                    show::fact(policy, *ty, &pick.value)
-                ));
+        match call {
+            Some(Expr { kind: ExprKind::Call(function, args), ty, .. }) => {
+                if let Some(arg) = args.get(pick.arg) {
+                    let chosen = if *function == Function::Min { "least" } else { "greatest" };
+                    reasons.push(format!(
+                        "{} picks the {chosen}: {} = {}",
+                        function.name(),
+                        show::expr(policy, arg, Some(case)),
+                        show::fact(policy, *ty, &pick.value)
+                    ));
+                }
             }
+            Some(Expr { kind: ExprKind::Brackets { subject, arms, otherwise }, .. }) => {
+                let value = show::fact(policy, subject.ty, &pick.value);
+                let subject_text = show::expr(policy, subject, None);
+                let chosen = match arms.get(pick.arg) {
+                    Some(arm) => Some((show::range(policy, subject.ty, arm), &arm.amount)),
+                    None => otherwise.as_deref().map(|amount| ("else".to_string(), amount)),
+                };
+                if let Some((range, amount)) = chosen {
+                    reasons.push(format!(
+                        "{subject_text} ({value}) is in range {range} => {}",
+                        show::expr(policy, amount, Some(case))
+                    ));
+                }
+            }
+            _ => {}
         }
     }
     reasons

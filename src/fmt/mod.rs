@@ -591,6 +591,41 @@ impl Printer<'_> {
                     .collect();
                 self.arm_block(rows, expr.span.end, indent);
             }
+            ExprKind::Brackets { subject, arms } => {
+                self.out.push_str("by ");
+                // A bracketed subject keeps its brackets: `by (year_of_schedule) { ... }`.
+                if matches!(subject.kind, ExprKind::Name(_)) {
+                    self.expr(subject, 7, indent);
+                } else {
+                    self.out.push('(');
+                    self.expr(subject, 0, indent);
+                    self.out.push(')');
+                }
+                self.out.push(' ');
+                let rows = arms
+                    .iter()
+                    .map(|arm| {
+                        let head = match &arm.head {
+                            BracketHead::Else => return ("else".to_string(), false, arm.span, &arm.amount),
+                            BracketHead::Names(values) => names(values),
+                            BracketHead::Range { low, high } => {
+                                let low = low.as_ref().map(|(value, included)| {
+                                    (self.rendered(|printer| printer.expr(value, 7, indent)), *included)
+                                });
+                                let high = high.as_ref().map(|(value, included)| {
+                                    (self.rendered(|printer| printer.expr(value, 7, indent)), *included)
+                                });
+                                crate::syntax::ast::range_text(
+                                    low.as_ref().map(|(text, included)| (text.as_str(), *included)),
+                                    high.as_ref().map(|(text, included)| (text.as_str(), *included)),
+                                )
+                            }
+                        };
+                        (head, true, arm.span, &arm.amount)
+                    })
+                    .collect();
+                self.arm_block(rows, expr.span.end, indent);
+            }
             ExprKind::Tiers { subject, since, rows } => {
                 self.out.push_str("tiers of ");
                 self.expr(subject, 5, indent);

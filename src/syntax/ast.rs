@@ -245,6 +245,12 @@ pub enum ExprKind {
         subject: Name,
         arms: Vec<Arm>,
     },
+    /// `by X { [a..b] => amount  > b => amount  else => amount }`: the amount of the first
+    /// arm whose range holds X.
+    Brackets {
+        subject: Box<Expr>,
+        arms: Vec<BracketArm>,
+    },
     /// `tiers of X [crossed since Y] { threshold => amount ... }`.
     Tiers {
         subject: Box<Expr>,
@@ -259,6 +265,26 @@ pub struct Arm {
     pub values: Option<Vec<Name>>,
     pub amount: Expr,
     pub span: Span,
+}
+
+/// One arm of a table `by` a number or date.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BracketArm {
+    pub head: BracketHead,
+    pub amount: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum BracketHead {
+    Else,
+    /// Enum value names, which a table by a number cannot use (the checker says so).
+    Names(Vec<Name>),
+    /// The range's ends, each with whether it is included; `None` is unbounded.
+    Range {
+        low: Option<(Expr, bool)>,
+        high: Option<(Expr, bool)>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -284,5 +310,21 @@ impl Function {
             Function::Min => "min",
             Function::Max => "max",
         }
+    }
+}
+
+/// How a range is written, from its ends as text: `[a..b]`, `(a..b]`, `> a`, `<= b`, or
+/// `a` for a single value. The formatter and the explanations both write ranges this way.
+pub fn range_text(low: Option<(&str, bool)>, high: Option<(&str, bool)>) -> String {
+    match (low, high) {
+        (Some((low, true)), Some((high, true))) if low == high => low.to_string(),
+        (Some((low, low_in)), Some((high, high_in))) => {
+            format!("{}{low}..{high}{}", if low_in { "[" } else { "(" }, if high_in { "]" } else { ")" })
+        }
+        (Some((low, true)), None) => format!(">= {low}"),
+        (Some((low, false)), None) => format!("> {low}"),
+        (None, Some((high, true))) => format!("<= {high}"),
+        (None, Some((high, false))) => format!("< {high}"),
+        (None, None) => "else".to_string(),
     }
 }

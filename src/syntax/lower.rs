@@ -100,6 +100,17 @@ struct Lowerer<'d> {
     diagnostics: &'d mut Vec<Diagnostic>,
 }
 
+/// Whether a `by` table is by a number or date: its subject is bracketed, or an arm states
+/// a range.
+fn is_bracket_table(parts: &[Pair<'_, Rule>]) -> bool {
+    let subject_is_group = parts.first().is_some_and(|subject| subject.as_rule() == Rule::group);
+    let ranged = parts
+        .iter()
+        .skip(1)
+        .any(|arm| arm.clone().into_inner().next().is_some_and(|head| head.as_rule() == Rule::interval));
+    subject_is_group || ranged
+}
+
 /// Children that are not keyword tokens: the parts the AST keeps.
 fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     pair.into_inner().filter(|child| !is_keyword(child.as_rule()))
@@ -432,6 +443,24 @@ impl Lowerer<'_> {
                 let otherwise = self.expr(inner.next()?)?;
                 ExprKind::If(Box::new(condition), Box::new(then), Box::new(otherwise))
             }
+            Rule::table if is_bracket_table(&inner) => {
+                let mut inner = inner.into_iter();
+                let subject = Box::new(self.expr(inner.next()?)?);
+                let mut arms = Vec::new();
+                for arm in inner {
+                    let span = self.span(&arm);
+                    let mut arm_parts = parts(arm);
+                    let head = arm_parts.next()?;
+                    let head = match head.as_rule() {
+                        Rule::else_arm => BracketHead::Else,
+                        Rule::interval => self.interval(head)?,
+                        _ => BracketHead::Names(parts(head).map(|value| self.name(value)).collect()),
+                    };
+                    let amount = self.expr(arm_parts.next()?)?;
+                    arms.push(BracketArm { head, amount, span });
+                }
+                ExprKind::Brackets { subject, arms }
+            }
             Rule::table => {
                 let mut inner = inner.into_iter();
                 let subject = self.name(inner.next()?);
@@ -471,6 +500,44 @@ impl Lowerer<'_> {
             _ => return None,
         };
         Some(Expr { kind, span })
+    }
+
+    /// A range arm's head: `[a..b]`, `(a..b]`, `> a`, `<= b` or a single value.
+    fn interval(&mut self, pair: Pair<'_, Rule>) -> Option<BracketHead> {
+        let form = pair.into_inner().next()?;
+        let span = self.span(&form);
+        let rule = form.as_rule();
+        let mut inner: Vec<Pair<'_, Rule>> = form.into_inner().collect();
+        Some(match rule {
+            Rule::range => {
+                let close = inner.pop()?.as_str() == "]";
+                let high = self.expr(inner.pop()?)?;
+                let low = self.expr(inner.pop()?)?;
+                let open = inner.pop()?.as_str() == "[";
+                BracketHead::Range { low: Some((low, open)), high: Some((high, close)) }
+            }
+            Rule::bound => {
+                let value = self.expr(inner.pop()?)?;
+                match inner.pop()?.as_str() {
+                    ">" => BracketHead::Range { low: Some((value, false)), high: None },
+                    ">=" => BracketHead::Range { low: Some((value, true)), high: None },
+                    "<" => BracketHead::Range { low: None, high: Some((value, false)) },
+                    "<=" => BracketHead::Range { low: None, high: Some((value, true)) },
+                    "=" => BracketHead::Range { low: Some((value.clone(), true)), high: Some((value, true)) },
+                    _ => {
+                        self.diagnostics.push(
+                            Diagnostic::new(Code::SyntaxError, "a range cannot be `!=`", span, "not a range")
+                                .with_help("state what the arm holds: `[1..5]`, `> 5`, or use `else`"),
+                        );
+                        return None;
+                    }
+                }
+            }
+            _ => {
+                let value = self.expr(inner.pop()?)?;
+                BracketHead::Range { low: Some((value.clone(), true)), high: Some((value, true)) }
+            }
+        })
     }
 
     fn test_tail(&mut self, subject: Expr, tail: Pair<'_, Rule>) -> Option<ExprKind> {
