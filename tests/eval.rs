@@ -451,10 +451,14 @@ fn min_and_max_take_one_type() {
     let messages: Vec<&str> = report.diagnostics.iter().map(|diagnostic| diagnostic.message.as_str()).collect();
     assert!(messages.contains(&"`min` compares values of one type: this is ratio, the first is money"), "{messages:?}");
     assert!(messages.contains(&"`max` compares money, ratios or integers"), "{messages:?}");
-    // One argument is not a call: `min` needs two or more.
-    let report =
-        polc::check_source(&format!("{HEADER}\narticle 1 \"a\"\n  clause 1.1 award min(amount) to applicant\n"));
-    assert!(report.diagnostics.iter().any(|diagnostic| diagnostic.code == polc::diag::Code::SyntaxError));
+    // `min` needs two or more values, `year` one date.
+    let report = polc::check_source(&format!(
+        "{HEADER}\narticle 1 \"a\"\n  clause 1.1 award min(amount) to applicant\n  clause 1.2 when year(date, date) > 2024 award 1元 to applicant\n  clause 1.3 when year(count) > 2024 award 1元 to applicant\n"
+    ));
+    let messages: Vec<&str> = report.diagnostics.iter().map(|diagnostic| diagnostic.message.as_str()).collect();
+    assert!(messages.contains(&"`min` takes two or more values"), "{messages:?}");
+    assert!(messages.contains(&"`year` takes one date"), "{messages:?}");
+    assert!(messages.contains(&"`year` takes a date"), "{messages:?}");
 }
 
 #[test]

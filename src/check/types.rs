@@ -215,6 +215,33 @@ impl Checker {
                 let checked: Vec<Option<Expr>> = args.iter().map(|arg| self.expr(arg)).collect();
                 let args = checked.into_iter().collect::<Option<Vec<Expr>>>()?;
                 let first = args.first()?;
+                let arity_ok = match function {
+                    ast::Function::Year => args.len() == 1,
+                    ast::Function::Min | ast::Function::Max => args.len() >= 2,
+                };
+                if !arity_ok {
+                    let (wanted, example) = match function {
+                        ast::Function::Year => ("one date", "`year(date)`"),
+                        _ => ("two or more values", "`min(10% of amount, 100万)`"),
+                    };
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            format!("`{}` takes {wanted}", function.name()),
+                            span,
+                            format!("{} argument{}", args.len(), if args.len() == 1 { "" } else { "s" }),
+                        )
+                        .with_help(format!("write {example}")),
+                    );
+                    return None;
+                }
+                if *function == ast::Function::Year {
+                    if first.ty != Type::Date {
+                        self.mismatch(first, "`year` takes a date");
+                        return None;
+                    }
+                    return typed(ExprKind::Call(*function, args), Type::Integer);
+                }
                 if !matches!(first.ty, Type::Money | Type::Ratio | Type::Integer) {
                     let message = format!("`{}` compares money, ratios or integers", function.name());
                     self.mismatch(first, &message);

@@ -19,8 +19,9 @@ pub(super) enum Stop {
     Missing(InputId),
     /// A tier table found no tier reached (or newly crossed).
     NoTier,
-    /// A table by a number found no range that holds it.
-    NoBracket,
+    /// A table by a number found no range that holds it: the subject and its value, in
+    /// words when explaining.
+    NoBracket(String),
     /// Arithmetic with no exact, non-negative answer: an error on the case.
     Fault(Fault),
 }
@@ -187,7 +188,7 @@ impl Evaluator<'_, '_> {
             Ok(computed) => computed,
             Err(Stop::Missing(input)) => return Ok(ClauseStatus::Missing(input_name(self.program, input).to_string())),
             Err(Stop::NoTier) => return Ok(ClauseStatus::NoTier),
-            Err(Stop::NoBracket) => return Ok(ClauseStatus::NoBracket),
+            Err(Stop::NoBracket(value)) => return Ok(ClauseStatus::NoBracket(value)),
             Err(Stop::Fault(fault)) => return Err(fault),
         };
         trace.picks = std::mem::take(&mut self.picks);
@@ -364,7 +365,7 @@ impl Evaluator<'_, '_> {
                     Ok(Fact::Bool(true)) => Truth::True,
                     Ok(_) => Truth::False,
                     Err(Stop::Missing(input)) => Truth::Unknown(input),
-                    Err(Stop::NoTier | Stop::NoBracket) => Truth::False,
+                    Err(Stop::NoTier | Stop::NoBracket(_)) => Truth::False,
                     Err(Stop::Fault(fault)) => return Err(fault),
                 };
                 if let Truth::True | Truth::False = truth {
@@ -458,13 +459,26 @@ impl Evaluator<'_, '_> {
                 let found = arms.iter().position(|arm| holds(&arm.low, true) && holds(&arm.high, false));
                 let (owner, at) = (self.owner, expr.span.start);
                 self.hit(Probe::Arm { owner, at, arm: found.unwrap_or(arms.len()) });
-                let amount = match found.and_then(|index| arms.get(index)) {
-                    Some(arm) => &arm.amount,
-                    None => otherwise.as_deref().ok_or(Stop::NoBracket)?,
+                let amount = match (found.and_then(|index| arms.get(index)), otherwise) {
+                    (Some(arm), _) => &arm.amount,
+                    (None, Some(otherwise)) => otherwise,
+                    (None, None) if self.explain => {
+                        let policy = self.program.policy;
+                        let subject_text = show::expr(policy, subject, None);
+                        return Err(Stop::NoBracket(format!(
+                            "{subject_text} is {}",
+                            show::fact(policy, subject.ty, &value)
+                        )));
+                    }
+                    (None, None) => return Err(Stop::NoBracket(String::new())),
                 };
                 self.picks.push(Pick { at, arg: found.unwrap_or(arms.len()), value });
                 self.value(amount)
             }
+            ExprKind::Call(Function::Year, args) => match args.first().map(|date| self.value(date)).transpose()? {
+                Some(Fact::Date(date)) => Ok(Fact::Integer(i64::from(date.year))),
+                _ => Err(self.internal(expr)),
+            },
             ExprKind::Call(function, args) => {
                 let mut picked: Option<(usize, Fact)> = None;
                 for (index, arg) in args.iter().enumerate() {
@@ -473,7 +487,7 @@ impl Evaluator<'_, '_> {
                         None => true,
                         Some((_, best)) => match function {
                             Function::Min => compare(&value, CompareOp::Less, best),
-                            Function::Max => compare(&value, CompareOp::Greater, best),
+                            Function::Max | Function::Year => compare(&value, CompareOp::Greater, best),
                         },
                     };
                     if better {

@@ -189,6 +189,9 @@ fn choice_probes(policy: &Policy, owner: Owner, expr: &Expr, group: &str, probes
             choice_probes(policy, owner, then, group, probes);
             choice_probes(policy, owner, otherwise, group, probes);
         }
+        ExprKind::Call(crate::syntax::ast::Function::Year, args) => {
+            args.iter().for_each(|arg| choice_probes(policy, owner, arg, group, probes));
+        }
         ExprKind::Call(function, args) => {
             for (index, arg) in args.iter().enumerate() {
                 let description = format!("{} picks {}", function.name(), show::expr(policy, arg, None));

@@ -119,8 +119,9 @@ pub enum ClauseStatus {
     Missing(String),
     /// A tier table found no tier reached or newly crossed.
     NoTier,
-    /// A table by a number found no range that holds it.
-    NoBracket,
+    /// A table by a number found no range that holds it; the words say what its subject
+    /// was.
+    NoBracket(String),
     /// A gate stopped the whole case.
     Gated,
 }

@@ -346,7 +346,7 @@ fn explain_text(policy: &Policy, result: &BatchResult) -> Option<String> {
             ClauseStatus::ConditionFalse(why) => format!("does not apply: {why}"),
             ClauseStatus::Missing(input) => format!("not applicable: `{input}` is missing"),
             ClauseStatus::NoTier => "does not apply: no tier reached or newly crossed".to_string(),
-            ClauseStatus::NoBracket => "does not apply: no range of its table holds the value".to_string(),
+            ClauseStatus::NoBracket(value) => format!("does not apply: {value}, in no range of its table"),
             ClauseStatus::Gated => "does not apply: a gate failed".to_string(),
         };
         out.push_str(&format!("  {} {title}: {verdict}\n", clause.id));

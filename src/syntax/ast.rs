@@ -301,6 +301,8 @@ pub enum Function {
     Min,
     /// The greatest of its arguments (`max`).
     Max,
+    /// The calendar year of a date (`year(date)`), an integer.
+    Year,
 }
 
 impl Function {
@@ -309,6 +311,7 @@ impl Function {
         match self {
             Function::Min => "min",
             Function::Max => "max",
+            Function::Year => "year",
         }
     }
 }

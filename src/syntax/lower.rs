@@ -432,6 +432,7 @@ impl Lowerer<'_> {
                 let mut inner = inner.into_iter();
                 let function = match inner.next()?.as_str() {
                     "min" => Function::Min,
+                    "year" => Function::Year,
                     _ => Function::Max,
                 };
                 ExprKind::Call(function, inner.map(|arg| self.expr(arg)).collect::<Option<Vec<_>>>()?)
