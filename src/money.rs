@@ -369,6 +369,14 @@ impl Date {
         Date::new(year, month, self.day.min(days_in_month(year, month)))
     }
 
+    /// The same day `months` later (or earlier, when negative), clamped to the month's end.
+    pub fn add_months_signed(self, months: i64) -> Option<Date> {
+        let total = (i64::from(self.year) * 12 + i64::from(self.month - 1)).checked_add(months)?;
+        let year = i32::try_from(total.div_euclid(12)).ok()?;
+        let month = u32::try_from(total.rem_euclid(12)).ok()? + 1;
+        Date::new(year, month, self.day.min(days_in_month(year, month)))
+    }
+
     pub fn add_days(self, days: i64) -> Option<Date> {
         Date::from_day_number(self.day_number().checked_add(days)?)
     }

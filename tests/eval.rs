@@ -573,3 +573,40 @@ fn ranges_are_literals_of_the_subjects_type() {
     assert_eq!(report.diagnostics.len(), 1);
     assert!(report.diagnostics[0].message.ends_with("found `extra`"), "{:?}", report.diagnostics);
 }
+
+#[test]
+fn dates_shift_by_lengths_of_time_keeping_the_day_or_the_months_end() {
+    let articles = "article 1 \"a\"\n  clause 1.1 when date <= 2024-01-31 + 1 month award 1元 to applicant\n  clause 1.2 when date >= 2025-03-31 - 1 month - 1 day award 2元 to applicant\n  clause 1.3 when date < 2024-02-29 + 1 year award 3元 to applicant\n";
+    let policy = policy(articles);
+    let result = run_on(
+        &policy,
+        &[
+            &case("A", "2024-02-29", ""),
+            &case("B", "2024-03-01", ""),
+            &case("C", "2025-02-27", ""),
+            &case("D", "2025-02-28", ""),
+        ],
+    );
+    let row = |case: &str, clause: &str, amount: &str| {
+        (case.to_string(), clause.to_string(), "E1".to_string(), amount.to_string())
+    };
+    // 2024-01-31 + 1 month = 2024-02-29; 2025-03-31 - 1 month - 1 day = 2025-02-27;
+    // 2024-02-29 + 1 year = 2025-02-28.
+    assert_eq!(
+        awards(&policy, &result),
+        [
+            row("A", "1.1", "1.00"),
+            row("A", "1.3", "3.00"),
+            row("B", "1.3", "3.00"),
+            row("C", "1.2", "2.00"),
+            row("C", "1.3", "3.00"),
+            row("D", "1.2", "2.00")
+        ]
+    );
+    let report = polc::check_source(&format!(
+        "{HEADER}\narticle 1 \"a\"\n  clause 1.1 award 12 months to applicant\n  clause 1.2 when amount + 1 day > 1元 award 1元 to applicant\n"
+    ));
+    let messages: Vec<&str> = report.diagnostics.iter().map(|diagnostic| diagnostic.message.as_str()).collect();
+    assert!(messages.contains(&"a length of time only shifts a date"), "{messages:?}");
+    assert!(messages.contains(&"a length of time is added to a date"), "{messages:?}");
+}

@@ -6,7 +6,7 @@
 
 use crate::money::Date;
 use crate::span::Span;
-use crate::syntax::ast::{CompareOp, Function, Sign};
+use crate::syntax::ast::{CompareOp, Function, PeriodUnit, Sign};
 use rust_decimal::Decimal;
 use std::fmt;
 
@@ -263,7 +263,7 @@ impl Expr {
     pub fn children(&self) -> Vec<&Expr> {
         match &self.kind {
             ExprKind::Literal(_) | ExprKind::Input(_) | ExprKind::IsPresent(_) => Vec::new(),
-            ExprKind::Not(inner) | ExprKind::WithinValidity(inner) => vec![inner],
+            ExprKind::Not(inner) | ExprKind::WithinValidity(inner) | ExprKind::DateShift(inner, _) => vec![inner],
             ExprKind::And(parts) | ExprKind::Or(parts) | ExprKind::Call(_, parts) => parts.iter().collect(),
             ExprKind::Compare(left, _, right) => vec![left, right],
             ExprKind::Between { subject, low, high } => vec![subject, low, high],
@@ -328,6 +328,8 @@ pub enum ExprKind {
     },
     /// `min(...)` or `max(...)` of two or more values of one type.
     Call(Function, Vec<Expr>),
+    /// A date moved by lengths of time: `construction_start + 12 months`.
+    DateShift(Box<Expr>, Vec<(Sign, i64, PeriodUnit)>),
     /// `if condition then a else b`: `b` also when the condition needs a missing fact.
     If {
         condition: Box<Expr>,

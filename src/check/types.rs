@@ -162,6 +162,44 @@ impl Checker {
                 }
                 typed(ExprKind::WithinValidity(Box::new(subject)), Type::Bool)
             }
+            ast::ExprKind::Duration(..) => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        "a length of time only shifts a date",
+                        span,
+                        "a length of time",
+                    )
+                    .with_help("add it to a date: `construction_start + 12 months`"),
+                );
+                None
+            }
+            ast::ExprKind::Sum(first, terms)
+                if terms.iter().any(|(_, term)| matches!(term.kind, ast::ExprKind::Duration(..))) =>
+            {
+                let date = self.expr(first)?;
+                if date.ty != Type::Date {
+                    self.mismatch(&date, "a length of time is added to a date");
+                    return None;
+                }
+                let mut shifts = Vec::new();
+                for (sign, term) in terms {
+                    let ast::ExprKind::Duration(count, unit) = term.kind else {
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                Code::TypeMismatch,
+                                "only lengths of time are added to a date",
+                                term.span,
+                                "not a length of time",
+                            )
+                            .with_help("write `date + 12 months`, `date - 30 days`"),
+                        );
+                        return None;
+                    };
+                    shifts.push((*sign, count, unit));
+                }
+                typed(ExprKind::DateShift(Box::new(date), shifts), Type::Date)
+            }
             ast::ExprKind::Sum(first, terms) => {
                 let first = self.expr(first);
                 let terms: Vec<Option<(ast::Sign, Expr)>> =

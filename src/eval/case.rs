@@ -8,7 +8,7 @@ use super::{AmountTrace, AwardRecord, ClauseStatus, KeyValues, Pick};
 use crate::check::checked::{Award, ClauseIndex, Expr, ExprKind, InputId, Key, Value};
 use crate::data::{Case, Fact};
 use crate::money::{self, Date};
-use crate::syntax::ast::{CompareOp, Function, Sign};
+use crate::syntax::ast::{CompareOp, Function, PeriodUnit, Sign};
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 
@@ -442,6 +442,19 @@ impl Evaluator<'_, '_> {
                 // the general rule.
                 Truth::False | Truth::Unknown(_) => self.value(otherwise),
             },
+            ExprKind::DateShift(date, shifts) => {
+                let Fact::Date(mut date) = self.value(date)? else { return Err(self.internal(expr)) };
+                for (sign, count, unit) in shifts {
+                    let count = if *sign == Sign::Plus { Some(*count) } else { count.checked_neg() };
+                    let shifted = count.and_then(|count| match unit {
+                        PeriodUnit::Years => count.checked_mul(12).and_then(|months| date.add_months_signed(months)),
+                        PeriodUnit::Months => date.add_months_signed(count),
+                        PeriodUnit::Days => date.add_days(count),
+                    });
+                    date = shifted.ok_or_else(|| self.fault(FaultKind::Overflow, expr))?;
+                }
+                Ok(Fact::Date(date))
+            }
             ExprKind::Brackets { subject, arms, otherwise } => {
                 let value = self.value(subject)?;
                 let holds = |end: &Option<(Value, bool)>, below: bool| match end {

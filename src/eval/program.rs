@@ -65,7 +65,9 @@ fn collect_inputs(expr: &Expr, inputs: &mut Vec<InputId>) {
     match &expr.kind {
         ExprKind::Literal(_) => {}
         ExprKind::Input(input) | ExprKind::IsPresent(input) => inputs.push(*input),
-        ExprKind::Not(inner) | ExprKind::WithinValidity(inner) => collect_inputs(inner, inputs),
+        ExprKind::Not(inner) | ExprKind::WithinValidity(inner) | ExprKind::DateShift(inner, _) => {
+            collect_inputs(inner, inputs)
+        }
         ExprKind::And(parts) | ExprKind::Or(parts) => parts.iter().for_each(|part| collect_inputs(part, inputs)),
         ExprKind::Compare(left, _, right) => {
             collect_inputs(left, inputs);

@@ -156,6 +156,14 @@ pub fn expr(policy: &Policy, expr: &Expr, case: Option<&Case>) -> String {
             text.push_str(" }");
             text
         }
+        ExprKind::DateShift(date, shifts) => {
+            let mut text = recurse(date);
+            for (sign, count, unit) in shifts {
+                text.push_str(if *sign == Sign::Plus { " + " } else { " - " });
+                text.push_str(&crate::syntax::ast::duration_text(*count, *unit));
+            }
+            text
+        }
         ExprKind::If { condition, then, otherwise } => {
             format!("if {} then {} else {}", recurse(condition), recurse(then), recurse(otherwise))
         }

@@ -574,6 +574,7 @@ impl Printer<'_> {
                 self.out.push(')');
             }
             ExprKind::Name(name) => self.out.push_str(&name.text),
+            ExprKind::Duration(count, unit) => self.out.push_str(&duration_text(*count, *unit)),
             ExprKind::Money(_) | ExprKind::Ratio(_) | ExprKind::Integer(_) | ExprKind::Bool(_) | ExprKind::Date(_) => {
                 // Literals keep their written form: `万分之一` stays `万分之一`.
                 let written = self.source.get(expr.span.start..expr.span.end).unwrap_or_default();

@@ -233,6 +233,8 @@ pub enum ExprKind {
     Call(Function, Vec<Expr>),
     /// `if condition then a else b`.
     If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `12 months`: a length of time, which only shifts a date.
+    Duration(i64, PeriodUnit),
     Money(Decimal),
     /// A percentage or Chinese fraction, already as a ratio (`10%` is 0.1).
     Ratio(Decimal),
@@ -330,4 +332,14 @@ pub fn range_text(low: Option<(&str, bool)>, high: Option<(&str, bool)>) -> Stri
         (None, Some((high, false))) => format!("< {high}"),
         (None, None) => "else".to_string(),
     }
+}
+
+/// How a length of time is written: `12 months`, `1 year`.
+pub fn duration_text(count: i64, unit: PeriodUnit) -> String {
+    let word = match unit {
+        PeriodUnit::Years => "year",
+        PeriodUnit::Months => "month",
+        PeriodUnit::Days => "day",
+    };
+    format!("{count} {word}{}", if count == 1 { "" } else { "s" })
 }

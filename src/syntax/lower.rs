@@ -369,6 +369,27 @@ impl Lowerer<'_> {
         let rule = pair.as_rule();
         match rule {
             Rule::name => return Some(Expr { kind: ExprKind::Name(self.name(pair)), span }),
+            Rule::duration => {
+                let mut inner = pair.into_inner();
+                let count_text = inner.next()?.as_str();
+                let unit_text = inner.next()?.as_str();
+                let unit = if unit_text.starts_with("year") {
+                    PeriodUnit::Years
+                } else if unit_text.starts_with("month") {
+                    PeriodUnit::Months
+                } else {
+                    PeriodUnit::Days
+                };
+                let Ok(count) = count_text.parse::<i64>() else {
+                    self.bad_literal(
+                        span,
+                        format!("`{count_text}` is too large a number"),
+                        "whole numbers must fit in 64 bits",
+                    );
+                    return None;
+                };
+                return Some(Expr { kind: ExprKind::Duration(count, unit), span });
+            }
             Rule::date | Rule::money | Rule::percent | Rule::fraction | Rule::integer | Rule::boolean => {
                 return Some(Expr { kind: self.literal(pair)?, span });
             }

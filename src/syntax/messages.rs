@@ -318,6 +318,7 @@ fn rule_words(rule: Rule) -> &'static str {
         Rule::tier_row => "a tier threshold",
         Rule::literal => "a literal",
         Rule::date => "a date (`2024-02-17`)",
+        Rule::duration => "a length of time (`12 months`)",
         Rule::money => "an amount of money (`250万`)",
         Rule::money_unit => "a unit (`元`, `万`, `亿`)",
         Rule::percent => "a percentage (`10%`)",
