@@ -132,8 +132,9 @@ pub enum Award {
     Grant { amount: Expr, cap: Option<Expr> },
     /// Up to a maximum; the amount is set by review.
     UpTo { max: Expr },
-    /// An amount the policy leaves open; `base` is what it would be a share of.
-    Open { label: String, base: Option<Expr> },
+    /// An amount the policy leaves open; `base` is what it would be a share of, `maximum`
+    /// the most the policy allows; `negotiated` when it is settled case by case by design.
+    Open { label: String, base: Option<Expr>, maximum: Option<Expr>, negotiated: bool },
     /// Something other than money.
     Benefit { description: String },
 }

@@ -497,8 +497,8 @@ impl Checker {
                 self.scope.keys(keys, tier_allowed, &mut self.diagnostics)
             }
         });
-        if let Some(Award::Open { label, .. }) = &award {
-            self.diagnostics.push(
+        match &award {
+            Some(Award::Open { label, negotiated: false, .. }) => self.diagnostics.push(
                 Diagnostic::new(
                     Code::OpenAmount,
                     format!("clause `{}` leaves its amount open: \"{label}\"", clause.id.text),
@@ -508,7 +508,19 @@ impl Checker {
                 .with_help(
                     "`polc run` reports this award as `undetermined`; fix the amount when the implementation rules do",
                 ),
-            );
+            ),
+            Some(Award::Open { label, negotiated: true, .. }) => self.diagnostics.push(
+                Diagnostic::new(
+                    Code::NegotiatedAmount,
+                    format!("clause `{}` is negotiated case by case: \"{label}\"", clause.id.text),
+                    clause.id.span,
+                    "amount settled case by case",
+                )
+                .with_help(
+                    "`polc run` reports this award as `undetermined`, with its maximum where the policy states one",
+                ),
+            ),
+            _ => {}
         }
         if !shape_ok {
             return None;
@@ -548,12 +560,16 @@ impl Checker {
             ast::Award::UpTo(max) => {
                 Some(Award::UpTo { max: self.money(max, Code::TypeMismatch, "an `up to` amount")? })
             }
-            ast::Award::Open { label, base } => {
+            ast::Award::Open { label, base, maximum, negotiated } => {
                 let base = match base {
                     Some(base) => Some(self.money(base, Code::TypeMismatch, "the base of an open amount")?),
                     None => None,
                 };
-                Some(Award::Open { label: label.value.clone(), base })
+                let maximum = match maximum {
+                    Some(maximum) => Some(self.money(maximum, Code::CapNotMoney, "the maximum of an open amount")?),
+                    None => None,
+                };
+                Some(Award::Open { label: label.value.clone(), base, maximum, negotiated: *negotiated })
             }
             ast::Award::Benefit(description) => Some(Award::Benefit { description: description.value.clone() }),
         }

@@ -71,4 +71,5 @@ codes! {
     PercentAbove100 = "W0003", Warning, "a percentage above 100%";
     CapBelowAmount = "W0004", Warning, "a cap below the fixed amount it caps";
     DateOutsideValidity = "W0005", Warning, "a date outside the policy's validity";
+    NegotiatedAmount = "W0006", Warning, "an amount negotiated case by case (一事一议)";
 }

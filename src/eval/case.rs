@@ -263,12 +263,16 @@ impl Evaluator<'_, '_> {
                 Ok((Some(money::round_to_fen(capped)), AmountTrace { raw: Some(raw), cap, tier, picks: Vec::new() }))
             }
             Award::UpTo { max } => Ok((Some(money::round_to_fen(self.amount(max)?)), AmountTrace::default())),
-            Award::Open { base, .. } => {
+            Award::Open { base, maximum, .. } => {
                 let raw = match base {
                     Some(base) => Some(self.amount(base)?),
                     None => None,
                 };
-                Ok((None, AmountTrace { raw, ..AmountTrace::default() }))
+                let cap = match maximum {
+                    Some(maximum) => Some(money::round_to_fen(self.amount(maximum)?)),
+                    None => None,
+                };
+                Ok((None, AmountTrace { raw, cap, ..AmountTrace::default() }))
             }
             Award::Benefit { .. } => Ok((None, AmountTrace::default())),
         }

@@ -67,7 +67,7 @@ pub fn universe(policy: &Policy) -> Vec<(Probe, String, String)> {
                 std::iter::once(amount).chain(cap).collect()
             }
             Award::UpTo { max } => vec![max],
-            Award::Open { base, .. } => base.iter().collect(),
+            Award::Open { base, maximum, .. } => base.iter().chain(maximum).collect(),
             Award::Benefit { .. } => Vec::new(),
         };
         for amount in amounts {

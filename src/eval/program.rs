@@ -41,7 +41,7 @@ impl<'p> Program<'p> {
                 let exprs = clause.condition.iter().chain(match &clause.award {
                     Award::Grant { amount, cap } => vec![amount].into_iter().chain(cap.as_ref()).collect::<Vec<_>>(),
                     Award::UpTo { max } => vec![max],
-                    Award::Open { base, .. } => base.iter().collect(),
+                    Award::Open { base, maximum, .. } => base.iter().chain(maximum).collect(),
                     Award::Benefit { .. } => Vec::new(),
                 });
                 for expr in exprs {

@@ -3,7 +3,7 @@
 
 use super::{show, why};
 use super::{AwardRecord, BatchResult, CaseSummary, ClauseStatus};
-use crate::check::checked::Policy;
+use crate::check::checked::{Award, Policy};
 use crate::money;
 use crate::width::display_width;
 use rust_decimal::Decimal;
@@ -31,6 +31,9 @@ struct JsonAward<'a> {
     kind: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     amount: Option<String>,
+    /// The most an `undetermined` award may be, where the policy states it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    maximum: Option<String>,
     subject_to_review: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     condition: Option<String>,
@@ -93,6 +96,10 @@ pub fn json(policy: &Policy, result: &BatchResult, out: &mut dyn Write) -> io::R
                     role,
                     kind,
                     amount: award.amount.map(money::format_yuan),
+                    maximum: match policy.clauses.get(award.clause).map(|clause| &clause.award) {
+                        Some(Award::Open { .. }) => award.trace.cap.map(money::format_yuan),
+                        _ => None,
+                    },
                     subject_to_review,
                     condition: why.condition,
                     reasons: why.reasons,

@@ -71,10 +71,23 @@ pub fn award_why(policy: &Policy, award: &AwardRecord, date: Date) -> AwardWhy {
             reasons.extend(picks(policy, trace, [Some(max), None], &case));
             reasons
         }
-        Award::Open { label, base } => {
-            let mut reason = format!("amount left open by the policy: {label}");
+        Award::Open { label, base, maximum, negotiated } => {
+            let mut reason = if *negotiated {
+                format!("amount negotiated case by case: {label}")
+            } else {
+                format!("amount left open by the policy: {label}")
+            };
             if let (Some(base), Some(value)) = (base, trace.raw) {
                 reason.push_str(&format!(" of {} = {}", show::expr(policy, base, None), show::money_text(value)));
+            }
+            if let (Some(maximum), Some(value)) = (maximum, trace.cap) {
+                reason.push_str(&format!(
+                    "; at most {}",
+                    match &maximum.kind {
+                        ExprKind::Literal(_) => show::expr(policy, maximum, None),
+                        _ => format!("{} = {}", show::expr(policy, maximum, Some(&case)), show::money_text(value)),
+                    }
+                ));
             }
             vec![reason]
         }

@@ -452,11 +452,16 @@ impl Printer<'_> {
                 self.out.push_str("up to ");
                 self.expr(max, 0, 4);
             }
-            Award::Open { label, base } => {
-                self.out.push_str(&format!("open {}", quote(&label.value)));
+            Award::Open { label, base, maximum, negotiated } => {
+                let keyword = if *negotiated { "negotiated" } else { "open" };
+                self.out.push_str(&format!("{keyword} {}", quote(&label.value)));
                 if let Some(base) = base {
                     self.out.push_str(" of ");
                     self.expr(base, 7, 4);
+                }
+                if let Some(maximum) = maximum {
+                    self.out.push_str(" max ");
+                    self.expr(maximum, 0, 4);
                 }
             }
             Award::Benefit(description) => self.out.push_str(&format!("benefit {}", quote(&description.value))),

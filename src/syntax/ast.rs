@@ -145,8 +145,9 @@ pub enum Award {
     Grant { amount: Expr, cap: Option<Expr> },
     /// `award up to EXPR`: the amount is set by review, up to a maximum.
     UpTo(Expr),
-    /// `award open "label" [of EXPR]`: the policy leaves the amount open.
-    Open { label: Text, base: Option<Expr> },
+    /// `award open|negotiated "label" [of EXPR] [max EXPR]`: the policy leaves the amount
+    /// open, until implementation rules fix it or (`negotiated`) case by case by design.
+    Open { label: Text, base: Option<Expr>, maximum: Option<Expr>, negotiated: bool },
     /// `award benefit "what"`: not money.
     Benefit(Text),
 }

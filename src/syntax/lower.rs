@@ -341,16 +341,35 @@ impl Lowerer<'_> {
 
     fn award(&mut self, pair: Pair<'_, Rule>) -> Option<Award> {
         let rule = pair.as_rule();
+        let pair_text = pair.as_str();
+        // The `of` and `max` keywords of an open amount, in order (its first is `open` or
+        // `negotiated`, which is skipped).
+        let pair_keywords: Vec<String> = pair
+            .clone()
+            .into_inner()
+            .filter(|child| is_keyword(child.as_rule()))
+            .skip(1)
+            .map(|child| child.as_str().to_string())
+            .collect();
         let mut inner = parts(pair);
         Some(match rule {
             Rule::up_to => Award::UpTo(self.expr(inner.next()?)?),
             Rule::open_amount => {
+                let negotiated = pair_text.starts_with("negotiated");
                 let label = self.text(inner.next()?)?;
-                let base = match inner.next() {
-                    Some(base) => Some(self.expr(base)?),
-                    None => None,
-                };
-                Award::Open { label, base }
+                // After the label: the base (after `of`) and the maximum (after `max`), each
+                // optional; the keyword before each tells which is which.
+                let mut base = None;
+                let mut maximum = None;
+                let mut keyword_before = pair_keywords.into_iter();
+                for part in inner {
+                    let expr = self.expr(part)?;
+                    match keyword_before.next().as_deref() {
+                        Some("of") => base = Some(expr),
+                        _ => maximum = Some(expr),
+                    }
+                }
+                Award::Open { label, base, maximum, negotiated }
             }
             Rule::benefit => Award::Benefit(self.text(inner.next()?)?),
             _ => {
