@@ -37,6 +37,13 @@ const SEED_POLICIES: &[&str] = &[
     include_str!("../tests/diagnostics/E0307.pol"),
     include_str!("../tests/diagnostics/E0308.pol"),
     include_str!("../tests/diagnostics/W0004.pol"),
+    include_str!("../policies/shapes/P03-brackets-with-bounds.pol"),
+    include_str!("../policies/shapes/P04-progressive-scale.pol"),
+    include_str!("../policies/shapes/P06-least-of-limits.pol"),
+    include_str!("../policies/shapes/P10-sub-class-rate.pol"),
+    include_str!("../policies/shapes/P13-yearly-instalments.pol"),
+    include_str!("../policies/shapes/P14-negotiated-and-open.pol"),
+    include_str!("../policies/shapes/P16-date-arithmetic.pol"),
 ];
 const CASES: &str = include_str!("../examples/cases.jsonl");
 
@@ -99,6 +106,21 @@ const HOSTILE: &[&str] = &[
     "within validity",
     "is present",
     "between 1 and 2",
+    "min(",
+    "max(",
+    "year(",
+    "if ",
+    " then ",
+    " else ",
+    "[",
+    "..",
+    "]",
+    "(1..2]",
+    "> 1亿 => ",
+    "12 months",
+    "- 30 days",
+    "negotiated ",
+    "open \"x\" max 1万",
 ];
 
 /// xorshift64*: small, fast, and reproducible from a seed.
