@@ -610,3 +610,43 @@ fn dates_shift_by_lengths_of_time_keeping_the_day_or_the_months_end() {
     assert!(messages.contains(&"a length of time only shifts a date"), "{messages:?}");
     assert!(messages.contains(&"a length of time is added to a date"), "{messages:?}");
 }
+
+#[test]
+fn named_values_read_inputs_and_earlier_values_and_defaults_fill_missing_facts() {
+    let header = HEADER.replace("input extra: money\n", "input extra: money default 1万\n");
+    let articles = "value doubled = amount + amount\nvalue total = doubled + extra \"合计\"\narticle 1 \"a\"\n  clause 1.1 when extra is present award 10% of total to applicant\n";
+    let report = polc::check_source(&format!("{header}\n{articles}"));
+    assert_eq!(report.error_count(), 0, "{:?}", report.diagnostics);
+    let policy = report.policy.unwrap();
+    let result = run_on(
+        &policy,
+        &[
+            &case("A", "2024-03-01", r#""amount": "10万""#),
+            &case("B", "2024-03-01", r#""amount": "10万", "extra": "5万""#),
+            &case("C", "2024-03-01", ""),
+        ],
+    );
+    let row = |case: &str, amount: &str| (case.to_string(), "1.1".to_string(), "E1".to_string(), amount.to_string());
+    // A: extra defaults to 1万, so it is present: 10% of (20万 + 1万). C: no amount, so
+    // `doubled` is missing and the clause does not apply.
+    assert_eq!(awards(&policy, &result), [row("A", "21000.00"), row("B", "25000.00")]);
+    let why = polc::eval::why::award_why(&policy, &result.awards[0], result.cases[0].date);
+    assert_eq!(why.reasons[1], "where total = doubled + extra (10,000.00) = 210,000.00");
+    let formatted = polc::fmt::format(&format!("{header}\n{articles}")).unwrap();
+    assert!(formatted.contains("input extra: money default 1万\n"), "{formatted}");
+    assert!(
+        formatted.contains("\nvalue doubled = amount + amount\nvalue total = doubled + extra \"合计\"\n"),
+        "{formatted}"
+    );
+}
+
+#[test]
+fn a_value_sees_only_earlier_values_and_names_stay_unique() {
+    let report = polc::check_source(&format!(
+        "{HEADER}\nvalue first = later + 1元\nvalue later = amount\nvalue amount = extra\ninput bad: money default 10%\narticle 1 \"a\"\n  clause 1.1 award first to applicant\n"
+    ));
+    let messages: Vec<&str> = report.diagnostics.iter().map(|diagnostic| diagnostic.message.as_str()).collect();
+    assert!(messages.contains(&"no input is called `later`"), "{messages:?}");
+    assert!(messages.contains(&"`amount` is already an input or a value"), "{messages:?}");
+    assert!(messages.contains(&"the default of `bad` must be a literal money"), "{messages:?}");
+}

@@ -26,6 +26,8 @@ pub struct Policy {
     pub case_date: InputId,
     pub enums: Vec<EnumDef>,
     pub inputs: Vec<Input>,
+    /// Named values, in declaration order: each reads only inputs and earlier values.
+    pub values: Vec<NamedValue>,
     pub chapters: Vec<Chapter>,
     pub articles: Vec<Article>,
     pub gates: Vec<Gate>,
@@ -83,9 +85,21 @@ pub struct Input {
     pub name: String,
     pub ty: Type,
     pub required: bool,
+    /// The value a missing fact takes.
+    pub default: Option<Value>,
     pub description: Option<String>,
     pub span: Span,
 }
+
+/// `value NAME = EXPR`: computed from a case's facts once, read by any rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedValue {
+    pub name: String,
+    pub expr: Expr,
+    pub label: Option<String>,
+}
+
+pub type ValueId = usize;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Chapter {
@@ -263,7 +277,7 @@ impl Expr {
     /// The expressions directly inside this one, in source order.
     pub fn children(&self) -> Vec<&Expr> {
         match &self.kind {
-            ExprKind::Literal(_) | ExprKind::Input(_) | ExprKind::IsPresent(_) => Vec::new(),
+            ExprKind::Literal(_) | ExprKind::Input(_) | ExprKind::IsPresent(_) | ExprKind::Named(_) => Vec::new(),
             ExprKind::Not(inner) | ExprKind::WithinValidity(inner) | ExprKind::DateShift(inner, _) => vec![inner],
             ExprKind::And(parts) | ExprKind::Or(parts) | ExprKind::Call(_, parts) => parts.iter().collect(),
             ExprKind::Compare(left, _, right) => vec![left, right],
@@ -304,6 +318,8 @@ impl Expr {
 pub enum ExprKind {
     Literal(Value),
     Input(InputId),
+    /// A named value, by its position in `Policy::values`.
+    Named(ValueId),
     Not(Box<Expr>),
     And(Vec<Expr>),
     Or(Vec<Expr>),

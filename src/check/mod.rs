@@ -54,6 +54,7 @@ impl Checker {
         let header = self.header(file);
         self.declare_enums(file);
         self.declare_inputs(file);
+        let values = self.declare_values(file);
         let (case_id, case_date) = self.case_inputs(header);
         let (chapters, articles, declared) = self.declare_articles(file);
         let clause_index: HashMap<&str, ClauseIndex> =
@@ -108,6 +109,7 @@ impl Checker {
             case_date: case_date?,
             enums: std::mem::take(&mut self.scope.enums),
             inputs: std::mem::take(&mut self.scope.inputs),
+            values,
             chapters,
             articles,
             gates,
@@ -273,16 +275,68 @@ impl Checker {
                     }
                 },
             };
+            let default = decl.default.as_ref().and_then(|default| {
+                let checked = self.expr(default)?;
+                match checked.kind {
+                    ExprKind::Literal(value) if checked.ty == ty => Some(value),
+                    _ => {
+                        let message = format!(
+                            "the default of `{}` must be a literal {}",
+                            decl.name.text,
+                            self.scope.type_name(ty)
+                        );
+                        self.diagnostics.push(Diagnostic::new(
+                            Code::TypeMismatch,
+                            message,
+                            default.span,
+                            "not a default for it",
+                        ));
+                        None
+                    }
+                }
+            });
             self.scope.input_by_name.insert(decl.name.text.clone(), self.scope.inputs.len());
             self.scope.used.push(false);
             self.scope.inputs.push(Input {
                 name: decl.name.text.clone(),
                 ty,
                 required: decl.required,
+                default,
                 description: decl.description.as_ref().map(|text| text.value.clone()),
                 span: decl.name.span,
             });
         }
+    }
+
+    /// Checks the named values in declaration order: each may read inputs and the values
+    /// declared before it, so no value can depend on itself.
+    fn declare_values(&mut self, file: &ast::File) -> Vec<NamedValue> {
+        let mut values = Vec::new();
+        for item in &file.items {
+            let Item::Value(decl) = item else { continue };
+            if self.scope.input_by_name.contains_key(&decl.name.text)
+                || self.scope.value_by_name.contains_key(&decl.name.text)
+            {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::DuplicateInput,
+                        format!("`{}` is already an input or a value", decl.name.text),
+                        decl.name.span,
+                        "declared again",
+                    )
+                    .with_help("give the value a name of its own"),
+                );
+                continue;
+            }
+            let Some(expr) = self.expr(&decl.expr) else { continue };
+            self.scope.value_by_name.insert(decl.name.text.clone(), (values.len(), expr.ty));
+            values.push(NamedValue {
+                name: decl.name.text.clone(),
+                expr,
+                label: decl.label.as_ref().map(|label| label.value.clone()),
+            });
+        }
+        values
     }
 
     fn case_inputs(&mut self, header: Option<&ast::PolicyHeader>) -> (Option<InputId>, Option<InputId>) {
@@ -386,7 +440,7 @@ impl Checker {
                         text,
                     });
                 }
-                Item::Policy(_) | Item::Enum(_) | Item::Input(_) => {}
+                Item::Policy(_) | Item::Enum(_) | Item::Input(_) | Item::Value(_) => {}
             }
         }
         (chapters, articles, declared)

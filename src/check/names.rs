@@ -11,6 +11,8 @@ pub(super) struct Scope {
     pub enum_by_name: HashMap<String, EnumId>,
     pub inputs: Vec<Input>,
     pub input_by_name: HashMap<String, InputId>,
+    /// Named values declared so far, with their types: a value sees only earlier ones.
+    pub value_by_name: HashMap<String, (usize, Type)>,
     pub used: Vec<bool>,
     /// Inputs whose declared type is unknown: their uses are not checked further, so the
     /// one E0203 is not echoed at every use.

@@ -84,6 +84,9 @@ impl Checker {
                 typed(ExprKind::Literal(Value::Date(*date)), Type::Date)
             }
             ast::ExprKind::Name(name) => {
+                if let Some(&(id, ty)) = self.scope.value_by_name.get(&name.text) {
+                    return typed(ExprKind::Named(id), ty);
+                }
                 let id = self.lookup_input(name)?;
                 typed(ExprKind::Input(id), self.scope.input_type(id)?)
             }

@@ -33,6 +33,22 @@ pub enum Fact {
     Enum(u32),
 }
 
+impl Fact {
+    /// A literal of the policy as a fact of a case: an input's default, a threshold.
+    pub fn of_literal(value: &crate::check::checked::Value) -> Fact {
+        use crate::check::checked::Value;
+        match value {
+            Value::Money(amount) => Fact::Money(*amount),
+            Value::Ratio(ratio) => Fact::Ratio(*ratio),
+            Value::Integer(value) => Fact::Integer(*value),
+            Value::Bool(flag) => Fact::Bool(*flag),
+            Value::Date(date) => Fact::Date(*date),
+            Value::Text(text) => Fact::Text(text.as_str().into()),
+            Value::Enum(_, position) => Fact::Enum(*position),
+        }
+    }
+}
+
 /// A readable case: its id, date, where it came from, and its facts by input slot.
 #[derive(Clone, Debug)]
 pub struct Case {
@@ -182,6 +198,13 @@ fn build_case<'v>(
         let needed = input.required || id == policy.case_id || id == policy.case_date;
         if needed && !given && !already_bad {
             problems.push((input.name.clone(), format!("missing required field `{}`", input.name)));
+        }
+    }
+    // A missing fact with a default takes it (after the required check: a default does not
+    // make a required field optional).
+    for (slot, input) in facts.iter_mut().zip(&policy.inputs) {
+        if let (None, Some(default)) = (&slot, &input.default) {
+            *slot = Some(Fact::of_literal(default));
         }
     }
     let id = match facts.get(policy.case_id) {

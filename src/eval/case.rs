@@ -102,6 +102,10 @@ pub(super) struct Evaluator<'a, 'p> {
     tier_paid: Option<Fact>,
     /// What the `min`s and `max`s of the current amount picked, to explain it.
     picks: Vec<Pick>,
+    /// Each named value of the case, computed once, in declaration order.
+    values: Vec<Result<Fact, Stop>>,
+    /// The named values the current amount read, to explain it.
+    named: Vec<(usize, Fact)>,
     /// Whether to say why each clause did not apply (costly: only for `--explain`).
     explain: bool,
     /// Where probes go when measuring coverage, and whose expression is running.
@@ -117,9 +121,24 @@ pub fn evaluate(
     explain: bool,
     coverage: Option<&mut Hits>,
 ) -> Result<CaseOutcome, CaseError> {
-    let mut evaluator =
-        Evaluator { program, case, tier_paid: None, picks: Vec::new(), explain, coverage, owner: Owner::Gate(0) };
+    let mut evaluator = Evaluator {
+        program,
+        case,
+        tier_paid: None,
+        picks: Vec::new(),
+        values: Vec::new(),
+        named: Vec::new(),
+        explain,
+        coverage,
+        owner: Owner::Gate(0),
+    };
     let policy = program.policy;
+    // INVARIANT: a value reads only earlier values (the checker resolves names in order),
+    // so each is computed from ones already known, without recursion.
+    for value in &policy.values {
+        let computed = evaluator.value(&value.expr);
+        evaluator.values.push(computed);
+    }
     for (gate_index, gate) in policy.gates.iter().enumerate() {
         evaluator.owner = Owner::Gate(gate_index);
         let truth = evaluator.truth(&gate.condition).map_err(|fault| CaseError { clause: None, fault })?;
@@ -184,6 +203,7 @@ impl Evaluator<'_, '_> {
         }
         self.tier_paid = None;
         self.picks.clear();
+        self.named.clear();
         let (amount, mut trace) = match self.award_amount(&clause.award) {
             Ok(computed) => computed,
             Err(Stop::Missing(input)) => return Ok(ClauseStatus::Missing(input_name(self.program, input).to_string())),
@@ -192,6 +212,8 @@ impl Evaluator<'_, '_> {
             Err(Stop::Fault(fault)) => return Err(fault),
         };
         trace.picks = std::mem::take(&mut self.picks);
+        trace.named = std::mem::take(&mut self.named);
+        trace.named.dedup_by_key(|(id, _)| *id);
         let mut given = 0;
         for (recipient_index, recipient) in clause.recipients.iter().enumerate() {
             let Some(Some(Fact::Text(entity))) = self.case.facts.get(recipient.input) else { continue };
@@ -260,7 +282,10 @@ impl Evaluator<'_, '_> {
                     None => None,
                 };
                 let capped = cap.map_or(raw, |cap| raw.min(cap));
-                Ok((Some(money::round_to_fen(capped)), AmountTrace { raw: Some(raw), cap, tier, picks: Vec::new() }))
+                Ok((
+                    Some(money::round_to_fen(capped)),
+                    AmountTrace { raw: Some(raw), cap, tier, ..AmountTrace::default() },
+                ))
             }
             Award::UpTo { max } => Ok((Some(money::round_to_fen(self.amount(max)?)), AmountTrace::default())),
             Award::Open { base, maximum, .. } => {
@@ -387,6 +412,11 @@ impl Evaluator<'_, '_> {
     fn value(&mut self, expr: &Expr) -> Result<Fact, Stop> {
         match &expr.kind {
             ExprKind::Literal(value) => Ok(literal(value)),
+            ExprKind::Named(id) => {
+                let value = self.values.get(*id).cloned().unwrap_or_else(|| Err(self.internal(expr)))?;
+                self.named.push((*id, value.clone()));
+                Ok(value)
+            }
             ExprKind::Input(input) => self.case.facts.get(*input).cloned().flatten().ok_or(Stop::Missing(*input)),
             ExprKind::And(_) | ExprKind::Or(_) | ExprKind::Not(_) => match self.truth(expr).map_err(Stop::Fault)? {
                 Truth::True => Ok(Fact::Bool(true)),
@@ -550,15 +580,7 @@ impl Evaluator<'_, '_> {
 }
 
 fn literal(value: &Value) -> Fact {
-    match value {
-        Value::Money(amount) => Fact::Money(*amount),
-        Value::Ratio(ratio) => Fact::Ratio(*ratio),
-        Value::Integer(value) => Fact::Integer(*value),
-        Value::Bool(flag) => Fact::Bool(*flag),
-        Value::Date(date) => Fact::Date(*date),
-        Value::Text(text) => Fact::Text(text.as_str().into()),
-        Value::Enum(_, position) => Fact::Enum(*position),
-    }
+    Fact::of_literal(value)
 }
 
 fn order(left: &Fact, right: &Fact) -> Option<Ordering> {

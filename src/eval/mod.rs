@@ -65,6 +65,8 @@ pub struct AmountTrace {
     pub tier: Option<Fact>,
     /// What each `min` or `max` in the amount or its cap picked.
     pub picks: Vec<Pick>,
+    /// The named values the amount read, with what they were for the case.
+    pub named: Vec<(usize, Fact)>,
 }
 
 /// A `min` or `max` and the argument it picked.

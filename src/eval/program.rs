@@ -15,6 +15,20 @@ pub struct Program<'p> {
     pub inputs_of: Vec<Vec<InputId>>,
 }
 
+/// The inputs each named value reads, through the values it reads too. Built in
+/// declaration order, so each value's set is ready before a later value reads it.
+fn value_inputs(policy: &Policy) -> Vec<Vec<InputId>> {
+    let mut sets: Vec<Vec<InputId>> = Vec::with_capacity(policy.values.len());
+    for value in &policy.values {
+        let mut inputs = Vec::new();
+        collect_inputs(&value.expr, &sets, &mut inputs);
+        inputs.sort_unstable();
+        inputs.dedup();
+        sets.push(inputs);
+    }
+    sets
+}
+
 impl<'p> Program<'p> {
     pub fn compile(policy: &'p Policy) -> Self {
         let mut classes_of = vec![Vec::new(); policy.clauses.len()];
@@ -33,6 +47,7 @@ impl<'p> Program<'p> {
                 }
             }
         }
+        let values = value_inputs(policy);
         let inputs_of = policy
             .clauses
             .iter()
@@ -45,7 +60,7 @@ impl<'p> Program<'p> {
                     Award::Benefit { .. } => Vec::new(),
                 });
                 for expr in exprs {
-                    collect_inputs(expr, &mut inputs);
+                    collect_inputs(expr, &values, &mut inputs);
                 }
                 inputs.sort_unstable();
                 inputs.dedup();
@@ -61,52 +76,55 @@ impl<'p> Program<'p> {
 }
 
 // INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep.
-fn collect_inputs(expr: &Expr, inputs: &mut Vec<InputId>) {
+fn collect_inputs(expr: &Expr, values: &[Vec<InputId>], inputs: &mut Vec<InputId>) {
     match &expr.kind {
         ExprKind::Literal(_) => {}
+        ExprKind::Named(id) => inputs.extend(values.get(*id).into_iter().flatten()),
         ExprKind::Input(input) | ExprKind::IsPresent(input) => inputs.push(*input),
         ExprKind::Not(inner) | ExprKind::WithinValidity(inner) | ExprKind::DateShift(inner, _) => {
-            collect_inputs(inner, inputs)
+            collect_inputs(inner, values, inputs)
         }
-        ExprKind::And(parts) | ExprKind::Or(parts) => parts.iter().for_each(|part| collect_inputs(part, inputs)),
+        ExprKind::And(parts) | ExprKind::Or(parts) => {
+            parts.iter().for_each(|part| collect_inputs(part, values, inputs))
+        }
         ExprKind::Compare(left, _, right) => {
-            collect_inputs(left, inputs);
-            collect_inputs(right, inputs);
+            collect_inputs(left, values, inputs);
+            collect_inputs(right, values, inputs);
         }
         ExprKind::Between { subject, low, high } => {
             for part in [subject, low, high] {
-                collect_inputs(part, inputs);
+                collect_inputs(part, values, inputs);
             }
         }
-        ExprKind::InSet { subject, .. } => collect_inputs(subject, inputs),
+        ExprKind::InSet { subject, .. } => collect_inputs(subject, values, inputs),
         ExprKind::Sum(first, terms) => {
-            collect_inputs(first, inputs);
-            terms.iter().for_each(|(_, term)| collect_inputs(term, inputs));
+            collect_inputs(first, values, inputs);
+            terms.iter().for_each(|(_, term)| collect_inputs(term, values, inputs));
         }
-        ExprKind::Call(_, args) => args.iter().for_each(|arg| collect_inputs(arg, inputs)),
+        ExprKind::Call(_, args) => args.iter().for_each(|arg| collect_inputs(arg, values, inputs)),
         ExprKind::Brackets { subject, arms, otherwise } => {
-            collect_inputs(subject, inputs);
-            arms.iter().for_each(|arm| collect_inputs(&arm.amount, inputs));
-            otherwise.iter().for_each(|amount| collect_inputs(amount, inputs));
+            collect_inputs(subject, values, inputs);
+            arms.iter().for_each(|arm| collect_inputs(&arm.amount, values, inputs));
+            otherwise.iter().for_each(|amount| collect_inputs(amount, values, inputs));
         }
         ExprKind::If { condition, then, otherwise } => {
             for part in [condition, then, otherwise] {
-                collect_inputs(part, inputs);
+                collect_inputs(part, values, inputs);
             }
         }
         ExprKind::Of { ratios, base } => {
-            ratios.iter().for_each(|ratio| collect_inputs(ratio, inputs));
-            collect_inputs(base, inputs);
+            ratios.iter().for_each(|ratio| collect_inputs(ratio, values, inputs));
+            collect_inputs(base, values, inputs);
         }
         ExprKind::Table { subject, arms, otherwise } => {
-            collect_inputs(subject, inputs);
-            arms.iter().for_each(|arm| collect_inputs(&arm.amount, inputs));
-            otherwise.iter().for_each(|amount| collect_inputs(amount, inputs));
+            collect_inputs(subject, values, inputs);
+            arms.iter().for_each(|arm| collect_inputs(&arm.amount, values, inputs));
+            otherwise.iter().for_each(|amount| collect_inputs(amount, values, inputs));
         }
         ExprKind::Tiers { subject, since, tiers } => {
-            collect_inputs(subject, inputs);
-            since.iter().for_each(|since| collect_inputs(since, inputs));
-            tiers.iter().for_each(|tier| collect_inputs(&tier.amount, inputs));
+            collect_inputs(subject, values, inputs);
+            since.iter().for_each(|since| collect_inputs(since, values, inputs));
+            tiers.iter().for_each(|tier| collect_inputs(&tier.amount, values, inputs));
         }
     }
 }

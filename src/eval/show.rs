@@ -84,6 +84,7 @@ pub fn expr(policy: &Policy, expr: &Expr, case: Option<&Case>) -> String {
     };
     match &expr.kind {
         ExprKind::Literal(value) => literal(policy, expr.ty, value),
+        ExprKind::Named(id) => policy.values.get(*id).map_or("?", |value| value.name.as_str()).to_string(),
         ExprKind::Input(id) => {
             let name = policy.inputs.get(*id).map_or("?", |input| input.name.as_str());
             match case {

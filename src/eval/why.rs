@@ -46,6 +46,7 @@ pub fn award_why(policy: &Policy, award: &AwardRecord, date: Date) -> AwardWhy {
                 ),
                 _ => format!("{} = {}", show::expr(policy, amount, Some(&case)), show::exact_money(raw)),
             }];
+            reasons.extend(named_values(policy, trace, &case));
             reasons.extend(picks(policy, trace, [Some(amount), cap.as_ref()], &case));
             let mut capped = raw;
             if let (Some(cap), Some(limit)) = (cap, trace.cap) {
@@ -132,4 +133,22 @@ fn picks(policy: &Policy, trace: &AmountTrace, exprs: [Option<&Expr>; 2], case: 
         }
     }
     reasons
+}
+
+/// What each named value the amount read was: "where rd_expense = staff_cost (…) + … =
+/// 10,000,000.00".
+fn named_values(policy: &Policy, trace: &AmountTrace, case: &Case) -> Vec<String> {
+    trace
+        .named
+        .iter()
+        .filter_map(|(id, fact)| {
+            let value = policy.values.get(*id)?;
+            Some(format!(
+                "where {} = {} = {}",
+                value.name,
+                show::expr(policy, &value.expr, Some(case)),
+                show::fact(policy, value.expr.ty, fact)
+            ))
+        })
+        .collect()
 }

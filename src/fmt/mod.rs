@@ -208,7 +208,10 @@ impl Printer<'_> {
     fn file(&mut self, file: &File) {
         let mut previous: Option<&Item> = None;
         for item in &file.items {
-            let grouped = matches!((previous, item), (Some(Item::Input(_)), Item::Input(_)));
+            let grouped = matches!(
+                (previous, item),
+                (Some(Item::Input(_)), Item::Input(_)) | (Some(Item::Value(_)), Item::Value(_))
+            );
             if !grouped {
                 self.blank_line();
             }
@@ -225,11 +228,24 @@ impl Printer<'_> {
                     if input.required {
                         text.push_str(" required");
                     }
+                    if let Some(default) = &input.default {
+                        text.push_str(" default ");
+                        text.push_str(&self.rendered(|printer| printer.expr(default, 0, 0)));
+                    }
                     if let Some(description) = &input.description {
                         text.push(' ');
                         text.push_str(&quote(&description.value));
                     }
                     self.line(0, &text, input.span.end);
+                }
+                Item::Value(value) => {
+                    let mut text = format!("value {} = ", value.name.text);
+                    text.push_str(&self.rendered(|printer| printer.expr(&value.expr, 0, 2)));
+                    if let Some(label) = &value.label {
+                        text.push(' ');
+                        text.push_str(&quote(&label.value));
+                    }
+                    self.line(0, &text, value.span.end);
                 }
                 Item::Article(article) => self.article(article),
             }
@@ -662,6 +678,7 @@ fn item_span(item: &Item) -> crate::span::Span {
         Item::Chapter(chapter) => chapter.span,
         Item::Enum(decl) => decl.span,
         Item::Input(input) => input.span,
+        Item::Value(value) => value.span,
         Item::Article(article) => article.span,
     }
 }

@@ -17,7 +17,17 @@ pub enum Item {
     Chapter(Chapter),
     Enum(EnumDecl),
     Input(InputDecl),
+    Value(ValueDecl),
     Article(Article),
+}
+
+/// `value NAME = EXPR ["label"]`: a value computed from a case's facts, defined once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValueDecl {
+    pub name: Name,
+    pub expr: Expr,
+    pub label: Option<Text>,
+    pub span: Span,
 }
 
 /// A name as written (ASCII or Chinese).
@@ -91,6 +101,8 @@ pub struct InputDecl {
     pub name: Name,
     pub ty: Name,
     pub required: bool,
+    /// The value a missing fact takes (a literal).
+    pub default: Option<Expr>,
     pub description: Option<Text>,
     pub span: Span,
 }

@@ -153,6 +153,7 @@ impl Lowerer<'_> {
             }
             Rule::enum_decl => Item::Enum(self.enum_decl(pair)?),
             Rule::input_decl => Item::Input(self.input_decl(pair)?),
+            Rule::value_decl => Item::Value(self.value_decl(pair)?),
             Rule::article => Item::Article(self.article(pair)?),
             _ => return None,
         })
@@ -235,13 +236,27 @@ impl Lowerer<'_> {
         let ty = self.name(inner.next()?);
         let mut required = false;
         let mut description = None;
+        let mut default = None;
         for rest in inner {
             match rest.as_rule() {
                 Rule::required => required = true,
+                Rule::default_value => default = Some(self.expr(parts(rest).next()?)?),
                 _ => description = self.text(rest),
             }
         }
-        Some(InputDecl { name, ty, required, description, span })
+        Some(InputDecl { name, ty, required, default, description, span })
+    }
+
+    fn value_decl(&mut self, pair: Pair<'_, Rule>) -> Option<ValueDecl> {
+        let span = self.span(&pair);
+        let mut inner = parts(pair);
+        let name = self.name(inner.next()?);
+        let expr = self.expr(inner.next()?)?;
+        let label = match inner.next() {
+            Some(label) => Some(self.text(label)?),
+            None => None,
+        };
+        Some(ValueDecl { name, expr, label, span })
     }
 
     fn article(&mut self, pair: Pair<'_, Rule>) -> Option<Article> {

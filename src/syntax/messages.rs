@@ -164,7 +164,7 @@ pub const RESERVED_WORDS: &[&str] = &[
     "then",
 ];
 
-const TOP_LEVEL_WORDS: &[&str] = &["policy", "chapter", "enum", "input", "article"];
+const TOP_LEVEL_WORDS: &[&str] = &["policy", "chapter", "enum", "input", "value", "article"];
 
 /// A fix for the mistakes analysts make most, judged from the text before the error and
 /// the text at it.
@@ -253,7 +253,7 @@ fn rule_words(rule: Rule) -> &'static str {
     match rule {
         Rule::EOI => "the end of the item",
         Rule::WHITESPACE | Rule::COMMENT => "a space",
-        Rule::item => "`policy`, `chapter`, `enum`, `input` or `article`",
+        Rule::item => "`policy`, `chapter`, `enum`, `input`, `value` or `article`",
         Rule::part_item => "an article part (`clause`, `require`, `cap`, ...)",
         Rule::policy => "`policy`",
         Rule::policy_attr => "`issued by`, `valid from`, `interpreted by` or `cases identified by`",
@@ -305,6 +305,10 @@ fn rule_words(rule: Rule) -> &'static str {
         Rule::conditional => "`if ... then ... else ...`",
         Rule::kw_if => "`if`",
         Rule::kw_negotiated => "`negotiated`",
+        Rule::kw_default => "`default`",
+        Rule::kw_value => "`value`",
+        Rule::default_value => "`default`",
+        Rule::value_decl => "`value`",
         Rule::kw_then => "`then`",
         Rule::table => "`by`",
         Rule::arm | Rule::arm_values => "an enum value",
