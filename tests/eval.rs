@@ -650,3 +650,27 @@ fn a_value_sees_only_earlier_values_and_names_stay_unique() {
     assert!(messages.contains(&"`amount` is already an input or a value"), "{messages:?}");
     assert!(messages.contains(&"the default of `bad` must be a literal money"), "{messages:?}");
 }
+
+#[test]
+fn a_cap_without_per_is_one_pool_over_the_batch_in_batch_order() {
+    let articles = "article 1 \"a\"\n  clause 1.1 award 10% of amount to applicant\n  cap 3万 over 1.1\n";
+    let policy = policy(articles);
+    // Input order is not batch order: B (earlier date) is counted first.
+    let result = run_on(
+        &policy,
+        &[
+            &case("A", "2024-03-05", r#""amount": "20万""#),
+            &case("B", "2024-03-01", r#""amount": "20万", "applicant": "E2""#),
+            &case("C", "2024-03-09", r#""amount": "20万", "applicant": "E3""#),
+        ],
+    );
+    let amounts: Vec<String> =
+        result.awards.iter().map(|award| polc::money::format_yuan(award.amount.unwrap_or_default())).collect();
+    assert_eq!(amounts, ["10000.00", "20000.00", "0.00"]);
+    assert_eq!(
+        result.awards[0].adjustments[0].reason,
+        "cap 3万 in all over clause 1.1 (Article 1 a): 20,000.00 already counted, 10,000.00 left"
+    );
+    let formatted = polc::fmt::format(&format!("{HEADER}\n{articles}")).unwrap();
+    assert!(formatted.contains("\n  cap 3万 over 1.1\n"), "{formatted}");
+}

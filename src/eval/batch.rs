@@ -160,10 +160,11 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
         };
         let heading = program.policy.article_heading(cap.article);
         for (index, left, counted) in cuts {
+            let per =
+                if cap.per.is_empty() { "in all".to_string() } else { format!("per {}", key_names(program, &cap.per)) };
             let reason = format!(
-                "cap {} per {} {over} ({heading}): {} already counted, {} left",
+                "cap {} {per} {over} ({heading}): {} already counted, {} left",
                 crate::money::format_money_readable(cap.amount),
-                key_names(program, &cap.per),
                 super::show::money_text(counted),
                 super::show::money_text(left)
             );

@@ -381,7 +381,10 @@ impl Printer<'_> {
                 ArticlePart::Cap(cap) => {
                     self.out.push_str("  cap ");
                     self.expr(&cap.amount, 0, 2);
-                    self.out.push_str(&format!(" per {} over {}", names(&cap.per), clause_refs(&cap.clauses)));
+                    if !cap.per.is_empty() {
+                        self.out.push_str(&format!(" per {}", names(&cap.per)));
+                    }
+                    self.out.push_str(&format!(" over {}", clause_refs(&cap.clauses)));
                     self.end_line(cap.span.end);
                 }
             }

@@ -304,8 +304,14 @@ impl Lowerer<'_> {
         let span = self.span(&pair);
         let mut inner = parts(pair);
         let amount = self.expr(inner.next()?)?;
-        let per = self.names(inner.next()?);
-        let clauses = self.clause_refs(inner.next()?);
+        let mut per = Vec::new();
+        let mut clauses = Vec::new();
+        for part in inner {
+            match part.as_rule() {
+                Rule::per_keys => per = self.names(part),
+                _ => clauses = self.clause_refs(part),
+            }
+        }
         Some(CapDecl { amount, per, clauses, span })
     }
 
