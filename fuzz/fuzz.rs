@@ -44,6 +44,8 @@ const SEED_POLICIES: &[&str] = &[
     include_str!("../policies/shapes/P13-yearly-instalments.pol"),
     include_str!("../policies/shapes/P14-negotiated-and-open.pol"),
     include_str!("../policies/shapes/P16-date-arithmetic.pol"),
+    include_str!("../policies/shapes/P15-named-values-and-defaults.pol"),
+    include_str!("../policies/shapes/P21-first-come-pool.pol"),
 ];
 const CASES: &str = include_str!("../examples/cases.jsonl");
 
@@ -121,6 +123,9 @@ const HOSTILE: &[&str] = &[
     "- 30 days",
     "negotiated ",
     "open \"x\" max 1万",
+    "value v = amount\n",
+    " default 0元",
+    "cap 1万 over 1.1\n",
 ];
 
 /// xorshift64*: small, fast, and reproducible from a seed.

@@ -142,12 +142,20 @@ pub enum Record {
 pub struct Schema<'p> {
     policy: &'p Policy,
     by_name: HashMap<&'p str, InputId>,
+    /// The inputs with a default, and the fact a missing one takes.
+    defaults: Vec<(InputId, Fact)>,
 }
 
 impl<'p> Schema<'p> {
     pub fn new(policy: &'p Policy) -> Self {
         let by_name = policy.inputs.iter().enumerate().map(|(id, input)| (input.name.as_str(), id)).collect();
-        Schema { policy, by_name }
+        let defaults = policy
+            .inputs
+            .iter()
+            .enumerate()
+            .filter_map(|(id, input)| Some((id, Fact::of_literal(input.default.as_ref()?))))
+            .collect();
+        Schema { policy, by_name, defaults }
     }
 
     pub fn input(&self, name: &str) -> Option<InputId> {
@@ -202,9 +210,9 @@ fn build_case<'v>(
     }
     // A missing fact with a default takes it (after the required check: a default does not
     // make a required field optional).
-    for (slot, input) in facts.iter_mut().zip(&policy.inputs) {
-        if let (None, Some(default)) = (&slot, &input.default) {
-            *slot = Some(Fact::of_literal(default));
+    for (id, default) in &schema.defaults {
+        if let Some(slot @ None) = facts.get_mut(*id) {
+            *slot = Some(default.clone());
         }
     }
     let id = match facts.get(policy.case_id) {
