@@ -236,3 +236,65 @@ proptest! {
         }
     }
 }
+
+/// Awards per case id of a JSON Lines batch: (clause, recipient, amount).
+fn awards_by_case(policy: &Policy, lines: &[String]) -> BTreeMap<String, Vec<(String, String, String)>> {
+    let result = polc::eval::run(policy, lines.join("\n").as_bytes(), InputFormat::JsonLines, None).unwrap();
+    result
+        .cases
+        .iter()
+        .map(|case| {
+            let awards = result
+                .case_awards(case)
+                .iter()
+                .map(|award| {
+                    (
+                        policy.clauses[award.clause].id.clone(),
+                        award.recipient.to_string(),
+                        award.amount.map(polc::money::format_yuan).unwrap_or_default(),
+                    )
+                })
+                .collect();
+            (case.id.clone(), awards)
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// The first-come pool (a cap without `per`, shape P21) and the yearly instalments
+    /// (once per recipient and year, shape P13) decide in batch order, not input order.
+    #[test]
+    fn pools_and_schedules_do_not_depend_on_input_order(
+        draws in proptest::collection::vec((0u32..3, 1u32..28, 0u32..4, 1u64..3000), 1..16),
+        seed in any::<u64>(),
+    ) {
+        let pool = polc::check_source(include_str!("../policies/shapes/P21-first-come-pool.pol")).policy.unwrap();
+        let schedule = polc::check_source(include_str!("../policies/shapes/P13-yearly-instalments.pol")).policy.unwrap();
+        let lines: Vec<(String, String)> = draws
+            .iter()
+            .enumerate()
+            .map(|(index, (month, day, applicant, amount))| {
+                let date = format!("2025-{:02}-{:02}", month + 1, day);
+                (
+                    format!(r#"{{"id": "C{index}", "date": "{date}", "applicant": "E{applicant}", "contract_amount": "{amount}万"}}"#),
+                    format!(r#"{{"id": "C{index}", "date": "{date}", "applicant": "E{applicant}", "entry_year": {}}}"#, 2024 + month),
+                )
+            })
+            .collect();
+        let (pool_lines, schedule_lines): (Vec<String>, Vec<String>) = lines.into_iter().unzip();
+        // A deterministic shuffle from the seed.
+        let mut order: Vec<usize> = (0..pool_lines.len()).collect();
+        let mut state = seed | 1;
+        for index in (1..order.len()).rev() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            order.swap(index, (state % (index as u64 + 1)) as usize);
+        }
+        let shuffled = |lines: &[String]| order.iter().map(|&index| lines[index].clone()).collect::<Vec<_>>();
+        prop_assert_eq!(awards_by_case(&pool, &pool_lines), awards_by_case(&pool, &shuffled(&pool_lines)));
+        prop_assert_eq!(awards_by_case(&schedule, &schedule_lines), awards_by_case(&schedule, &shuffled(&schedule_lines)));
+    }
+}
