@@ -123,12 +123,6 @@ fn from_digits(whole: &str, fraction: &str, exponent: i64) -> Option<Decimal> {
     Decimal::try_from_i128_with_scale(mantissa, scale).ok()
 }
 
-/// Parses a plain unsigned decimal (`123`, `12.50`) exactly, within `RATIO_DIGITS`;
-/// `None` when it is not one or cannot be held exactly.
-pub fn parse_decimal(digits: &str) -> Option<Decimal> {
-    exact_decimal(digits, 0, RATIO_DIGITS).ok()
-}
-
 /// `digits` in `unit`, as yuan, exactly.
 pub fn money_in_yuan(digits: &str, unit: MoneyUnit) -> Result<Decimal, NumberError> {
     exact_decimal(digits, unit.places(), MONEY_DIGITS)
@@ -405,8 +399,8 @@ mod tests {
     fn units_scale_exactly() {
         assert_eq!(money_in_yuan("250", MoneyUnit::Wan), Ok(Decimal::from(2_500_000)));
         assert_eq!(money_in_yuan("3.5", MoneyUnit::Yi), Ok(Decimal::from(350_000_000)));
-        assert_eq!(parse_decimal("1."), None);
-        assert_eq!(parse_decimal(".5"), None);
+        assert_eq!(exact_decimal("1.", 0, RATIO_DIGITS), Err(NumberError::NotANumber));
+        assert_eq!(exact_decimal(".5", 0, RATIO_DIGITS), Err(NumberError::NotANumber));
     }
 
     #[test]

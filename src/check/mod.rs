@@ -765,25 +765,18 @@ fn cap_floor(cap: &Expr) -> Option<rust_decimal::Decimal> {
 fn fixed_ceiling(amount: &Expr) -> Option<rust_decimal::Decimal> {
     match &amount.kind {
         ExprKind::Literal(checked::Value::Money(amount)) => Some(*amount),
-        ExprKind::Table { arms, otherwise, .. } => arms
-            .iter()
-            .map(|arm| &arm.amount)
-            .chain(otherwise.as_deref())
-            .map(fixed_ceiling)
-            .collect::<Option<Vec<_>>>()?
-            .into_iter()
-            .max(),
-        ExprKind::Tiers { tiers, .. } => {
-            tiers.iter().map(|tier| fixed_ceiling(&tier.amount)).collect::<Option<Vec<_>>>()?.into_iter().max()
+        ExprKind::Table { arms, otherwise, .. } => {
+            greatest_ceiling(arms.iter().map(|arm| &arm.amount).chain(otherwise.as_deref()))
         }
-        ExprKind::Brackets { arms, otherwise, .. } => arms
-            .iter()
-            .map(|arm| &arm.amount)
-            .chain(otherwise.as_deref())
-            .map(fixed_ceiling)
-            .collect::<Option<Vec<_>>>()?
-            .into_iter()
-            .max(),
+        ExprKind::Tiers { tiers, .. } => greatest_ceiling(tiers.iter().map(|tier| &tier.amount)),
+        ExprKind::Brackets { arms, otherwise, .. } => {
+            greatest_ceiling(arms.iter().map(|arm| &arm.amount).chain(otherwise.as_deref()))
+        }
         _ => None,
     }
+}
+
+/// The largest of the fixed ceilings of `amounts`, when every one has one.
+fn greatest_ceiling<'e>(amounts: impl Iterator<Item = &'e Expr>) -> Option<rust_decimal::Decimal> {
+    amounts.map(fixed_ceiling).collect::<Option<Vec<_>>>()?.into_iter().max()
 }

@@ -379,33 +379,23 @@ impl Checker {
                     continue;
                 }
                 ast::BracketHead::Range { low, high } => {
-                    let low = low.as_ref().map(|(value, included)| (self.range_end(value, subject.ty), *included));
-                    let high = high.as_ref().map(|(value, included)| (self.range_end(value, subject.ty), *included));
-                    match (low, high) {
-                        (Some((None, _)), _) | (_, Some((None, _))) => {
-                            ok = false;
-                            continue;
-                        }
-                        (low, high) => Some((
-                            low.and_then(|(value, included)| value.map(|value| (value, included))),
-                            high.and_then(|(value, included)| value.map(|value| (value, included))),
-                        )),
-                    }
+                    // Both ends are checked, so a range with two bad ends reports both.
+                    let low = self.range_end(low.as_ref(), subject.ty);
+                    let high = self.range_end(high.as_ref(), subject.ty);
+                    let (Some(low), Some(high)) = (low, high) else {
+                        ok = false;
+                        continue;
+                    };
+                    Some((low, high))
                 }
             };
             let Some(amount) = amount else {
                 ok = false;
                 continue;
             };
-            match arm_type {
-                None => arm_type = Some(amount.ty),
-                Some(ty) if ty != amount.ty => {
-                    let message = format!("every arm of a table must give {}", self.scope.type_name(ty));
-                    self.mismatch(&amount, &message);
-                    ok = false;
-                    continue;
-                }
-                Some(_) => {}
+            if !self.same_type(&mut arm_type, &amount, "every arm of a table") {
+                ok = false;
+                continue;
             }
             match head {
                 None => otherwise = Some(Box::new(amount)),
@@ -420,8 +410,10 @@ impl Checker {
         })
     }
 
-    /// One end of a range: a literal of the subject's type.
-    fn range_end(&mut self, value: &ast::Expr, subject: Type) -> Option<Value> {
+    /// One end of a range, with whether it is included: a literal of the subject's type.
+    /// `Some(None)` is an unbounded end; `None` a bad one (reported).
+    fn range_end(&mut self, end: Option<&(ast::Expr, bool)>, subject: Type) -> Option<Option<(Value, bool)>> {
+        let Some((value, included)) = end else { return Some(None) };
         let end = self.expr(value)?;
         let ExprKind::Literal(literal) = &end.kind else {
             self.mismatch(&end, "a range's end must be a literal value");
@@ -432,7 +424,24 @@ impl Checker {
             self.mismatch(&end, &message);
             return None;
         }
-        Some(literal.clone())
+        Some(Some((literal.clone(), *included)))
+    }
+
+    /// Whether `amount` has the type of the ones before it (`first` is the first's type,
+    /// set by the first); if not, reports that `what` must give one type.
+    fn same_type(&mut self, first: &mut Option<Type>, amount: &Expr, what: &str) -> bool {
+        match *first {
+            None => {
+                *first = Some(amount.ty);
+                true
+            }
+            Some(ty) if ty != amount.ty => {
+                let message = format!("{what} must give {}", self.scope.type_name(ty));
+                self.mismatch(amount, &message);
+                false
+            }
+            Some(_) => true,
+        }
     }
 
     fn table(&mut self, subject: &ast::Name, arms: &[ast::Arm], span: Span) -> Option<Expr> {
@@ -454,15 +463,9 @@ impl Checker {
                 ok = false;
                 continue;
             };
-            match arm_type {
-                None => arm_type = Some(amount.ty),
-                Some(ty) if ty != amount.ty => {
-                    let message = format!("every arm of a table must give {}", self.scope.type_name(ty));
-                    self.mismatch(&amount, &message);
-                    ok = false;
-                    continue;
-                }
-                Some(_) => {}
+            if !self.same_type(&mut arm_type, &amount, "every arm of a table") {
+                ok = false;
+                continue;
             }
             let Some(values) = &arm.values else {
                 otherwise = Some(Box::new(amount));
@@ -566,15 +569,9 @@ impl Checker {
                 ok = false;
                 continue;
             }
-            match amount_type {
-                None => amount_type = Some(amount.ty),
-                Some(ty) if ty != amount.ty => {
-                    let message = format!("every tier must give {}", self.scope.type_name(ty));
-                    self.mismatch(&amount, &message);
-                    ok = false;
-                    continue;
-                }
-                Some(_) => {}
+            if !self.same_type(&mut amount_type, &amount, "every tier") {
+                ok = false;
+                continue;
             }
             if let Some((previous_value, previous_span)) = &previous {
                 if compare_values(previous_value, value) != Some(std::cmp::Ordering::Less) {

@@ -19,14 +19,6 @@ pub struct Position {
     pub column: usize,
 }
 
-impl Source<'_> {
-    /// Where byte `offset` falls; offsets past the end land on the last character. For
-    /// many offsets, build a [`LineIndex`] once instead.
-    pub fn position(&self, offset: usize) -> Position {
-        LineIndex::new(self.text).position(self.text, offset)
-    }
-}
-
 /// Where each line of a text starts, found once, so that each of many diagnostics finds
 /// its line by binary search instead of rescanning the text from the start.
 pub struct LineIndex {
@@ -51,7 +43,7 @@ impl LineIndex {
     }
 
     /// The 1-based line and column (in characters) of byte `offset` of `text`, the text
-    /// this index was built from.
+    /// this index was built from; offsets past the end land on the last character.
     pub fn position(&self, text: &str, offset: usize) -> Position {
         let mut offset = offset.min(text.len());
         while !text.is_char_boundary(offset) {
@@ -208,8 +200,5 @@ mod tests {
         assert_eq!(at(11), Position { line: 3, column: 1 });
         assert_eq!(at(12), Position { line: 4, column: 1 });
         assert_eq!(at(999), Position { line: 4, column: 5 });
-        for offset in 0..=text.len() {
-            assert_eq!(at(offset), Source { name: "t", text }.position(offset));
-        }
     }
 }

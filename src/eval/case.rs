@@ -527,16 +527,12 @@ impl Evaluator<'_, '_> {
                 _ => Err(self.internal(expr)),
             },
             ExprKind::Call(function, args) => {
+                // `year` is the arm above: what is left is `min` or `max`.
+                let beats = if *function == Function::Min { CompareOp::Less } else { CompareOp::Greater };
                 let mut picked: Option<(usize, Fact)> = None;
                 for (index, arg) in args.iter().enumerate() {
                     let value = self.value(arg)?;
-                    let better = match &picked {
-                        None => true,
-                        Some((_, best)) => match function {
-                            Function::Min => compare(&value, CompareOp::Less, best),
-                            Function::Max | Function::Year => compare(&value, CompareOp::Greater, best),
-                        },
-                    };
+                    let better = picked.as_ref().is_none_or(|(_, best)| compare(&value, beats, best));
                     if better {
                         picked = Some((index, value));
                     }

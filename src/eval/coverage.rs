@@ -127,23 +127,12 @@ fn condition_probes(
 fn choice_probes(policy: &Policy, owner: Owner, expr: &Expr, group: &str, probes: &mut Vec<(Probe, String, String)>) {
     match &expr.kind {
         ExprKind::Table { subject, arms, otherwise } => {
-            for (arm_index, arm) in arms.iter().enumerate() {
+            let described = arms.iter().map(|arm| {
                 let names: Vec<String> = arm.values.iter().map(|value| show_value(policy, subject, *value)).collect();
-                probes.push((
-                    Probe::Arm { owner, at: expr.span.start, arm: arm_index },
-                    group.to_string(),
-                    format!("arm {}", names.join(", ")),
-                ));
-                choice_probes(policy, owner, &arm.amount, group, probes);
-            }
-            if let Some(otherwise) = otherwise {
-                probes.push((
-                    Probe::Arm { owner, at: expr.span.start, arm: arms.len() },
-                    group.to_string(),
-                    "arm else".to_string(),
-                ));
-                choice_probes(policy, owner, otherwise, group, probes);
-            }
+                (format!("arm {}", names.join(", ")), &arm.amount)
+            });
+            let otherwise = otherwise.as_deref().map(|amount| ("arm else".to_string(), amount));
+            arm_probes(policy, owner, expr.span.start, described.chain(otherwise), group, probes);
         }
         ExprKind::Tiers { tiers, .. } => {
             for (tier_index, tier) in tiers.iter().enumerate() {
@@ -167,22 +156,10 @@ fn choice_probes(policy: &Policy, owner: Owner, expr: &Expr, group: &str, probes
             choice_probes(policy, owner, base, group, probes);
         }
         ExprKind::Brackets { subject, arms, otherwise } => {
-            for (index, arm) in arms.iter().enumerate() {
-                probes.push((
-                    Probe::Arm { owner, at: expr.span.start, arm: index },
-                    group.to_string(),
-                    format!("range {}", show::range(policy, subject.ty, arm)),
-                ));
-                choice_probes(policy, owner, &arm.amount, group, probes);
-            }
-            if let Some(otherwise) = otherwise {
-                probes.push((
-                    Probe::Arm { owner, at: expr.span.start, arm: arms.len() },
-                    group.to_string(),
-                    "range else".to_string(),
-                ));
-                choice_probes(policy, owner, otherwise, group, probes);
-            }
+            let described =
+                arms.iter().map(|arm| (format!("range {}", show::range(policy, subject.ty, arm)), &arm.amount));
+            let otherwise = otherwise.as_deref().map(|amount| ("range else".to_string(), amount));
+            arm_probes(policy, owner, expr.span.start, described.chain(otherwise), group, probes);
         }
         ExprKind::If { condition, then, otherwise } => {
             condition_probes(policy, owner, condition, group, probes);
@@ -200,6 +177,22 @@ fn choice_probes(policy: &Policy, owner: Owner, expr: &Expr, group: &str, probes
             }
         }
         _ => {}
+    }
+}
+
+/// One probe per arm of a table (the `else` arm last, numbered after the others, as the
+/// evaluator numbers it), and the probes inside each arm's amount.
+fn arm_probes<'e>(
+    policy: &Policy,
+    owner: Owner,
+    at: usize,
+    arms: impl Iterator<Item = (String, &'e Expr)>,
+    group: &str,
+    probes: &mut Vec<(Probe, String, String)>,
+) {
+    for (arm, (description, amount)) in arms.enumerate() {
+        probes.push((Probe::Arm { owner, at, arm }, group.to_string(), description));
+        choice_probes(policy, owner, amount, group, probes);
     }
 }
 

@@ -75,6 +75,19 @@ pub enum PeriodUnit {
     Days,
 }
 
+impl PeriodUnit {
+    /// The unit a grammar unit word names (`year`, `years`, `month`, ... `days`).
+    pub fn from_word(word: &str) -> PeriodUnit {
+        if word.starts_with("year") {
+            PeriodUnit::Years
+        } else if word.starts_with("month") {
+            PeriodUnit::Months
+        } else {
+            PeriodUnit::Days
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Chapter {
     pub number: u32,

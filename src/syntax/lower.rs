@@ -30,11 +30,13 @@ pub fn parse_item(text: &str, offset: usize, diagnostics: &mut Vec<Diagnostic>) 
     };
     // Report this error and every later one. An article's parts are parsed one by one, so
     // each error costs the part it is in, not the whole article.
-    let parts = recover::PartStarts::find(text);
+    // Only an article is cut into parts here; any other item is recovered whole, where
+    // `every_error` finds its part keywords.
     let is_article = text.trim_start().starts_with("article") || text.contains("\narticle");
-    let first_part = parts.article_parts().next();
-    match (is_article, first_part) {
-        (true, Some(first_part)) => {
+    let parts = is_article.then(|| recover::PartStarts::find(text));
+    let first_part = parts.as_ref().and_then(|parts| parts.article_parts().next());
+    match (parts, first_part) {
+        (Some(parts), Some(first_part)) => {
             // The first error is the whole item's, worded in its context; the parts give
             // the ones after it.
             let first_at = super::messages::error_offset(&error);
@@ -196,15 +198,7 @@ impl Lowerer<'_> {
             Rule::date => ValidityLength::Until(self.date(next)?),
             _ => {
                 let count = self.number(next)?;
-                let unit_pair = inner.next()?;
-                let unit_text = unit_pair.as_str();
-                let unit = if unit_text.starts_with("year") {
-                    PeriodUnit::Years
-                } else if unit_text.starts_with("month") {
-                    PeriodUnit::Months
-                } else {
-                    PeriodUnit::Days
-                };
+                let unit = PeriodUnit::from_word(inner.next()?.as_str());
                 ValidityLength::For { count, unit }
             }
         };
@@ -412,14 +406,7 @@ impl Lowerer<'_> {
             Rule::duration => {
                 let mut inner = pair.into_inner();
                 let count_text = inner.next()?.as_str();
-                let unit_text = inner.next()?.as_str();
-                let unit = if unit_text.starts_with("year") {
-                    PeriodUnit::Years
-                } else if unit_text.starts_with("month") {
-                    PeriodUnit::Months
-                } else {
-                    PeriodUnit::Days
-                };
+                let unit = PeriodUnit::from_word(inner.next()?.as_str());
                 let Ok(count) = count_text.parse::<i64>() else {
                     self.bad_literal(
                         span,
