@@ -19,6 +19,7 @@ input amount: money
 input extra: money
 input share: ratio
 input count: integer
+input area: quantity
 input flag: bool
 input level: level
 "#;
@@ -29,7 +30,8 @@ fn policy(articles: &str) -> Policy {
     report.policy.unwrap()
 }
 
-fn run_on(policy: &Policy, lines: &[&str]) -> BatchResult {
+fn run_on(policy: &Policy, lines: &[impl AsRef<str>]) -> BatchResult {
+    let lines: Vec<&str> = lines.iter().map(AsRef::as_ref).collect();
     eval::run(policy, lines.join("\n").as_bytes(), InputFormat::JsonLines, None).unwrap()
 }
 
@@ -51,7 +53,7 @@ fn awards(policy: &Policy, result: &BatchResult) -> Vec<(String, String, String,
         .collect()
 }
 
-fn amounts(articles: &str, lines: &[&str]) -> Vec<String> {
+fn amounts(articles: &str, lines: &[impl AsRef<str>]) -> Vec<String> {
     let policy = policy(articles);
     let result = run_on(&policy, lines);
     assert!(result.errors.is_empty(), "{:?}", result.errors);
@@ -450,7 +452,7 @@ fn min_and_max_take_one_type() {
     ));
     let messages: Vec<&str> = report.diagnostics.iter().map(|diagnostic| diagnostic.message.as_str()).collect();
     assert!(messages.contains(&"`min` compares values of one type: this is ratio, the first is money"), "{messages:?}");
-    assert!(messages.contains(&"`max` compares money, ratios or integers"), "{messages:?}");
+    assert!(messages.contains(&"`max` compares numbers: money, ratios, integers or quantities"), "{messages:?}");
     // `min` needs two or more values, `year` one date.
     let report = polc::check_source(&format!(
         "{HEADER}\narticle 1 \"a\"\n  clause 1.1 award min(amount) to applicant\n  clause 1.2 when year(date, date) > 2024 award 1元 to applicant\n  clause 1.3 when year(count) > 2024 award 1元 to applicant\n"
@@ -673,4 +675,80 @@ fn a_cap_without_per_is_one_pool_over_the_batch_in_batch_order() {
     );
     let formatted = polc::fmt::format(&format!("{HEADER}\n{articles}")).unwrap();
     assert!(formatted.contains("\n  cap 3万 over 1.1\n"), "{formatted}");
+}
+
+#[test]
+fn units_combine_by_type_and_a_product_divides_once() {
+    let lines = [
+        case("A", "2024-03-01", r#""amount": "100", "area": "2.5""#),
+        case("B", "2024-03-01", r#""amount": "100.01", "area": 3"#),
+    ];
+    // money × quantity is money; (money ÷ quantity) × quantity divides once, so it is exact.
+    assert_eq!(
+        amounts("article 1 \"a\"\n  clause 1.1 award 100元 * area to applicant\n", &lines),
+        ["250.00", "300.00"]
+    );
+    assert_eq!(
+        amounts("article 1 \"a\"\n  clause 1.1 award amount / area * area to applicant\n", &lines),
+        ["100.00", "100.01"]
+    );
+    // One third, written three ways, is one third exactly: 100.01 / 3 = 33.3366… → 33.34.
+    for third in ["三分之一 of amount", "1/3 of amount", "amount / 3", "amount * 1 / 3"] {
+        let clause = format!("article 1 \"a\"\n  clause 1.1 award {third} to applicant\n");
+        assert_eq!(amounts(&clause, &lines[1..]), ["33.34"], "{third}");
+    }
+    // A quotient that ends is exact, and a half fen rounds away from zero once.
+    let half = [case("C", "2024-03-01", r#""amount": "0.03""#)];
+    assert_eq!(amounts("article 1 \"a\"\n  clause 1.1 award amount / 2 to applicant\n", &half), ["0.02"]);
+    // money ÷ money is a ratio, which takes a share of money.
+    let ratio = [case("D", "2024-03-01", r#""amount": "300", "extra": "1200""#)];
+    assert_eq!(
+        amounts("article 1 \"a\"\n  clause 1.1 award amount / extra of 1万 to applicant\n", &ratio),
+        ["2500.00"]
+    );
+    // A per-unit value compares with an amount per unit, and integers with quantities.
+    let per_unit = "article 1 \"a\"\n  clause 1.1 when amount / area >= 40元 and area > 2 award 1元 to applicant\n";
+    assert_eq!(amounts(per_unit, &lines), ["1.00"]);
+}
+
+#[test]
+fn units_that_do_not_combine_are_type_errors() {
+    let report = polc::check_source(&format!(
+        "{HEADER}\narticle 1 \"a\"\n  clause 1.1 award amount * extra to applicant\n  clause 1.2 award amount / extra to applicant\n  clause 1.3 award area / amount of 1元 to applicant\n  clause 1.4 when amount / area > 3 award 1元 to applicant\n"
+    ));
+    let messages: Vec<&str> =
+        report.diagnostics.iter().filter(|d| d.is_error()).map(|diagnostic| diagnostic.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "cannot multiply money by money",
+            "an award amount must be money, but this is ratio",
+            "cannot divide quantity by money",
+            "cannot compare money per unit with integer",
+        ]
+    );
+}
+
+#[test]
+fn a_zero_divisor_makes_a_rule_not_applicable_with_the_reason() {
+    let policy = policy(
+        "article 1 \"a\"\n  clause 1.1 when amount / area >= 1万 award 1元 to applicant\n  clause 1.2 award amount / area * area to applicant\n  clause 1.3 when area = 0 or amount / area >= 1万 award 2元 to applicant\n",
+    );
+    let result = run_on(&policy, &[case("A", "2024-03-01", r#""amount": "5万", "area": 0"#)]);
+    assert!(result.errors.is_empty(), "{:?}", result.errors);
+    // The `or` is decided by its other side; the other two clauses do not apply.
+    let paid: Vec<_> = awards(&policy, &result).into_iter().map(|(_, clause, _, amount)| (clause, amount)).collect();
+    assert_eq!(paid, [("1.3".to_string(), "2.00".to_string())]);
+    let line = case("A", "2024-03-01", r#""amount": "5万", "area": 0"#);
+    let explained = eval::run(&policy, line.as_bytes(), InputFormat::JsonLines, Some("A")).unwrap();
+    let text = eval::report::explain(&policy, &explained).unwrap();
+    assert_eq!(text.matches("not applicable: the divisor area (0) is zero").count(), 2, "{text}");
+    // In a gate, the case gets nothing, and the reason names the divisor.
+    let gated = policy_with_gate("require amount / area > 0元");
+    let result = run_on(&gated, &[case("B", "2024-03-01", r#""amount": "5万", "area": 0"#)]);
+    assert_eq!(result.cases[0].gate_failure.as_deref(), Some("Article 1 a: the divisor area (0) is zero"));
+}
+
+fn policy_with_gate(gate: &str) -> Policy {
+    policy(&format!("article 1 \"a\"\n  {gate}\n  clause 1.1 award 1元 to applicant\n"))
 }

@@ -21,6 +21,7 @@ input date: date required
 input money_value: money
 input ratio_value: ratio
 input integer_value: integer
+input quantity_value: quantity
 input bool_value: bool
 input date_value: date
 input text_value: text
@@ -139,6 +140,10 @@ fn chosen_values_get_the_same_verdict() {
         ("entity_value", vec!["E1", ""]),
         ("enum_value", vec!["national", "regional", ""]),
         ("integer_value", vec!["3"]),
+        (
+            "quantity_value",
+            vec!["500.5", "-2", "-0", "0.12345678", "0.123456789", "1.", ".5", "--1", "1e3", "500亩", ""],
+        ),
         ("bool_value", vec!["true"]),
     ];
     for (field, values) in strings {
@@ -150,6 +155,7 @@ fn chosen_values_get_the_same_verdict() {
         ("money_value", vec!["0", "2.5e6", "1.5", "-1", "1e25", "99999999999999999999", "100000000000000000000"]),
         ("ratio_value", vec!["0", "1", "0.6", "1.01", "-0.5", "60", "1e-5"]),
         ("integer_value", vec!["3", "-3", "3.0", "3.5", "1e3", "9223372036854775807", "9223372036854775808"]),
+        ("quantity_value", vec!["0", "-3.5", "1e3", "99999999999999999999", "100000000000000000000", "-1e20", "true"]),
         ("bool_value", vec!["true", "false", "1", "null"]),
         ("text_value", vec!["1", "true", "null", "[1]", "{}"]),
         ("money_value", vec!["null", "true", "[1, 2]", "{\"a\": 1}"]),
@@ -225,6 +231,7 @@ proptest! {
         ratio in ratio_text(),
         date in date_text(),
         text in value_text("ab ", 2),
+        quantity in prop_oneof![value_text("0123456789.-", 10), "-?[0-9]{1,22}(\\.[0-9]{1,10})?"],
     ) {
         let both = Both::new();
         both.assert_agree("money_value", &json_string(&money));
@@ -232,6 +239,7 @@ proptest! {
         both.assert_agree("date_value", &json_string(&date));
         both.assert_agree("text_value", &json_string(&text));
         both.assert_agree("entity_value", &json_string(&text));
+        both.assert_agree("quantity_value", &json_string(&quantity));
     }
 
     #[test]
@@ -239,6 +247,7 @@ proptest! {
         let both = Both::new();
         if decimals_of(&money) <= 8 {
             both.assert_agree("money_value", &money);
+            both.assert_agree("quantity_value", &money);
         }
         both.assert_agree("ratio_value", &ratio);
         both.assert_agree("integer_value", &integer);

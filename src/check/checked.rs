@@ -6,7 +6,7 @@
 
 use crate::money::Date;
 use crate::span::Span;
-use crate::syntax::ast::{CompareOp, Function, PeriodUnit, Sign};
+use crate::syntax::ast::{CompareOp, Function, MulOp, PeriodUnit, Sign};
 use rust_decimal::Decimal;
 use std::fmt;
 
@@ -209,6 +209,10 @@ pub enum Type {
     Money,
     Ratio,
     Integer,
+    /// A plain number that is not money: 亩, people, units.
+    Quantity,
+    /// Money divided by a quantity: 元 per 亩.
+    PerUnit,
     Bool,
     Date,
     Text,
@@ -223,6 +227,7 @@ impl Type {
             "money" => Type::Money,
             "ratio" => Type::Ratio,
             "integer" => Type::Integer,
+            "quantity" => Type::Quantity,
             "bool" => Type::Bool,
             "date" => Type::Date,
             "text" => Type::Text,
@@ -231,7 +236,13 @@ impl Type {
         })
     }
 
-    pub const BUILTIN_NAMES: &'static [&'static str] = &["money", "ratio", "integer", "bool", "date", "text", "entity"];
+    pub const BUILTIN_NAMES: &'static [&'static str] =
+        &["money", "ratio", "integer", "quantity", "bool", "date", "text", "entity"];
+
+    /// Whether values of this type are numbers that arithmetic and order apply to.
+    pub fn is_number(self) -> bool {
+        matches!(self, Type::Money | Type::Ratio | Type::Integer | Type::Quantity | Type::PerUnit)
+    }
 }
 
 /// A type's name in messages, which needs the enum names.
@@ -243,6 +254,8 @@ impl fmt::Display for TypeName<'_> {
             Type::Money => f.write_str("money"),
             Type::Ratio => f.write_str("ratio"),
             Type::Integer => f.write_str("integer"),
+            Type::Quantity => f.write_str("quantity"),
+            Type::PerUnit => f.write_str("money per unit"),
             Type::Bool => f.write_str("bool"),
             Type::Date => f.write_str("date"),
             Type::Text => f.write_str("text"),
@@ -260,6 +273,8 @@ pub enum Value {
     Money(Decimal),
     Ratio(Decimal),
     Integer(i64),
+    Quantity(Decimal),
+    PerUnit(Decimal),
     Bool(bool),
     Date(Date),
     Text(String),
@@ -288,6 +303,9 @@ impl Expr {
                 std::iter::once(&**first).chain(terms.iter().map(|(_, term)| term)).collect()
             }
             ExprKind::Of { ratios, base } => ratios.iter().chain(std::iter::once(&**base)).collect(),
+            ExprKind::Product { first, factors } => {
+                std::iter::once(&**first).chain(factors.iter().map(|(_, factor)| factor)).collect()
+            }
             ExprKind::Table { subject, arms, otherwise } => std::iter::once(&**subject)
                 .chain(arms.iter().map(|arm| &arm.amount))
                 .chain(otherwise.as_deref())
@@ -342,6 +360,11 @@ pub enum ExprKind {
     Of {
         ratios: Vec<Expr>,
         base: Box<Expr>,
+    },
+    /// `a * b / c`: computed as one fraction, numerators over divisors, divided once.
+    Product {
+        first: Box<Expr>,
+        factors: Vec<(MulOp, Expr)>,
     },
     /// `min(...)` or `max(...)` of two or more values of one type.
     Call(Function, Vec<Expr>),

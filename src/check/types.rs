@@ -6,7 +6,7 @@ use super::Checker;
 use crate::diag::{Code, Diagnostic};
 use crate::money;
 use crate::span::Span;
-use crate::syntax::ast::{self, CompareOp};
+use crate::syntax::ast::{self, CompareOp, MulOp};
 
 impl Checker {
     /// Checks a condition: it must be true or false.
@@ -63,6 +63,30 @@ impl Checker {
                 typed(ExprKind::Literal(Value::Ratio(*ratio)), Type::Ratio)
             }
             ast::ExprKind::Integer(value) => typed(ExprKind::Literal(Value::Integer(*value)), Type::Integer),
+            ast::ExprKind::Quantity(value) => typed(ExprKind::Literal(Value::Quantity(*value)), Type::Quantity),
+            ast::ExprKind::Fraction(numerator, denominator) => {
+                if numerator > denominator {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::PercentAbove100,
+                            "this fraction is more than the whole amount",
+                            span,
+                            "above 1",
+                        )
+                        .with_help("check the fraction against the policy text"),
+                    );
+                }
+                let whole = |value: u64| {
+                    let value = i64::try_from(value).ok()?;
+                    Some(Expr { kind: ExprKind::Literal(Value::Integer(value)), ty: Type::Integer, span })
+                };
+                let (numerator, denominator) = (whole(*numerator)?, whole(*denominator)?);
+                typed(
+                    ExprKind::Product { first: Box::new(numerator), factors: vec![(MulOp::Over, denominator)] },
+                    Type::Ratio,
+                )
+            }
+            ast::ExprKind::Product(first, factors) => self.product(first, factors),
             ast::ExprKind::Bool(value) => typed(ExprKind::Literal(Value::Bool(*value)), Type::Bool),
             ast::ExprKind::Date(date) => {
                 if let Some(validity) = self.scope.validity {
@@ -105,12 +129,15 @@ impl Checker {
             ast::ExprKind::Compare(left, op, right) => {
                 let (left, right) = (self.expr(left), self.expr(right));
                 let (left, right) = (left?, right?);
+                let (left_ty, right_ty) = (left.ty, right.ty);
+                let (left, right) = (adapt(left, right_ty), adapt(right, left_ty));
                 self.comparable(&left, *op, &right)?;
                 typed(ExprKind::Compare(Box::new(left), *op, Box::new(right)), Type::Bool)
             }
             ast::ExprKind::Between(subject, low, high) => {
                 let (subject, low, high) = (self.expr(subject), self.expr(low), self.expr(high));
                 let (subject, low, high) = (subject?, low?, high?);
+                let (low, high) = (adapt(low, subject.ty), adapt(high, subject.ty));
                 let low_ok = self.comparable(&subject, CompareOp::GreaterEqual, &low);
                 let high_ok = self.comparable(&subject, CompareOp::LessEqual, &high);
                 low_ok?;
@@ -209,12 +236,18 @@ impl Checker {
                     terms.iter().map(|(sign, term)| self.expr(term).map(|term| (*sign, term))).collect();
                 let first = first?;
                 let terms = terms.into_iter().collect::<Option<Vec<_>>>()?;
-                if !matches!(first.ty, Type::Money | Type::Ratio | Type::Integer) {
-                    self.mismatch(&first, "only money, ratios and integers can be added");
+                if !first.ty.is_number() {
+                    self.mismatch(&first, "only numbers can be added: money, ratios, integers and quantities");
                     return None;
                 }
+                let mut ty = first.ty;
+                let terms: Vec<(ast::Sign, Expr)> =
+                    terms.into_iter().map(|(sign, term)| (sign, adapt(term, first.ty))).collect();
                 for (_, term) in &terms {
-                    if term.ty != first.ty {
+                    if is_count(term.ty) && is_count(ty) {
+                        // Integers and quantities add up to a quantity.
+                        ty = if term.ty == ty { ty } else { Type::Quantity };
+                    } else if term.ty != first.ty {
                         let message = format!(
                             "cannot add {} to {}",
                             self.scope.type_name(term.ty),
@@ -224,7 +257,6 @@ impl Checker {
                         return None;
                     }
                 }
-                let ty = first.ty;
                 typed(ExprKind::Sum(Box::new(first), terms), ty)
             }
             ast::ExprKind::Of(factors) => self.of(factors, span),
@@ -283,12 +315,14 @@ impl Checker {
                     }
                     return typed(ExprKind::Call(*function, args), Type::Integer);
                 }
-                if !matches!(first.ty, Type::Money | Type::Ratio | Type::Integer) {
-                    let message = format!("`{}` compares money, ratios or integers", function.name());
+                if !first.ty.is_number() {
+                    let message =
+                        format!("`{}` compares numbers: money, ratios, integers or quantities", function.name());
                     self.mismatch(first, &message);
                     return None;
                 }
                 let ty = first.ty;
+                let args: Vec<Expr> = args.into_iter().map(|arg| adapt(arg, ty)).collect();
                 if let Some(other) = args.iter().find(|arg| arg.ty != ty) {
                     let message = format!(
                         "`{}` compares values of one type: this is {}, the first is {}",
@@ -326,12 +360,12 @@ impl Checker {
                 return None;
             }
         }
-        if !matches!(base.ty, Type::Money | Type::Ratio) {
+        if !base.ty.is_number() {
             let found = self.scope.type_name(base.ty);
             self.diagnostics.push(
                 Diagnostic::new(
                     Code::PercentOfNonMoney,
-                    format!("a percentage can only be taken of money or a ratio, not of {found}"),
+                    format!("a percentage can only be taken of a number, not of {found}"),
                     base.span,
                     format!("this is {found}"),
                 )
@@ -339,8 +373,42 @@ impl Checker {
             );
             return None;
         }
-        let ty = base.ty;
+        let ty = if base.ty == Type::Integer { Type::Quantity } else { base.ty };
         Some(Expr { kind: ExprKind::Of { ratios: checked, base: Box::new(base) }, ty, span })
+    }
+
+    /// `a * b / c`, typed left to right by the units: money × quantity is money, money ÷
+    /// quantity is money per unit, money ÷ money is a ratio.
+    fn product(&mut self, first: &ast::Expr, factors: &[(MulOp, ast::Expr)]) -> Option<Expr> {
+        let first = self.expr(first);
+        let checked: Vec<Option<(MulOp, Expr)>> =
+            factors.iter().map(|(op, factor)| self.expr(factor).map(|factor| (*op, factor))).collect();
+        let first = first?;
+        let factors = checked.into_iter().collect::<Option<Vec<_>>>()?;
+        let mut ty = first.ty;
+        let mut span = first.span;
+        for (op, factor) in &factors {
+            let Some(combined) = product_type(ty, *op, factor.ty) else {
+                let (left, right) = (self.scope.type_name(ty), self.scope.type_name(factor.ty));
+                let message = match op {
+                    MulOp::Of => format!("`of` takes a share of a number: the left must be a ratio, but it is {left}"),
+                    MulOp::Times => format!("cannot multiply {left} by {right}"),
+                    MulOp::Over => format!("cannot divide {left} by {right}"),
+                };
+                self.diagnostics.push(
+                    Diagnostic::new(Code::TypeMismatch, message, factor.span, format!("this is {right}"))
+                        .with_note_at(span, format!("this is {left}"))
+                        .with_help(
+                            "money × quantity is money, money ÷ quantity is money per unit, money ÷ money is a ratio, \
+                             a ratio of anything is that thing",
+                        ),
+                );
+                return None;
+            };
+            ty = combined;
+            span = span.to(factor.span);
+        }
+        Some(Expr { kind: ExprKind::Product { first: Box::new(first), factors }, ty, span })
     }
 
     /// A table by a number or date: every range a literal of the subject's type, every
@@ -351,8 +419,8 @@ impl Checker {
             self.mismatch(&subject, "a table by an enum names its values (`national => 60万`), not ranges");
             return None;
         }
-        if !matches!(subject.ty, Type::Money | Type::Ratio | Type::Integer | Type::Date) {
-            self.mismatch(&subject, "ranges hold money, ratios, integers or dates");
+        if !(subject.ty.is_number() || subject.ty == Type::Date) {
+            self.mismatch(&subject, "ranges hold numbers or dates");
             return None;
         }
         let mut ok = true;
@@ -414,7 +482,7 @@ impl Checker {
     /// `Some(None)` is an unbounded end; `None` a bad one (reported).
     fn range_end(&mut self, end: Option<&(ast::Expr, bool)>, subject: Type) -> Option<Option<(Value, bool)>> {
         let Some((value, included)) = end else { return Some(None) };
-        let end = self.expr(value)?;
+        let end = adapt(self.expr(value)?, subject);
         let ExprKind::Literal(literal) = &end.kind else {
             self.mismatch(&end, "a range's end must be a literal value");
             return None;
@@ -534,8 +602,8 @@ impl Checker {
         span: Span,
     ) -> Option<Expr> {
         let subject = self.expr(subject)?;
-        if !matches!(subject.ty, Type::Money | Type::Ratio | Type::Integer) {
-            self.mismatch(&subject, "tiers are thresholds of money, a ratio or an integer");
+        if !subject.ty.is_number() {
+            self.mismatch(&subject, "tiers are thresholds of a number");
             return None;
         }
         let since = match since {
@@ -551,7 +619,7 @@ impl Checker {
         let mut ok = true;
         let mut amount_type: Option<Type> = None;
         for row in rows {
-            let threshold = self.expr(&row.threshold);
+            let threshold = self.expr(&row.threshold).map(|threshold| adapt(threshold, subject.ty));
             let amount = self.expr(&row.amount);
             let (Some(threshold), Some(amount)) = (threshold, amount) else {
                 ok = false;
@@ -607,8 +675,11 @@ impl Checker {
     /// Whether `left op right` makes sense; reports E0302 when it does not.
     fn comparable(&mut self, left: &Expr, op: CompareOp, right: &Expr) -> Option<()> {
         let ordering = !matches!(op, CompareOp::Equal | CompareOp::NotEqual);
+        if is_count(left.ty) && is_count(right.ty) {
+            return Some(());
+        }
         if left.ty == right.ty {
-            let orderable = matches!(left.ty, Type::Money | Type::Ratio | Type::Integer | Type::Date);
+            let orderable = left.ty.is_number() || left.ty == Type::Date;
             if ordering && !orderable {
                 let mut diagnostic = Diagnostic::new(
                     Code::CompareMismatch,
@@ -699,10 +770,68 @@ impl Checker {
     }
 }
 
+/// Integers and quantities: counts of something, which mix.
+fn is_count(ty: Type) -> bool {
+    matches!(ty, Type::Integer | Type::Quantity)
+}
+
+/// A literal written where another type is expected takes that type when it can: a whole
+/// number where a quantity is (`area >= 100`), an amount where money per unit is
+/// (`investment / land_area >= 200万`, read as 200万 per unit).
+fn adapt(expr: Expr, want: Type) -> Expr {
+    let value = match (&expr.kind, want) {
+        (ExprKind::Literal(Value::Integer(value)), Type::Quantity) => {
+            Value::Quantity(rust_decimal::Decimal::from(*value))
+        }
+        (ExprKind::Literal(Value::Money(amount)), Type::PerUnit) => Value::PerUnit(*amount),
+        _ => return expr,
+    };
+    Expr { kind: ExprKind::Literal(value), ty: want, span: expr.span }
+}
+
+/// What `left op right` gives, by units; `None` when the units do not combine. Money ×
+/// quantity is money, money ÷ quantity is money per unit, money ÷ money is a ratio.
+fn product_type(left: Type, op: MulOp, right: Type) -> Option<Type> {
+    use Type::{Integer, Money, PerUnit, Quantity, Ratio};
+    let scaled = |ty: Type| match ty {
+        Integer => Some(Quantity),
+        Money | PerUnit | Ratio | Quantity => Some(ty),
+        _ => None,
+    };
+    match op {
+        MulOp::Of => match left {
+            Ratio => scaled(right),
+            _ => None,
+        },
+        // An integer is a plain number (`/ 3`, `* 2`): it scales whatever it meets. A
+        // quantity has a unit (亩): money per 亩 times 亩 is money.
+        MulOp::Times => match (left, right) {
+            (Integer, Integer) => Some(Integer),
+            (Ratio, other) | (other, Ratio) => scaled(other),
+            (other, Integer) | (Integer, other) => scaled(other),
+            (Quantity, Quantity) => Some(Quantity),
+            (Money | PerUnit, Quantity) | (Quantity, Money | PerUnit) => Some(Money),
+            _ => None,
+        },
+        MulOp::Over => match (left, right) {
+            (Integer, Integer) => Some(Ratio),
+            (Ratio, Integer) => Some(Ratio),
+            (other, Integer | Ratio) => scaled(other),
+            (Money, Quantity) => Some(PerUnit),
+            (Money, PerUnit) => Some(Quantity),
+            (Money, Money) | (PerUnit, PerUnit) | (Quantity, Quantity) => Some(Ratio),
+            _ => None,
+        },
+    }
+}
+
 /// Orders two literal values of one type.
 pub(crate) fn compare_values(left: &Value, right: &Value) -> Option<std::cmp::Ordering> {
     match (left, right) {
-        (Value::Money(left), Value::Money(right)) | (Value::Ratio(left), Value::Ratio(right)) => Some(left.cmp(right)),
+        (Value::Money(left), Value::Money(right))
+        | (Value::Ratio(left), Value::Ratio(right))
+        | (Value::Quantity(left), Value::Quantity(right))
+        | (Value::PerUnit(left), Value::PerUnit(right)) => Some(left.cmp(right)),
         (Value::Integer(left), Value::Integer(right)) => Some(left.cmp(right)),
         (Value::Date(left), Value::Date(right)) => Some(left.cmp(right)),
         _ => None,

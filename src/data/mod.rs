@@ -25,6 +25,8 @@ pub enum Fact {
     Money(Decimal),
     Ratio(Decimal),
     Integer(i64),
+    Quantity(Decimal),
+    PerUnit(Decimal),
     Bool(bool),
     Date(Date),
     /// Shared, so that keys and recipients copy a pointer, not the text.
@@ -41,6 +43,8 @@ impl Fact {
             Value::Money(amount) => Fact::Money(*amount),
             Value::Ratio(ratio) => Fact::Ratio(*ratio),
             Value::Integer(value) => Fact::Integer(*value),
+            Value::Quantity(value) => Fact::Quantity(*value),
+            Value::PerUnit(amount) => Fact::PerUnit(*amount),
             Value::Bool(flag) => Fact::Bool(*flag),
             Value::Date(date) => Fact::Date(*date),
             Value::Text(text) => Fact::Text(text.as_str().into()),

@@ -15,6 +15,8 @@ const MONEY_PATTERN: &str =
     r"^(0*\d{1,20}|[1-9]\d{0,2}(,\d{3}){1,5}|[1-9]\d?(,\d{3}){6})(\.\d{1,8}0*)?(元|万|亿|万元|亿元)?$";
 /// A ratio as a decimal within 0..=1 (28 decimals), or a percentage within 0%..=100% (26).
 const RATIO_PATTERN: &str = r"^(0*[01](\.0+)?|0*0\.\d{1,28}0*|0*\d{1,2}(\.\d{1,26}0*)?%|0*100(\.0+)?%)$";
+/// A quantity: a signed plain decimal, at most 20 digits before the point and 8 after it.
+const QUANTITY_PATTERN: &str = r"^-?0*\d{1,20}(\.\d{1,8}0*)?$";
 const DATE_PATTERN: &str = r"^\d{4}-\d{2}-\d{2}$";
 /// Money below 10^20 yuan, as the reader takes a JSON number.
 const MONEY_NUMBER_LIMIT: &str = "100000000000000000000";
@@ -68,6 +70,13 @@ fn type_schema(policy: &Policy, ty: Type) -> Value {
             "type": "integer",
             "minimum": number(&i64::MIN.to_string()),
             "maximum": number(&i64::MAX.to_string())
+        }),
+        Type::Quantity | Type::PerUnit => json!({
+            "oneOf": [
+                { "type": "number", "exclusiveMinimum": number(&format!("-{MONEY_NUMBER_LIMIT}")), "exclusiveMaximum": number(MONEY_NUMBER_LIMIT) },
+                { "type": "string", "pattern": QUANTITY_PATTERN }
+            ],
+            "$comment": "a plain number that is not money (亩, people, units): at most 20 digits before the point and 8 after it"
         }),
         Type::Bool => json!({ "type": "boolean" }),
         Type::Date => json!({ "type": "string", "format": "date", "pattern": DATE_PATTERN }),

@@ -139,6 +139,12 @@ fn read_json(value: &Json, ty: Type, enums: &[EnumDef]) -> Result<Fact, String> 
             ratio_in_range(ratio, text)
         }
         (Type::Integer, Json::Number(text)) => whole_number(text).map(Fact::Integer),
+        (Type::Quantity, Json::Number(text)) => {
+            let (negative, plain) = money::plain_number(text).ok_or_else(|| format!("not a quantity: {text}"))?;
+            let quantity = money::exact_decimal(&plain, 0, money::MONEY_DIGITS)
+                .map_err(|error| number_message("a quantity", text, error))?;
+            Ok(Fact::Quantity(if negative { -quantity } else { quantity }))
+        }
         (Type::Bool, Json::Bool(flag)) => Ok(Fact::Bool(*flag)),
         (_, other) => Err(format!("expected {}, found {}", expected(ty, enums), describe_json(other))),
     }
@@ -186,6 +192,17 @@ fn read_text(text: &str, ty: Type, enums: &[EnumDef], from_csv: bool) -> Result<
             })?;
             ratio_in_range(ratio, text)
         }
+        Type::Quantity => {
+            let (negative, digits) = match text.strip_prefix('-') {
+                Some(digits) => (true, digits),
+                None => (false, text),
+            };
+            let quantity = money::exact_decimal(digits, 0, money::MONEY_DIGITS).map_err(|error| match error {
+                NumberError::NotANumber => format!("not a quantity: {text} (write a number such as 500.5)"),
+                error => number_message("a quantity", text, error),
+            })?;
+            Ok(Fact::Quantity(if negative { -quantity } else { quantity }))
+        }
         Type::Integer if from_csv => {
             let digits = text.strip_prefix('-').unwrap_or(text);
             if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
@@ -198,7 +215,7 @@ fn read_text(text: &str, ty: Type, enums: &[EnumDef], from_csv: bool) -> Result<
             "false" | "否" => Ok(Fact::Bool(false)),
             _ => Err(format!("not a bool: {text} (write true, false, 是 or 否)")),
         },
-        Type::Integer | Type::Bool => Err(format!("expected {}, found a string", expected(ty, enums))),
+        Type::Integer | Type::Bool | Type::PerUnit => Err(format!("expected {}, found a string", expected(ty, enums))),
         Type::Date => Date::parse(text).map(Fact::Date).ok_or_else(|| format!("not a date: {text} (write YYYY-MM-DD)")),
         Type::Text | Type::Entity => Ok(Fact::Text(text.into())),
         Type::Enum(id) => {
@@ -261,6 +278,8 @@ fn expected(ty: Type, enums: &[EnumDef]) -> String {
         Type::Money => "a money amount".into(),
         Type::Ratio => "a ratio".into(),
         Type::Integer => "a whole number".into(),
+        Type::Quantity => "a quantity (a number)".into(),
+        Type::PerUnit => "money per unit".into(),
         Type::Bool => "true or false".into(),
         Type::Date => "a date".into(),
         Type::Text => "text".into(),

@@ -5,10 +5,10 @@ use super::coverage::{Hits, Owner, Probe};
 use super::program::Program;
 use super::show;
 use super::{AmountTrace, AwardRecord, ClauseStatus, KeyValues, Pick};
-use crate::check::checked::{Award, ClauseIndex, Expr, ExprKind, InputId, Key, Value};
+use crate::check::checked::{Award, ClauseIndex, Expr, ExprKind, InputId, Key, Type, Value};
 use crate::data::{Case, Fact};
 use crate::money::{self, Date};
-use crate::syntax::ast::{CompareOp, Function, PeriodUnit, Sign};
+use crate::syntax::ast::{CompareOp, Function, MulOp, PeriodUnit, Sign};
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 
@@ -22,6 +22,9 @@ pub(super) enum Stop {
     /// A table by a number found no range that holds it: the subject and its value, in
     /// words when explaining.
     NoBracket(String),
+    /// A division by zero: not applicable, as a missing fact is; the words name the
+    /// divisor.
+    ZeroDivisor(String),
     /// Arithmetic with no exact, non-negative answer: an error on the case.
     Fault(Fault),
 }
@@ -33,6 +36,8 @@ pub(super) enum Truth {
     False,
     /// Depends on a fact the case does not give.
     Unknown(InputId),
+    /// Divides by zero somewhere (the evaluator keeps the words).
+    Undefined,
 }
 
 /// What one case earned: its awards in clause order, or the gate that stopped it.
@@ -108,6 +113,11 @@ pub(super) struct Evaluator<'a, 'p> {
     named: Vec<(usize, Fact)>,
     /// Whether to say why each clause did not apply (costly: only for `--explain`).
     explain: bool,
+    /// The divisor that was zero, when a condition met one.
+    zero_divisor: Option<String>,
+    /// Whether a quotient of this case had no exact decimal (`1/3`), so that rounding
+    /// to the fen must check it is decided.
+    inexact_quotient: bool,
     /// Where probes go when measuring coverage, and whose expression is running.
     coverage: Option<&'a mut Hits>,
     owner: Owner,
@@ -129,6 +139,8 @@ pub fn evaluate(
         values: Vec::new(),
         named: Vec::new(),
         explain,
+        zero_divisor: None,
+        inexact_quotient: false,
         coverage,
         owner: Owner::Gate(0),
     };
@@ -150,6 +162,10 @@ pub fn evaluate(
             }
             Truth::Unknown(input) => {
                 format!("{}: `{}` is missing", policy.article_heading(gate.article), input_name(program, input))
+            }
+            Truth::Undefined => {
+                let divisor = evaluator.zero_divisor.take().unwrap_or_default();
+                format!("{}: {divisor}", policy.article_heading(gate.article))
             }
         };
         evaluator.hit(Probe::GateStopped(gate_index));
@@ -199,6 +215,7 @@ impl Evaluator<'_, '_> {
                 }
                 Truth::False => return Ok(ClauseStatus::ConditionFalse(String::new())),
                 Truth::Unknown(input) => return Ok(ClauseStatus::Missing(input_name(self.program, input).to_string())),
+                Truth::Undefined => return Ok(ClauseStatus::ZeroDivisor(self.zero_divisor.take().unwrap_or_default())),
             }
         }
         self.tier_paid = None;
@@ -209,6 +226,7 @@ impl Evaluator<'_, '_> {
             Err(Stop::Missing(input)) => return Ok(ClauseStatus::Missing(input_name(self.program, input).to_string())),
             Err(Stop::NoTier) => return Ok(ClauseStatus::NoTier),
             Err(Stop::NoBracket(value)) => return Ok(ClauseStatus::NoBracket(value)),
+            Err(Stop::ZeroDivisor(divisor)) => return Ok(ClauseStatus::ZeroDivisor(divisor)),
             Err(Stop::Fault(fault)) => return Err(fault),
         };
         trace.picks = std::mem::take(&mut self.picks);
@@ -283,18 +301,24 @@ impl Evaluator<'_, '_> {
                 };
                 let capped = cap.map_or(raw, |cap| raw.min(cap));
                 Ok((
-                    Some(money::round_to_fen(capped)),
+                    Some(self.round(capped, amount)?),
                     AmountTrace { raw: Some(raw), cap, tier, ..AmountTrace::default() },
                 ))
             }
-            Award::UpTo { max } => Ok((Some(money::round_to_fen(self.amount(max)?)), AmountTrace::default())),
+            Award::UpTo { max } => {
+                let maximum = self.amount(max)?;
+                Ok((Some(self.round(maximum, max)?), AmountTrace::default()))
+            }
             Award::Open { base, maximum, .. } => {
                 let raw = match base {
                     Some(base) => Some(self.amount(base)?),
                     None => None,
                 };
                 let cap = match maximum {
-                    Some(maximum) => Some(money::round_to_fen(self.amount(maximum)?)),
+                    Some(maximum) => {
+                        let amount = self.amount(maximum)?;
+                        Some(self.round(amount, maximum)?)
+                    }
                     None => None,
                 };
                 Ok((None, AmountTrace { raw, cap, ..AmountTrace::default() }))
@@ -321,6 +345,65 @@ impl Evaluator<'_, '_> {
             return Err(self.fault(FaultKind::Negative(amount), expr));
         }
         Ok(amount)
+    }
+
+    /// Rounds to the fen, once. After a quotient with no exact decimal (`1/3`), the amount
+    /// is known to 28 significant digits: if a half fen lies so close that those digits
+    /// cannot tell which way it rounds, that is an error, never a guess.
+    fn round(&self, amount: Decimal, expr: &Expr) -> Result<Decimal, Stop> {
+        let rounded = money::round_to_fen(amount);
+        if !self.inexact_quotient {
+            return Ok(rounded);
+        }
+        let margin = Decimal::new(1, 12) + amount.abs() * Decimal::new(1, 25);
+        let low = amount.checked_sub(margin).map(money::round_to_fen);
+        let high = amount.checked_add(margin).map(money::round_to_fen);
+        if low != Some(rounded) || high != Some(rounded) {
+            return Err(self.fault(FaultKind::Inexact, expr));
+        }
+        Ok(rounded)
+    }
+
+    /// A product or share as one fraction: every factor's numerator over every divisor,
+    /// so that `1/3 of x` divides once, at the end, and exactly when it can.
+    // INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep.
+    fn fraction(&mut self, expr: &Expr) -> Result<(Decimal, Decimal), Stop> {
+        let factors: Vec<(MulOp, &Expr)> = match &expr.kind {
+            ExprKind::Product { first, factors } => std::iter::once((MulOp::Times, &**first))
+                .chain(factors.iter().map(|(op, factor)| (*op, factor)))
+                .collect(),
+            ExprKind::Of { ratios, base } => {
+                ratios.iter().chain(std::iter::once(&**base)).map(|factor| (MulOp::Of, factor)).collect()
+            }
+            _ => {
+                let value = self.value(expr)?;
+                let number = number(&value).ok_or_else(|| self.internal(expr))?;
+                return Ok((number, Decimal::ONE));
+            }
+        };
+        let (mut numerator, mut denominator) = (Decimal::ONE, Decimal::ONE);
+        for (op, factor) in factors {
+            let (top, bottom) = self.fraction(factor)?;
+            let (top, bottom) = match op {
+                MulOp::Over if top.is_zero() => {
+                    let divisor = show::expr(self.program.policy, factor, Some(self.case));
+                    return Err(Stop::ZeroDivisor(format!("the divisor {divisor} is zero")));
+                }
+                MulOp::Over => (bottom, top),
+                MulOp::Of | MulOp::Times => (top, bottom),
+            };
+            numerator = self.times(numerator, top, expr)?;
+            denominator = self.times(denominator, bottom, expr)?;
+        }
+        Ok((numerator, denominator))
+    }
+
+    fn times(&self, left: Decimal, right: Decimal, expr: &Expr) -> Result<Decimal, Stop> {
+        match money::exact_mul(left, right) {
+            Some(product) => Ok(product),
+            None if left.checked_mul(right).is_none() => Err(self.fault(FaultKind::Overflow, expr)),
+            None => Err(self.fault(FaultKind::Inexact, expr)),
+        }
     }
 
     fn fault(&self, kind: FaultKind, expr: &Expr) -> Stop {
@@ -369,13 +452,13 @@ impl Evaluator<'_, '_> {
         let mut unknown = None;
         for part in parts {
             match self.truth(part)? {
-                Truth::Unknown(input) => unknown = unknown.or(Some(input)),
+                truth @ (Truth::Unknown(_) | Truth::Undefined) => unknown = unknown.or(Some(truth)),
                 truth if truth == decisive => return Ok(decisive),
                 _ => {}
             }
         }
         let undecided = if decisive == Truth::False { Truth::True } else { Truth::False };
-        Ok(unknown.map_or(undecided, Truth::Unknown))
+        Ok(unknown.unwrap_or(undecided))
     }
 
     /// A condition under three-valued logic: a missing fact makes it unknown, unless the
@@ -395,6 +478,10 @@ impl Evaluator<'_, '_> {
                     Ok(_) => Truth::False,
                     Err(Stop::Missing(input)) => Truth::Unknown(input),
                     Err(Stop::NoTier | Stop::NoBracket(_)) => Truth::False,
+                    Err(Stop::ZeroDivisor(divisor)) => {
+                        self.zero_divisor = Some(divisor);
+                        Truth::Undefined
+                    }
                     Err(Stop::Fault(fault)) => return Err(fault),
                 };
                 if let Truth::True | Truth::False = truth {
@@ -422,6 +509,7 @@ impl Evaluator<'_, '_> {
                 Truth::True => Ok(Fact::Bool(true)),
                 Truth::False => Ok(Fact::Bool(false)),
                 Truth::Unknown(input) => Err(Stop::Missing(input)),
+                Truth::Undefined => Err(Stop::ZeroDivisor(self.zero_divisor.clone().unwrap_or_default())),
             },
             ExprKind::Compare(left, op, right) => {
                 let (left, right) = (self.value(left)?, self.value(right)?);
@@ -447,34 +535,30 @@ impl Evaluator<'_, '_> {
                 let mut total = self.value(first)?;
                 for (sign, term) in terms {
                     let term = self.value(term)?;
-                    total = arithmetic(&total, *sign, &term).ok_or_else(|| self.fault(FaultKind::Overflow, expr))?;
+                    total = arithmetic(&total, *sign, &term, expr.ty)
+                        .ok_or_else(|| self.fault(FaultKind::Overflow, expr))?;
                 }
                 Ok(total)
             }
-            ExprKind::Of { ratios, base } => {
-                let base = self.value(base)?;
-                let (mut amount, is_money) = match base {
-                    Fact::Money(amount) => (amount, true),
-                    Fact::Ratio(ratio) => (ratio, false),
-                    _ => return Err(self.internal(expr)),
+            ExprKind::Of { .. } | ExprKind::Product { .. } => {
+                let (numerator, denominator) = self.fraction(expr)?;
+                let quotient = if denominator == Decimal::ONE {
+                    numerator
+                } else {
+                    let quotient =
+                        numerator.checked_div(denominator).ok_or_else(|| self.fault(FaultKind::Overflow, expr))?;
+                    if money::exact_mul(quotient, denominator) != Some(numerator) {
+                        self.inexact_quotient = true;
+                    }
+                    quotient
                 };
-                for ratio in ratios {
-                    let Fact::Ratio(ratio) = self.value(ratio)? else { return Err(self.internal(expr)) };
-                    amount = match money::exact_mul(amount, ratio) {
-                        Some(product) => product,
-                        None if amount.checked_mul(ratio).is_none() => {
-                            return Err(self.fault(FaultKind::Overflow, expr));
-                        }
-                        None => return Err(self.fault(FaultKind::Inexact, expr)),
-                    };
-                }
-                Ok(if is_money { Fact::Money(amount) } else { Fact::Ratio(amount) })
+                typed_number(expr.ty, quotient).ok_or_else(|| self.fault(FaultKind::Overflow, expr))
             }
             ExprKind::If { condition, then, otherwise } => match self.truth(condition).map_err(Stop::Fault)? {
                 Truth::True => self.value(then),
                 // The exception applies only when the facts show it: a missing fact takes
                 // the general rule.
-                Truth::False | Truth::Unknown(_) => self.value(otherwise),
+                Truth::False | Truth::Unknown(_) | Truth::Undefined => self.value(otherwise),
             },
             ExprKind::DateShift(date, shifts) => {
                 let Fact::Date(mut date) = self.value(date)? else { return Err(self.internal(expr)) };
@@ -579,19 +663,40 @@ fn literal(value: &Value) -> Fact {
     Fact::of_literal(value)
 }
 
+/// A number's value, whatever its unit.
+fn number(fact: &Fact) -> Option<Decimal> {
+    match fact {
+        Fact::Money(value) | Fact::Ratio(value) | Fact::Quantity(value) | Fact::PerUnit(value) => Some(*value),
+        Fact::Integer(value) => Some(Decimal::from(*value)),
+        _ => None,
+    }
+}
+
+/// A number as a fact of the type the checker gave it; `None` for an integer result
+/// that is not whole or too large.
+fn typed_number(ty: Type, value: Decimal) -> Option<Fact> {
+    Some(match ty {
+        Type::Money => Fact::Money(value),
+        Type::Ratio => Fact::Ratio(value),
+        Type::Quantity => Fact::Quantity(value),
+        Type::PerUnit => Fact::PerUnit(value),
+        Type::Integer if value.fract().is_zero() => Fact::Integer(i64::try_from(value).ok()?),
+        _ => return None,
+    })
+}
+
 fn order(left: &Fact, right: &Fact) -> Option<Ordering> {
     match (left, right) {
-        (Fact::Money(left), Fact::Money(right)) | (Fact::Ratio(left), Fact::Ratio(right)) => Some(left.cmp(right)),
         (Fact::Integer(left), Fact::Integer(right)) => Some(left.cmp(right)),
         (Fact::Date(left), Fact::Date(right)) => Some(Date::cmp(left, right)),
-        _ => None,
+        _ => Some(number(left)?.cmp(&number(right)?)),
     }
 }
 
 fn compare(left: &Fact, op: CompareOp, right: &Fact) -> bool {
     match op {
-        CompareOp::Equal => left == right,
-        CompareOp::NotEqual => left != right,
+        CompareOp::Equal => order(left, right).map_or(left == right, Ordering::is_eq),
+        CompareOp::NotEqual => order(left, right).map_or(left != right, Ordering::is_ne),
         CompareOp::Less => order(left, right) == Some(Ordering::Less),
         CompareOp::LessEqual => matches!(order(left, right), Some(Ordering::Less | Ordering::Equal)),
         CompareOp::Greater => order(left, right) == Some(Ordering::Greater),
@@ -599,19 +704,18 @@ fn compare(left: &Fact, op: CompareOp, right: &Fact) -> bool {
     }
 }
 
-fn arithmetic(left: &Fact, sign: Sign, right: &Fact) -> Option<Fact> {
-    let combine = |left: Decimal, right: Decimal| match sign {
+fn arithmetic(left: &Fact, sign: Sign, right: &Fact, ty: Type) -> Option<Fact> {
+    if let (Fact::Integer(left), Fact::Integer(right)) = (left, right) {
+        let total = match sign {
+            Sign::Plus => left.checked_add(*right),
+            Sign::Minus => left.checked_sub(*right),
+        };
+        return total.map(Fact::Integer);
+    }
+    let (left, right) = (number(left)?, number(right)?);
+    let total = match sign {
         Sign::Plus => left.checked_add(right),
         Sign::Minus => left.checked_sub(right),
     };
-    match (left, right) {
-        (Fact::Money(left), Fact::Money(right)) => combine(*left, *right).map(Fact::Money),
-        (Fact::Ratio(left), Fact::Ratio(right)) => combine(*left, *right).map(Fact::Ratio),
-        (Fact::Integer(left), Fact::Integer(right)) => match sign {
-            Sign::Plus => left.checked_add(*right),
-            Sign::Minus => left.checked_sub(*right),
-        }
-        .map(Fact::Integer),
-        _ => None,
-    }
+    typed_number(ty, total?)
 }

@@ -124,6 +124,8 @@ pub enum ClauseStatus {
     /// A table by a number found no range that holds it; the words say what its subject
     /// was.
     NoBracket(String),
+    /// A division by zero; the words name the divisor.
+    ZeroDivisor(String),
     /// A gate stopped the whole case.
     Gated,
 }

@@ -78,53 +78,8 @@ impl<'p> Program<'p> {
 // INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep.
 fn collect_inputs(expr: &Expr, values: &[Vec<InputId>], inputs: &mut Vec<InputId>) {
     match &expr.kind {
-        ExprKind::Literal(_) => {}
         ExprKind::Named(id) => inputs.extend(values.get(*id).into_iter().flatten()),
         ExprKind::Input(input) | ExprKind::IsPresent(input) => inputs.push(*input),
-        ExprKind::Not(inner) | ExprKind::WithinValidity(inner) | ExprKind::DateShift(inner, _) => {
-            collect_inputs(inner, values, inputs)
-        }
-        ExprKind::And(parts) | ExprKind::Or(parts) => {
-            parts.iter().for_each(|part| collect_inputs(part, values, inputs))
-        }
-        ExprKind::Compare(left, _, right) => {
-            collect_inputs(left, values, inputs);
-            collect_inputs(right, values, inputs);
-        }
-        ExprKind::Between { subject, low, high } => {
-            for part in [subject, low, high] {
-                collect_inputs(part, values, inputs);
-            }
-        }
-        ExprKind::InSet { subject, .. } => collect_inputs(subject, values, inputs),
-        ExprKind::Sum(first, terms) => {
-            collect_inputs(first, values, inputs);
-            terms.iter().for_each(|(_, term)| collect_inputs(term, values, inputs));
-        }
-        ExprKind::Call(_, args) => args.iter().for_each(|arg| collect_inputs(arg, values, inputs)),
-        ExprKind::Brackets { subject, arms, otherwise } => {
-            collect_inputs(subject, values, inputs);
-            arms.iter().for_each(|arm| collect_inputs(&arm.amount, values, inputs));
-            otherwise.iter().for_each(|amount| collect_inputs(amount, values, inputs));
-        }
-        ExprKind::If { condition, then, otherwise } => {
-            for part in [condition, then, otherwise] {
-                collect_inputs(part, values, inputs);
-            }
-        }
-        ExprKind::Of { ratios, base } => {
-            ratios.iter().for_each(|ratio| collect_inputs(ratio, values, inputs));
-            collect_inputs(base, values, inputs);
-        }
-        ExprKind::Table { subject, arms, otherwise } => {
-            collect_inputs(subject, values, inputs);
-            arms.iter().for_each(|arm| collect_inputs(&arm.amount, values, inputs));
-            otherwise.iter().for_each(|amount| collect_inputs(amount, values, inputs));
-        }
-        ExprKind::Tiers { subject, since, tiers } => {
-            collect_inputs(subject, values, inputs);
-            since.iter().for_each(|since| collect_inputs(since, values, inputs));
-            tiers.iter().for_each(|tier| collect_inputs(&tier.amount, values, inputs));
-        }
+        _ => expr.children().into_iter().for_each(|child| collect_inputs(child, values, inputs)),
     }
 }

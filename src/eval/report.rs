@@ -354,6 +354,7 @@ fn explain_text(policy: &Policy, result: &BatchResult) -> Option<String> {
             ClauseStatus::Missing(input) => format!("not applicable: `{input}` is missing"),
             ClauseStatus::NoTier => "does not apply: no tier reached or newly crossed".to_string(),
             ClauseStatus::NoBracket(value) => format!("does not apply: {value}, in no range of its table"),
+            ClauseStatus::ZeroDivisor(divisor) => format!("not applicable: {divisor}"),
             ClauseStatus::Gated => "does not apply: a gate failed".to_string(),
         };
         out.push_str(&format!("  {} {title}: {verdict}\n", clause.id));

@@ -13,6 +13,8 @@ pub fn fact(policy: &Policy, ty: Type, fact: &Fact) -> String {
         Fact::Money(amount) => money_text(*amount),
         Fact::Ratio(ratio) => money::format_percent(*ratio),
         Fact::Integer(value) => value.to_string(),
+        Fact::Quantity(value) => value.normalize().to_string(),
+        Fact::PerUnit(amount) => format!("{} per unit", exact_money(*amount)),
         Fact::Bool(flag) => flag.to_string(),
         Fact::Date(date) => date.to_string(),
         Fact::Text(text) => text.to_string(),
@@ -59,6 +61,8 @@ fn literal(policy: &Policy, ty: Type, value: &Value) -> String {
         Value::Money(amount) => money::format_money_readable(*amount),
         Value::Ratio(ratio) => money::format_percent(*ratio),
         Value::Integer(value) => value.to_string(),
+        Value::Quantity(value) => value.normalize().to_string(),
+        Value::PerUnit(amount) => money::format_money_readable(*amount),
         Value::Bool(flag) => flag.to_string(),
         Value::Date(date) => date.to_string(),
         Value::Text(text) => format!("\"{text}\""),
@@ -137,6 +141,18 @@ pub fn expr(policy: &Policy, expr: &Expr, case: Option<&Case>) -> String {
             let mut parts: Vec<String> = ratios.iter().map(bracketed).collect();
             parts.push(bracketed(base));
             parts.join(" of ")
+        }
+        ExprKind::Product { first, factors } => {
+            let factor = |inner: &Expr| match inner.kind {
+                ExprKind::Product { .. } | ExprKind::Of { .. } => format!("({})", recurse(inner)),
+                _ => bracketed(inner),
+            };
+            let mut text = factor(first);
+            for (op, inner) in factors {
+                text.push_str(&format!(" {} ", op.symbol()));
+                text.push_str(&factor(inner));
+            }
+            text
         }
         ExprKind::Call(function, args) => {
             format!("{}({})", function.name(), args.iter().map(recurse).collect::<Vec<_>>().join(", "))

@@ -64,7 +64,7 @@ fn precedence(kind: &ExprKind) -> u8 {
         | ExprKind::InSet { .. }
         | ExprKind::WithinValidity(_) => 4,
         ExprKind::Sum(..) => 5,
-        ExprKind::Of(_) => 6,
+        ExprKind::Of(_) | ExprKind::Product(..) => 6,
         _ => 7,
     }
 }
@@ -578,6 +578,14 @@ impl Printer<'_> {
                     self.expr(factor, 7, indent);
                 }
             }
+            ExprKind::Product(first, factors) => {
+                // Brackets inside a product carry meaning: `(a * b) / c` is kept as written.
+                self.expr(first, 7, indent);
+                for (op, factor) in factors {
+                    self.out.push_str(&format!(" {} ", op.symbol()));
+                    self.expr(factor, 7, indent);
+                }
+            }
             ExprKind::If(condition, then, otherwise) => {
                 self.out.push_str("if ");
                 self.expr(condition, 0, indent);
@@ -599,7 +607,13 @@ impl Printer<'_> {
             }
             ExprKind::Name(name) => self.out.push_str(&name.text),
             ExprKind::Duration(count, unit) => self.out.push_str(&duration_text(*count, *unit)),
-            ExprKind::Money(_) | ExprKind::Ratio(_) | ExprKind::Integer(_) | ExprKind::Bool(_) | ExprKind::Date(_) => {
+            ExprKind::Money(_)
+            | ExprKind::Ratio(_)
+            | ExprKind::Fraction(..)
+            | ExprKind::Quantity(_)
+            | ExprKind::Integer(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Date(_) => {
                 // Literals keep their written form: `万分之一` stays `万分之一`.
                 let written = self.source.get(expr.span.start..expr.span.end).unwrap_or_default();
                 self.out.push_str(written.trim());

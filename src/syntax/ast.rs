@@ -229,6 +229,24 @@ impl CompareOp {
     }
 }
 
+/// The operators of a product.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MulOp {
+    Of,
+    Times,
+    Over,
+}
+
+impl MulOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            MulOp::Of => "of",
+            MulOp::Times => "*",
+            MulOp::Over => "/",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sign {
     Plus,
@@ -255,6 +273,13 @@ pub enum ExprKind {
     Sum(Box<Expr>, Vec<(Sign, Expr)>),
     /// `10% of a of b`: a chain of `of`.
     Of(Vec<Expr>),
+    /// `a * b / c`, possibly with `of` among them: the first factor, then each operator
+    /// and factor, left to right.
+    Product(Box<Expr>, Vec<(MulOp, Expr)>),
+    /// `三分之一`: a fraction with no exact decimal, kept as numerator and denominator.
+    Fraction(u64, u64),
+    /// A plain number with a decimal point: a quantity.
+    Quantity(Decimal),
     /// `min(a, b, ...)` or `max(a, b, ...)`.
     Call(Function, Vec<Expr>),
     /// `if condition then a else b`.

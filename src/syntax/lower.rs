@@ -417,7 +417,13 @@ impl Lowerer<'_> {
                 };
                 return Some(Expr { kind: ExprKind::Duration(count, unit), span });
             }
-            Rule::date | Rule::money | Rule::percent | Rule::fraction | Rule::integer | Rule::boolean => {
+            Rule::date
+            | Rule::money
+            | Rule::percent
+            | Rule::fraction
+            | Rule::integer
+            | Rule::number
+            | Rule::boolean => {
                 return Some(Expr { kind: self.literal(pair)?, span });
             }
             _ => {}
@@ -474,7 +480,24 @@ impl Lowerer<'_> {
                 if inner.len() == 1 {
                     return self.expr(inner.pop()?);
                 }
-                ExprKind::Of(inner.into_iter().map(|factor| self.expr(factor)).collect::<Option<Vec<_>>>()?)
+                let mut inner = inner.into_iter();
+                let first = self.expr(inner.next()?)?;
+                let mut factors = Vec::new();
+                while let Some(op) = inner.next() {
+                    let op = match op.as_str() {
+                        "*" => MulOp::Times,
+                        "/" => MulOp::Over,
+                        _ => MulOp::Of,
+                    };
+                    factors.push((op, self.expr(inner.next()?)?));
+                }
+                // A chain of `of` alone is a share of its last factor.
+                if factors.iter().all(|(op, _)| *op == MulOp::Of) {
+                    let all = std::iter::once(first).chain(factors.into_iter().map(|(_, factor)| factor));
+                    ExprKind::Of(all.collect())
+                } else {
+                    ExprKind::Product(Box::new(first), factors)
+                }
             }
             Rule::call => {
                 let mut inner = inner.into_iter();
@@ -650,12 +673,37 @@ impl Lowerer<'_> {
                 }
             }
             Rule::fraction => {
-                let places = match text.chars().next() {
-                    Some('百') => 2,
-                    Some('千') => 3,
-                    _ => 4,
+                let (denominator_text, numerator_text) = text.split_once("分之").unwrap_or_default();
+                let denominator = match denominator_text {
+                    "万" => Some(10_000),
+                    other => money::parse_chinese_numeral(other),
                 };
-                let numerator_text = text.split_once("分之").map(|(_, numerator)| numerator).unwrap_or_default();
+                let places = match denominator {
+                    Some(100) => 2,
+                    Some(1000) => 3,
+                    Some(10_000) => 4,
+                    // 三分之一 has no exact decimal: it stays a fraction.
+                    Some(denominator) => match money::parse_chinese_numeral(numerator_text) {
+                        Some(numerator) => return Some(ExprKind::Fraction(numerator, denominator)),
+                        None => {
+                            self.bad_literal(
+                                span,
+                                format!("`{text}` is not a fraction polc can read"),
+                                "write the numerator in Chinese numerals, like `三分之一`",
+                            );
+                            return None;
+                        }
+                    },
+                    None => 0,
+                };
+                if places == 0 {
+                    self.bad_literal(
+                        span,
+                        format!("`{text}` is not a fraction polc can read"),
+                        "write a fraction like `三分之一`, `万分之一` or `百分之十五`",
+                    );
+                    return None;
+                }
                 let numerator = match money::parse_chinese_numeral(numerator_text) {
                     Some(numeral) => numeral.to_string(),
                     None => numerator_text.to_string(),
@@ -684,6 +732,13 @@ impl Lowerer<'_> {
                         format!("`{text}` is too large a number"),
                         "whole numbers must fit in 64 bits",
                     );
+                    return None;
+                }
+            },
+            Rule::number => match money::exact_decimal(text, 0, money::MONEY_DIGITS) {
+                Ok(quantity) => ExprKind::Quantity(quantity),
+                Err(error) => {
+                    self.inexact_literal(span, text, error);
                     return None;
                 }
             },
