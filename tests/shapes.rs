@@ -9,8 +9,10 @@ use std::process::Command;
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The shapes written so far; a shape's policy disappearing fails the test.
-const WRITTEN: &[&str] =
-    &["P01", "P02", "P03", "P04", "P05", "P06", "P08", "P09", "P10", "P11", "P12", "P13", "P14", "P15", "P16", "P21"];
+const WRITTEN: &[&str] = &[
+    "P01", "P02", "P03", "P04", "P05", "P06", "P08", "P09", "P10", "P11", "P12", "P13", "P14", "P15", "P16", "P17",
+    "P18", "P19", "P20", "P21",
+];
 
 fn shape_policy(shape: &str) -> Option<PathBuf> {
     let folder = Path::new(ROOT).join("policies/shapes");

@@ -200,6 +200,11 @@ pub struct Class {
 pub struct Cap {
     pub article: ArticleIndex,
     pub amount: Decimal,
+    /// `relaxed to AMOUNT when CONDITION`: the higher limit for an award whose case meets
+    /// the condition.
+    pub relaxed: Option<(Decimal, Expr)>,
+    /// Scaled down together (按比例核减) instead of paid in batch order.
+    pub pro_rata: bool,
     pub per: Vec<Key>,
     pub clauses: Vec<ClauseIndex>,
 }

@@ -711,20 +711,61 @@ impl Checker {
     ) -> Option<Cap> {
         let clauses = self.clause_refs(&cap.clauses, index);
         let per = self.scope.keys(&cap.per, false, &mut self.diagnostics);
-        let amount = self.money(&cap.amount, Code::CapNotMoney, "a `cap`")?;
-        let ExprKind::Literal(checked::Value::Money(limit)) = amount.kind else {
+        let limit = self.fixed_cap(&cap.amount);
+        let relaxed = match &cap.relaxed {
+            Some((amount, condition)) => {
+                let amount = self.fixed_cap(amount);
+                let condition = self.condition(condition, "the condition of `relaxed to`");
+                Some((amount?, condition?))
+            }
+            None => None,
+        };
+        let limit = limit?;
+        if cap.pro_rata && cap.relaxed.is_some() {
             self.diagnostics.push(
-                Diagnostic::new(Code::CapNotMoney, "a `cap` must be a fixed amount", amount.span, "not a fixed amount")
-                    .with_help("write the cap as an amount such as `100万`"),
+                Diagnostic::new(
+                    Code::CapNotMoney,
+                    "a pro-rata cap is one budget shared by its awards: it cannot be relaxed for some of them",
+                    cap.span,
+                    "both `relaxed to` and `pro rata`",
+                )
+                .with_help("write two caps: one paid pro rata, one relaxed"),
             );
             return None;
-        };
+        }
+        if let Some((relaxed, _)) = &relaxed {
+            if *relaxed <= limit {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::CapNotMoney,
+                        "a relaxed cap must be above the cap it relaxes",
+                        cap.relaxed.as_ref().map_or(cap.span, |(amount, _)| amount.span),
+                        "not above the cap",
+                    )
+                    .with_help("write the general cap first: `cap 800万 relaxed to 2000万 when ...`"),
+                );
+                return None;
+            }
+        }
         for &clause in &clauses {
             if let Some(Some(Clause { award: Award::Grant { amount: fixed, .. }, .. })) = checked.get(clause) {
                 self.warn_cap_below(fixed, Some(limit), cap.amount.span);
             }
         }
-        Some(Cap { article, amount: limit, per, clauses })
+        Some(Cap { article, amount: limit, relaxed, pro_rata: cap.pro_rata, per, clauses })
+    }
+
+    /// A cap's amount: money, and fixed, so that every award of a key meets one limit.
+    fn fixed_cap(&mut self, amount: &ast::Expr) -> Option<rust_decimal::Decimal> {
+        let amount = self.money(amount, Code::CapNotMoney, "a `cap`")?;
+        let ExprKind::Literal(checked::Value::Money(limit)) = amount.kind else {
+            self.diagnostics.push(
+                Diagnostic::new(Code::CapNotMoney, "a `cap` must be a fixed amount", amount.span, "not a fixed amount")
+                    .with_help("write the cap as an amount such as `100万`; a higher limit for some cases is `relaxed to AMOUNT when CONDITION`"),
+            );
+            return None;
+        };
+        Some(limit)
     }
 
     fn warn_unused_inputs(&mut self) {

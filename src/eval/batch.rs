@@ -126,53 +126,212 @@ fn apply_classes(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [Awa
 /// The most clauses a cap's reason lists by id.
 const CLAUSES_NAMED_IN_A_REASON: usize = 4;
 
+/// A cut a cap made: the award, what it kept, and the caps that left it no more room
+/// (each with what it had already counted).
+struct CapCut {
+    award: usize,
+    kept: Decimal,
+    binding: Vec<(usize, Decimal, Decimal)>,
+}
+
+/// The caps paid in batch order, all in one pass: each award is cut to the least room
+/// left under every cap that counts it, and every such cap counts what the award kept.
+/// The result does not depend on the order the caps are declared in.
 fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]) {
-    for (cap_index, cap) in program.policy.caps.iter().enumerate() {
-        // (award, what is left for it, what was already counted).
-        let mut cuts: Vec<(usize, Decimal, Decimal)> = Vec::new();
-        {
-            let mut used: HashMap<&[Fact], Decimal> = HashMap::new();
-            for &index in order {
-                let Some(award) = awards.get(index) else { continue };
-                let Some(amount) = award.amount else { continue };
-                if amount.is_zero() {
-                    continue;
+    let caps = &program.policy.caps;
+    let mut cuts: Vec<CapCut> = Vec::new();
+    // (award, cap, counted before it, the award's limit) where a relaxed limit let it pass
+    // the general one.
+    let mut relaxations: Vec<(usize, usize, Decimal, Decimal)> = Vec::new();
+    {
+        let mut used: Vec<HashMap<&[Fact], Decimal>> = caps.iter().map(|_| HashMap::new()).collect();
+        for &index in order {
+            let Some(award) = awards.get(index) else { continue };
+            let Some(amount) = award.amount else { continue };
+            if amount.is_zero() {
+                continue;
+            }
+            let counting = award
+                .keys
+                .caps
+                .iter()
+                .filter(|counted| counted.key.is_some() && caps.get(counted.cap).is_some_and(|cap| !cap.pro_rata));
+            let mut kept = amount;
+            let mut binding: Vec<(usize, Decimal, Decimal)> = Vec::new();
+            for counted in counting.clone() {
+                let Some(key) = counted.key.as_deref() else { continue };
+                let spent = used.get(counted.cap).and_then(|used| used.get(key)).copied().unwrap_or_default();
+                let left = (counted.limit - spent).max(Decimal::ZERO);
+                if left < kept {
+                    kept = left;
+                    binding.clear();
                 }
-                let key = award.keys.caps.iter().find(|(cap, _)| *cap == cap_index).and_then(|(_, key)| key.as_deref());
-                let Some(key) = key else { continue };
-                let spent = used.entry(key).or_default();
-                let left = (cap.amount - *spent).max(Decimal::ZERO);
-                if amount <= left {
-                    *spent += amount;
-                } else {
-                    cuts.push((index, left, *spent));
-                    *spent = cap.amount;
+                if left == kept && left < amount {
+                    binding.push((counted.cap, spent, counted.limit));
                 }
             }
-        }
-        // Every cut award's reason names the cap; a long clause list is named once, in the
-        // policy, not copied into each of thousands of reasons.
-        let over = if cap.clauses.len() <= CLAUSES_NAMED_IN_A_REASON {
-            let clauses: Vec<&str> = cap.clauses.iter().map(|&clause| program.clause_id(clause)).collect();
-            format!("over clause {}", clauses.join(", "))
-        } else {
-            format!("over the {} clauses its article lists", cap.clauses.len())
-        };
-        let heading = program.policy.article_heading(cap.article);
-        for (index, left, counted) in cuts {
-            let per =
-                if cap.per.is_empty() { "in all".to_string() } else { format!("per {}", key_names(program, &cap.per)) };
-            let reason = format!(
-                "cap {} {per} {over} ({heading}): {} already counted, {} left",
-                crate::money::format_money_readable(cap.amount),
-                super::show::money_text(counted),
-                super::show::money_text(left)
-            );
-            if let Some(award) = awards.get_mut(index) {
-                cut(award, left, RuleRef::Cap(cap_index), "cap".to_string(), reason);
+            for counted in counting {
+                let Some(key) = counted.key.as_deref() else { continue };
+                let Some(used) = used.get_mut(counted.cap) else { continue };
+                let spent = used.entry(key).or_default();
+                let general = caps.get(counted.cap).map_or(counted.limit, |cap| cap.amount);
+                if counted.relaxed && *spent + kept > general {
+                    relaxations.push((index, counted.cap, *spent, counted.limit));
+                }
+                *spent += kept;
+            }
+            if kept < amount {
+                cuts.push(CapCut { award: index, kept, binding });
             }
         }
     }
+    for cut_by in cuts {
+        let reasons: Vec<String> = cut_by
+            .binding
+            .iter()
+            .map(|&(cap, counted, limit)| cap_reason(program, cap, limit, counted, cut_by.kept))
+            .collect();
+        let source = cut_by.binding.first().map_or(0, |&(cap, _, _)| cap);
+        if let Some(award) = awards.get_mut(cut_by.award) {
+            cut(award, cut_by.kept, RuleRef::Cap(source), "cap".to_string(), reasons.join("; "));
+        }
+    }
+    for (index, cap, counted, limit) in relaxations {
+        let Some(def) = caps.get(cap) else { continue };
+        let Some(award) = awards.get_mut(index) else { continue };
+        let condition = def
+            .relaxed
+            .as_ref()
+            .map(|(_, condition)| super::show::expr(program.policy, condition, None))
+            .unwrap_or_default();
+        let now = counted + award.amount.unwrap_or_default();
+        award.notes.push(format!(
+            "past the cap of {} {} by its relaxation to {} when {condition}: {} counted with this award",
+            crate::money::format_money_readable(def.amount),
+            cap_scope(program, def),
+            crate::money::format_money_readable(limit),
+            super::show::money_text(now),
+        ));
+    }
+    apply_pro_rata(program, awards, order);
+}
+
+/// "per recipient, year over clause 1.1 (Article 1 …)": what a cap limits.
+fn cap_scope(program: &Program<'_>, cap: &crate::check::checked::Cap) -> String {
+    let per = if cap.per.is_empty() { "in all".to_string() } else { format!("per {}", key_names(program, &cap.per)) };
+    // A long clause list is named once, in the policy, not copied into thousands of reasons.
+    let over = if cap.clauses.len() <= CLAUSES_NAMED_IN_A_REASON {
+        let clauses: Vec<&str> = cap.clauses.iter().map(|&clause| program.clause_id(clause)).collect();
+        format!("over clause {}", clauses.join(", "))
+    } else {
+        format!("over the {} clauses its article lists", cap.clauses.len())
+    };
+    format!("{per} {over} ({})", program.policy.article_heading(cap.article))
+}
+
+fn cap_reason(program: &Program<'_>, cap: usize, limit: Decimal, counted: Decimal, left: Decimal) -> String {
+    let Some(def) = program.policy.caps.get(cap) else { return String::new() };
+    let amount = match &def.relaxed {
+        Some((_, condition)) if limit != def.amount => format!(
+            "{} (relaxed from {} when {})",
+            crate::money::format_money_readable(limit),
+            crate::money::format_money_readable(def.amount),
+            super::show::expr(program.policy, condition, None)
+        ),
+        _ => crate::money::format_money_readable(def.amount),
+    };
+    format!(
+        "cap {amount} {}: {} already counted, {} left",
+        cap_scope(program, def),
+        super::show::money_text(counted),
+        super::show::money_text(left)
+    )
+}
+
+/// The pro-rata caps: per key, when the awards ask for more than the cap, each is scaled
+/// by cap ÷ asked, rounded down to the fen, and the fens left over go one each to the
+/// largest remainders (ties to the earlier in batch order), so the awards add up to the
+/// cap exactly.
+fn apply_pro_rata(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]) {
+    for (cap_index, cap) in program.policy.caps.iter().enumerate() {
+        if !cap.pro_rata {
+            continue;
+        }
+        // Per key, the awards it counts in batch order, with what they ask (in fen).
+        let mut groups: Vec<Vec<(usize, i128)>> = Vec::new();
+        {
+            let mut group_of: HashMap<&[Fact], usize> = HashMap::new();
+            for &index in order {
+                let Some(award) = awards.get(index) else { continue };
+                let Some(amount) = award.amount.filter(|amount| !amount.is_zero()) else { continue };
+                let counted = award.keys.caps.iter().find(|counted| counted.cap == cap_index);
+                let Some(key) = counted.and_then(|counted| counted.key.as_deref()) else { continue };
+                let Some(fen) = to_fen(amount) else { continue };
+                let next = groups.len();
+                let group = *group_of.entry(key).or_insert(next);
+                if group == next {
+                    groups.push(Vec::new());
+                }
+                if let Some(members) = groups.get_mut(group) {
+                    members.push((index, fen));
+                }
+            }
+        }
+        let Some(pool) = to_fen(cap.amount) else { continue };
+        for members in groups {
+            let asked: i128 = members.iter().map(|&(_, fen)| fen).sum();
+            if asked <= pool {
+                continue;
+            }
+            let Some(shares) = largest_remainder(&members, pool, asked) else { continue };
+            let asked_yuan = Decimal::from(asked) / Decimal::ONE_HUNDRED;
+            let factor = cap.amount.checked_div(asked_yuan).unwrap_or_default();
+            let shown = factor.round_dp(10).normalize();
+            let equals = if shown == factor { "=" } else { "≈" };
+            let reason = format!(
+                "cap {} pro rata {}: {} asked in all, each scaled by {} ÷ {} {equals} {shown}, to the fen, the fens left over to the largest remainders",
+                crate::money::format_money_readable(cap.amount),
+                cap_scope(program, cap),
+                super::show::money_text(asked_yuan),
+                super::show::money_text(cap.amount),
+                super::show::money_text(asked_yuan),
+            );
+            for (index, share) in shares {
+                if let Some(award) = awards.get_mut(index) {
+                    let to = Decimal::from(share) / Decimal::ONE_HUNDRED;
+                    cut(award, to, RuleRef::Cap(cap_index), "cap".to_string(), reason.clone());
+                }
+            }
+        }
+    }
+}
+
+/// An amount in whole fen, when it fits.
+fn to_fen(amount: Decimal) -> Option<i128> {
+    let fen = amount.checked_mul(Decimal::ONE_HUNDRED)?;
+    fen.fract().is_zero().then(|| fen.mantissa() / 10_i128.pow(fen.scale()))
+}
+
+/// Each member's share of `pool` in proportion to what it asked, in whole fen adding up
+/// to `pool` exactly. `None` when the products overflow.
+fn largest_remainder(members: &[(usize, i128)], pool: i128, asked: i128) -> Option<Vec<(usize, i128)>> {
+    let mut shares = Vec::with_capacity(members.len());
+    let mut remainders = Vec::with_capacity(members.len());
+    for (position, &(index, fen)) in members.iter().enumerate() {
+        let product = fen.checked_mul(pool)?;
+        shares.push((index, product / asked));
+        remainders.push((product % asked, position));
+    }
+    let given: i128 = shares.iter().map(|&(_, share)| share).sum();
+    let left = usize::try_from(pool - given).ok()?;
+    // The largest remainders first; among equals, the earlier in batch order.
+    remainders.sort_by(|left, right| right.0.cmp(&left.0).then(left.1.cmp(&right.1)));
+    for &(_, position) in remainders.iter().take(left) {
+        if let Some(share) = shares.get_mut(position) {
+            share.1 += 1;
+        }
+    }
+    Some(shares)
 }
 
 fn key_names(program: &Program<'_>, keys: &[crate::check::checked::Key]) -> String {

@@ -4,7 +4,7 @@
 use super::coverage::{Hits, Owner, Probe};
 use super::program::Program;
 use super::show;
-use super::{AmountTrace, AwardRecord, ClauseStatus, KeyValues, Pick};
+use super::{AmountTrace, AwardRecord, CapKey, ClauseStatus, KeyValues, Pick};
 use crate::check::checked::{Award, ClauseIndex, Expr, ExprKind, InputId, Key, Type, Value};
 use crate::data::{Case, Fact};
 use crate::money::{self, Date};
@@ -246,14 +246,23 @@ impl Evaluator<'_, '_> {
                 .flatten()
                 .map(|&class| (class, policy.classes.get(class).and_then(|def| self.key_values(&def.per, &entity))))
                 .collect();
-            let caps = self
-                .program
-                .caps_of
-                .get(clause_index)
-                .into_iter()
-                .flatten()
-                .map(|&cap| (cap, policy.caps.get(cap).and_then(|def| self.key_values(&def.per, &entity))))
-                .collect();
+            let mut caps = Vec::new();
+            for &cap in self.program.caps_of.get(clause_index).into_iter().flatten() {
+                let Some(def) = policy.caps.get(cap) else { continue };
+                let key = self.key_values(&def.per, &entity);
+                // A missing fact in the condition means the case does not show it: the
+                // general limit applies.
+                let relaxed = match &def.relaxed {
+                    Some((amount, condition)) => {
+                        let owner = std::mem::replace(&mut self.owner, Owner::Cap(cap));
+                        let truth = self.truth(condition);
+                        self.owner = owner;
+                        (truth? == Truth::True).then_some(*amount)
+                    }
+                    None => None,
+                };
+                caps.push(CapKey { cap, key, limit: relaxed.unwrap_or(def.amount), relaxed: relaxed.is_some() });
+            }
             let facts = self
                 .program
                 .inputs_of
@@ -272,6 +281,7 @@ impl Evaluator<'_, '_> {
                 trace: trace.clone(),
                 facts,
                 adjustments: Vec::new(),
+                notes: Vec::new(),
                 keys: KeyValues { once, classes, caps },
             });
         }

@@ -12,6 +12,8 @@ use std::collections::BTreeSet;
 pub enum Owner {
     Clause(usize),
     Gate(usize),
+    /// The condition of a cap's relaxation.
+    Cap(usize),
 }
 
 /// One thing an example can exercise. Expressions are named by their source offset.
@@ -91,7 +93,11 @@ pub fn universe(policy: &Policy) -> Vec<(Probe, String, String)> {
             .filter_map(|&clause| policy.clauses.get(clause))
             .map(|clause| clause.id.as_str())
             .collect();
-        probes.push((Probe::CapCut(index), format!("cap over {}", clauses.join(", ")), "cuts an award".into()));
+        let group = format!("cap over {}", clauses.join(", "));
+        probes.push((Probe::CapCut(index), group.clone(), "cuts an award".into()));
+        if let Some((_, condition)) = &cap.relaxed {
+            condition_probes(policy, Owner::Cap(index), condition, &group, &mut probes);
+        }
     }
     probes
 }

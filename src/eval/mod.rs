@@ -51,6 +51,9 @@ pub struct AwardRecord {
     pub facts: Box<[(InputId, Fact)]>,
     /// Every cross-case rule that changed the amount, in the order applied.
     pub adjustments: Vec<Adjustment>,
+    /// What a cross-case rule says about the award without changing it (a cap passed by
+    /// its relaxation).
+    pub notes: Vec<String>,
     pub keys: KeyValues,
 }
 
@@ -85,8 +88,18 @@ pub struct KeyValues {
     pub once: Option<Vec<Fact>>,
     /// Per class that lists the clause: (class, key values).
     pub classes: Vec<(usize, Option<Vec<Fact>>)>,
-    /// Per cap that counts the clause: (cap, key values).
-    pub caps: Vec<(usize, Option<Vec<Fact>>)>,
+    /// Per cap that counts the clause: its key values and the limit this award may reach.
+    pub caps: Vec<CapKey>,
+}
+
+/// How one cap counts one award.
+#[derive(Clone, Debug)]
+pub struct CapKey {
+    pub cap: usize,
+    pub key: Option<Vec<Fact>>,
+    /// The cap's amount, or its relaxed amount when the award's case meets the condition.
+    pub limit: Decimal,
+    pub relaxed: bool,
 }
 
 /// Which cross-case rule made an adjustment.

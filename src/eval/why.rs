@@ -94,6 +94,8 @@ pub fn award_why(policy: &Policy, award: &AwardRecord, date: Date) -> AwardWhy {
         }
         Award::Benefit { description } => vec![format!("benefit: {description}")],
     };
+    let mut reasons = reasons;
+    reasons.extend(award.notes.iter().cloned());
     AwardWhy { condition, reasons }
 }
 

@@ -381,6 +381,15 @@ impl Printer<'_> {
                 ArticlePart::Cap(cap) => {
                     self.out.push_str("  cap ");
                     self.expr(&cap.amount, 0, 2);
+                    if let Some((amount, condition)) = &cap.relaxed {
+                        self.out.push_str(" relaxed to ");
+                        self.expr(amount, 0, 2);
+                        self.out.push_str(" when ");
+                        self.expr(condition, 0, 2);
+                    }
+                    if cap.pro_rata {
+                        self.out.push_str(" pro rata");
+                    }
                     if !cap.per.is_empty() {
                         self.out.push_str(&format!(" per {}", names(&cap.per)));
                     }

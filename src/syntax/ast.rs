@@ -195,6 +195,10 @@ pub struct ClassDecl {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CapDecl {
     pub amount: Expr,
+    /// `relaxed to AMOUNT when CONDITION`.
+    pub relaxed: Option<(Expr, Expr)>,
+    /// `pro rata`: scaled down together instead of paid in order.
+    pub pro_rata: bool,
     pub per: Vec<Name>,
     pub clauses: Vec<ClauseRef>,
     pub span: Span,

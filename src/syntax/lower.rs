@@ -300,13 +300,22 @@ impl Lowerer<'_> {
         let amount = self.expr(inner.next()?)?;
         let mut per = Vec::new();
         let mut clauses = Vec::new();
+        let mut relaxed = None;
+        let mut pro_rata = false;
         for part in inner {
             match part.as_rule() {
                 Rule::per_keys => per = self.names(part),
+                Rule::pro_rata => pro_rata = true,
+                Rule::cap_relaxed => {
+                    let mut inner = parts(part);
+                    let amount = self.expr(inner.next()?)?;
+                    let condition = self.expr(inner.next()?)?;
+                    relaxed = Some((amount, condition));
+                }
                 _ => clauses = self.clause_refs(part),
             }
         }
-        Some(CapDecl { amount, per, clauses, span })
+        Some(CapDecl { amount, relaxed, pro_rata, per, clauses, span })
     }
 
     fn clause_refs(&mut self, pair: Pair<'_, Rule>) -> Vec<ClauseRef> {
