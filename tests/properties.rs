@@ -282,3 +282,101 @@ proptest! {
         );
     }
 }
+
+/// A deterministic shuffle of `0..len` from the seed.
+fn shuffled_order(len: usize, seed: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..len).collect();
+    let mut state = seed | 1;
+    for index in (1..order.len()).rev() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        order.swap(index, (state % (index as u64 + 1)) as usize);
+    }
+    order
+}
+
+fn shape(source: &str) -> Policy {
+    let report = polc::check_source(source);
+    assert_eq!(report.error_count(), 0, "{:?}", report.diagnostics);
+    report.policy.unwrap()
+}
+
+/// Per case id, the amounts of its awards only.
+fn amounts_only(outcome: &Outcome) -> BTreeMap<String, Vec<Option<String>>> {
+    outcome.iter().map(|(id, (awards, _))| (id.clone(), awards.iter().map(|award| award.2.clone()).collect())).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Several caps (P19), relaxed caps (P17) and pro-rata caps (P20): the result does not
+    /// depend on input order or format, several caps not on the order they are declared
+    /// in, and a pro-rata cap pays exactly its amount when asked for more.
+    #[test]
+    fn caps_do_not_depend_on_input_declaration_or_format(
+        draws in proptest::collection::vec((0u32..2, 0u32..3, 1u32..28, 0u32..3, prop::option::of(0u32..2), 1u64..2500, any::<bool>()), 1..14),
+        seed in any::<u64>(),
+    ) {
+        let several_source = include_str!("../policies/shapes/P19-several-caps.pol");
+        let several = shape(several_source);
+        let swapped = several_source
+            .replace("  cap 300万 per recipient, project over 1.1\n", "")
+            .replace("  cap 500万 per recipient, year over 1.1", "  cap 500万 per recipient, year over 1.1\n  cap 300万 per recipient, project over 1.1");
+        prop_assert_ne!(&swapped, several_source);
+        let swapped = shape(&swapped);
+        let relaxed = shape(include_str!("../policies/shapes/P17-relaxed-cap.pol"));
+        let pro_rata = shape(include_str!("../policies/shapes/P20-pro-rata-pool.pol"));
+        let records: Vec<String> = draws
+            .iter()
+            .enumerate()
+            .map(|(index, (year, month, day, applicant, project, amount, flag))| {
+                let date = format!("{}-{:02}-{:02}", 2025 + year, month + 1, day);
+                let project = project.map(|project| format!(r#", "project": "P{project}""#)).unwrap_or_default();
+                format!(
+                    r#"{{"id": "C{index}", "date": "{date}", "applicant": "E{applicant}", "contract_amount": "{amount}万", "compute_spend": "{amount}万", "multimodal_foundation_firm": {flag}{project}}}"#
+                )
+            })
+            .collect();
+        let order = shuffled_order(records.len(), seed);
+        let shuffled: Vec<String> = order.iter().map(|&index| records[index].clone()).collect();
+        let jsonl = |lines: &[String]| lines.join("\n");
+        let json = |lines: &[String]| format!("[{}]", lines.join(","));
+        // Each policy reads only its own fields; the others are stripped per policy.
+        let only = |policy: &Policy, lines: &[String]| -> Vec<String> {
+            lines
+                .iter()
+                .map(|line| {
+                    let mut record: Map<String, Value> = serde_json::from_str(line).unwrap();
+                    record.retain(|field, _| policy.inputs.iter().any(|input| &input.name == field));
+                    Value::Object(record).to_string()
+                })
+                .collect()
+        };
+        for policy in [&several, &relaxed, &pro_rata] {
+            let (lines, shuffled) = (only(policy, &records), only(policy, &shuffled));
+            let result = outcome(policy, &jsonl(&lines), InputFormat::JsonLines);
+            prop_assert_eq!(&result, &outcome(policy, &jsonl(&shuffled), InputFormat::JsonLines));
+            prop_assert_eq!(&result, &outcome(policy, &json(&lines), InputFormat::Json));
+        }
+        let lines = only(&several, &records);
+        prop_assert_eq!(
+            amounts_only(&outcome(&several, &jsonl(&lines), InputFormat::JsonLines)),
+            amounts_only(&outcome(&swapped, &jsonl(&lines), InputFormat::JsonLines))
+        );
+        // Per year, the pro-rata awards add up to the least of the pool and what was asked.
+        let lines = only(&pro_rata, &records);
+        let result = polc::eval::run(&pro_rata, jsonl(&lines).as_bytes(), InputFormat::JsonLines, None).unwrap();
+        let mut paid: BTreeMap<i32, (rust_decimal::Decimal, rust_decimal::Decimal)> = BTreeMap::new();
+        for award in &result.awards {
+            let year = result.cases[award.case_index as usize].date.year;
+            let entry = paid.entry(year).or_default();
+            entry.0 += award.amount.unwrap();
+            entry.1 += award.computed.unwrap();
+        }
+        let pool = rust_decimal::Decimal::from(10_000_000);
+        for (year, (total, asked)) in paid {
+            prop_assert_eq!(total, asked.min(pool), "year {}", year);
+        }
+    }
+}

@@ -286,8 +286,9 @@ fn apply_pro_rata(program: &Program<'_>, awards: &mut [AwardRecord], order: &[us
             let Some(shares) = largest_remainder(&members, pool, asked) else { continue };
             let asked_yuan = Decimal::from(asked) / Decimal::ONE_HUNDRED;
             let factor = cap.amount.checked_div(asked_yuan).unwrap_or_default();
-            let shown = factor.round_dp(10).normalize();
-            let equals = if shown == factor { "=" } else { "≈" };
+            let shown = factor.normalize();
+            let exact = crate::money::exact_mul(factor, asked_yuan) == Some(cap.amount);
+            let equals = if exact { "=" } else { "≈" };
             let reason = format!(
                 "cap {} pro rata {}: {} asked in all, each scaled by {} ÷ {} {equals} {shown}, to the fen, the fens left over to the largest remainders",
                 crate::money::format_money_readable(cap.amount),
