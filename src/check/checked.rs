@@ -137,6 +137,8 @@ pub struct Clause {
     /// `once per KEYS`: at most one award per clause and key over a batch.
     pub once: Option<Vec<Key>>,
     pub subject_to_review: bool,
+    /// `granted as INPUT`: where a case gives it, the amount the review granted.
+    pub granted: Option<InputId>,
     pub span: Span,
 }
 
@@ -151,6 +153,8 @@ pub enum Award {
     Open { label: String, base: Option<Expr>, maximum: Option<Expr>, negotiated: bool },
     /// Something other than money.
     Benefit { description: String },
+    /// A band a review chooses from: both ends after the cap, each rounded.
+    Range { low: Expr, high: Expr, cap: Option<Expr> },
 }
 
 impl Award {
@@ -161,6 +165,7 @@ impl Award {
             Award::UpTo { .. } => "up_to",
             Award::Open { .. } => "undetermined",
             Award::Benefit { .. } => "benefit",
+            Award::Range { .. } => "range",
         }
     }
 }

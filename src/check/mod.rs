@@ -480,7 +480,7 @@ impl Checker {
         let mut award: Option<(&ast::Award, Span)> = None;
         let mut recipients_part: Option<(&[ast::Recipient], Span)> = None;
         let mut once_part: Option<(&[ast::Name], Span)> = None;
-        let mut review: Option<Span> = None;
+        let mut review: Option<(Option<&ast::Name>, Span)> = None;
         let mut shape_ok = true;
         for part in &clause.parts {
             let (repeated, word, span) = match part {
@@ -496,7 +496,9 @@ impl Checker {
                 ClausePart::Once(keys, span) => {
                     (once_part.replace((keys, *span)).map(|(_, first)| first), "once", *span)
                 }
-                ClausePart::Review(span) => (review.replace(*span), "subject to review", *span),
+                ClausePart::Review(granted, span) => {
+                    (review.replace((granted.as_ref(), *span)).map(|(_, first)| first), "subject to review", *span)
+                }
             };
             if let Some(first) = repeated {
                 shape_ok = false;
@@ -576,6 +578,35 @@ impl Checker {
             ),
             _ => {}
         }
+        let granted = match review.and_then(|(granted, _)| granted) {
+            Some(name) => {
+                let input = self.lookup_input(name);
+                let input = input.and_then(|input| {
+                    if self.scope.input_type(input)? == Type::Money {
+                        return Some(input);
+                    }
+                    self.diagnostics.push(
+                        Diagnostic::new(Code::TypeMismatch, "what a review granted is money", name.span, "not money")
+                            .with_help("declare it `input granted_amount: money`"),
+                    );
+                    None
+                });
+                if award.as_ref().is_some_and(|award| !matches!(award, Award::UpTo { .. })) {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::ClauseShape,
+                            "only an `up to` award is granted by review",
+                            name.span,
+                            "not an `up to` award",
+                        )
+                        .with_help("write `award up to MAXIMUM ... subject to review granted as INPUT`"),
+                    );
+                    return None;
+                }
+                Some(input?)
+            }
+            None => None,
+        };
         if !shape_ok {
             return None;
         }
@@ -592,6 +623,7 @@ impl Checker {
             recipients: recipients??,
             once,
             subject_to_review: review.is_some(),
+            granted,
             span: clause.span,
         })
     }
@@ -626,6 +658,16 @@ impl Checker {
                 Some(Award::Open { label: label.value.clone(), base, maximum, negotiated: *negotiated })
             }
             ast::Award::Benefit(description) => Some(Award::Benefit { description: description.value.clone() }),
+            ast::Award::Range { low, high, cap } => {
+                let low = self.money(low, Code::TypeMismatch, "the low end of a range");
+                let high = self.money(high, Code::TypeMismatch, "the high end of a range");
+                let cap = cap.as_ref().map(|cap| self.money(cap, Code::CapNotMoney, "the `max` of a range"));
+                let cap = match cap {
+                    Some(cap) => Some(cap?),
+                    None => None,
+                };
+                Some(Award::Range { low: low?, high: high?, cap })
+            }
         }
     }
 
@@ -788,9 +830,10 @@ impl Checker {
 fn part_span(part: &ClausePart) -> Span {
     match part {
         ClausePart::When(expr) => expr.span,
-        ClausePart::Award(_, span) | ClausePart::To(_, span) | ClausePart::Once(_, span) | ClausePart::Review(span) => {
-            *span
-        }
+        ClausePart::Award(_, span)
+        | ClausePart::To(_, span)
+        | ClausePart::Once(_, span)
+        | ClausePart::Review(_, span) => *span,
     }
 }
 

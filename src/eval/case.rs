@@ -66,6 +66,10 @@ pub enum FaultKind {
     Inexact,
     /// An amount to pay, cap or show came out below zero.
     Negative(Decimal),
+    /// A range whose low end is above its high end.
+    RangeReversed { low: Decimal, high: Decimal },
+    /// What a review granted (`field`) is above the award's maximum.
+    AboveMaximum { field: String, granted: Decimal, maximum: Decimal },
     /// A checked policy met a value of a type the checker ruled out: a bug in polc.
     Internal,
 }
@@ -75,6 +79,16 @@ pub enum FaultKind {
 pub struct CaseError {
     pub clause: Option<String>,
     pub fault: Fault,
+}
+
+impl CaseError {
+    /// The field of the case the error is about, when it is about one.
+    pub fn field(&self) -> Option<&str> {
+        match &self.fault.kind {
+            FaultKind::AboveMaximum { field, .. } => Some(field),
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for CaseError {
@@ -94,6 +108,18 @@ impl std::fmt::Display for CaseError {
                 f,
                 "{place} computes a negative amount: {expression} = {}; money is never negative",
                 show::exact_money(*amount)
+            ),
+            FaultKind::RangeReversed { low, high } => write!(
+                f,
+                "the range of {place} is reversed: its low end {expression} = {} is above its high end {}",
+                show::money_text(*low),
+                show::money_text(*high)
+            ),
+            FaultKind::AboveMaximum { field, granted, maximum } => write!(
+                f,
+                "`{field}` is {}, above the maximum of {place}: {expression} = {}",
+                show::money_text(*granted),
+                show::money_text(*maximum)
             ),
             FaultKind::Internal => write!(f, "internal error in {place} at {expression}: please report it"),
         }
@@ -221,7 +247,7 @@ impl Evaluator<'_, '_> {
         self.tier_paid = None;
         self.picks.clear();
         self.named.clear();
-        let (amount, mut trace) = match self.award_amount(&clause.award) {
+        let (mut amount, mut trace) = match self.award_amount(&clause.award) {
             Ok(computed) => computed,
             Err(Stop::Missing(input)) => return Ok(ClauseStatus::Missing(input_name(self.program, input).to_string())),
             Err(Stop::NoTier) => return Ok(ClauseStatus::NoTier),
@@ -229,6 +255,19 @@ impl Evaluator<'_, '_> {
             Err(Stop::ZeroDivisor(divisor)) => return Ok(ClauseStatus::ZeroDivisor(divisor)),
             Err(Stop::Fault(fault)) => return Err(fault),
         };
+        if let (Some(input), Award::UpTo { max }) = (clause.granted, &clause.award) {
+            if let Some(Some(Fact::Money(granted))) = self.case.facts.get(input) {
+                let maximum = amount.unwrap_or_default();
+                if *granted > maximum {
+                    let field = input_name(self.program, input).to_string();
+                    let expression = show::expr(policy, max, Some(self.case));
+                    let kind = FaultKind::AboveMaximum { field, granted: *granted, maximum };
+                    return Err(Fault { kind, expression });
+                }
+                trace.reviewed_maximum = Some(maximum);
+                amount = Some(*granted);
+            }
+        }
         trace.picks = std::mem::take(&mut self.picks);
         trace.named = std::mem::take(&mut self.named);
         trace.named.dedup_by_key(|(id, _)| *id);
@@ -334,6 +373,23 @@ impl Evaluator<'_, '_> {
                 Ok((None, AmountTrace { raw, cap, ..AmountTrace::default() }))
             }
             Award::Benefit { .. } => Ok((None, AmountTrace::default())),
+            Award::Range { low, high, cap } => {
+                let (low_value, high_value) = (self.amount(low)?, self.amount(high)?);
+                if low_value > high_value {
+                    let kind = FaultKind::RangeReversed { low: low_value, high: high_value };
+                    return Err(self.fault(kind, low));
+                }
+                let cap = match cap {
+                    Some(cap) => Some(self.amount(cap)?),
+                    None => None,
+                };
+                let capped = |value: Decimal| cap.map_or(value, |cap| value.min(cap));
+                let minimum = self.round(capped(low_value), low)?;
+                let maximum = self.round(capped(high_value), high)?;
+                let trace =
+                    AmountTrace { raw: Some(high_value), cap, minimum: Some(minimum), ..AmountTrace::default() };
+                Ok((Some(maximum), trace))
+            }
         }
     }
 

@@ -71,6 +71,7 @@ pub fn universe(policy: &Policy) -> Vec<(Probe, String, String)> {
             Award::UpTo { max } => vec![max],
             Award::Open { base, maximum, .. } => base.iter().chain(maximum).collect(),
             Award::Benefit { .. } => Vec::new(),
+            Award::Range { low, high, cap } => [Some(low), Some(high), cap.as_ref()].into_iter().flatten().collect(),
         };
         for amount in amounts {
             choice_probes(policy, Owner::Clause(index), amount, &group, &mut probes);

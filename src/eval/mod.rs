@@ -21,8 +21,10 @@ pub mod show;
 /// Why an award has its amount: condition, arithmetic, cap, rounding.
 pub mod why;
 
-use crate::check;
-use crate::check::checked::{ClauseIndex, InputId, Policy};
+use crate::check::{
+    self,
+    checked::{ClauseIndex, InputId, Policy},
+};
 use crate::data::{self, BatchError, Case, DataError, Fact, InputFormat, Location, Record};
 use crate::money::Date;
 use program::Program;
@@ -70,6 +72,35 @@ pub struct AmountTrace {
     pub picks: Vec<Pick>,
     /// The named values the amount read, with what they were for the case.
     pub named: Vec<(usize, Fact)>,
+    /// For an `up to` award the review granted (`granted as`): its maximum. The award is
+    /// then a grant of the reviewed amount.
+    pub reviewed_maximum: Option<Decimal>,
+    /// For a `range`: its low end, after the cap and rounded (the amount is the high end).
+    pub minimum: Option<Decimal>,
+}
+
+impl AwardRecord {
+    /// The kind as results name it: a reviewed `up to` is a grant.
+    pub fn kind<'p>(&self, policy: &'p Policy) -> &'p str {
+        if self.trace.reviewed_maximum.is_some() {
+            return "grant";
+        }
+        policy.clauses.get(self.clause).map_or("", |clause| clause.award.kind_name())
+    }
+
+    /// The low end of a `range`; a cap that cut its high end cuts the low end with it.
+    pub fn minimum(&self) -> Option<Decimal> {
+        let minimum = self.trace.minimum?;
+        Some(self.amount.map_or(minimum, |amount| minimum.min(amount)))
+    }
+
+    /// The most an `undetermined` award may be, where the policy states it.
+    pub fn maximum(&self, policy: &Policy) -> Option<Decimal> {
+        match policy.clauses.get(self.clause).map(|clause| &clause.award) {
+            Some(check::checked::Award::Open { .. }) => self.trace.cap,
+            _ => None,
+        }
+    }
 }
 
 /// A `min` or `max` and the argument it picked.
@@ -265,7 +296,7 @@ pub fn run_with(
                     result.errors.push(DataError {
                         message: error.to_string(),
                         case: Some(case.id),
-                        field: None,
+                        field: error.field().map(str::to_string),
                         location: case.location,
                     });
                 }
@@ -297,10 +328,8 @@ fn totals(policy: &Policy, awards: &[AwardRecord]) -> BTreeMap<Arc<str>, EntityT
         let total = totals
             .entry(award.recipient.clone())
             .or_insert(EntityTotal { granted: Some(Decimal::ZERO), up_to: Some(Decimal::ZERO) });
-        let is_up_to = matches!(
-            policy.clauses.get(award.clause).map(|clause| &clause.award),
-            Some(check::checked::Award::UpTo { .. })
-        );
+        // A range, like `up to`, pays at most its amount once reviewed.
+        let is_up_to = matches!(award.kind(policy), "up_to" | "range");
         let sum = if is_up_to { &mut total.up_to } else { &mut total.granted };
         *sum = sum.and_then(|sum| sum.checked_add(amount));
     }

@@ -57,6 +57,9 @@ impl<'p> Program<'p> {
                     Award::Grant { amount, cap } => vec![amount].into_iter().chain(cap.as_ref()).collect::<Vec<_>>(),
                     Award::UpTo { max } => vec![max],
                     Award::Open { base, maximum, .. } => base.iter().chain(maximum).collect(),
+                    Award::Range { low, high, cap } => {
+                        [Some(low), Some(high), cap.as_ref()].into_iter().flatten().collect()
+                    }
                     Award::Benefit { .. } => Vec::new(),
                 });
                 for expr in exprs {

@@ -3,7 +3,7 @@
 
 use super::{show, why};
 use super::{AwardRecord, BatchResult, CaseSummary, ClauseStatus};
-use crate::check::checked::{Award, Policy};
+use crate::check::checked::Policy;
 use crate::money;
 use crate::width::display_width;
 use rust_decimal::Decimal;
@@ -29,6 +29,9 @@ struct JsonAward<'a> {
     recipient: &'a str,
     role: &'a str,
     kind: &'a str,
+    /// The low end of a `range` (its `amount` is the high end).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    minimum: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     amount: Option<String>,
     /// The most an `undetermined` award may be, where the policy states it.
@@ -70,7 +73,7 @@ fn clause_facts<'p>(policy: &'p Policy, award: &AwardRecord) -> (&'p str, &'p st
         Some(clause) => (
             clause.id.as_str(),
             clause.recipients.get(award.recipient_index as usize).map_or("", |recipient| recipient.role.as_str()),
-            clause.award.kind_name(),
+            award.kind(policy),
             clause.subject_to_review,
         ),
         None => ("?", "", "", false),
@@ -95,11 +98,10 @@ pub fn json(policy: &Policy, result: &BatchResult, out: &mut dyn Write) -> io::R
                     recipient: &award.recipient,
                     role,
                     kind,
+                    // A cap that cuts a range's high end cuts its low end with it.
+                    minimum: award.minimum().map(money::format_yuan),
                     amount: award.amount.map(money::format_yuan),
-                    maximum: match policy.clauses.get(award.clause).map(|clause| &clause.award) {
-                        Some(Award::Open { .. }) => award.trace.cap.map(money::format_yuan),
-                        _ => None,
-                    },
+                    maximum: award.maximum(policy).map(money::format_yuan),
                     subject_to_review,
                     condition: why.condition,
                     reasons: why.reasons,

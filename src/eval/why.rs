@@ -67,8 +67,42 @@ pub fn award_why(policy: &Policy, award: &AwardRecord, date: Date) -> AwardWhy {
             }
             reasons
         }
+        Award::Range { low, high, cap } => {
+            let mut reasons = vec![format!(
+                "a range set by review, from {} to {}",
+                show::expr(policy, low, Some(&case)),
+                show::expr(policy, high, Some(&case))
+            )];
+            if let (Some(cap), Some(limit)) = (cap, trace.cap) {
+                reasons.push(format!(
+                    "each end within max {} = {}",
+                    show::expr(policy, cap, None),
+                    money::format_money_readable(limit)
+                ));
+            }
+            if let (Some(minimum), Some(maximum)) = (trace.minimum, award.computed) {
+                reasons.push(format!(
+                    "from {} to {}, rounded to the fen",
+                    show::money_text(minimum),
+                    show::money_text(maximum)
+                ));
+            }
+            reasons.extend(named_values(policy, trace, &case));
+            reasons.extend(picks(policy, trace, [Some(low), Some(high)], &case));
+            reasons
+        }
         Award::UpTo { max } => {
-            let mut reasons = vec![format!("up to {}, amount set by review", show::expr(policy, max, Some(&case)))];
+            let input =
+                clause.granted.and_then(|input| policy.inputs.get(input)).map_or("", |input| input.name.as_str());
+            let mut reasons = vec![match (trace.reviewed_maximum, award.computed) {
+                (Some(maximum), Some(granted)) => format!(
+                    "granted by review: {input} = {}, within the maximum {} = {}",
+                    show::money_text(granted),
+                    show::expr(policy, max, Some(&case)),
+                    show::money_text(maximum)
+                ),
+                _ => format!("up to {}, amount set by review", show::expr(policy, max, Some(&case))),
+            }];
             reasons.extend(picks(policy, trace, [Some(max), None], &case));
             reasons
         }

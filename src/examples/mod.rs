@@ -47,6 +47,12 @@ pub struct ExpectedAward {
     /// Yuan with two decimals (`"860000.00"`); absent for `undetermined` and `benefit`.
     #[serde(default)]
     pub amount: Option<String>,
+    /// The low end of a `range`.
+    #[serde(default)]
+    pub minimum: Option<String>,
+    /// The stated maximum of an `undetermined` award.
+    #[serde(default)]
+    pub maximum: Option<String>,
     /// Text that must appear in the award's reasons or adjustments.
     #[serde(default)]
     pub why: Option<String>,
@@ -119,8 +125,10 @@ fn computed_awards(policy: &Policy, result: &BatchResult) -> Vec<Computed> {
                     case: case.id.clone(),
                     clause: clause.id.clone(),
                     recipient: award.recipient.to_string(),
-                    kind: clause.award.kind_name().to_string(),
+                    kind: award.kind(policy).to_string(),
                     amount: award.amount.map(money::format_yuan),
+                    minimum: award.minimum().map(money::format_yuan),
+                    maximum: award.maximum(policy).map(money::format_yuan),
                     why: None,
                 },
                 reasons,
@@ -132,7 +140,15 @@ fn computed_awards(policy: &Policy, result: &BatchResult) -> Vec<Computed> {
 
 fn describe(award: &ExpectedAward) -> String {
     let amount = award.amount.as_deref().unwrap_or("no amount");
-    format!("case {} clause {} to {}: {} {amount}", award.case, award.clause, award.recipient, award.kind)
+    let mut text =
+        format!("case {} clause {} to {}: {} {amount}", award.case, award.clause, award.recipient, award.kind);
+    if let Some(minimum) = &award.minimum {
+        text.push_str(&format!(" (minimum {minimum})"));
+    }
+    if let Some(maximum) = &award.maximum {
+        text.push_str(&format!(" (maximum {maximum})"));
+    }
+    text
 }
 
 fn compare(policy: &Policy, example: &Example, result: &BatchResult) -> Vec<String> {
@@ -148,7 +164,10 @@ fn compare(policy: &Policy, example: &Example, result: &BatchResult) -> Vec<Stri
             None => differences.push(format!("missing    {}", describe(expected))),
             Some(index) => {
                 let found = computed.remove(index);
-                let same = found.award.kind == expected.kind && found.award.amount == expected.amount;
+                let same = found.award.kind == expected.kind
+                    && found.award.amount == expected.amount
+                    && found.award.minimum == expected.minimum
+                    && found.award.maximum == expected.maximum;
                 let why_ok = expected
                     .why
                     .as_ref()

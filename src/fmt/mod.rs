@@ -416,7 +416,7 @@ impl Printer<'_> {
             ClausePart::Award(..) => 1,
             ClausePart::To(..) => 2,
             ClausePart::Once(..) => 3,
-            ClausePart::Review(_) => 4,
+            ClausePart::Review(..) => 4,
         });
         // A part owns the comments between the part before it in the source and itself.
         let mut source_order: Vec<crate::span::Span> = clause.parts.iter().map(clause_part_span).collect();
@@ -459,7 +459,12 @@ impl Printer<'_> {
                 }
                 ClausePart::Once(keys, _) if keys.is_empty() => self.out.push_str("once"),
                 ClausePart::Once(keys, _) => self.out.push_str(&format!("once per {}", names(keys))),
-                ClausePart::Review(_) => self.out.push_str("subject to review"),
+                ClausePart::Review(granted, _) => {
+                    self.out.push_str("subject to review");
+                    if let Some(granted) = granted {
+                        self.out.push_str(&format!(" granted as {}", granted.text));
+                    }
+                }
             }
             self.end_line(span.end);
         }
@@ -493,6 +498,16 @@ impl Printer<'_> {
                 }
             }
             Award::Benefit(description) => self.out.push_str(&format!("benefit {}", quote(&description.value))),
+            Award::Range { low, high, cap } => {
+                self.out.push_str("between ");
+                self.expr(low, 6, 4);
+                self.out.push_str(" and ");
+                self.expr(high, 6, 4);
+                if let Some(cap) = cap {
+                    self.out.push_str(" max ");
+                    self.expr(cap, 0, 4);
+                }
+            }
         }
     }
 
@@ -726,8 +741,9 @@ fn part_span(part: &ArticlePart) -> crate::span::Span {
 fn clause_part_span(part: &ClausePart) -> crate::span::Span {
     match part {
         ClausePart::When(condition) => condition.span,
-        ClausePart::Award(_, span) | ClausePart::To(_, span) | ClausePart::Once(_, span) | ClausePart::Review(span) => {
-            *span
-        }
+        ClausePart::Award(_, span)
+        | ClausePart::To(_, span)
+        | ClausePart::Once(_, span)
+        | ClausePart::Review(_, span) => *span,
     }
 }

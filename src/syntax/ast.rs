@@ -161,7 +161,8 @@ pub enum ClausePart {
     Award(Award, Span),
     To(Vec<Recipient>, Span),
     Once(Vec<Name>, Span),
-    Review(Span),
+    /// `subject to review [granted as INPUT]`.
+    Review(Option<Name>, Span),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -175,6 +176,8 @@ pub enum Award {
     Open { label: Text, base: Option<Expr>, maximum: Option<Expr>, negotiated: bool },
     /// `award benefit "what"`: not money.
     Benefit(Text),
+    /// `award between LOW and HIGH [max CAP]`: a band a review chooses from.
+    Range { low: Expr, high: Expr, cap: Option<Expr> },
 }
 
 #[derive(Clone, Debug, PartialEq)]

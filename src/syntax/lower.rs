@@ -355,7 +355,7 @@ impl Lowerer<'_> {
                 Rule::once_part => {
                     ClausePart::Once(parts(part).next().map(|keys| self.names(keys)).unwrap_or_default(), part_span)
                 }
-                Rule::review_part => ClausePart::Review(part_span),
+                Rule::review_part => ClausePart::Review(parts(part).next().map(|name| self.name(name)), part_span),
                 _ => continue,
             };
             clause_parts.push(lowered);
@@ -396,6 +396,15 @@ impl Lowerer<'_> {
                 Award::Open { label, base, maximum, negotiated }
             }
             Rule::benefit => Award::Benefit(self.text(inner.next()?)?),
+            Rule::range_award => {
+                let low = self.expr(inner.next()?)?;
+                let high = self.expr(inner.next()?)?;
+                let cap = match inner.next() {
+                    Some(cap) => Some(self.expr(cap)?),
+                    None => None,
+                };
+                Award::Range { low, high, cap }
+            }
             _ => {
                 let amount = self.expr(inner.next()?)?;
                 let cap = match inner.next() {
