@@ -752,3 +752,21 @@ fn a_zero_divisor_makes_a_rule_not_applicable_with_the_reason() {
 fn policy_with_gate(gate: &str) -> Policy {
     policy(&format!("article 1 \"a\"\n  {gate}\n  clause 1.1 award 1元 to applicant\n"))
 }
+
+#[test]
+fn an_undetermined_award_cut_by_once_carries_no_amount() {
+    let policy = policy("article 1 \"a\"\n  clause 1.1 award negotiated \"一事一议\" max 50万 to applicant once per recipient\n");
+    let lines = [case("A", "2024-03-01", r#""amount": "1元""#), case("B", "2024-04-01", r#""amount": "1元""#)];
+    let result = run_on(&policy, &lines);
+    assert_eq!(awards(&policy, &result).len(), 2);
+    let (first, second) = (&result.awards[0], &result.awards[1]);
+    assert_eq!((first.amount, second.amount), (None, None));
+    assert!(first.adjustments.is_empty());
+    let once = &second.adjustments[0];
+    assert_eq!((once.rule.as_str(), once.from, once.to), ("once", None, None));
+    assert!(once.reason.contains("case A (2024-03-01) already has it"), "{}", once.reason);
+    let mut json = Vec::new();
+    eval::report::json(&policy, &result, &mut json).unwrap();
+    let json = String::from_utf8(json).unwrap();
+    assert!(json.contains(r#""adjustments":[{"rule":"once","reason":"#), "{json}");
+}

@@ -37,9 +37,12 @@ fn case_label(cases: &[CaseSummary], award: &AwardRecord) -> String {
     }
 }
 
+/// Cuts an award to `to`. An award without an amount (`undetermined`) keeps none: cut
+/// by `once`, it is not awarded, which is not an award of 0.
 fn cut(award: &mut AwardRecord, to: Decimal, source: RuleRef, rule: String, reason: String) {
-    let from = award.amount.unwrap_or_default();
-    award.amount = Some(to);
+    let from = award.amount;
+    let to = from.map(|_| to);
+    award.amount = to;
     award.adjustments.push(Adjustment { source, rule, from, to, reason });
 }
 

@@ -148,10 +148,12 @@ pub struct Adjustment {
     pub source: RuleRef,
     /// `once`, `class NAME` or `cap`.
     pub rule: String,
-    #[serde(serialize_with = "report::serialize_yuan")]
-    pub from: Decimal,
-    #[serde(serialize_with = "report::serialize_yuan")]
-    pub to: Decimal,
+    /// The amounts before and after; none for an award without an amount (an
+    /// `undetermined` award cut by `once` still has none: it is not paid, not paid 0).
+    #[serde(serialize_with = "report::serialize_optional_yuan", skip_serializing_if = "Option::is_none")]
+    pub from: Option<Decimal>,
+    #[serde(serialize_with = "report::serialize_optional_yuan", skip_serializing_if = "Option::is_none")]
+    pub to: Option<Decimal>,
     pub reason: String,
 }
 

@@ -11,6 +11,16 @@ use serde::Serialize;
 use std::borrow::Cow;
 use std::io::{self, Write};
 
+pub(crate) fn serialize_optional_yuan<S: serde::Serializer>(
+    amount: &Option<Decimal>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match amount {
+        Some(amount) => serialize_yuan(amount, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
 pub(crate) fn serialize_yuan<S: serde::Serializer>(amount: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&money::format_yuan(*amount))
 }
@@ -380,13 +390,16 @@ fn explain_text(policy: &Policy, result: &BatchResult) -> Option<String> {
                 out.push_str(&format!("       {reason}\n"));
             }
             for adjustment in &award.adjustments {
-                out.push_str(&format!(
-                    "       {}: {} -> {}: {}\n",
-                    adjustment.rule,
-                    show::money_text(adjustment.from),
-                    show::money_text(adjustment.to),
-                    adjustment.reason
-                ));
+                match (adjustment.from, adjustment.to) {
+                    (Some(from), Some(to)) => out.push_str(&format!(
+                        "       {}: {} -> {}: {}\n",
+                        adjustment.rule,
+                        show::money_text(from),
+                        show::money_text(to),
+                        adjustment.reason
+                    )),
+                    _ => out.push_str(&format!("       {}: not awarded: {}\n", adjustment.rule, adjustment.reason)),
+                }
             }
         }
         if let Some(text) = policy.articles.get(clause.article).and_then(|article| article.text.as_ref()) {
