@@ -172,3 +172,22 @@ fn thousands_of_unknown_names_check_in_linear_time() {
     assert_eq!(unknown[0].help.as_deref(), Some("did you mean `amount_0`?"));
     assert_eq!(unknown[19_999].help.as_deref(), Some("declare it: `input amounx_19999: TYPE`"));
 }
+
+#[test]
+fn a_policy_allows_the_warnings_it_expects_and_only_warnings() {
+    let policy = |allow: &str| {
+        format!(
+            "policy \"p\"\n  cases identified by id, dated by date\n{allow}\ninput id: text required\ninput date: date required\ninput applicant: entity required\ninput base: money\narticle 1 \"a\"\n  clause 1.1 award open \"一定比例\" of base to applicant\n  clause 1.2 award negotiated \"一事一议\" to applicant\n"
+        )
+    };
+    let codes = |text: &str| -> Vec<&'static str> {
+        polc::check_source(text).diagnostics.iter().map(|diagnostic| diagnostic.code.id()).collect()
+    };
+    assert_eq!(codes(&policy("")), ["W0002", "W0006"]);
+    assert_eq!(codes(&policy("  allow W0006")), ["W0002"]);
+    assert_eq!(codes(&policy("  allow W0002, W0006")), Vec::<&str>::new());
+    // A code that is no warning silences nothing and says so.
+    let report = polc::check_source(&policy("  allow W0006, W0099"));
+    let messages: Vec<&str> = report.diagnostics.iter().map(|diagnostic| diagnostic.message.as_str()).collect();
+    assert_eq!(messages, ["`W0099` is not a warning polc gives", "clause `1.1` leaves its amount open: \"一定比例\""]);
+}

@@ -755,7 +755,9 @@ fn policy_with_gate(gate: &str) -> Policy {
 
 #[test]
 fn an_undetermined_award_cut_by_once_carries_no_amount() {
-    let policy = policy("article 1 \"a\"\n  clause 1.1 award negotiated \"一事一议\" max 50万 to applicant once per recipient\n");
+    let policy = policy(
+        "article 1 \"a\"\n  clause 1.1 award negotiated \"一事一议\" max 50万 to applicant once per recipient\n",
+    );
     let lines = [case("A", "2024-03-01", r#""amount": "1元""#), case("B", "2024-04-01", r#""amount": "1元""#)];
     let result = run_on(&policy, &lines);
     assert_eq!(awards(&policy, &result).len(), 2);

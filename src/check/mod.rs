@@ -11,7 +11,7 @@ mod names;
 /// Typing and name resolution of expressions.
 mod types;
 
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Severity};
 use crate::money;
 use crate::span::Span;
 use crate::syntax::ast::{self, ArticlePart, ClausePart, Item, PeriodUnit, ValidityLength};
@@ -23,6 +23,7 @@ use std::collections::HashMap;
 pub fn check(file: &ast::File) -> (Option<Policy>, Vec<Diagnostic>) {
     let mut checker = Checker::default();
     let policy = checker.policy(file);
+    checker.drop_allowed_warnings(file);
     let has_errors = checker.diagnostics.iter().any(Diagnostic::is_error);
     let mut diagnostics = checker.diagnostics;
     diagnostics.sort_by_key(|diagnostic| (diagnostic.primary.span.start, diagnostic.primary.span.end));
@@ -50,6 +51,36 @@ fn declared_twice(code: Code, what: String, second: Span, first: Span, help: &st
 }
 
 impl Checker {
+    /// Drops the warnings the policy's header `allow`s; a code that is no warning is an
+    /// error, so a typo never silences nothing.
+    fn drop_allowed_warnings(&mut self, file: &ast::File) {
+        let allowed: Vec<&ast::Name> = file
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Policy(header) => Some(header.allowed.iter()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let mut codes = Vec::new();
+        for name in allowed {
+            match Code::ALL.iter().find(|code| code.id() == name.text && code.severity() == Severity::Warning) {
+                Some(code) => codes.push(*code),
+                None => self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::PolicyHeader,
+                        format!("`{}` is not a warning polc gives", name.text),
+                        name.span,
+                        "no such warning",
+                    )
+                    .with_help("`allow` takes warning codes, W0001 to W0006, as docs/diagnostics.md lists them"),
+                ),
+            }
+        }
+        self.diagnostics.retain(|diagnostic| diagnostic.is_error() || !codes.contains(&diagnostic.code));
+    }
+
     fn policy(&mut self, file: &ast::File) -> Option<Policy> {
         let header = self.header(file);
         self.declare_enums(file);

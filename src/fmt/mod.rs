@@ -283,6 +283,10 @@ impl Printer<'_> {
             self.leading_comments(id.span.start, 2);
             self.line(2, &format!("cases identified by {}, dated by {}", id.text, date.text), date.span.end);
         }
+        if let (Some(first), Some(last)) = (header.allowed.first(), header.allowed.last()) {
+            self.leading_comments(first.span.start, 2);
+            self.line(2, &format!("allow {}", names(&header.allowed)), last.span.end);
+        }
     }
 
     fn enum_decl(&mut self, decl: &EnumDecl) {

@@ -52,6 +52,8 @@ pub struct PolicyHeader {
     pub validity: Option<Validity>,
     /// `cases identified by ID, dated by DATE`.
     pub cases: Option<(Name, Name)>,
+    /// `allow W0002, ...`: warnings the policy expects.
+    pub allowed: Vec<Name>,
     pub span: Span,
 }
 

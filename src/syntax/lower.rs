@@ -170,6 +170,7 @@ impl Lowerer<'_> {
             interpreted_by: None,
             validity: None,
             cases: None,
+            allowed: Vec::new(),
             span,
         };
         for attr in inner {
@@ -183,6 +184,7 @@ impl Lowerer<'_> {
                     let date = self.name(names.next()?);
                     header.cases = Some((id, date));
                 }
+                Rule::allows => header.allowed.extend(parts(attr).map(|code| self.name(code))),
                 _ => {}
             }
         }
