@@ -191,3 +191,31 @@ fn a_policy_allows_the_warnings_it_expects_and_only_warnings() {
     let messages: Vec<&str> = report.diagnostics.iter().map(|diagnostic| diagnostic.message.as_str()).collect();
     assert_eq!(messages, ["`W0099` is not a warning polc gives", "clause `1.1` leaves its amount open: \"一定比例\""]);
 }
+
+#[test]
+fn a_subtraction_in_an_amount_needs_a_floor_or_a_guard() {
+    let warned = |clause: &str| -> usize {
+        let text = format!(
+            "policy \"p\"\n  cases identified by id, dated by date\ninput id: text required\ninput date: date required\ninput applicant: entity required\ninput a: money\ninput b: money\nvalue gap = a - b\narticle 1 \"x\"\n  clause 1.1\n{clause}\n    to applicant\n"
+        );
+        let report = polc::check_source(&text);
+        assert_eq!(report.error_count(), 0, "{:?}", report.diagnostics);
+        report.diagnostics.iter().filter(|diagnostic| diagnostic.code.id() == "W0007").count()
+    };
+    // Unguarded: in the amount, in its max, through a named value, in the other branch.
+    assert_eq!(warned("    award a - b"), 1);
+    assert_eq!(warned("    award 10万 max a - b"), 1);
+    assert_eq!(warned("    award 10% of gap"), 1);
+    assert_eq!(warned("    award if a > b then 1元 else a - b"), 1);
+    assert_eq!(warned("    when a > 0元\n    award a - b"), 1);
+    // A floor or a guard says what happens below zero.
+    assert_eq!(warned("    award excess of a over b"), 0);
+    assert_eq!(warned("    award max(a - b, 0元)"), 0);
+    assert_eq!(warned("    when a > b\n    award a - b"), 0);
+    assert_eq!(warned("    when b <= a and a > 1元\n    award 10% of (a - b)"), 0);
+    assert_eq!(warned("    when a - b > 1万\n    award a - b"), 0);
+    assert_eq!(warned("    when gap >= 0元\n    award 10% of gap"), 0);
+    assert_eq!(warned("    award if a > b then a - b else 0元"), 0);
+    // A subtraction that is only compared is never paid: nothing to report.
+    assert_eq!(warned("    when gap > 1万\n    award 1元"), 0);
+}

@@ -772,3 +772,14 @@ fn an_undetermined_award_cut_by_once_carries_no_amount() {
     let json = String::from_utf8(json).unwrap();
     assert!(json.contains(r#""adjustments":[{"rule":"once","reason":"#), "{json}");
 }
+
+#[test]
+fn an_excess_is_zero_at_and_below_its_bound() {
+    let clause = "article 1 \"a\"\n  clause 1.1 award excess of amount over extra to applicant\n";
+    let lines = [
+        case("A", "2024-03-01", r#""amount": "100", "extra": "100.01""#),
+        case("B", "2024-03-01", r#""amount": "100", "extra": "100""#),
+        case("C", "2024-03-01", r#""amount": "100.01", "extra": "100""#),
+    ];
+    assert_eq!(amounts(clause, &lines), ["0.00", "0.00", "0.01"]);
+}

@@ -305,7 +305,7 @@ impl Expr {
             ExprKind::Literal(_) | ExprKind::Input(_) | ExprKind::IsPresent(_) | ExprKind::Named(_) => Vec::new(),
             ExprKind::Not(inner) | ExprKind::WithinValidity(inner) | ExprKind::DateShift(inner, _) => vec![inner],
             ExprKind::And(parts) | ExprKind::Or(parts) | ExprKind::Call(_, parts) => parts.iter().collect(),
-            ExprKind::Compare(left, _, right) => vec![left, right],
+            ExprKind::Compare(left, _, right) | ExprKind::Excess { of: left, over: right } => vec![left, right],
             ExprKind::Between { subject, low, high } => vec![subject, low, high],
             ExprKind::If { condition, then, otherwise } => vec![condition, then, otherwise],
             ExprKind::InSet { subject, .. } => vec![subject],
@@ -380,6 +380,11 @@ pub enum ExprKind {
     Call(Function, Vec<Expr>),
     /// A date moved by lengths of time: `construction_start + 12 months`.
     DateShift(Box<Expr>, Vec<(Sign, i64, PeriodUnit)>),
+    /// `excess of a over b`: `a - b` where `a` is above `b`, else 0.
+    Excess {
+        of: Box<Expr>,
+        over: Box<Expr>,
+    },
     /// `if condition then a else b`: `b` also when the condition needs a missing fact.
     If {
         condition: Box<Expr>,

@@ -8,6 +8,8 @@
 pub mod checked;
 /// The scope: enums and inputs by name, and which inputs are used.
 mod names;
+/// W0007: subtractions in amounts that nothing keeps from going below zero.
+mod negative;
 /// Typing and name resolution of expressions.
 mod types;
 
@@ -23,6 +25,9 @@ use std::collections::HashMap;
 pub fn check(file: &ast::File) -> (Option<Policy>, Vec<Diagnostic>) {
     let mut checker = Checker::default();
     let policy = checker.policy(file);
+    if let Some(policy) = &policy {
+        checker.diagnostics.extend(negative::unguarded_subtractions(policy));
+    }
     checker.drop_allowed_warnings(file);
     let has_errors = checker.diagnostics.iter().any(Diagnostic::is_error);
     let mut diagnostics = checker.diagnostics;
@@ -74,7 +79,7 @@ impl Checker {
                         name.span,
                         "no such warning",
                     )
-                    .with_help("`allow` takes warning codes, W0001 to W0006, as docs/diagnostics.md lists them"),
+                    .with_help("`allow` takes the warning codes docs/diagnostics.md lists (W0001, W0002, ...)"),
                 ),
             }
         }

@@ -260,6 +260,22 @@ impl Checker {
                 typed(ExprKind::Sum(Box::new(first), terms), ty)
             }
             ast::ExprKind::Of(factors) => self.of(factors, span),
+            ast::ExprKind::Excess(of, over) => {
+                let (of, over) = (self.expr(of), self.expr(over));
+                let (of, over) = (of?, over?);
+                let over = adapt(over, of.ty);
+                if !of.ty.is_number() || of.ty != over.ty {
+                    let message = format!(
+                        "`excess of` subtracts one number from another of its type: this is {}, the first is {}",
+                        self.scope.type_name(over.ty),
+                        self.scope.type_name(of.ty)
+                    );
+                    self.mismatch(&over, &message);
+                    return None;
+                }
+                let ty = of.ty;
+                typed(ExprKind::Excess { of: Box::new(of), over: Box::new(over) }, ty)
+            }
             ast::ExprKind::If(condition, then, otherwise) => {
                 let condition = self.condition(condition, "the condition of `if`");
                 let then = self.expr(then);

@@ -72,4 +72,5 @@ codes! {
     CapBelowAmount = "W0004", Warning, "a cap below the fixed amount it caps";
     DateOutsideValidity = "W0005", Warning, "a date outside the policy's validity";
     NegotiatedAmount = "W0006", Warning, "an amount negotiated case by case (一事一议)";
+    UnguardedSubtraction = "W0007", Warning, "a subtraction in an amount that can go below zero";
 }

@@ -620,6 +620,17 @@ impl Evaluator<'_, '_> {
                 };
                 typed_number(expr.ty, quotient).ok_or_else(|| self.fault(FaultKind::Overflow, expr))
             }
+            ExprKind::Excess { of, over } => {
+                let (of, over) = (self.value(of)?, self.value(over)?);
+                let difference = arithmetic(&of, Sign::Minus, &over, expr.ty)
+                    .ok_or_else(|| self.fault(FaultKind::Overflow, expr))?;
+                let below = number(&difference).is_some_and(|value| value.is_sign_negative() || value.is_zero());
+                if below {
+                    typed_number(expr.ty, Decimal::ZERO).ok_or_else(|| self.internal(expr))
+                } else {
+                    Ok(difference)
+                }
+            }
             ExprKind::If { condition, then, otherwise } => match self.truth(condition).map_err(Stop::Fault)? {
                 Truth::True => self.value(then),
                 // The exception applies only when the facts show it: a missing fact takes

@@ -181,6 +181,7 @@ pub fn expr(policy: &Policy, expr: &Expr, case: Option<&Case>) -> String {
             }
             text
         }
+        ExprKind::Excess { of, over } => format!("excess of {} over {}", recurse(of), recurse(over)),
         ExprKind::If { condition, then, otherwise } => {
             format!("if {} then {} else {}", recurse(condition), recurse(then), recurse(otherwise))
         }

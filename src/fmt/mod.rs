@@ -614,6 +614,12 @@ impl Printer<'_> {
                     self.expr(factor, 7, indent);
                 }
             }
+            ExprKind::Excess(of, over) => {
+                self.out.push_str("excess of ");
+                self.expr(of, 6, indent);
+                self.out.push_str(" over ");
+                self.expr(over, 6, indent);
+            }
             ExprKind::If(condition, then, otherwise) => {
                 self.out.push_str("if ");
                 self.expr(condition, 0, indent);

@@ -293,6 +293,8 @@ pub enum ExprKind {
     Call(Function, Vec<Expr>),
     /// `if condition then a else b`.
     If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `excess of a over b`: `a - b`, or 0 where `a` is not above `b`.
+    Excess(Box<Expr>, Box<Expr>),
     /// `12 months`: a length of time, which only shifts a date.
     Duration(i64, PeriodUnit),
     Money(Decimal),

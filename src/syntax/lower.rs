@@ -528,6 +528,12 @@ impl Lowerer<'_> {
                 };
                 ExprKind::Call(function, inner.map(|arg| self.expr(arg)).collect::<Option<Vec<_>>>()?)
             }
+            Rule::excess => {
+                let mut inner = inner.into_iter();
+                let of = self.expr(inner.next()?)?;
+                let over = self.expr(inner.next()?)?;
+                ExprKind::Excess(Box::new(of), Box::new(over))
+            }
             Rule::conditional => {
                 let mut inner = inner.into_iter();
                 let condition = self.expr(inner.next()?)?;

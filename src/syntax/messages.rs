@@ -278,6 +278,7 @@ fn rule_words(rule: Rule) -> &'static str {
         Rule::pro_rata | Rule::kw_pro => "`pro rata`",
         Rule::kw_rata => "`rata`",
         Rule::kw_granted => "`granted as`",
+        Rule::excess | Rule::kw_excess => "`excess of ... over ...`",
         Rule::allows | Rule::kw_allow => "`allow`",
         Rule::warning_code => "a warning code (`W0002`)",
         Rule::clause_ref_list => "a clause id",
