@@ -219,3 +219,14 @@ fn a_subtraction_in_an_amount_needs_a_floor_or_a_guard() {
     // A subtraction that is only compared is never paid: nothing to report.
     assert_eq!(warned("    when gap > 1万\n    award 1元"), 0);
 }
+
+#[test]
+fn a_form_polc_lacks_gets_the_form_it_has() {
+    let name = "tests/syntax/missing-forms.pol";
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).unwrap();
+    let report = polc::check_source(&text);
+    assert_eq!(report.error_count(), 9, "{:#?}", report.diagnostics);
+    assert!(report.diagnostics.iter().all(|diagnostic| diagnostic.help.is_some()), "{:#?}", report.diagnostics);
+    let rendered = render::human(&Source { name, text: &text }, &report.diagnostics, false);
+    insta::assert_snapshot!("syntax_missing_forms", rendered);
+}

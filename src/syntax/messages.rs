@@ -58,9 +58,10 @@ const ARTICLE_PART_RULES: [Rule; 6] =
 /// message lists a handful of things, not twenty keywords.
 const TOKEN_GROUPS: &[(&str, &[Rule])] = &[
     (
-        "an operator such as `of`, `+`, `and` or `>=`",
+        "an operator such as `of`, `*`, `+`, `and` or `>=`",
         &[
             Rule::add_op,
+            Rule::product_op,
             Rule::kw_of,
             Rule::kw_and,
             Rule::kw_or,
@@ -192,6 +193,9 @@ fn hint(before: &str, rest: &str, positives: &[Rule]) -> Option<String> {
     if rest.starts_with("==") {
         return Some("equality is a single `=`".into());
     }
+    if let Some(help) = missing_form(line_before, rest, &word) {
+        return Some(help);
+    }
     if TOP_LEVEL_WORDS.contains(&word.as_str()) && !line_before.is_empty() && line_before.trim().is_empty() {
         return Some(format!("a top-level `{word}` starts in column 0: remove the spaces before it"));
     }
@@ -208,6 +212,58 @@ fn hint(before: &str, rest: &str, positives: &[Rule]) -> Option<String> {
         if let Some(keyword) = crate::diag::did_you_mean(&word, keywords.iter().copied()) {
             return Some(format!("did you mean `{keyword}`?"));
         }
+    }
+    None
+}
+
+/// Forms polc does not have, written as analysts first try them: the help names the form
+/// that says the same thing.
+fn missing_form(line_before: &str, rest: &str, word: &str) -> Option<String> {
+    let in_amount = line_before.trim_start().starts_with("award") || line_before.trim_start().starts_with("clause");
+    let help = match word {
+        "per" if in_amount => {
+            "polc has no `award … per year for N years`: a yearly award is `once per recipient, year`, and a \
+             schedule is a table by the year of the schedule, `by (year(date) - start_year + 1) { 1 => 5万 … }` \
+             (docs/language.md, \"Yearly instalments\")"
+        }
+        "up" if in_amount => {
+            "`up to` starts an award of its own: write `award up to min(30% of x, 200万)`, or `award 10% of x max 5万` for a cap"
+        }
+        "capped" | "cap" | "maximum" | "limit" if in_amount => "the award's own ceiling is `max`: `award 10% of x max 5万`",
+        "if" if in_amount => "write the condition in `when`, or choose a value with `if C then A else B`",
+        "times" | "multiplied" => "multiply with `*`: `100元 * planting_area`",
+        "divided" => "divide with `/`: `fixed_asset_investment / land_area`",
+        _ => "",
+    };
+    if !help.is_empty() {
+        return Some(help.to_string());
+    }
+    if rest.starts_with('×') {
+        return Some("multiply with `*`: `100元 * planting_area`".into());
+    }
+    if rest.starts_with('÷') {
+        return Some("divide with `/`: `1/3 of city_subsidy` or `investment / land_area`".into());
+    }
+    if rest.starts_with("**") || (rest.starts_with('*') && line_before.ends_with('*')) || rest.starts_with('^') {
+        return Some("polc has no powers: multiply with `*`".into());
+    }
+    if rest.starts_with(',') && rest.trim_start_matches(',').trim_start().starts_with("max") {
+        return Some("no comma before `max`: `award 10% of x max 5万`".into());
+    }
+    // `average(x, y)`: a call of a function polc does not have.
+    let called: String = line_before
+        .chars()
+        .rev()
+        .take_while(|ch| ch.is_alphanumeric() || *ch == '_')
+        .collect::<Vec<char>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if rest.starts_with('(') && !called.is_empty() && !called.chars().all(|ch| ch.is_ascii_digit()) {
+        return Some(format!(
+            "polc has no function `{called}`: its functions are `min(a, b, …)`, `max(a, b, …)` and `year(date)`; \
+             add with `+`, subtract with `-` or `excess of a over b`, multiply with `*`, divide with `/`"
+        ));
     }
     None
 }
