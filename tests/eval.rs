@@ -783,3 +783,34 @@ fn an_excess_is_zero_at_and_below_its_bound() {
     ];
     assert_eq!(amounts(clause, &lines), ["0.00", "0.00", "0.01"]);
 }
+
+#[test]
+fn sections_and_split_clause_ids_keep_the_policys_numbering() {
+    let policy = policy(
+        "chapter 1 \"总则\"\nsection 一 \"支持算力建设\"\nsection （一） \"算力券\"\narticle 3 \"算力券\"\n  require amount > 1元\n  clause 3.1.1 award 1元 to applicant\n  clause 3.1.2 award 2元 to applicant\nsection 二 \"支持模型\"\narticle 4 \"模型\"\n  clause 4.1 award 3元 to applicant\n",
+    );
+    assert_eq!(policy.article_heading(0), "一、支持算力建设 › （一）算力券 › Article 3 算力券");
+    // A new `一` level section closes the `（一）` before it.
+    assert_eq!(policy.article_heading(1), "二、支持模型 › Article 4 模型");
+    let result = run_on(&policy, &[case("A", "2024-03-01", r#""amount": "0""#)]);
+    assert_eq!(
+        result.cases[0].gate_failure.as_deref(),
+        Some("一、支持算力建设 › （一）算力券 › Article 3 算力券: amount (0.00) > 1元 is false")
+    );
+    let result = run_on(&policy, &[case("B", "2024-03-01", r#""amount": "5""#)]);
+    let clauses: Vec<String> = awards(&policy, &result).into_iter().map(|(_, clause, _, _)| clause).collect();
+    assert_eq!(clauses, ["3.1.1", "3.1.2", "4.1"]);
+    // Three levels below the article is not a clause id; a section number twice is an error.
+    let report = polc::check_source(&format!(
+        "{HEADER}\nsection 一 \"a\"\nsection 一 \"b\"\narticle 1 \"x\"\n  clause 1.1.1.1 award 1元 to applicant\n"
+    ));
+    let messages: Vec<&str> =
+        report.diagnostics.iter().filter(|d| d.is_error()).map(|diagnostic| diagnostic.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "section 一 is declared twice here",
+            "clause `1.1.1.1` sits in article 1, so its id must be `1.N` (or `1.N.M` for a part of a rule)"
+        ]
+    );
+}

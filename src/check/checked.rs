@@ -29,6 +29,8 @@ pub struct Policy {
     /// Named values, in declaration order: each reads only inputs and earlier values.
     pub values: Vec<NamedValue>,
     pub chapters: Vec<Chapter>,
+    /// Sections (一、, （一）) in declaration order.
+    pub sections: Vec<Section>,
     pub articles: Vec<Article>,
     pub gates: Vec<Gate>,
     pub clauses: Vec<Clause>,
@@ -37,11 +39,20 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// "Article 5 支持企业发展壮大", for reasons and explanations.
+    /// "Article 5 支持企业发展壮大", for reasons and explanations; inside sections, with
+    /// them: "一、支持算力建设 › （一）算力券 › Article 3 算力券".
     pub fn article_heading(&self, article: ArticleIndex) -> String {
-        self.articles
-            .get(article)
-            .map_or_else(String::new, |article| format!("Article {} {}", article.number, article.title))
+        let Some(article) = self.articles.get(article) else { return String::new() };
+        let mut heading = format!("Article {} {}", article.number, article.title);
+        // INVARIANT: a section's parent is declared before it, so this walk ends.
+        let mut section = article.section;
+        while let Some(index) = section {
+            let Some(def) = self.sections.get(index) else { break };
+            let mark = if def.number.starts_with(['（', '(']) { "" } else { "、" };
+            heading = format!("{}{mark}{} › {heading}", def.number, def.title);
+            section = def.parent.filter(|parent| *parent < index);
+        }
+        heading
     }
 
     /// "Article 5 支持企业发展壮大 › clause 5.1".
@@ -108,11 +119,24 @@ pub struct Chapter {
 }
 
 #[derive(Clone, Debug, PartialEq)]
+pub struct Section {
+    /// As the policy numbers it: `一`, `（一）`.
+    pub number: String,
+    pub title: String,
+    /// The chapter it sits in, by number.
+    pub chapter: Option<u32>,
+    /// The section it sits in (a `（一）` in the `一` before it).
+    pub parent: Option<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
 pub struct Article {
     pub number: u32,
     pub title: String,
     /// The chapter the article sits in, by number.
     pub chapter: Option<u32>,
+    /// The innermost section it sits in.
+    pub section: Option<usize>,
     /// 责任单位.
     pub responsible: Vec<String>,
     /// The original text, kept beside the rules.

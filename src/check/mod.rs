@@ -92,7 +92,7 @@ impl Checker {
         self.declare_inputs(file);
         let values = self.declare_values(file);
         let (case_id, case_date) = self.case_inputs(header);
-        let (chapters, articles, declared) = self.declare_articles(file);
+        let (chapters, sections, articles, declared) = self.declare_articles(file);
         let clause_index: HashMap<&str, ClauseIndex> =
             declared.iter().enumerate().map(|(index, declared)| (declared.clause.id.text.as_str(), index)).collect();
 
@@ -147,6 +147,7 @@ impl Checker {
             inputs: std::mem::take(&mut self.scope.inputs),
             values,
             chapters,
+            sections,
             articles,
             gates,
             // INVARIANT: a clause that failed to check left an error, so with no errors
@@ -417,8 +418,15 @@ impl Checker {
         Some(id)
     }
 
-    fn declare_articles<'a>(&mut self, file: &'a ast::File) -> (Vec<Chapter>, Vec<Article>, Vec<DeclaredClause<'a>>) {
+    #[allow(clippy::type_complexity)]
+    fn declare_articles<'a>(
+        &mut self,
+        file: &'a ast::File,
+    ) -> (Vec<Chapter>, Vec<Section>, Vec<Article>, Vec<DeclaredClause<'a>>) {
         let mut chapters = Vec::new();
+        let mut sections: Vec<Section> = Vec::new();
+        // The sections open at each level: 一 and （一）.
+        let mut open_sections: [Option<usize>; 2] = [None, None];
         let mut chapter_spans: HashMap<u32, Span> = HashMap::new();
         let mut articles = Vec::new();
         let mut article_spans: HashMap<u32, Span> = HashMap::new();
@@ -438,7 +446,37 @@ impl Checker {
                         ));
                     }
                     current_chapter = Some(chapter.number);
+                    open_sections = [None, None];
                     chapters.push(Chapter { number: chapter.number, title: chapter.title.value.clone() });
+                }
+                Item::Section(section) => {
+                    let level = section.level();
+                    let parent = if level == 2 { open_sections[0] } else { None };
+                    let siblings =
+                        sections.iter().filter(|other| other.parent == parent && other.chapter == current_chapter);
+                    if siblings.clone().any(|other| other.number == section.number.text) {
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                Code::DuplicateArticle,
+                                format!("section {} is declared twice here", section.number.text),
+                                section.number.span,
+                                "second declaration",
+                            )
+                            .with_help("number sections uniquely within their chapter or section"),
+                        );
+                    }
+                    let index = sections.len();
+                    sections.push(Section {
+                        number: section.number.text.clone(),
+                        title: section.title.value.clone(),
+                        chapter: current_chapter,
+                        parent,
+                    });
+                    if level == 1 {
+                        open_sections = [Some(index), None];
+                    } else {
+                        open_sections[1] = Some(index);
+                    }
                 }
                 Item::Article(article) => {
                     if let Some(first) = article_spans.get(&article.number) {
@@ -472,6 +510,7 @@ impl Checker {
                         number: article.number,
                         title: article.title.value.clone(),
                         chapter: current_chapter,
+                        section: open_sections[1].or(open_sections[0]),
                         responsible,
                         text,
                     });
@@ -479,7 +518,7 @@ impl Checker {
                 Item::Policy(_) | Item::Enum(_) | Item::Input(_) | Item::Value(_) => {}
             }
         }
-        (chapters, articles, declared)
+        (chapters, sections, articles, declared)
     }
 
     fn clause_id<'a>(&mut self, clause: &'a ast::Clause, article: u32, seen: &mut HashMap<&'a str, Span>) {
@@ -496,12 +535,19 @@ impl Checker {
             seen.insert(&id.text, id.span);
         }
         let prefix = format!("{article}.");
-        let well_formed = id.text.strip_prefix(&prefix).is_some_and(|rest| !rest.is_empty() && !rest.contains('.'));
+        // `5.1`, or `5.1.2` for the parts of a rule the policy splits (its own numbering).
+        let well_formed = id.text.strip_prefix(&prefix).is_some_and(|rest| {
+            let parts: Vec<&str> = rest.split('.').collect();
+            parts.len() <= 2 && parts.iter().all(|part| !part.is_empty())
+        });
         if !well_formed {
             self.diagnostics.push(
                 Diagnostic::new(
                     Code::ClauseOutsideArticle,
-                    format!("clause `{}` sits in article {article}, so its id must be `{article}.N`", id.text),
+                    format!(
+                        "clause `{}` sits in article {article}, so its id must be `{article}.N` (or `{article}.N.M` for a part of a rule)",
+                        id.text
+                    ),
                     id.span,
                     "id does not match the article",
                 )

@@ -222,6 +222,10 @@ impl Printer<'_> {
                     let text = format!("chapter {} {}", chapter.number, quote(&chapter.title.value));
                     self.line(0, &text, chapter.span.end);
                 }
+                Item::Section(section) => {
+                    let text = format!("section {} {}", section.number.text, quote(&section.title.value));
+                    self.line(0, &text, section.span.end);
+                }
                 Item::Enum(decl) => self.enum_decl(decl),
                 Item::Input(input) => {
                     let mut text = format!("input {}: {}", input.name.text, input.ty.text);
@@ -727,6 +731,7 @@ fn item_span(item: &Item) -> crate::span::Span {
     match item {
         Item::Policy(header) => header.span,
         Item::Chapter(chapter) => chapter.span,
+        Item::Section(section) => section.span,
         Item::Enum(decl) => decl.span,
         Item::Input(input) => input.span,
         Item::Value(value) => value.span,

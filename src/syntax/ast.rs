@@ -15,6 +15,7 @@ pub struct File {
 pub enum Item {
     Policy(PolicyHeader),
     Chapter(Chapter),
+    Section(Section),
     Enum(EnumDecl),
     Input(InputDecl),
     Value(ValueDecl),
@@ -95,6 +96,26 @@ pub struct Chapter {
     pub number: u32,
     pub title: Text,
     pub span: Span,
+}
+
+/// `section 一 "title"` or, inside one, `section （一） "title"`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Section {
+    /// As written: `一`, `（一）`.
+    pub number: Name,
+    pub title: Text,
+    pub span: Span,
+}
+
+impl Section {
+    /// 1 for `一`, 2 for a bracketed `（一）`, which sits inside the `一` before it.
+    pub fn level(&self) -> u8 {
+        if self.number.text.starts_with(['（', '(']) {
+            2
+        } else {
+            1
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

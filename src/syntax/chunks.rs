@@ -12,7 +12,7 @@ use crate::span::Span;
 /// The deepest bracket nesting a policy may use. Real clauses use two or three levels.
 pub const MAX_NESTING: usize = 32;
 
-const TOP_LEVEL_KEYWORDS: &[&str] = &["policy", "chapter", "enum", "input", "value", "article"];
+const TOP_LEVEL_KEYWORDS: &[&str] = &["policy", "chapter", "section", "enum", "input", "value", "article"];
 
 /// One top-level item's byte range, and a problem that keeps it from being parsed.
 pub struct Chunk {

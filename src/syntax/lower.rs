@@ -153,6 +153,13 @@ impl Lowerer<'_> {
                 let title = self.text(inner.next()?)?;
                 Item::Chapter(Chapter { number, title, span })
             }
+            Rule::section => {
+                let span = self.span(&pair);
+                let mut inner = parts(pair);
+                let number = self.name(inner.next()?);
+                let title = self.text(inner.next()?)?;
+                Item::Section(Section { number, title, span })
+            }
             Rule::enum_decl => Item::Enum(self.enum_decl(pair)?),
             Rule::input_decl => Item::Input(self.input_decl(pair)?),
             Rule::value_decl => Item::Value(self.value_decl(pair)?),

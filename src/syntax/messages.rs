@@ -165,7 +165,7 @@ pub const RESERVED_WORDS: &[&str] = &[
     "then",
 ];
 
-const TOP_LEVEL_WORDS: &[&str] = &["policy", "chapter", "enum", "input", "value", "article"];
+const TOP_LEVEL_WORDS: &[&str] = &["policy", "chapter", "section", "enum", "input", "value", "article"];
 
 /// A fix for the mistakes analysts make most, judged from the text before the error and
 /// the text at it.
@@ -309,7 +309,7 @@ fn rule_words(rule: Rule) -> &'static str {
     match rule {
         Rule::EOI => "the end of the item",
         Rule::WHITESPACE | Rule::COMMENT => "a space",
-        Rule::item => "`policy`, `chapter`, `enum`, `input`, `value` or `article`",
+        Rule::item => "`policy`, `chapter`, `section`, `enum`, `input`, `value` or `article`",
         Rule::part_item => "an article part (`clause`, `require`, `cap`, ...)",
         Rule::policy => "`policy`",
         Rule::policy_attr => "`issued by`, `valid from`, `interpreted by`, `cases identified by` or `allow`",
@@ -319,6 +319,8 @@ fn rule_words(rule: Rule) -> &'static str {
         Rule::period_unit => "`years`, `months` or `days`",
         Rule::cases_decl => "`cases identified by`",
         Rule::chapter => "`chapter`",
+        Rule::section | Rule::kw_section => "`section`",
+        Rule::section_number => "a section number (`一`, `（一）`)",
         Rule::enum_decl => "`enum`",
         Rule::enum_value => "an enum value",
         Rule::input_decl => "`input`",
