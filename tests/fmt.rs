@@ -179,3 +179,12 @@ fn a_comment_between_the_last_arm_and_the_brace_stays_in_the_block() {
     let once = polc::fmt::format(source).unwrap();
     assert!(once.contains("      # lower\n    }\n"), "{once}");
 }
+
+#[test]
+fn long_lines_break_and_written_brackets_stay() {
+    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fmt/long-lines.pol")).unwrap();
+    let formatted = polc::fmt::format(&source).unwrap();
+    assert_formatting_keeps_meaning("tests/fmt/long-lines.pol", &source);
+    assert!(formatted.lines().all(|line| polc::width::display_width(line) <= 100), "{formatted}");
+    insta::assert_snapshot!("long_lines_formatted", formatted);
+}

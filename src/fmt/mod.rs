@@ -32,8 +32,9 @@ pub fn format(source: &str) -> Result<String, Vec<Diagnostic>> {
     Ok(printer.out)
 }
 
-/// The width past which a condition is broken at its top-level `and`s or `or`s.
-const LINE_WIDTH: usize = 80;
+/// The width past which a line is broken at natural points: a condition at its top-level
+/// `and`s or `or`s, an amount at its top-level `+`s and `-`s, a list after its commas.
+const LINE_WIDTH: usize = 100;
 
 struct Printer<'s> {
     source: &'s str,
@@ -87,10 +88,6 @@ fn quote(text: &str) -> String {
 
 fn names(names: &[Name]) -> String {
     names.iter().map(|name| name.text.as_str()).collect::<Vec<_>>().join(", ")
-}
-
-fn clause_refs(refs: &[ClauseRef]) -> String {
-    refs.iter().map(|clause| clause.text.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 impl Printer<'_> {
@@ -150,6 +147,13 @@ impl Printer<'_> {
         self.out.push_str(&" ".repeat(indent));
         self.out.push_str(text);
         self.end_line(source_end);
+    }
+
+    /// Whether the source has `(` just before `span` and `)` just after it.
+    fn bracketed_in_source(&self, span: crate::span::Span) -> bool {
+        let before = self.source.get(..span.start).unwrap_or_default().trim_end();
+        let after = self.source.get(span.end..).unwrap_or_default().trim_start();
+        before.ends_with('(') && after.starts_with(')')
     }
 
     /// What `print` writes, taken aside instead of appended.
@@ -379,12 +383,13 @@ impl Printer<'_> {
                         text.push(' ');
                         text.push_str(&quote(&label.value));
                     }
-                    text.push_str(&format!(
-                        " of {} keep highest per {}",
-                        clause_refs(&class.clauses),
-                        names(&class.per)
-                    ));
-                    self.line(2, &text, class.span.end);
+                    text.push_str(" of ");
+                    self.out.push_str("  ");
+                    self.out.push_str(&text);
+                    let refs: Vec<String> = class.clauses.iter().map(|clause| clause.text.clone()).collect();
+                    self.fill(&refs, 4);
+                    self.out.push_str(&format!(" keep highest per {}", names(&class.per)));
+                    self.end_line(class.span.end);
                 }
                 ArticlePart::Cap(cap) => {
                     self.out.push_str("  cap ");
@@ -401,11 +406,63 @@ impl Printer<'_> {
                     if !cap.per.is_empty() {
                         self.out.push_str(&format!(" per {}", names(&cap.per)));
                     }
-                    self.out.push_str(&format!(" over {}", clause_refs(&cap.clauses)));
+                    self.out.push_str(" over ");
+                    let refs: Vec<String> = cap.clauses.iter().map(|clause| clause.text.clone()).collect();
+                    self.fill(&refs, 4);
                     self.end_line(cap.span.end);
                 }
             }
             previous = Some(part);
+        }
+        self.closing_comments(article.span.end, 2);
+    }
+
+    /// The comments after an item's last part that are indented under it: they close the
+    /// item where they stand, not open the next one.
+    fn closing_comments(&mut self, end: usize, indent: usize) {
+        let first = self.comments.partition_point(|comment| comment.start < end);
+        for index in first..self.comments.len() {
+            let Some(comment) = self.comments.get(index) else { break };
+            let between = self.source.get(end..comment.start).unwrap_or_default();
+            // Only comments and blank lines between: nothing else of the file comes first.
+            let only_comments = between.lines().all(|line| {
+                let line = line.trim_start();
+                line.is_empty() || line.starts_with('#')
+            });
+            let line_start =
+                self.source.get(..comment.start).and_then(|before| before.rfind('\n')).map_or(0, |at| at + 1);
+            let indented = comment.start > line_start;
+            if !only_comments || !indented || comment.trailing {
+                break;
+            }
+            if self.used.get(index).copied().unwrap_or(true) {
+                continue;
+            }
+            self.out.push_str(&" ".repeat(indent));
+            self.out.push_str(&comment.text);
+            self.out.push('\n');
+            if let Some(used) = self.used.get_mut(index) {
+                *used = true;
+            }
+        }
+    }
+
+    /// Writes `items` joined by `, `, starting a new line indented by `indent` where the
+    /// next one would pass [`LINE_WIDTH`].
+    fn fill(&mut self, items: &[String], indent: usize) {
+        for (index, item) in items.iter().enumerate() {
+            if index > 0 {
+                self.out.push(',');
+                let line_start = self.out.rfind('\n').map_or(0, |newline| newline + 1);
+                let column = display_width(self.out.get(line_start..).unwrap_or_default());
+                if column + 1 + display_width(item) > LINE_WIDTH {
+                    self.out.push('\n');
+                    self.out.push_str(&" ".repeat(indent));
+                } else {
+                    self.out.push(' ');
+                }
+            }
+            self.out.push_str(item);
         }
     }
 
@@ -480,10 +537,32 @@ impl Printer<'_> {
         self.reserved.iter_mut().for_each(|reserved| *reserved = false);
     }
 
+    /// An amount, on its line when it fits in [`LINE_WIDTH`], else a top-level sum with one
+    /// term per line.
+    fn amount(&mut self, amount: &Expr, indent: usize) {
+        let line_start = self.out.rfind('\n').map_or(0, |newline| newline + 1);
+        let start = self.out.len();
+        self.expr(amount, 0, indent);
+        let printed = self.out.get(line_start..).unwrap_or_default();
+        let fits = printed.contains('\n') || display_width(printed) <= LINE_WIDTH;
+        let ExprKind::Sum(first, terms) = &amount.kind else { return };
+        if fits {
+            return;
+        }
+        self.out.truncate(start);
+        self.expr(first, 6, indent + 2);
+        for (sign, term) in terms {
+            self.out.push('\n');
+            self.out.push_str(&" ".repeat(indent + 2));
+            self.out.push_str(if *sign == Sign::Plus { "+ " } else { "- " });
+            self.expr(term, 6, indent + 2);
+        }
+    }
+
     fn award(&mut self, award: &Award) {
         match award {
             Award::Grant { amount, cap } => {
-                self.expr(amount, 0, 4);
+                self.amount(amount, 4);
                 if let Some(cap) = cap {
                     self.out.push_str(" max ");
                     self.expr(cap, 0, 4);
@@ -548,7 +627,10 @@ impl Printer<'_> {
     // INVARIANT: the AST is at most `syntax::MAX_NESTING` brackets deep, so this
     // recursion is bounded.
     fn expr(&mut self, expr: &Expr, min: u8, indent: usize) {
-        let bracket = precedence(&expr.kind) < min;
+        // Brackets the author wrote around an operation inside another stay, though
+        // precedence does not need them: `tiers of (y - s)`, `(a and b) or c` read better.
+        let kept = min > 0 && precedence(&expr.kind) < 7 && self.bracketed_in_source(expr.span);
+        let bracket = precedence(&expr.kind) < min || kept;
         if bracket {
             self.out.push('(');
         }
@@ -663,7 +745,7 @@ impl Printer<'_> {
                     .iter()
                     .map(|arm| match &arm.values {
                         Some(values) => (names(values), true, arm.span, &arm.amount),
-                        None => ("else".to_string(), false, arm.span, &arm.amount),
+                        None => ("else".to_string(), true, arm.span, &arm.amount),
                     })
                     .collect();
                 self.arm_block(rows, expr.span.end, indent);
@@ -683,7 +765,7 @@ impl Printer<'_> {
                     .iter()
                     .map(|arm| {
                         let head = match &arm.head {
-                            BracketHead::Else => return ("else".to_string(), false, arm.span, &arm.amount),
+                            BracketHead::Else => return ("else".to_string(), true, arm.span, &arm.amount),
                             BracketHead::Names(values) => names(values),
                             BracketHead::Range { low, high } => {
                                 let low = low.as_ref().map(|(value, included)| {
