@@ -814,3 +814,61 @@ fn sections_and_split_clause_ids_keep_the_policys_numbering() {
         ]
     );
 }
+
+/// Amounts of every award, in output order, as yuan text.
+fn kept(result: &BatchResult) -> Vec<String> {
+    result.awards.iter().map(|award| award.amount.map(polc::money::format_yuan).unwrap_or_default()).collect()
+}
+
+#[test]
+fn a_pool_exactly_full_cuts_nothing_and_a_fen_over_cuts_to_the_fen() {
+    let first_come = policy("article 1 \"a\"\n  clause 1.1 award amount to applicant\n  cap 3万 over 1.1\n");
+    let pro_rata = policy("article 1 \"a\"\n  clause 1.1 award amount to applicant\n  cap 3万 pro rata over 1.1\n");
+    let exactly = [
+        case("A", "2024-03-01", r#""amount": "1万""#),
+        case("B", "2024-03-02", r#""amount": "2万", "applicant": "E2""#),
+        case("C", "2024-03-03", r#""amount": "0", "applicant": "E3""#),
+    ];
+    for policy in [&first_come, &pro_rata] {
+        let result = run_on(policy, &exactly);
+        assert_eq!(kept(&result), ["10000.00", "20000.00", "0.00"]);
+        assert!(result.awards.iter().all(|award| award.adjustments.is_empty()));
+    }
+    // One fen over: paid in order, the last is cut by the fen; pro rata, 30000.01 asked is
+    // scaled to 30000.00, and the fens go to the largest remainders.
+    let over = [
+        case("A", "2024-03-01", r#""amount": "10000.01""#),
+        case("B", "2024-03-02", r#""amount": "10000", "applicant": "E2""#),
+        case("C", "2024-03-03", r#""amount": "10000", "applicant": "E3""#),
+    ];
+    assert_eq!(kept(&run_on(&first_come, &over)), ["10000.01", "10000.00", "9999.99"]);
+    // In fen: 1000001 × 3000000 / 3000001 = 1000000 rest 2000000, and 1000000 × 3000000 /
+    // 3000001 = 999999 rest 2000001 twice. The floors leave 2 fen, which go to the two
+    // largest remainders, B's and C's: the awards add up to the pool exactly.
+    let result = run_on(&pro_rata, &over);
+    assert_eq!(kept(&result), ["10000.00", "10000.00", "10000.00"]);
+    // With a tie for the last fen, the earlier case gets it.
+    let tied = [
+        case("A", "2024-03-01", r#""amount": "1万""#),
+        case("B", "2024-03-02", r#""amount": "1万", "applicant": "E2""#),
+        case("C", "2024-03-03", r#""amount": "1万", "applicant": "E3""#),
+    ];
+    let tight = policy("article 1 \"a\"\n  clause 1.1 award amount to applicant\n  cap 100.01元 pro rata over 1.1\n");
+    assert_eq!(kept(&run_on(&tight, &tied)), ["33.34", "33.34", "33.33"]);
+    let reason = &result.awards[0].adjustments[0].reason;
+    assert!(reason.contains("30,000.01 asked in all, each scaled by 30,000.00 ÷ 30,000.01 ≈ 0.99999966"), "{reason}");
+}
+
+#[test]
+fn a_progressive_scale_at_its_band_edges() {
+    let policy = polc::check_source(include_str!("../policies/shapes/P04-progressive-scale.pol")).policy.unwrap();
+    let line = |id: &str, spend: &str| {
+        format!(r#"{{"id": "{id}", "date": "2025-03-01", "applicant": "E{id}", "rd_spend": "{spend}"}}"#)
+    };
+    let result = run_on(
+        &policy,
+        &[line("1", "500万"), line("2", "5000000.01"), line("3", "2000万"), line("4", "20000000.05"), line("5", "0")],
+    );
+    // 10% up to 500万; 15% of the part to 2000万; 20% above; each band edge in the lower band.
+    assert_eq!(kept(&result), ["500000.00", "500000.00", "2750000.00", "2750000.01", "0.00"]);
+}
