@@ -871,4 +871,14 @@ fn a_progressive_scale_at_its_band_edges() {
     );
     // 10% up to 500万; 15% of the part to 2000万; 20% above; each band edge in the lower band.
     assert_eq!(kept(&result), ["500000.00", "500000.00", "2750000.00", "2750000.01", "0.00"]);
+    // The reasons give each band on its own.
+    let why = polc::eval::why::award_why(&policy, &result.awards[2], result.cases[2].date).reasons;
+    assert_eq!(
+        why[1..4],
+        [
+            "10% of min(rd_spend (20,000,000.00), 500万) = 500,000.00",
+            "+ 15% of excess of min(rd_spend (20,000,000.00), 2000万) over 500万 = 2,250,000.00",
+            "+ 20% of excess of rd_spend (20,000,000.00) over 2000万 = 0.00",
+        ]
+    );
 }

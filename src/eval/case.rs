@@ -343,6 +343,17 @@ impl Evaluator<'_, '_> {
         match award {
             Award::Grant { amount, cap } => {
                 let raw = self.amount(amount)?;
+                // Each term of a sum, to explain it band by band.
+                let mut terms = Vec::new();
+                if let ExprKind::Sum(first, rest) = &amount.kind {
+                    // The second look records nothing new: the picks are the sum's own.
+                    let (picks, named) = (self.picks.len(), self.named.len());
+                    for term in std::iter::once(&**first).chain(rest.iter().map(|(_, term)| term)) {
+                        terms.push(self.money(term)?);
+                    }
+                    self.picks.truncate(picks);
+                    self.named.truncate(named);
+                }
                 let tier = self.tier_paid.clone();
                 let cap = match cap {
                     Some(cap) => Some(self.amount(cap)?),
@@ -351,7 +362,7 @@ impl Evaluator<'_, '_> {
                 let capped = cap.map_or(raw, |cap| raw.min(cap));
                 Ok((
                     Some(self.round(capped, amount)?),
-                    AmountTrace { raw: Some(raw), cap, tier, ..AmountTrace::default() },
+                    AmountTrace { raw: Some(raw), cap, tier, terms, ..AmountTrace::default() },
                 ))
             }
             Award::UpTo { max } => {

@@ -77,6 +77,8 @@ pub struct AmountTrace {
     pub reviewed_maximum: Option<Decimal>,
     /// For a `range`: its low end, after the cap and rounded (the amount is the high end).
     pub minimum: Option<Decimal>,
+    /// When the amount is a sum (the bands of a progressive scale), each term's value.
+    pub terms: Vec<Decimal>,
 }
 
 impl AwardRecord {

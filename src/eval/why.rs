@@ -6,7 +6,7 @@ use super::{show, AmountTrace, AwardRecord};
 use crate::check::checked::{Award, Expr, ExprKind, Policy};
 use crate::data::{Case, Fact, Location};
 use crate::money::{self, Date};
-use crate::syntax::ast::Function;
+use crate::syntax::ast::{Function, Sign};
 
 /// An award's explanation.
 pub struct AwardWhy {
@@ -46,6 +46,20 @@ pub fn award_why(policy: &Policy, award: &AwardRecord, date: Date) -> AwardWhy {
                 ),
                 _ => format!("{} = {}", show::expr(policy, amount, Some(&case)), show::exact_money(raw)),
             }];
+            if let ExprKind::Sum(first, rest) = &amount.kind {
+                let signs = std::iter::once("").chain(rest.iter().map(|(sign, _)| match sign {
+                    Sign::Plus => "+ ",
+                    Sign::Minus => "- ",
+                }));
+                let parts = std::iter::once(&**first).chain(rest.iter().map(|(_, term)| term));
+                for ((sign, part), value) in signs.zip(parts).zip(&trace.terms) {
+                    reasons.push(format!(
+                        "{sign}{} = {}",
+                        show::expr(policy, part, Some(&case)),
+                        show::exact_money(*value)
+                    ));
+                }
+            }
             reasons.extend(named_values(policy, trace, &case));
             reasons.extend(picks(policy, trace, [Some(amount), cap.as_ref()], &case));
             let mut capped = raw;
