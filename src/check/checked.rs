@@ -224,6 +224,16 @@ pub struct Class {
     pub per: Vec<Key>,
 }
 
+impl Cap {
+    /// The limit an award may reach: the relaxed amount when its case meets the condition.
+    pub fn limit(&self, relaxed: bool) -> Decimal {
+        match (&self.relaxed, relaxed) {
+            (Some((amount, _)), true) => *amount,
+            _ => self.amount,
+        }
+    }
+}
+
 /// A ceiling on the sum of the awards of these clauses with equal keys.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cap {

@@ -164,22 +164,23 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
             for counted in counting.clone() {
                 let Some(key) = counted.key.as_deref() else { continue };
                 let spent = used.get(counted.cap).and_then(|used| used.get(key)).copied().unwrap_or_default();
-                let left = (counted.limit - spent).max(Decimal::ZERO);
+                let limit = caps.get(counted.cap).map_or(Decimal::ZERO, |cap| cap.limit(counted.relaxed));
+                let left = (limit - spent).max(Decimal::ZERO);
                 if left < kept {
                     kept = left;
                     binding.clear();
                 }
                 if left == kept && left < amount {
-                    binding.push((counted.cap, spent, counted.limit));
+                    binding.push((counted.cap, spent, limit));
                 }
             }
             for counted in counting {
                 let Some(key) = counted.key.as_deref() else { continue };
                 let Some(used) = used.get_mut(counted.cap) else { continue };
                 let spent = used.entry(key).or_default();
-                let general = caps.get(counted.cap).map_or(counted.limit, |cap| cap.amount);
-                if counted.relaxed && *spent + kept > general {
-                    relaxations.push((index, counted.cap, *spent, counted.limit));
+                let Some(cap) = caps.get(counted.cap) else { continue };
+                if counted.relaxed && *spent + kept > cap.amount {
+                    relaxations.push((index, counted.cap, *spent, cap.limit(true)));
                 }
                 *spent += kept;
             }
@@ -188,15 +189,26 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
             }
         }
     }
+    // What each cap limits, written once, not once per cut.
+    let scopes: Vec<String> = caps.iter().map(|cap| cap_scope(program, cap)).collect();
     for cut_by in cuts {
-        let reasons: Vec<String> = cut_by
-            .binding
-            .iter()
-            .map(|&(cap, counted, limit)| cap_reason(program, cap, limit, counted, cut_by.kept))
-            .collect();
+        let mut reason = String::new();
+        for &(cap, counted, limit) in &cut_by.binding {
+            if !reason.is_empty() {
+                reason.push_str("; ");
+            }
+            reason.push_str(&cap_reason(
+                program,
+                cap,
+                scopes.get(cap).map_or("", String::as_str),
+                limit,
+                counted,
+                cut_by.kept,
+            ));
+        }
         let source = cut_by.binding.first().map_or(0, |&(cap, _, _)| cap);
         if let Some(award) = awards.get_mut(cut_by.award) {
-            cut(award, cut_by.kept, RuleRef::Cap(source), "cap".to_string(), reasons.join("; "));
+            cut(award, cut_by.kept, RuleRef::Cap(source), "cap".to_string(), reason);
         }
     }
     for (index, cap, counted, limit) in relaxations {
@@ -208,7 +220,7 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
             .map(|(_, condition)| super::show::expr(program.policy, condition, None))
             .unwrap_or_default();
         let now = counted + award.amount.unwrap_or_default();
-        award.notes.push(format!(
+        award.trace.extra_mut().notes.push(format!(
             "past the cap of {} {} by its relaxation to {} when {condition}: {} counted with this award",
             crate::money::format_money_readable(def.amount),
             cap_scope(program, def),
@@ -232,7 +244,14 @@ fn cap_scope(program: &Program<'_>, cap: &crate::check::checked::Cap) -> String 
     format!("{per} {over} ({})", program.policy.article_heading(cap.article))
 }
 
-fn cap_reason(program: &Program<'_>, cap: usize, limit: Decimal, counted: Decimal, left: Decimal) -> String {
+fn cap_reason(
+    program: &Program<'_>,
+    cap: usize,
+    scope: &str,
+    limit: Decimal,
+    counted: Decimal,
+    left: Decimal,
+) -> String {
     let Some(def) = program.policy.caps.get(cap) else { return String::new() };
     let amount = match &def.relaxed {
         Some((_, condition)) if limit != def.amount => format!(
@@ -244,8 +263,7 @@ fn cap_reason(program: &Program<'_>, cap: usize, limit: Decimal, counted: Decima
         _ => crate::money::format_money_readable(def.amount),
     };
     format!(
-        "cap {amount} {}: {} already counted, {} left",
-        cap_scope(program, def),
+        "cap {amount} {scope}: {} already counted, {} left",
         super::show::money_text(counted),
         super::show::money_text(left)
     )

@@ -4,7 +4,7 @@
 use super::coverage::{Hits, Owner, Probe};
 use super::program::Program;
 use super::show;
-use super::{AmountTrace, AwardRecord, CapKey, ClauseStatus, KeyValues, Pick};
+use super::{AmountTrace, AwardRecord, CapKey, ClauseStatus, KeyValues, Pick, TraceExtra};
 use crate::check::checked::{Award, ClauseIndex, Expr, ExprKind, InputId, Key, Type, Value};
 use crate::data::{Case, Fact};
 use crate::money::{self, Date};
@@ -264,7 +264,7 @@ impl Evaluator<'_, '_> {
                     let kind = FaultKind::AboveMaximum { field, granted: *granted, maximum };
                     return Err(Fault { kind, expression });
                 }
-                trace.reviewed_maximum = Some(maximum);
+                trace.extra_mut().reviewed_maximum = Some(maximum);
                 amount = Some(*granted);
             }
         }
@@ -292,15 +292,15 @@ impl Evaluator<'_, '_> {
                 // A missing fact in the condition means the case does not show it: the
                 // general limit applies.
                 let relaxed = match &def.relaxed {
-                    Some((amount, condition)) => {
+                    Some((_, condition)) => {
                         let owner = std::mem::replace(&mut self.owner, Owner::Cap(cap));
                         let truth = self.truth(condition);
                         self.owner = owner;
-                        (truth? == Truth::True).then_some(*amount)
+                        truth? == Truth::True
                     }
-                    None => None,
+                    None => false,
                 };
-                caps.push(CapKey { cap, key, limit: relaxed.unwrap_or(def.amount), relaxed: relaxed.is_some() });
+                caps.push(CapKey { cap, key, relaxed });
             }
             let facts = self
                 .program
@@ -320,7 +320,6 @@ impl Evaluator<'_, '_> {
                 trace: trace.clone(),
                 facts,
                 adjustments: Vec::new(),
-                notes: Vec::new(),
                 keys: KeyValues { once, classes, caps },
             });
         }
@@ -362,7 +361,13 @@ impl Evaluator<'_, '_> {
                 let capped = cap.map_or(raw, |cap| raw.min(cap));
                 Ok((
                     Some(self.round(capped, amount)?),
-                    AmountTrace { raw: Some(raw), cap, tier, terms, ..AmountTrace::default() },
+                    AmountTrace {
+                        raw: Some(raw),
+                        cap,
+                        tier,
+                        extra: (!terms.is_empty()).then(|| Box::new(TraceExtra { terms, ..TraceExtra::default() })),
+                        ..AmountTrace::default()
+                    },
                 ))
             }
             Award::UpTo { max } => {
@@ -397,8 +402,8 @@ impl Evaluator<'_, '_> {
                 let capped = |value: Decimal| cap.map_or(value, |cap| value.min(cap));
                 let minimum = self.round(capped(low_value), low)?;
                 let maximum = self.round(capped(high_value), high)?;
-                let trace =
-                    AmountTrace { raw: Some(high_value), cap, minimum: Some(minimum), ..AmountTrace::default() };
+                let extra = Some(Box::new(TraceExtra { minimum: Some(minimum), ..TraceExtra::default() }));
+                let trace = AmountTrace { raw: Some(high_value), cap, extra, ..AmountTrace::default() };
                 Ok((Some(maximum), trace))
             }
         }
@@ -445,33 +450,53 @@ impl Evaluator<'_, '_> {
     /// so that `1/3 of x` divides once, at the end, and exactly when it can.
     // INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep.
     fn fraction(&mut self, expr: &Expr) -> Result<(Decimal, Decimal), Stop> {
-        let factors: Vec<(MulOp, &Expr)> = match &expr.kind {
-            ExprKind::Product { first, factors } => std::iter::once((MulOp::Times, &**first))
-                .chain(factors.iter().map(|(op, factor)| (*op, factor)))
-                .collect(),
+        match &expr.kind {
+            ExprKind::Product { first, factors } => {
+                let mut fraction = self.fraction(first)?;
+                for (op, factor) in factors {
+                    fraction = self.times_factor(fraction, *op, factor, expr)?;
+                }
+                Ok(fraction)
+            }
             ExprKind::Of { ratios, base } => {
-                ratios.iter().chain(std::iter::once(&**base)).map(|factor| (MulOp::Of, factor)).collect()
+                let (first, rest) = match ratios.split_first() {
+                    Some((first, rest)) => (first, rest),
+                    None => return self.fraction(base),
+                };
+                let mut fraction = self.fraction(first)?;
+                for factor in rest.iter().chain(std::iter::once(&**base)) {
+                    fraction = self.times_factor(fraction, MulOp::Of, factor, expr)?;
+                }
+                Ok(fraction)
             }
             _ => {
                 let value = self.value(expr)?;
                 let number = number(&value).ok_or_else(|| self.internal(expr))?;
-                return Ok((number, Decimal::ONE));
+                Ok((number, Decimal::ONE))
             }
-        };
-        let (mut numerator, mut denominator) = (Decimal::ONE, Decimal::ONE);
-        for (op, factor) in factors {
-            let (top, bottom) = self.fraction(factor)?;
-            let (top, bottom) = match op {
-                MulOp::Over if top.is_zero() => {
-                    let divisor = show::expr(self.program.policy, factor, Some(self.case));
-                    return Err(Stop::ZeroDivisor(format!("the divisor {divisor} is zero")));
-                }
-                MulOp::Over => (bottom, top),
-                MulOp::Of | MulOp::Times => (top, bottom),
-            };
-            numerator = self.times(numerator, top, expr)?;
-            denominator = self.times(denominator, bottom, expr)?;
         }
+    }
+
+    /// `numerator / denominator` times (or, for `/`, over) one more factor.
+    fn times_factor(
+        &mut self,
+        (numerator, denominator): (Decimal, Decimal),
+        op: MulOp,
+        factor: &Expr,
+        product: &Expr,
+    ) -> Result<(Decimal, Decimal), Stop> {
+        let (top, bottom) = self.fraction(factor)?;
+        let (top, bottom) = match op {
+            MulOp::Over if top.is_zero() => {
+                let divisor = show::expr(self.program.policy, factor, Some(self.case));
+                return Err(Stop::ZeroDivisor(format!("the divisor {divisor} is zero")));
+            }
+            MulOp::Over => (bottom, top),
+            MulOp::Of | MulOp::Times => (top, bottom),
+        };
+        let numerator = self.times(numerator, top, product)?;
+        // Most factors are whole: a denominator of 1 needs no multiplication.
+        let denominator = if is_one(bottom) { denominator } else { self.times(denominator, bottom, product)? };
         Ok((numerator, denominator))
     }
 
@@ -619,7 +644,7 @@ impl Evaluator<'_, '_> {
             }
             ExprKind::Of { .. } | ExprKind::Product { .. } => {
                 let (numerator, denominator) = self.fraction(expr)?;
-                let quotient = if denominator == Decimal::ONE {
+                let quotient = if is_one(denominator) {
                     numerator
                 } else {
                     let quotient =
@@ -751,6 +776,13 @@ fn literal(value: &Value) -> Fact {
     Fact::of_literal(value)
 }
 
+/// Whether `value` is exactly 1 as `Decimal::ONE` writes it: a cheap test on the parts,
+/// which a factor that never divided keeps. (A 1 written otherwise, `1.0`, is divided by,
+/// exactly.)
+fn is_one(value: Decimal) -> bool {
+    value.mantissa() == 1 && value.scale() == 0
+}
+
 /// A number's value, whatever its unit.
 fn number(fact: &Fact) -> Option<Decimal> {
     match fact {
@@ -781,10 +813,21 @@ fn order(left: &Fact, right: &Fact) -> Option<Ordering> {
     }
 }
 
+/// Equality of two facts the checker made comparable: an integer equals the quantity of
+/// the same value.
+fn equal(left: &Fact, right: &Fact) -> bool {
+    match (left, right) {
+        (Fact::Integer(_), Fact::Quantity(_)) | (Fact::Quantity(_), Fact::Integer(_)) => {
+            order(left, right) == Some(Ordering::Equal)
+        }
+        _ => left == right,
+    }
+}
+
 fn compare(left: &Fact, op: CompareOp, right: &Fact) -> bool {
     match op {
-        CompareOp::Equal => order(left, right).map_or(left == right, Ordering::is_eq),
-        CompareOp::NotEqual => order(left, right).map_or(left != right, Ordering::is_ne),
+        CompareOp::Equal => equal(left, right),
+        CompareOp::NotEqual => !equal(left, right),
         CompareOp::Less => order(left, right) == Some(Ordering::Less),
         CompareOp::LessEqual => matches!(order(left, right), Some(Ordering::Less | Ordering::Equal)),
         CompareOp::Greater => order(left, right) == Some(Ordering::Greater),

@@ -53,9 +53,6 @@ pub struct AwardRecord {
     pub facts: Box<[(InputId, Fact)]>,
     /// Every cross-case rule that changed the amount, in the order applied.
     pub adjustments: Vec<Adjustment>,
-    /// What a cross-case rule says about the award without changing it (a cap passed by
-    /// its relaxation).
-    pub notes: Vec<String>,
     pub keys: KeyValues,
 }
 
@@ -72,6 +69,14 @@ pub struct AmountTrace {
     pub picks: Vec<Pick>,
     /// The named values the amount read, with what they were for the case.
     pub named: Vec<(usize, Fact)>,
+    /// What only some awards have, boxed so that the common award stays small (a batch
+    /// keeps one record per award).
+    pub extra: Option<Box<TraceExtra>>,
+}
+
+/// The parts of an award's trace that only some shapes of award have.
+#[derive(Clone, Debug, Default)]
+pub struct TraceExtra {
     /// For an `up to` award the review granted (`granted as`): its maximum. The award is
     /// then a grant of the reviewed amount.
     pub reviewed_maximum: Option<Decimal>,
@@ -79,12 +84,41 @@ pub struct AmountTrace {
     pub minimum: Option<Decimal>,
     /// When the amount is a sum (the bands of a progressive scale), each term's value.
     pub terms: Vec<Decimal>,
+    /// What a cross-case rule says about the award without changing it (a cap passed by
+    /// its relaxation).
+    pub notes: Vec<String>,
+}
+
+impl AmountTrace {
+    fn extra(&self) -> Option<&TraceExtra> {
+        self.extra.as_deref()
+    }
+
+    pub fn extra_mut(&mut self) -> &mut TraceExtra {
+        self.extra.get_or_insert_with(Box::default)
+    }
+
+    pub fn reviewed_maximum(&self) -> Option<Decimal> {
+        self.extra()?.reviewed_maximum
+    }
+
+    pub fn minimum(&self) -> Option<Decimal> {
+        self.extra()?.minimum
+    }
+
+    pub fn terms(&self) -> &[Decimal] {
+        self.extra().map_or(&[], |extra| extra.terms.as_slice())
+    }
+
+    pub fn notes(&self) -> &[String] {
+        self.extra().map_or(&[], |extra| extra.notes.as_slice())
+    }
 }
 
 impl AwardRecord {
     /// The kind as results name it: a reviewed `up to` is a grant.
     pub fn kind<'p>(&self, policy: &'p Policy) -> &'p str {
-        if self.trace.reviewed_maximum.is_some() {
+        if self.trace.reviewed_maximum().is_some() {
             return "grant";
         }
         policy.clauses.get(self.clause).map_or("", |clause| clause.award.kind_name())
@@ -92,7 +126,7 @@ impl AwardRecord {
 
     /// The low end of a `range`; a cap that cut its high end cuts the low end with it.
     pub fn minimum(&self) -> Option<Decimal> {
-        let minimum = self.trace.minimum?;
+        let minimum = self.trace.minimum()?;
         Some(self.amount.map_or(minimum, |amount| minimum.min(amount)))
     }
 
@@ -130,8 +164,7 @@ pub struct KeyValues {
 pub struct CapKey {
     pub cap: usize,
     pub key: Option<Vec<Fact>>,
-    /// The cap's amount, or its relaxed amount when the award's case meets the condition.
-    pub limit: Decimal,
+    /// Whether the award's case meets the cap's `relaxed to … when` condition.
     pub relaxed: bool,
 }
 

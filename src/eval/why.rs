@@ -52,7 +52,7 @@ pub fn award_why(policy: &Policy, award: &AwardRecord, date: Date) -> AwardWhy {
                     Sign::Minus => "- ",
                 }));
                 let parts = std::iter::once(&**first).chain(rest.iter().map(|(_, term)| term));
-                for ((sign, part), value) in signs.zip(parts).zip(&trace.terms) {
+                for ((sign, part), value) in signs.zip(parts).zip(trace.terms()) {
                     reasons.push(format!(
                         "{sign}{} = {}",
                         show::expr(policy, part, Some(&case)),
@@ -94,7 +94,7 @@ pub fn award_why(policy: &Policy, award: &AwardRecord, date: Date) -> AwardWhy {
                     money::format_money_readable(limit)
                 ));
             }
-            if let (Some(minimum), Some(maximum)) = (trace.minimum, award.computed) {
+            if let (Some(minimum), Some(maximum)) = (trace.minimum(), award.computed) {
                 reasons.push(format!(
                     "from {} to {}, rounded to the fen",
                     show::money_text(minimum),
@@ -108,7 +108,7 @@ pub fn award_why(policy: &Policy, award: &AwardRecord, date: Date) -> AwardWhy {
         Award::UpTo { max } => {
             let input =
                 clause.granted.and_then(|input| policy.inputs.get(input)).map_or("", |input| input.name.as_str());
-            let mut reasons = vec![match (trace.reviewed_maximum, award.computed) {
+            let mut reasons = vec![match (trace.reviewed_maximum(), award.computed) {
                 (Some(maximum), Some(granted)) => format!(
                     "granted by review: {input} = {}, within the maximum {} = {}",
                     show::money_text(granted),
@@ -143,7 +143,7 @@ pub fn award_why(policy: &Policy, award: &AwardRecord, date: Date) -> AwardWhy {
         Award::Benefit { description } => vec![format!("benefit: {description}")],
     };
     let mut reasons = reasons;
-    reasons.extend(award.notes.iter().cloned());
+    reasons.extend(award.trace.notes().iter().cloned());
     AwardWhy { condition, reasons }
 }
 
