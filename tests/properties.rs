@@ -310,8 +310,8 @@ fn amounts_only(outcome: &Outcome) -> BTreeMap<String, Vec<Option<String>>> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
-    /// Several caps (P19), relaxed caps (P17) and pro-rata caps (P20): the result does not
-    /// depend on input order or format, several caps not on the order they are declared
+    /// Several caps (P19), relaxed caps (P17), pro-rata caps (P20) and caps over review
+    /// outcomes (P22): the result does not depend on input order or format, several caps not on the order they are declared
     /// in, and a pro-rata cap pays exactly its amount when asked for more.
     #[test]
     fn caps_do_not_depend_on_input_declaration_or_format(
@@ -327,14 +327,18 @@ proptest! {
         let swapped = shape(&swapped);
         let relaxed = shape(include_str!("../policies/shapes/P17-relaxed-cap.pol"));
         let pro_rata = shape(include_str!("../policies/shapes/P20-pro-rata-pool.pol"));
+        let reviewed = shape(include_str!("../policies/shapes/P22-review-outcomes.pol"));
         let records: Vec<String> = draws
             .iter()
             .enumerate()
             .map(|(index, (year, month, day, applicant, project, amount, flag))| {
                 let date = format!("{}-{:02}-{:02}", 2025 + year, month + 1, day);
                 let project = project.map(|project| format!(r#", "project": "P{project}""#)).unwrap_or_default();
+                // Half the cases carry a review's grant, at most the award's maximum (30%,
+                // at most 200万) so that it is never an error.
+                let granted = if *flag { format!(r#", "granted_amount": "{}万""#, (amount * 3 / 10).min(200) / 2) } else { String::new() };
                 format!(
-                    r#"{{"id": "C{index}", "date": "{date}", "applicant": "E{applicant}", "contract_amount": "{amount}万", "compute_spend": "{amount}万", "multimodal_foundation_firm": {flag}{project}}}"#
+                    r#"{{"id": "C{index}", "date": "{date}", "applicant": "E{applicant}", "contract_amount": "{amount}万", "compute_spend": "{amount}万", "multimodal_foundation_firm": {flag}{project}{granted}}}"#
                 )
             })
             .collect();
@@ -353,7 +357,7 @@ proptest! {
                 })
                 .collect()
         };
-        for policy in [&several, &relaxed, &pro_rata] {
+        for policy in [&several, &relaxed, &pro_rata, &reviewed] {
             let (lines, shuffled) = (only(policy, &records), only(policy, &shuffled));
             let result = outcome(policy, &jsonl(&lines), InputFormat::JsonLines);
             prop_assert_eq!(&result, &outcome(policy, &jsonl(&shuffled), InputFormat::JsonLines));
