@@ -230,3 +230,18 @@ fn a_form_polc_lacks_gets_the_form_it_has() {
     let rendered = render::human(&Source { name, text: &text }, &report.diagnostics, false);
     insta::assert_snapshot!("syntax_missing_forms", rendered);
 }
+
+#[test]
+fn a_word_for_a_form_polc_has_names_the_form() {
+    let help = |award: &str| -> Vec<String> {
+        let text = format!(
+            "policy \"p\"\n  cases identified by id, dated by date\ninput id: text required\ninput date: date required\ninput applicant: entity required\ninput amount: money\narticle 1 \"x\"\n  clause 1.1 award {award} to applicant\n"
+        );
+        polc::check_source(&text).diagnostics.into_iter().filter_map(|diagnostic| diagnostic.help).collect()
+    };
+    assert_eq!(
+        help("least of amount")[0],
+        "the least of several values is `min(a, b, …)`: `min(30% of contract_amount, 200万)`"
+    );
+    assert_eq!(help("third of amount")[0], "a fraction is `1/3`, `三分之一` or `50%`: `1/3 of city_subsidy`");
+}

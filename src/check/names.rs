@@ -70,6 +70,8 @@ impl Scope {
                 "`{}` is a value of enum `{}`: test an input with `INPUT is {}`",
                 name.text, owner.name, name.text
             ));
+        } else if let Some(form) = existing_form(&name.text) {
+            diagnostic = diagnostic.with_help(form);
         } else {
             diagnostic = diagnostic.with_help(format!("declare it: `input {}: TYPE`", name.text));
         }
@@ -155,4 +157,23 @@ impl Scope {
         }
         keys
     }
+}
+
+/// The form polc has for a word an analyst writes as if it were a function or keyword
+/// (`lesser of a and b`, `total`), when the word names no input.
+fn existing_form(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "least" | "lesser" | "smaller" | "minimum" | "lowest" => {
+            "the least of several values is `min(a, b, …)`: `min(30% of contract_amount, 200万)`"
+        }
+        "greatest" | "greater" | "larger" | "maximum" => "the greatest of several values is `max(a, b, …)`",
+        "total" | "sum" | "overall" | "pool" => {
+            "a cap over the whole batch is a cap without `per`: `cap 500万 over 1.1`; a sum is `a + b`"
+        }
+        "third" | "half" | "quarter" => "a fraction is `1/3`, `三分之一` or `50%`: `1/3 of city_subsidy`",
+        "yearly" | "annually" | "each_year" => {
+            "a yearly award is `once per recipient, year`; a yearly cap is `cap … per recipient, year`"
+        }
+        _ => return None,
+    })
 }
