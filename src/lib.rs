@@ -21,6 +21,8 @@ pub mod eval;
 pub mod examples;
 /// The formatter: one canonical layout, comments kept.
 pub mod fmt;
+/// The award ledger: committed rounds in SQLite.
+pub mod ledger;
 /// Exact money, ratios and dates, and the one rounding function.
 pub mod money;
 /// Policy files as bytes: the encoding check.

@@ -55,6 +55,18 @@ enum Command {
         /// Explain one case: every clause, why it applied or not, and the arithmetic.
         #[arg(long, value_name = "CASE_ID")]
         explain: Option<String>,
+        /// Decide after what this ledger holds (a SQLite file, created on first use);
+        /// without `--commit`, a dry run that changes nothing.
+        #[arg(long, value_name = "LEDGER")]
+        ledger: Option<String>,
+        /// Record the run in the ledger, all or nothing.
+        #[arg(long, requires = "ledger")]
+        commit: bool,
+    },
+    /// Read or check an award ledger.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
     },
     /// Run the worked examples beside policies (`NAME.examples.json` next to `NAME.pol`).
     Test {
@@ -150,9 +162,11 @@ fn main() -> ExitCode {
     let mut out = BufWriter::new(io::stdout().lock());
     let status = match cli.command {
         Command::Check { files, format, deny_warnings } => check(&mut out, &files, format, deny_warnings),
-        Command::Run { policy, cases, input_format, format, explain } => {
-            run(&mut out, &policy, &cases, input_format, format, explain.as_deref())
+        Command::Run { policy, cases, input_format, format, explain, ledger, commit } => {
+            let ledger = ledger.as_deref().map(|location| (location, commit));
+            run(&mut out, &policy, &cases, input_format, format, explain.as_deref(), ledger)
         }
+        Command::Ledger { command } => ledger(&mut out, command),
         Command::Schema { policy } => schema(&mut out, &policy),
         Command::Fmt { files, check } => fmt(&mut out, &files, check),
         Command::Test { paths, coverage, format } => test(&mut out, &paths, coverage, format),
@@ -274,6 +288,7 @@ fn run(
     input_format: Option<CasesFormat>,
     format: Option<ResultFormat>,
     explain: Option<&str>,
+    ledger: Option<(&str, bool)>,
 ) -> io::Result<u8> {
     if let Err(status) = stdin_once([policy_name, cases]) {
         return Ok(status);
@@ -303,7 +318,46 @@ fn run(
             }
         }
     };
-    let result = match polc::eval::run(&policy, reader, input_format, explain) {
+    let decided = match ledger {
+        None => polc::eval::run(&policy, reader, input_format, explain),
+        Some((location, commit)) => {
+            let decision = polc::ledger::Ledger::open(location).and_then(|mut ledger| {
+                ledger.decide(&policy, commit, |prior| {
+                    polc::eval::run_after(&policy, reader, input_format, explain, prior)
+                })
+            });
+            match decision {
+                Err(error) => {
+                    say!("error: the ledger `{}` cannot be used: {error}", display_name(location));
+                    return Ok(EXIT_UNUSABLE);
+                }
+                Ok(Err(error)) => Err(error),
+                Ok(Ok(decision)) => {
+                    let polc::ledger::Decision { result, run, history_cases } = decision;
+                    for (case, round) in &result.already_decided {
+                        say!(
+                            "case {} was decided in run {round} with the same facts: not decided again",
+                            report::escape_controls(case)
+                        );
+                    }
+                    match run {
+                        Some(run) => say!(
+                            "committed run {run} to the ledger: {} case{}, after {history_cases} committed",
+                            result.cases.len(),
+                            plural(result.cases.len())
+                        ),
+                        None if commit => say!("nothing new to commit: the ledger is unchanged"),
+                        None => say!(
+                            "dry run after {history_cases} committed case{}: the ledger is unchanged",
+                            plural(history_cases)
+                        ),
+                    }
+                    Ok(result)
+                }
+            }
+        }
+    };
+    let result = match decided {
         Ok(result) => result,
         Err(error) => {
             say!("error: `{}` cannot be used: {error}", display_name(cases));
@@ -346,6 +400,92 @@ fn run(
         say!("{overflowed} total{} overflowed; see `totals`", plural(overflowed));
     }
     Ok(if failed > 0 || overflowed > 0 { EXIT_PROBLEMS } else { 0 })
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Every committed award: run, case, clause, recipient, amount, status.
+    Show {
+        /// The ledger (a SQLite file).
+        ledger: String,
+        #[arg(long, value_enum, default_value_t = TestFormat::Table)]
+        format: TestFormat,
+    },
+    /// Check every run's counts and totals against its rows; exit 1 with what is wrong.
+    Verify {
+        /// The ledger (a SQLite file).
+        ledger: String,
+    },
+}
+
+fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
+    let location = match &command {
+        LedgerCommand::Show { ledger, .. } | LedgerCommand::Verify { ledger } => ledger.clone(),
+    };
+    if !std::path::Path::new(&location).exists() {
+        say!("error: there is no ledger at `{}`", display_name(&location));
+        return Ok(EXIT_UNUSABLE);
+    }
+    let ledger = match polc::ledger::Ledger::open(&location) {
+        Ok(ledger) => ledger,
+        Err(error) => {
+            say!("error: the ledger `{}` cannot be used: {error}", display_name(&location));
+            return Ok(EXIT_UNUSABLE);
+        }
+    };
+    let failed = |error: polc::ledger::LedgerError| {
+        say!("error: the ledger `{}` cannot be read: {error}", display_name(&location));
+        EXIT_UNUSABLE
+    };
+    match command {
+        LedgerCommand::Show { format, .. } => {
+            let awards = match ledger.awards() {
+                Ok(awards) => awards,
+                Err(error) => return Ok(failed(error)),
+            };
+            match format {
+                TestFormat::Json => {
+                    serde_json::to_writer_pretty(&mut *out, &awards)?;
+                    writeln!(out)?;
+                }
+                TestFormat::Table => {
+                    writeln!(out, "run  case  clause  recipient  kind  amount  status")?;
+                    for award in &awards {
+                        let text = |field: &str| match &award[field] {
+                            serde_json::Value::String(text) => report::escape_controls(text).into_owned(),
+                            serde_json::Value::Null => "-".to_string(),
+                            other => other.to_string(),
+                        };
+                        writeln!(
+                            out,
+                            "{}  {}  {}  {}  {}  {}  {}",
+                            text("run"),
+                            text("case"),
+                            text("clause"),
+                            text("recipient"),
+                            text("kind"),
+                            text("amount"),
+                            text("status")
+                        )?;
+                    }
+                }
+            }
+            Ok(0)
+        }
+        LedgerCommand::Verify { .. } => match ledger.verify() {
+            Err(error) => Ok(failed(error)),
+            Ok(problems) if problems.is_empty() => {
+                writeln!(out, "the ledger is consistent")?;
+                Ok(0)
+            }
+            Ok(problems) => {
+                for problem in &problems {
+                    writeln!(out, "{problem}")?;
+                }
+                Ok(EXIT_PROBLEMS)
+            }
+        },
+    }
 }
 
 fn schema(out: &mut Out, policy_name: &str) -> io::Result<u8> {

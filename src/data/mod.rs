@@ -63,6 +63,59 @@ pub struct Case {
     pub facts: Vec<Option<Fact>>,
 }
 
+impl Case {
+    /// The case's facts as text that two readings of the same values share: `"250万"` and
+    /// `2500000` give one fingerprint.
+    pub fn fingerprint(&self) -> String {
+        let mut text = String::new();
+        for fact in &self.facts {
+            match fact {
+                None => text.push('-'),
+                Some(fact) => text.push_str(&fact.encode()),
+            }
+            text.push('\u{1f}');
+        }
+        text
+    }
+}
+
+impl Fact {
+    /// The fact as tagged text, which [`Fact::decode`] reads back: how keys and facts are
+    /// stored in a ledger.
+    pub fn encode(&self) -> String {
+        match self {
+            Fact::Money(value) => format!("m{}", value.normalize()),
+            Fact::Ratio(value) => format!("r{}", value.normalize()),
+            Fact::Integer(value) => format!("i{value}"),
+            Fact::Quantity(value) => format!("q{}", value.normalize()),
+            Fact::PerUnit(value) => format!("p{}", value.normalize()),
+            Fact::Bool(flag) => format!("b{flag}"),
+            Fact::Date(date) => format!("d{date}"),
+            Fact::Text(text) => format!("t{text}"),
+            Fact::Enum(position) => format!("e{position}"),
+        }
+    }
+
+    pub fn decode(text: &str) -> Option<Fact> {
+        let mut chars = text.chars();
+        let tag = chars.next()?;
+        let rest = chars.as_str();
+        let decimal = || rest.parse::<Decimal>().ok();
+        Some(match tag {
+            'm' => Fact::Money(decimal()?),
+            'r' => Fact::Ratio(decimal()?),
+            'i' => Fact::Integer(rest.parse().ok()?),
+            'q' => Fact::Quantity(decimal()?),
+            'p' => Fact::PerUnit(decimal()?),
+            'b' => Fact::Bool(rest == "true"),
+            'd' => Fact::Date(Date::parse(rest)?),
+            't' => Fact::Text(rest.into()),
+            'e' => Fact::Enum(rest.parse().ok()?),
+            _ => return None,
+        })
+    }
+}
+
 /// Where a record sits in its file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(untagged)]

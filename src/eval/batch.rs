@@ -21,7 +21,9 @@ pub(super) fn apply_cross_case_rules(program: &Program<'_>, cases: &[CaseSummary
 fn batch_order(cases: &[CaseSummary]) -> Vec<usize> {
     let mut case_order: Vec<&CaseSummary> = cases.iter().collect();
     // Ids compare as text by code point, which is Rust's `str` order.
-    case_order.sort_by(|left, right| left.date.cmp(&right.date).then_with(|| left.id.cmp(&right.id)));
+    case_order.sort_by(|left, right| {
+        (left.round, left.date).cmp(&(right.round, right.date)).then_with(|| left.id.cmp(&right.id))
+    });
     case_order.into_iter().flat_map(|case| case.first_award..case.first_award + case.award_count).collect()
 }
 

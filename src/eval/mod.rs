@@ -216,6 +216,9 @@ pub enum ClauseStatus {
 pub struct CaseSummary {
     pub id: String,
     pub date: Date,
+    /// The round the case was decided in: committed rounds in the order committed, this
+    /// batch last. Batch order sorts by round first, so a committed decision stands.
+    pub round: u64,
     pub location: Location,
     pub gate_failure: Option<String>,
     /// Its awards: `awards[first_award .. first_award + award_count]`.
@@ -256,6 +259,26 @@ pub struct BatchResult {
     pub explained: Option<Explained>,
     /// What the batch exercised, when coverage was asked for.
     pub coverage: Option<coverage::Hits>,
+    /// Against a history: each case's facts as a fingerprint (parallel to `cases`), to
+    /// recognise a case decided again.
+    pub fingerprints: Vec<String>,
+    /// Cases of the batch already decided in a committed round with the same facts: the
+    /// id and the round. They are not decided again.
+    pub already_decided: Vec<(String, u64)>,
+    /// Committed awards whose amount this batch changes (a higher award of a class that
+    /// supersedes one): the award's position in the history, its new amount and why.
+    pub revisions: Vec<(usize, Option<Decimal>, Vec<Adjustment>)>,
+}
+
+/// What earlier committed rounds decided, as the cross-case rules see it: their cases and
+/// awards (each with what its clause computed and the amount it was committed at), and
+/// each decided case's facts.
+#[derive(Default)]
+pub struct Prior {
+    pub cases: Vec<CaseSummary>,
+    pub awards: Vec<AwardRecord>,
+    /// Per case id: the round it was decided in and its facts' fingerprint.
+    pub decided: std::collections::HashMap<String, (u64, String)>,
 }
 
 impl BatchResult {
@@ -283,6 +306,18 @@ pub fn run(
     run_with(policy, reader, format, explain, false)
 }
 
+/// [`run`] after a history of committed rounds: the cross-case rules count what they
+/// decided, and a case they decided is not decided again.
+pub fn run_after(
+    policy: &Policy,
+    reader: impl Read,
+    format: InputFormat,
+    explain: Option<&str>,
+    prior: &Prior,
+) -> Result<BatchResult, BatchError> {
+    run_inner(policy, reader, format, explain, false, Some(prior))
+}
+
 /// [`run`], also recording coverage when `measure_coverage` is set.
 pub fn run_with(
     policy: &Policy,
@@ -290,6 +325,17 @@ pub fn run_with(
     format: InputFormat,
     explain: Option<&str>,
     measure_coverage: bool,
+) -> Result<BatchResult, BatchError> {
+    run_inner(policy, reader, format, explain, measure_coverage, None)
+}
+
+fn run_inner(
+    policy: &Policy,
+    reader: impl Read,
+    format: InputFormat,
+    explain: Option<&str>,
+    measure_coverage: bool,
+    prior: Option<&Prior>,
 ) -> Result<BatchResult, BatchError> {
     let program = Program::compile(policy);
     let schema = data::Schema::new(policy);
@@ -302,6 +348,9 @@ pub fn run_with(
         totals: BTreeMap::new(),
         explained: None,
         coverage: None,
+        fingerprints: Vec::new(),
+        already_decided: Vec::new(),
+        revisions: Vec::new(),
     };
     data::read_batch(reader, format, &schema, |record| match record {
         Record::Failed(errors) => {
@@ -309,15 +358,37 @@ pub fn run_with(
             result.errors.extend(errors);
         }
         Record::Case(case) => {
+            let fingerprint = prior.map(|_| case.fingerprint());
+            if let (Some(prior), Some(fingerprint)) = (prior, &fingerprint) {
+                match prior.decided.get(&case.id) {
+                    Some((round, decided)) if decided == fingerprint => {
+                        result.already_decided.push((case.id, *round));
+                        return;
+                    }
+                    Some((round, _)) => {
+                        result.failed_records += 1;
+                        result.errors.push(DataError {
+                            message: format!("decided in run {round} with other facts; revoke it first"),
+                            case: Some(case.id),
+                            field: None,
+                            location: case.location,
+                        });
+                        return;
+                    }
+                    None => {}
+                }
+            }
             let case_index = result.cases.len();
             let explaining = result.explained.is_none() && explain == Some(case.id.as_str());
             let index = u32::try_from(case_index).unwrap_or(u32::MAX);
             let probes = if measure_coverage { Some(&mut hits) } else { None };
             match case::evaluate(&program, &case, index, explaining, probes) {
                 Ok(outcome) => {
+                    result.fingerprints.extend(fingerprint);
                     result.cases.push(CaseSummary {
                         id: case.id.clone(),
                         date: case.date,
+                        round: u64::MAX,
                         location: case.location,
                         gate_failure: outcome.gate_failure,
                         first_award: result.awards.len(),
@@ -340,7 +411,10 @@ pub fn run_with(
             }
         }
     })?;
-    batch::apply_cross_case_rules(&program, &result.cases, &mut result.awards);
+    match prior {
+        None => batch::apply_cross_case_rules(&program, &result.cases, &mut result.awards),
+        Some(prior) => with_history(&program, prior, &mut result),
+    }
     result.totals = totals(policy, &result.awards);
     if measure_coverage {
         for adjustment in
@@ -355,6 +429,42 @@ pub fn run_with(
         result.coverage = Some(hits);
     }
     Ok(result)
+}
+
+/// The cross-case rules over the history and the batch as one batch, the history first;
+/// the batch keeps its own awards, and the history's awards that change are revisions.
+fn with_history(program: &Program<'_>, prior: &Prior, result: &mut BatchResult) {
+    let (case_offset, award_offset) = (prior.cases.len(), prior.awards.len());
+    let mut cases = prior.cases.clone();
+    cases.extend(
+        result.cases.iter().map(|case| CaseSummary { first_award: case.first_award + award_offset, ..case.clone() }),
+    );
+    // The history's awards start from what their clauses computed, so every rule applies
+    // over the history and the batch as one batch; each keeps its committed amount in
+    // `prior.awards` to compare with.
+    let mut awards: Vec<AwardRecord> = prior
+        .awards
+        .iter()
+        .map(|award| AwardRecord { amount: award.computed, adjustments: Vec::new(), ..award.clone() })
+        .collect();
+    awards.extend(std::mem::take(&mut result.awards).into_iter().map(|mut award| {
+        award.case_index += u32::try_from(case_offset).unwrap_or(u32::MAX);
+        award
+    }));
+    batch::apply_cross_case_rules(program, &cases, &mut awards);
+    let batch_awards = awards.split_off(award_offset);
+    for (index, (after, before)) in awards.into_iter().zip(&prior.awards).enumerate() {
+        if after.amount != before.amount {
+            result.revisions.push((index, after.amount, after.adjustments));
+        }
+    }
+    result.awards = batch_awards
+        .into_iter()
+        .map(|mut award| {
+            award.case_index -= u32::try_from(case_offset).unwrap_or(0);
+            award
+        })
+        .collect();
 }
 
 /// Totals per recipient entity, with checked sums.

@@ -1,0 +1,175 @@
+//! The award ledger on SQLite: a batch split by date into rounds and committed in order
+//! decides exactly what one run of the whole batch decides; re-committing a round changes
+//! nothing; a dry run writes nothing; a file that is not a ledger, or a newer one, is
+//! refused.
+
+use polc::check::checked::Policy;
+use polc::data::InputFormat;
+use polc::eval::{self, BatchResult};
+use polc::ledger::{Ledger, LedgerError};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+fn chengdu() -> Policy {
+    polc::check_source(include_str!("../policies/chengdu-ai-2024.pol")).policy.unwrap()
+}
+
+/// The cases of the shipped Chengdu examples, in date order: 42 cases over three years,
+/// with once-keys, classes and yearly caps that reach across them.
+fn chengdu_cases() -> Vec<Value> {
+    let examples: Value = serde_json::from_str(include_str!("../policies/chengdu-ai-2024.examples.json")).unwrap();
+    let mut cases: Vec<Value> = examples["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|example| example["cases"].as_array().unwrap().clone())
+        .collect();
+    cases.sort_by(|left, right| left["date"].as_str().cmp(&right["date"].as_str()));
+    cases
+}
+
+fn jsonl(cases: &[Value]) -> String {
+    cases.iter().map(Value::to_string).collect::<Vec<_>>().join("\n")
+}
+
+fn ledger_path(name: &str) -> String {
+    let path = std::env::temp_dir().join(format!("polc-ledger-{}-{name}.sqlite", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    path.to_string_lossy().into_owned()
+}
+
+fn decide(ledger: &mut Ledger, policy: &Policy, cases: &[Value], commit: bool) -> BatchResult {
+    let data = jsonl(cases);
+    let decision = ledger
+        .decide(policy, commit, |prior| eval::run_after(policy, data.as_bytes(), InputFormat::JsonLines, None, prior))
+        .unwrap()
+        .unwrap();
+    decision.result
+}
+
+/// Per (case, clause, recipient): the amount, from one run.
+fn one_run(policy: &Policy, cases: &[Value]) -> BTreeMap<(String, String, String), Option<String>> {
+    let result = eval::run(policy, jsonl(cases).as_bytes(), InputFormat::JsonLines, None).unwrap();
+    result
+        .cases
+        .iter()
+        .flat_map(|case| {
+            result.case_awards(case).iter().map(|award| {
+                (
+                    (case.id.clone(), policy.clauses[award.clause].id.clone(), award.recipient.to_string()),
+                    award.amount.map(polc::money::format_yuan),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Per (case, clause, recipient): the amount the ledger holds now.
+fn held(ledger: &Ledger) -> BTreeMap<(String, String, String), Option<String>> {
+    ledger
+        .awards()
+        .unwrap()
+        .into_iter()
+        .map(|award| {
+            let text = |field: &str| award[field].as_str().unwrap_or_default().to_string();
+            ((text("case"), text("clause"), text("recipient")), award["amount"].as_str().map(str::to_string))
+        })
+        .collect()
+}
+
+#[test]
+fn rounds_committed_in_order_decide_as_one_run() {
+    let policy = chengdu();
+    let cases = chengdu_cases();
+    let whole = one_run(&policy, &cases);
+    assert!(whole.len() > 30, "{}", whole.len());
+    // Split at each of several dates: every round's cases are dated on or after the
+    // previous round's.
+    for boundaries in
+        [vec!["2025-01-01"], vec!["2025-01-01", "2025-06-01"], vec!["2024-09-01", "2025-03-03", "2026-01-01"]]
+    {
+        let path = ledger_path(&boundaries.join("_"));
+        let mut ledger = Ledger::open(&path).unwrap();
+        let mut rest: &[Value] = &cases;
+        for boundary in boundaries.iter().chain(std::iter::once(&"9999-12-31")) {
+            let split = rest.iter().position(|case| case["date"].as_str().unwrap() >= *boundary).unwrap_or(rest.len());
+            let (round, later) = rest.split_at(split);
+            decide(&mut ledger, &policy, round, true);
+            rest = later;
+        }
+        assert_eq!(held(&ledger), whole, "rounds split at {boundaries:?}");
+        assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
+        let _ = std::fs::remove_file(&path);
+    }
+}
+
+#[test]
+fn a_round_committed_again_changes_nothing_and_other_facts_are_an_error() {
+    let policy = chengdu();
+    let cases = chengdu_cases();
+    let path = ledger_path("idempotent");
+    let mut ledger = Ledger::open(&path).unwrap();
+    decide(&mut ledger, &policy, &cases, true);
+    let before = held(&ledger);
+    let again = decide(&mut ledger, &policy, &cases, true);
+    // Every case is already decided but the one whose data has an error (EX-18), which was
+    // never committed and is an error again.
+    assert_eq!(again.failed_records, 1);
+    assert_eq!(again.already_decided.len(), cases.len() - 1);
+    assert!(again.awards.is_empty());
+    assert_eq!(held(&ledger), before);
+    assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
+    // The same id with another fact: an error on that case, and nothing written.
+    let mut changed = cases[0].clone();
+    changed["applicant"] = Value::String("SOMEONE-ELSE".into());
+    let result = decide(&mut ledger, &policy, &[changed], true);
+    assert_eq!(result.errors.len(), 1);
+    assert!(result.errors[0].message.contains("with other facts; revoke it first"), "{}", result.errors[0].message);
+    assert_eq!(held(&ledger), before);
+    // The same facts written another way are the same facts: "8,600,000.00" for 860万.
+    let mut same = cases.iter().find(|case| case["contract_amount"] == "860万").cloned().unwrap();
+    same["contract_amount"] = Value::String("8,600,000.00".into());
+    let result = decide(&mut ledger, &policy, &[same], true);
+    assert_eq!((result.already_decided.len(), result.errors.len()), (1, 0));
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn a_dry_run_counts_the_history_and_writes_nothing() {
+    let policy = chengdu();
+    let cases = chengdu_cases();
+    let path = ledger_path("dry");
+    let mut ledger = Ledger::open(&path).unwrap();
+    let (first, second) = cases.split_at(cases.len() / 2);
+    decide(&mut ledger, &policy, first, true);
+    let before = held(&ledger);
+    let dry = decide(&mut ledger, &policy, second, false);
+    assert_eq!(held(&ledger), before);
+    // The dry run decided the second half as a commit would.
+    let committed = decide(&mut ledger, &policy, second, true);
+    let amounts = |result: &BatchResult| result.awards.iter().map(|award| award.amount).collect::<Vec<_>>();
+    assert_eq!(amounts(&dry), amounts(&committed));
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn a_file_that_is_not_a_ledger_or_a_newer_one_is_refused() {
+    let path = ledger_path("not-a-ledger");
+    std::fs::write(&path, "this is a text file, not a database, and it is long enough to have a header").unwrap();
+    assert!(matches!(Ledger::open(&path), Err(LedgerError::NotALedger(_))));
+    let path = ledger_path("newer");
+    drop(Ledger::open(&path).unwrap());
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    connection.execute("UPDATE polc_schema SET version = 99", []).unwrap();
+    drop(connection);
+    match Ledger::open(&path) {
+        Err(error @ LedgerError::Newer { found: 99 }) => {
+            assert_eq!(
+                error.to_string(),
+                "the ledger has schema version 99, newer than this polc's 1: use a newer polc"
+            )
+        }
+        other => panic!("{:?}", other.err()),
+    }
+    let _ = std::fs::remove_file(&path);
+}
