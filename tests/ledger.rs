@@ -173,3 +173,31 @@ fn a_file_that_is_not_a_ledger_or_a_newer_one_is_refused() {
     }
     let _ = std::fs::remove_file(&path);
 }
+
+#[test]
+fn the_readme_rounds_are_what_polc_says() {
+    let readme = include_str!("../README.md");
+    let block = readme.split("```\n$ polc run policies/chengdu-ai-2024.pol examples/rounds/").nth(1).unwrap();
+    let block =
+        format!("$ polc run policies/chengdu-ai-2024.pol examples/rounds/{}", block.split("```").next().unwrap());
+    let path = ledger_path("readme");
+    let mut said = String::new();
+    for line in block.lines() {
+        let Some(command) = line.strip_prefix("$ polc ") else { continue };
+        let command = command.split(" > ").next().unwrap().replace("awards.sqlite", &path);
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_polc"))
+            .args(command.split_whitespace())
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{command}: {}", String::from_utf8_lossy(&output.stderr));
+        if command.starts_with("ledger") {
+            said.push_str(&String::from_utf8_lossy(&output.stdout));
+        }
+        said.push_str(&String::from_utf8_lossy(&output.stderr));
+    }
+    let expected: String =
+        block.lines().filter(|line| !line.starts_with("$ ")).map(|line| format!("{line}\n")).collect();
+    assert_eq!(said.lines().filter(|line| !line.is_empty()).collect::<Vec<_>>(), expected.lines().collect::<Vec<_>>());
+    let _ = std::fs::remove_file(&path);
+}
