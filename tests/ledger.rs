@@ -201,3 +201,108 @@ fn the_readme_rounds_are_what_polc_says() {
     assert_eq!(said.lines().filter(|line| !line.is_empty()).collect::<Vec<_>>(), expected.lines().collect::<Vec<_>>());
     let _ = std::fs::remove_file(&path);
 }
+
+/// The Chengdu example cases repeated `times` over with distinct ids, as JSON Lines in a
+/// temporary file: a round long enough to be stopped while it commits.
+fn big_round(name: &str, times: usize, year_shift: i32) -> std::path::PathBuf {
+    let cases = chengdu_cases();
+    let mut lines = Vec::new();
+    for copy in 0..times {
+        for case in &cases {
+            let mut case = case.clone();
+            case["id"] = Value::String(format!("{}-{name}-{copy}", case["id"].as_str().unwrap()));
+            if year_shift != 0 {
+                let date = case["date"].as_str().unwrap().to_string();
+                let year: i32 = date[..4].parse().unwrap();
+                case["date"] = Value::String(format!("{}{}", year + year_shift, &date[4..]));
+            }
+            lines.push(case.to_string());
+        }
+    }
+    let path = std::env::temp_dir().join(format!("polc-round-{}-{name}.jsonl", std::process::id()));
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    path
+}
+
+fn commit_command(ledger: &str, round: &std::path::Path) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_polc"));
+    command
+        .args(["run", "policies/chengdu-ai-2024.pol"])
+        .arg(round)
+        .args(["--ledger", ledger, "--commit", "--format", "json"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    command
+}
+
+#[test]
+fn a_commit_killed_at_any_point_leaves_the_ledger_as_it_was() {
+    let first = big_round("kill-first", 2, -1);
+    let round = big_round("kill", 150, 0);
+    // The uninterrupted history: a first round, then the round.
+    let reference = ledger_path("kill-reference");
+    commit_command(&reference, &first).status().unwrap();
+    commit_command(&reference, &round).status().unwrap();
+    let expected = held(&Ledger::open(&reference).unwrap());
+    let path = ledger_path("kill");
+    commit_command(&path, &first).status().unwrap();
+    let before = held(&Ledger::open(&path).unwrap());
+    assert!(expected.len() > before.len() + 1000);
+    // SIGKILL the commit of the round at several points; each time the ledger is as it was
+    // (or, once the kill comes too late, holds the whole round).
+    let mut killed_midway = 0;
+    for delay_ms in [5, 20, 60, 120, 250, 400, 700, 1000, 1500] {
+        let mut child = commit_command(&path, &round).spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill().ok();
+        child.wait().unwrap();
+        let ledger = Ledger::open(&path).unwrap();
+        assert_eq!(ledger.verify().unwrap(), Vec::<String>::new(), "after a kill at {delay_ms} ms");
+        let now = held(&ledger);
+        if now == before {
+            killed_midway += 1;
+            continue;
+        }
+        assert_eq!(now, expected, "a partial commit after a kill at {delay_ms} ms");
+        break;
+    }
+    assert!(killed_midway > 0, "no kill landed before the commit finished");
+    // Committing the round again gives the uninterrupted result.
+    commit_command(&path, &round).status().unwrap();
+    assert_eq!(held(&Ledger::open(&path).unwrap()), expected);
+    for path in [path, reference] {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+#[test]
+fn two_processes_committing_at_once_are_serialised() {
+    // Rounds long enough that the second starts while the first decides.
+    let round_a = big_round("concurrent-a", 120, 0);
+    let round_b = big_round("concurrent-b", 120, 0);
+    // The two serial orders, each on its own ledger.
+    let serial = |first: &std::path::Path, second: &std::path::Path, name: &str| {
+        let path = ledger_path(name);
+        commit_command(&path, first).status().unwrap();
+        commit_command(&path, second).status().unwrap();
+        let awards = held(&Ledger::open(&path).unwrap());
+        let _ = std::fs::remove_file(&path);
+        awards
+    };
+    let a_then_b = serial(&round_a, &round_b, "serial-ab");
+    let b_then_a = serial(&round_b, &round_a, "serial-ba");
+    let path = ledger_path("concurrent");
+    drop(Ledger::open(&path).unwrap());
+    let mut a = commit_command(&path, &round_a).spawn().unwrap();
+    let mut b = commit_command(&path, &round_b).spawn().unwrap();
+    a.wait().unwrap();
+    b.wait().unwrap();
+    let ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
+    let together = held(&ledger);
+    // One commit went first: no once-key was used twice, no cap overspent.
+    assert_ne!(a_then_b, b_then_a, "the rounds compete for once-keys and caps");
+    assert!(together == a_then_b || together == b_then_a, "{} awards", together.len());
+    let _ = std::fs::remove_file(&path);
+}
