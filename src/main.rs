@@ -416,17 +416,45 @@ enum LedgerCommand {
         /// The ledger (a SQLite file).
         ledger: String,
     },
+    /// Sums of what stands, for the finance office.
+    Totals {
+        /// The ledger (a SQLite file).
+        ledger: String,
+        /// Group by any of recipient, year, clause, policy.
+        #[arg(long, value_delimiter = ',', default_value = "recipient")]
+        by: Vec<String>,
+        #[arg(long, value_enum, default_value_t = TestFormat::Table)]
+        format: TestFormat,
+    },
+    /// Claw back a committed case's awards (追回): they stop counting toward caps and
+    /// classes; their once-keys stay used.
+    Revoke {
+        /// The ledger (a SQLite file).
+        ledger: String,
+        /// The policy the case was decided under.
+        policy: String,
+        #[arg(long = "case", value_name = "ID")]
+        case_id: String,
+        /// Only this clause's awards.
+        #[arg(long)]
+        clause: Option<String>,
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
     let location = match &command {
-        LedgerCommand::Show { ledger, .. } | LedgerCommand::Verify { ledger } => ledger.clone(),
+        LedgerCommand::Show { ledger, .. }
+        | LedgerCommand::Verify { ledger }
+        | LedgerCommand::Totals { ledger, .. }
+        | LedgerCommand::Revoke { ledger, .. } => ledger.clone(),
     };
     if !std::path::Path::new(&location).exists() {
         say!("error: there is no ledger at `{}`", display_name(&location));
         return Ok(EXIT_UNUSABLE);
     }
-    let ledger = match polc::ledger::Ledger::open(&location) {
+    let mut ledger = match polc::ledger::Ledger::open(&location) {
         Ok(ledger) => ledger,
         Err(error) => {
             say!("error: the ledger `{}` cannot be used: {error}", display_name(&location));
@@ -471,6 +499,60 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                 }
             }
             Ok(0)
+        }
+        LedgerCommand::Totals { by, format, .. } => {
+            let groups: Vec<&str> = by.iter().map(String::as_str).collect();
+            if let Some(bad) = groups.iter().find(|group| !["recipient", "year", "clause", "policy"].contains(group)) {
+                say!(
+                    "error: cannot group by `{}`: choose from recipient, year, clause, policy",
+                    report::escape_controls(bad)
+                );
+                return Ok(EXIT_UNUSABLE);
+            }
+            let totals = match ledger.totals(&groups) {
+                Ok(totals) => totals,
+                Err(error) => return Ok(failed(error)),
+            };
+            match format {
+                TestFormat::Json => {
+                    serde_json::to_writer_pretty(&mut *out, &totals)?;
+                    writeln!(out)?;
+                }
+                TestFormat::Table => {
+                    writeln!(out, "{}  amount", groups.join("  "))?;
+                    for row in &totals {
+                        let cells: Vec<String> = groups
+                            .iter()
+                            .chain(std::iter::once(&"amount"))
+                            .map(|group| report::escape_controls(row[*group].as_str().unwrap_or_default()).into_owned())
+                            .collect();
+                        writeln!(out, "{}", cells.join("  "))?;
+                    }
+                }
+            }
+            Ok(0)
+        }
+        LedgerCommand::Revoke { policy, case_id, clause, reason, .. } => {
+            let policy = match load_policy(&policy) {
+                Ok(policy) => policy,
+                Err(status) => return Ok(status),
+            };
+            let by = std::env::var("USER").unwrap_or_else(|_| "polc".to_string());
+            match ledger.revoke(&policy.title, &case_id, clause.as_deref(), &reason, &by) {
+                Ok(count) => {
+                    writeln!(
+                        out,
+                        "revoked {count} award{} of case {}",
+                        plural(count),
+                        report::escape_controls(&case_id)
+                    )?;
+                    Ok(0)
+                }
+                Err(error) => {
+                    say!("error: nothing revoked: {error}");
+                    Ok(EXIT_UNUSABLE)
+                }
+            }
         }
         LedgerCommand::Verify { .. } => match ledger.verify() {
             Err(error) => Ok(failed(error)),

@@ -306,3 +306,32 @@ fn two_processes_committing_at_once_are_serialised() {
     assert!(together == a_then_b || together == b_then_a, "{} awards", together.len());
     let _ = std::fs::remove_file(&path);
 }
+
+#[test]
+fn a_revoked_award_frees_its_cap_but_keeps_its_once_key() {
+    let policy = chengdu();
+    let cases = chengdu_cases();
+    let case = |id: &str| cases.iter().find(|case| case["id"] == id).cloned().unwrap();
+    let path = ledger_path("revoke");
+    let mut ledger = Ledger::open(&path).unwrap();
+    // EX-14 (600,000 of a 100万 yearly cap) and EX-09 (clause 5.2, paid once per key).
+    decide(&mut ledger, &policy, &[case("EX-14"), case("EX-09")], true);
+    assert_eq!(ledger.revoke(&policy.title, "EX-14", None, "clawed back", "test").unwrap(), 1);
+    assert_eq!(ledger.revoke(&policy.title, "EX-09", Some("5.2"), "clawed back", "test").unwrap(), 1);
+    // Nothing twice, and nothing unknown: errors that change nothing.
+    assert!(matches!(ledger.revoke(&policy.title, "EX-14", None, "again", "test"), Err(LedgerError::Unknown(_))));
+    assert!(matches!(ledger.revoke(&policy.title, "NO-SUCH", None, "x", "test"), Err(LedgerError::Unknown(_))));
+    let result = decide(&mut ledger, &policy, &[case("EX-15"), case("EX-16")], true);
+    let amounts: Vec<String> =
+        result.awards.iter().map(|award| polc::money::format_yuan(award.amount.unwrap())).collect();
+    // EX-15 gets its whole 600,000 (EX-14 no longer counts); EX-16's once-key is still used.
+    assert_eq!(amounts, ["600000.00", "0.00"]);
+    let totals = ledger.totals(&["recipient"]).unwrap();
+    assert!(totals.iter().any(|row| row["recipient"] == "E113" && row["amount"] == "600000.00"), "{totals:?}");
+    let statuses: Vec<String> =
+        ledger.awards().unwrap().iter().map(|award| award["status"].as_str().unwrap().to_string()).collect();
+    // EX-09 keeps its other award (clause 6.1), which was not revoked.
+    assert_eq!(statuses, ["revoked", "revoked", "decided", "decided", "decided"]);
+    assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
+    let _ = std::fs::remove_file(&path);
+}

@@ -58,7 +58,8 @@ fn apply_once(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [AwardR
         for &index in order {
             let Some(award) = awards.get(index) else { continue };
             let Some(key) = award.keys.once.as_deref() else { continue };
-            if !takes_part(award) {
+            // A revoked award keeps its once-key used: a clawback is not a second chance.
+            if !takes_part(award) && !award.revoked {
                 continue;
             }
             match first_holder.entry((award.clause, key)) {

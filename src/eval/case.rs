@@ -320,6 +320,7 @@ impl Evaluator<'_, '_> {
                 trace: trace.clone(),
                 facts,
                 adjustments: Vec::new(),
+                revoked: false,
                 keys: KeyValues { once, classes, caps },
             });
         }

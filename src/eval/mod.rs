@@ -53,6 +53,9 @@ pub struct AwardRecord {
     pub facts: Box<[(InputId, Fact)]>,
     /// Every cross-case rule that changed the amount, in the order applied.
     pub adjustments: Vec<Adjustment>,
+    /// A committed award clawed back (`polc ledger revoke`): it still holds its once-key,
+    /// but counts toward no class or cap, and pays nothing.
+    pub revoked: bool,
     pub keys: KeyValues,
 }
 
@@ -445,7 +448,11 @@ fn with_history(program: &Program<'_>, prior: &Prior, result: &mut BatchResult) 
     let mut awards: Vec<AwardRecord> = prior
         .awards
         .iter()
-        .map(|award| AwardRecord { amount: award.computed, adjustments: Vec::new(), ..award.clone() })
+        .map(|award| AwardRecord {
+            amount: if award.revoked { award.amount } else { award.computed },
+            adjustments: Vec::new(),
+            ..award.clone()
+        })
         .collect();
     awards.extend(std::mem::take(&mut result.awards).into_iter().map(|mut award| {
         award.case_index += u32::try_from(case_offset).unwrap_or(u32::MAX);

@@ -29,6 +29,8 @@ pub enum LedgerError {
     Newer { found: i64 },
     /// The database refused: the message says why.
     Database(String),
+    /// A case, run or award the ledger does not hold.
+    Unknown(String),
 }
 
 impl fmt::Display for LedgerError {
@@ -40,6 +42,7 @@ impl fmt::Display for LedgerError {
                 "the ledger has schema version {found}, newer than this polc's {SCHEMA_VERSION}: use a newer polc"
             ),
             LedgerError::Database(why) => write!(f, "the ledger database: {why}"),
+            LedgerError::Unknown(what) => f.write_str(what),
         }
     }
 }
@@ -107,6 +110,13 @@ CREATE TABLE revisions (
     award_id INTEGER NOT NULL REFERENCES awards(id),
     run_id INTEGER NOT NULL REFERENCES runs(id),
     amount TEXT,
+    reason TEXT NOT NULL
+);
+CREATE TABLE revocations (
+    id INTEGER PRIMARY KEY,
+    award_id INTEGER NOT NULL REFERENCES awards(id),
+    revoked_at TEXT NOT NULL,
+    revoked_by TEXT NOT NULL,
     reason TEXT NOT NULL
 );
 CREATE INDEX awards_by_policy ON awards (policy, id);
@@ -185,29 +195,109 @@ impl Ledger {
         Ok(Ok(Decision { result, run, history_cases }))
     }
 
+    /// Claws back the committed awards of a case (of one clause, when given): each gains a
+    /// revocation row; from then on it counts toward no cap or class and pays nothing, but
+    /// its once-key stays used. Returns how many awards were revoked; an unknown case, or a
+    /// clause with no award in it, is an error and changes nothing.
+    pub fn revoke(
+        &mut self,
+        policy: &str,
+        case: &str,
+        clause: Option<&str>,
+        reason: &str,
+        by: &str,
+    ) -> Result<usize, LedgerError> {
+        let transaction = self.connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let known: i64 = transaction.query_row(
+            "SELECT count(*) FROM cases WHERE policy = ?1 AND case_id = ?2",
+            params![policy, case],
+            |row| row.get(0),
+        )?;
+        if known == 0 {
+            return Err(LedgerError::Unknown(format!("no committed case `{case}` of policy \"{policy}\"")));
+        }
+        let revoked = transaction.execute(
+            "INSERT INTO revocations (award_id, revoked_at, revoked_by, reason)
+             SELECT a.id, datetime('now'), ?4, ?5 FROM awards a
+             WHERE a.policy = ?1 AND a.case_id = ?2 AND (?3 IS NULL OR a.clause = ?3)
+               AND NOT EXISTS (SELECT 1 FROM revocations v WHERE v.award_id = a.id)",
+            params![policy, case, clause, by, reason],
+        )?;
+        if revoked == 0 {
+            let what = clause.map_or(String::new(), |clause| format!(" of clause {clause}"));
+            return Err(LedgerError::Unknown(format!("case `{case}` has no award{what} left to revoke")));
+        }
+        transaction.commit()?;
+        Ok(revoked)
+    }
+
+    /// Sums of what stands (revoked awards count nothing) per the given groups: any of
+    /// `recipient`, `year`, `clause`, `policy`.
+    pub fn totals(&self, by: &[&str]) -> Result<Vec<Value>, LedgerError> {
+        let mut sums: std::collections::BTreeMap<Vec<String>, Decimal> = std::collections::BTreeMap::new();
+        for award in self.awards()? {
+            if award["status"] == "revoked" {
+                continue;
+            }
+            let Some(amount) = award["amount"].as_str().and_then(|amount| amount.parse::<Decimal>().ok()) else {
+                continue;
+            };
+            let key: Vec<String> = by
+                .iter()
+                .map(|group| match *group {
+                    "year" => award["date"].as_str().unwrap_or_default().get(..4).unwrap_or_default().to_string(),
+                    other => award[other].as_str().map_or_else(|| award[other].to_string(), str::to_string),
+                })
+                .collect();
+            let sum = sums.entry(key).or_default();
+            *sum = sum.checked_add(amount).ok_or_else(|| LedgerError::Database("a total overflows".into()))?;
+        }
+        Ok(sums
+            .into_iter()
+            .map(|(key, sum)| {
+                let mut row = serde_json::Map::new();
+                for (group, value) in by.iter().zip(key) {
+                    row.insert((*group).to_string(), Value::String(value));
+                }
+                row.insert("amount".into(), Value::String(money::format_yuan(sum)));
+                Value::Object(row)
+            })
+            .collect())
+    }
+
     /// Every committed award with its run, case, clause, recipient, amount (after any
     /// revision) and status, in the order committed.
     pub fn awards(&self) -> Result<Vec<Value>, LedgerError> {
         let mut statement = self.connection.prepare(
             "SELECT a.id, a.run_id, a.policy, a.case_id, a.clause, a.recipient, a.kind, a.amount,
                     (SELECT r.amount FROM revisions r WHERE r.award_id = a.id ORDER BY r.id DESC LIMIT 1),
-                    (SELECT count(*) FROM revisions r WHERE r.award_id = a.id)
-             FROM awards a ORDER BY a.id",
+                    (SELECT count(*) FROM revisions r WHERE r.award_id = a.id),
+                    (SELECT v.reason FROM revocations v WHERE v.award_id = a.id),
+                    c.date
+             FROM awards a JOIN cases c ON c.policy = a.policy AND c.case_id = a.case_id ORDER BY a.id",
         )?;
         let rows = statement.query_map([], |row| {
             let revised: i64 = row.get(9)?;
             let amount: Option<String> = if revised > 0 { row.get(8)? } else { row.get(7)? };
             // Stored with every digit; shown in yuan to the fen.
             let amount = amount.and_then(|amount| amount.parse::<Decimal>().ok()).map(money::format_yuan);
+            let revocation: Option<String> = row.get(10)?;
+            let status = match (&revocation, revised) {
+                (Some(_), _) => "revoked",
+                (None, 0) => "decided",
+                (None, _) => "revised",
+            };
             Ok(json!({
                 "run": row.get::<_, i64>(1)?,
                 "policy": row.get::<_, String>(2)?,
                 "case": row.get::<_, String>(3)?,
+                "date": row.get::<_, String>(11)?,
                 "clause": row.get::<_, String>(4)?,
                 "recipient": row.get::<_, String>(5)?,
                 "kind": row.get::<_, String>(6)?,
                 "amount": amount,
-                "status": if revised > 0 { "revised" } else { "decided" },
+                "status": status,
+                "revoked_because": revocation,
             }))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -276,7 +366,8 @@ fn read_history(connection: &Connection, policy: &Policy) -> Result<(Prior, Vec<
     let mut statement = connection.prepare(
         "SELECT a.id, a.case_id, a.clause, a.recipient_index, a.recipient, a.computed, a.amount, a.keys,
                 (SELECT count(*) FROM revisions r WHERE r.award_id = a.id),
-                (SELECT r.amount FROM revisions r WHERE r.award_id = a.id ORDER BY r.id DESC LIMIT 1)
+                (SELECT r.amount FROM revisions r WHERE r.award_id = a.id ORDER BY r.id DESC LIMIT 1),
+                (SELECT count(*) FROM revocations v WHERE v.award_id = a.id)
          FROM awards a WHERE a.policy = ?1 ORDER BY a.id",
     )?;
     let rows = statement.query_map([&policy.title], |row| {
@@ -291,10 +382,11 @@ fn read_history(connection: &Connection, policy: &Policy) -> Result<(Prior, Vec<
             row.get::<_, Option<String>>(5)?,
             amount,
             row.get::<_, String>(7)?,
+            row.get::<_, i64>(10)? > 0,
         ))
     })?;
     for row in rows {
-        let (award_id, case_id, clause_id, recipient_index, recipient, computed, amount, keys) = row?;
+        let (award_id, case_id, clause_id, recipient_index, recipient, computed, amount, keys, revoked) = row?;
         let Some(&case) = case_index.get(&case_id) else { continue };
         // A clause the policy no longer has takes part in no rule of this version.
         let Some(clause) = policy.clauses.iter().position(|clause| clause.id == clause_id) else { continue };
@@ -305,10 +397,12 @@ fn read_history(connection: &Connection, policy: &Policy) -> Result<(Prior, Vec<
             recipient_index: u32::try_from(recipient_index).unwrap_or(0),
             recipient: Arc::from(recipient.as_str()),
             computed: decimal(computed),
-            amount: decimal(amount),
+            // A revoked award pays nothing from then on.
+            amount: if revoked { decimal(amount).map(|_| Decimal::ZERO) } else { decimal(amount) },
             trace: Default::default(),
             facts: Box::new([]),
             adjustments: Vec::new(),
+            revoked,
             keys: decode_keys(&keys),
         };
         if let Some(list) = per_case.get_mut(case) {
