@@ -236,17 +236,19 @@ impl Ledger {
     pub fn totals(&self, by: &[&str]) -> Result<Vec<Value>, LedgerError> {
         let mut sums: std::collections::BTreeMap<Vec<String>, Decimal> = std::collections::BTreeMap::new();
         for award in self.awards()? {
-            if award["status"] == "revoked" {
+            let field = |name: &str| award.get(name).cloned().unwrap_or(Value::Null);
+            if field("status") == "revoked" {
                 continue;
             }
-            let Some(amount) = award["amount"].as_str().and_then(|amount| amount.parse::<Decimal>().ok()) else {
+            let Some(amount) = field("amount").as_str().and_then(|amount| amount.parse::<Decimal>().ok()) else {
                 continue;
             };
             let key: Vec<String> = by
                 .iter()
-                .map(|group| match *group {
-                    "year" => award["date"].as_str().unwrap_or_default().get(..4).unwrap_or_default().to_string(),
-                    other => award[other].as_str().map_or_else(|| award[other].to_string(), str::to_string),
+                .map(|group| match (*group, field(group)) {
+                    ("year", _) => field("date").as_str().unwrap_or_default().get(..4).unwrap_or_default().to_string(),
+                    (_, Value::String(text)) => text,
+                    (_, other) => other.to_string(),
                 })
                 .collect();
             let sum = sums.entry(key).or_default();
