@@ -426,6 +426,23 @@ enum LedgerCommand {
         #[arg(long, value_enum, default_value_t = TestFormat::Table)]
         format: TestFormat,
     },
+    /// Record a review panel's outcome for a committed `up_to` or `range` award.
+    Grant {
+        /// The ledger (a SQLite file).
+        ledger: String,
+        /// The policy the case was decided under.
+        policy: String,
+        #[arg(long = "case", value_name = "ID")]
+        case_id: String,
+        #[arg(long)]
+        clause: String,
+        /// The recipient, when the clause gave the case several awards.
+        #[arg(long)]
+        recipient: Option<String>,
+        /// What was granted (`50万`, `500000`).
+        #[arg(long)]
+        amount: String,
+    },
     /// Claw back a committed case's awards (追回): they stop counting toward caps and
     /// classes; their once-keys stay used.
     Revoke {
@@ -448,7 +465,8 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
         LedgerCommand::Show { ledger, .. }
         | LedgerCommand::Verify { ledger }
         | LedgerCommand::Totals { ledger, .. }
-        | LedgerCommand::Revoke { ledger, .. } => ledger.clone(),
+        | LedgerCommand::Revoke { ledger, .. }
+        | LedgerCommand::Grant { ledger, .. } => ledger.clone(),
     };
     if !std::path::Path::new(&location).exists() {
         say!("error: there is no ledger at `{}`", display_name(&location));
@@ -550,6 +568,35 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                 }
                 Err(error) => {
                     say!("error: nothing revoked: {error}");
+                    Ok(EXIT_UNUSABLE)
+                }
+            }
+        }
+        LedgerCommand::Grant { policy, case_id, clause, recipient, amount, .. } => {
+            let policy = match load_policy(&policy) {
+                Ok(policy) => policy,
+                Err(status) => return Ok(status),
+            };
+            let Ok(amount) = polc::data::money_text(&amount) else {
+                say!(
+                    "error: nothing granted: `{}` is not an amount (write 50万 or 500000)",
+                    report::escape_controls(&amount)
+                );
+                return Ok(EXIT_UNUSABLE);
+            };
+            match ledger.grant(&policy.title, &case_id, &clause, recipient.as_deref(), amount) {
+                Ok(()) => {
+                    writeln!(
+                        out,
+                        "granted {} to case {} clause {}",
+                        polc::eval::show::money_text(amount),
+                        report::escape_controls(&case_id),
+                        report::escape_controls(&clause)
+                    )?;
+                    Ok(0)
+                }
+                Err(error) => {
+                    say!("error: nothing granted: {error}");
                     Ok(EXIT_UNUSABLE)
                 }
             }

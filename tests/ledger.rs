@@ -335,3 +335,30 @@ fn a_revoked_award_frees_its_cap_but_keeps_its_once_key() {
     assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
     let _ = std::fs::remove_file(&path);
 }
+
+#[test]
+fn a_review_granted_later_is_what_caps_count_from_then_on() {
+    let policy = polc::check_source(include_str!("../policies/shapes/P22-review-outcomes.pol")).policy.unwrap();
+    let line = |id: &str, date: &str| serde_json::json!({"id": id, "date": date, "applicant": "E1", "contract_amount": "500万"});
+    let path = ledger_path("grant");
+    let mut ledger = Ledger::open(&path).unwrap();
+    decide(&mut ledger, &policy, &[line("A", "2025-03-01")], true);
+    // Up to 150万 (30% of 500万), counted at its maximum by the yearly cap of 200万.
+    let dry = decide(&mut ledger, &policy, &[line("B", "2025-04-01")], false);
+    assert_eq!(dry.awards[0].amount.map(polc::money::format_yuan).as_deref(), Some("500000.00"));
+    // Above the maximum, or of an unknown clause: errors that change nothing.
+    let amount = |text: &str| polc::data::money_text(text).unwrap();
+    assert!(matches!(ledger.grant(&policy.title, "A", "1.1", None, amount("151万")), Err(LedgerError::Unknown(_))));
+    assert!(matches!(ledger.grant(&policy.title, "A", "9.9", None, amount("1万")), Err(LedgerError::Unknown(_))));
+    ledger.grant(&policy.title, "A", "1.1", None, amount("50万")).unwrap();
+    // Now the cap counts the 50万 granted: B may have its whole 150万.
+    let after = decide(&mut ledger, &policy, &[line("B", "2025-04-01")], true);
+    assert_eq!(after.awards[0].amount.map(polc::money::format_yuan).as_deref(), Some("1500000.00"));
+    let shown = ledger.awards().unwrap();
+    assert_eq!(
+        (shown[0]["kind"].as_str(), shown[0]["amount"].as_str(), shown[0]["status"].as_str()),
+        (Some("grant"), Some("500000.00"), Some("granted"))
+    );
+    assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
+    let _ = std::fs::remove_file(&path);
+}

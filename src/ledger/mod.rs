@@ -119,6 +119,12 @@ CREATE TABLE revocations (
     revoked_by TEXT NOT NULL,
     reason TEXT NOT NULL
 );
+CREATE TABLE grants (
+    id INTEGER PRIMARY KEY,
+    award_id INTEGER NOT NULL REFERENCES awards(id),
+    amount TEXT NOT NULL,
+    granted_at TEXT NOT NULL
+);
 CREATE INDEX awards_by_policy ON awards (policy, id);
 ";
 
@@ -231,6 +237,57 @@ impl Ledger {
         Ok(revoked)
     }
 
+    /// Records a review panel's outcome for a committed `up_to` or `range` award: from then
+    /// on it is a grant of `amount`, which caps and classes count. Above the award's
+    /// maximum (its amount when committed), or for an award of another kind, it is an
+    /// error and changes nothing.
+    pub fn grant(
+        &mut self,
+        policy: &str,
+        case: &str,
+        clause: &str,
+        recipient: Option<&str>,
+        amount: Decimal,
+    ) -> Result<(), LedgerError> {
+        let transaction = self.connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found: Vec<(i64, String, Option<String>)> = {
+            let mut statement = transaction.prepare(
+                "SELECT id, kind, computed FROM awards
+                 WHERE policy = ?1 AND case_id = ?2 AND clause = ?3 AND (?4 IS NULL OR recipient = ?4)",
+            )?;
+            let rows = statement.query_map(params![policy, case, clause, recipient], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let (award, kind, maximum) = match found.as_slice() {
+            [only] => only.clone(),
+            [] => return Err(LedgerError::Unknown(format!("case `{case}` has no committed award of clause {clause}"))),
+            _ => {
+                return Err(LedgerError::Unknown(format!(
+                    "case `{case}` has several awards of clause {clause}: name the recipient"
+                )))
+            }
+        };
+        if kind != "up_to" && kind != "range" {
+            return Err(LedgerError::Unknown(format!("the award is a `{kind}`: only `up_to` and `range` are granted")));
+        }
+        let maximum = maximum.and_then(|maximum| maximum.parse::<Decimal>().ok()).unwrap_or_default();
+        if amount > maximum {
+            return Err(LedgerError::Unknown(format!(
+                "{} is above the award's maximum of {}",
+                money::format_yuan(amount),
+                money::format_yuan(maximum)
+            )));
+        }
+        transaction.execute(
+            "INSERT INTO grants (award_id, amount, granted_at) VALUES (?1, ?2, datetime('now'))",
+            params![award, exact_text(amount)],
+        )?;
+        transaction.commit()?;
+        Ok(())
+    }
+
     /// Sums of what stands (revoked awards count nothing) per the given groups: any of
     /// `recipient`, `year`, `clause`, `policy`.
     pub fn totals(&self, by: &[&str]) -> Result<Vec<Value>, LedgerError> {
@@ -275,19 +332,26 @@ impl Ledger {
                     (SELECT r.amount FROM revisions r WHERE r.award_id = a.id ORDER BY r.id DESC LIMIT 1),
                     (SELECT count(*) FROM revisions r WHERE r.award_id = a.id),
                     (SELECT v.reason FROM revocations v WHERE v.award_id = a.id),
-                    c.date
+                    c.date,
+                    (SELECT g.amount FROM grants g WHERE g.award_id = a.id ORDER BY g.id DESC LIMIT 1)
              FROM awards a JOIN cases c ON c.policy = a.policy AND c.case_id = a.case_id ORDER BY a.id",
         )?;
         let rows = statement.query_map([], |row| {
             let revised: i64 = row.get(9)?;
-            let amount: Option<String> = if revised > 0 { row.get(8)? } else { row.get(7)? };
+            let granted: Option<String> = row.get(12)?;
+            let amount: Option<String> = match &granted {
+                Some(granted) => Some(granted.clone()),
+                None if revised > 0 => row.get(8)?,
+                None => row.get(7)?,
+            };
             // Stored with every digit; shown in yuan to the fen.
             let amount = amount.and_then(|amount| amount.parse::<Decimal>().ok()).map(money::format_yuan);
             let revocation: Option<String> = row.get(10)?;
-            let status = match (&revocation, revised) {
-                (Some(_), _) => "revoked",
-                (None, 0) => "decided",
-                (None, _) => "revised",
+            let status = match (&revocation, &granted, revised) {
+                (Some(_), _, _) => "revoked",
+                (None, Some(_), _) => "granted",
+                (None, None, 0) => "decided",
+                (None, None, _) => "revised",
             };
             Ok(json!({
                 "run": row.get::<_, i64>(1)?,
@@ -296,7 +360,7 @@ impl Ledger {
                 "date": row.get::<_, String>(11)?,
                 "clause": row.get::<_, String>(4)?,
                 "recipient": row.get::<_, String>(5)?,
-                "kind": row.get::<_, String>(6)?,
+                "kind": if granted.is_some() { "grant".to_string() } else { row.get::<_, String>(6)? },
                 "amount": amount,
                 "status": status,
                 "revoked_because": revocation,
@@ -369,7 +433,8 @@ fn read_history(connection: &Connection, policy: &Policy) -> Result<(Prior, Vec<
         "SELECT a.id, a.case_id, a.clause, a.recipient_index, a.recipient, a.computed, a.amount, a.keys,
                 (SELECT count(*) FROM revisions r WHERE r.award_id = a.id),
                 (SELECT r.amount FROM revisions r WHERE r.award_id = a.id ORDER BY r.id DESC LIMIT 1),
-                (SELECT count(*) FROM revocations v WHERE v.award_id = a.id)
+                (SELECT count(*) FROM revocations v WHERE v.award_id = a.id),
+                (SELECT g.amount FROM grants g WHERE g.award_id = a.id ORDER BY g.id DESC LIMIT 1)
          FROM awards a WHERE a.policy = ?1 ORDER BY a.id",
     )?;
     let rows = statement.query_map([&policy.title], |row| {
@@ -385,10 +450,16 @@ fn read_history(connection: &Connection, policy: &Policy) -> Result<(Prior, Vec<
             amount,
             row.get::<_, String>(7)?,
             row.get::<_, i64>(10)? > 0,
+            row.get::<_, Option<String>>(11)?,
         ))
     })?;
     for row in rows {
-        let (award_id, case_id, clause_id, recipient_index, recipient, computed, amount, keys, revoked) = row?;
+        let (award_id, case_id, clause_id, recipient_index, recipient, computed, amount, keys, revoked, granted) = row?;
+        // A review's grant replaces the maximum: caps and classes count what was granted.
+        let (computed, amount) = match granted {
+            Some(granted) => (Some(granted.clone()), Some(granted)),
+            None => (computed, amount),
+        };
         let Some(&case) = case_index.get(&case_id) else { continue };
         // A clause the policy no longer has takes part in no rule of this version.
         let Some(clause) = policy.clauses.iter().position(|clause| clause.id == clause_id) else { continue };
