@@ -362,3 +362,28 @@ fn a_review_granted_later_is_what_caps_count_from_then_on() {
     assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
     let _ = std::fs::remove_file(&path);
 }
+
+#[test]
+fn a_pro_rata_pool_shares_what_earlier_rounds_left_and_reopens_nothing() {
+    let policy = polc::check_source(include_str!("../policies/shapes/P20-pro-rata-pool.pol")).policy.unwrap();
+    let line = |id: &str, date: &str, amount: &str| serde_json::json!({"id": id, "date": date, "applicant": format!("E-{id}"), "contract_amount": amount});
+    let path = ledger_path("pro-rata");
+    let mut ledger = Ledger::open(&path).unwrap();
+    // Round 1: 600万 asked of the year's 1000万 pool, all paid (20% of 1500万 is 300万 each).
+    decide(&mut ledger, &policy, &[line("A", "2025-03-01", "1500万"), line("B", "2025-03-02", "1500万")], true);
+    // Round 2: 600万 asked of the 400万 left: each scaled by 2/3; round 1 is not reopened.
+    let round =
+        decide(&mut ledger, &policy, &[line("C", "2025-06-01", "1500万"), line("D", "2025-06-02", "1500万")], true);
+    let amounts: Vec<String> =
+        round.awards.iter().map(|award| polc::money::format_yuan(award.amount.unwrap())).collect();
+    assert_eq!(amounts, ["2000000.00", "2000000.00"]);
+    assert!(round.revisions.is_empty());
+    assert!(round.awards[0].adjustments[0].reason.contains("4,000,000.00 left after committed rounds"));
+    let held: Vec<Option<String>> =
+        ledger.awards().unwrap().iter().map(|award| award["amount"].as_str().map(str::to_string)).collect();
+    assert_eq!(
+        held,
+        [Some("3000000.00".into()), Some("3000000.00".into()), Some("2000000.00".into()), Some("2000000.00".into())]
+    );
+    let _ = std::fs::remove_file(&path);
+}

@@ -281,8 +281,11 @@ fn apply_pro_rata(program: &Program<'_>, awards: &mut [AwardRecord], order: &[us
         if !cap.pro_rata {
             continue;
         }
-        // Per key, the awards it counts in batch order, with what they ask (in fen).
+        // Per key, the awards it counts in batch order, with what they ask (in fen), and
+        // what committed rounds already took of it.
         let mut groups: Vec<Vec<(usize, i128)>> = Vec::new();
+        let mut taken: Vec<i128> = Vec::new();
+        let mut settled: Vec<(usize, Decimal)> = Vec::new();
         {
             let mut group_of: HashMap<&[Fact], usize> = HashMap::new();
             for &index in order {
@@ -290,35 +293,57 @@ fn apply_pro_rata(program: &Program<'_>, awards: &mut [AwardRecord], order: &[us
                 let Some(amount) = award.amount.filter(|amount| !amount.is_zero()) else { continue };
                 let counted = award.keys.caps.iter().find(|counted| counted.cap == cap_index);
                 let Some(key) = counted.and_then(|counted| counted.key.as_deref()) else { continue };
-                let Some(fen) = to_fen(amount) else { continue };
                 let next = groups.len();
                 let group = *group_of.entry(key).or_insert(next);
                 if group == next {
                     groups.push(Vec::new());
+                    taken.push(0);
                 }
+                // A committed award keeps what it was committed at and takes that much of
+                // the pool; the rest of the round shares what is left.
+                if let Some(committed) = award.settled {
+                    settled.push((index, committed));
+                    if let (Some(taken), Some(fen)) = (taken.get_mut(group), to_fen(committed)) {
+                        *taken += fen;
+                    }
+                    continue;
+                }
+                let Some(fen) = to_fen(amount) else { continue };
                 if let Some(members) = groups.get_mut(group) {
                     members.push((index, fen));
                 }
             }
         }
-        let Some(pool) = to_fen(cap.amount) else { continue };
-        for members in groups {
+        for (index, committed) in settled {
+            if let Some(award) = awards.get_mut(index) {
+                award.amount = Some(committed);
+            }
+        }
+        let Some(whole_pool) = to_fen(cap.amount) else { continue };
+        for (members, taken) in groups.into_iter().zip(taken) {
+            let pool = (whole_pool - taken).max(0);
             let asked: i128 = members.iter().map(|&(_, fen)| fen).sum();
             if asked <= pool {
                 continue;
             }
             let Some(shares) = largest_remainder(&members, pool, asked) else { continue };
             let asked_yuan = Decimal::from(asked) / Decimal::ONE_HUNDRED;
-            let factor = cap.amount.checked_div(asked_yuan).unwrap_or_default();
+            let pool_yuan = Decimal::from(pool) / Decimal::ONE_HUNDRED;
+            let factor = pool_yuan.checked_div(asked_yuan).unwrap_or_default();
             let shown = factor.normalize();
-            let exact = crate::money::exact_mul(factor, asked_yuan) == Some(cap.amount);
+            let exact = crate::money::exact_mul(factor, asked_yuan) == Some(pool_yuan);
+            let left = if taken > 0 {
+                format!(", {} left after committed rounds", super::show::money_text(pool_yuan))
+            } else {
+                String::new()
+            };
             let equals = if exact { "=" } else { "≈" };
             let reason = format!(
-                "cap {} pro rata {}: {} asked in all, each scaled by {} ÷ {} {equals} {shown}, to the fen, the fens left over to the largest remainders",
+                "cap {} pro rata {}{left}: {} asked in all, each scaled by {} ÷ {} {equals} {shown}, to the fen, the fens left over to the largest remainders",
                 crate::money::format_money_readable(cap.amount),
                 cap_scope(program, cap),
                 super::show::money_text(asked_yuan),
-                super::show::money_text(cap.amount),
+                super::show::money_text(pool_yuan),
                 super::show::money_text(asked_yuan),
             );
             for (index, share) in shares {

@@ -321,6 +321,7 @@ impl Evaluator<'_, '_> {
                 facts,
                 adjustments: Vec::new(),
                 revoked: false,
+                settled: None,
                 keys: KeyValues { once, classes, caps },
             });
         }

@@ -56,6 +56,9 @@ pub struct AwardRecord {
     /// A committed award clawed back (`polc ledger revoke`): it still holds its once-key,
     /// but counts toward no class or cap, and pays nothing.
     pub revoked: bool,
+    /// For an award of a committed round: the amount it was committed at. A pro-rata cap
+    /// shares only what such awards left, and never reopens them.
+    pub settled: Option<Decimal>,
     pub keys: KeyValues,
 }
 
@@ -451,6 +454,7 @@ fn with_history(program: &Program<'_>, prior: &Prior, result: &mut BatchResult) 
         .map(|award| AwardRecord {
             amount: if award.revoked { award.amount } else { award.computed },
             adjustments: Vec::new(),
+            settled: Some(award.amount.unwrap_or_default()),
             ..award.clone()
         })
         .collect();

@@ -476,6 +476,7 @@ fn read_history(connection: &Connection, policy: &Policy) -> Result<(Prior, Vec<
             facts: Box::new([]),
             adjustments: Vec::new(),
             revoked,
+            settled: None,
             keys: decode_keys(&keys),
         };
         if let Some(list) = per_case.get_mut(case) {
