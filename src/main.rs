@@ -415,6 +415,8 @@ enum LedgerCommand {
     Verify {
         /// The ledger (a SQLite file).
         ledger: String,
+        #[arg(long, value_enum, default_value_t = TestFormat::Table)]
+        format: TestFormat,
     },
     /// Sums of what stands, for the finance office.
     Totals {
@@ -463,7 +465,7 @@ enum LedgerCommand {
 fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
     let location = match &command {
         LedgerCommand::Show { ledger, .. }
-        | LedgerCommand::Verify { ledger }
+        | LedgerCommand::Verify { ledger, .. }
         | LedgerCommand::Totals { ledger, .. }
         | LedgerCommand::Revoke { ledger, .. }
         | LedgerCommand::Grant { ledger, .. } => ledger.clone(),
@@ -601,17 +603,23 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                 }
             }
         }
-        LedgerCommand::Verify { .. } => match ledger.verify() {
+        LedgerCommand::Verify { format, .. } => match ledger.verify() {
             Err(error) => Ok(failed(error)),
-            Ok(problems) if problems.is_empty() => {
-                writeln!(out, "the ledger is consistent")?;
-                Ok(0)
-            }
             Ok(problems) => {
-                for problem in &problems {
-                    writeln!(out, "{problem}")?;
+                match format {
+                    TestFormat::Json => {
+                        let document = serde_json::json!({ "consistent": problems.is_empty(), "problems": problems });
+                        serde_json::to_writer_pretty(&mut *out, &document)?;
+                        writeln!(out)?;
+                    }
+                    TestFormat::Table if problems.is_empty() => writeln!(out, "the ledger is consistent")?,
+                    TestFormat::Table => {
+                        for problem in &problems {
+                            writeln!(out, "{problem}")?;
+                        }
+                    }
                 }
-                Ok(EXIT_PROBLEMS)
+                Ok(if problems.is_empty() { 0 } else { EXIT_PROBLEMS })
             }
         },
     }

@@ -387,3 +387,30 @@ fn a_pro_rata_pool_shares_what_earlier_rounds_left_and_reopens_nothing() {
     );
     let _ = std::fs::remove_file(&path);
 }
+
+#[test]
+fn verify_finds_a_ledger_changed_behind_polcs_back() {
+    let policy = chengdu();
+    let path = ledger_path("tampered");
+    let mut ledger = Ledger::open(&path).unwrap();
+    decide(&mut ledger, &policy, &chengdu_cases(), true);
+    drop(ledger);
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    connection
+        .execute("UPDATE awards SET amount = '1' WHERE id = (SELECT min(id) FROM awards WHERE amount IS NOT NULL)", [])
+        .unwrap();
+    connection.execute("DELETE FROM cases WHERE case_id = 'EX-01'", []).unwrap();
+    drop(connection);
+    let problems = Ledger::open(&path).unwrap().verify().unwrap();
+    assert_eq!(
+        problems,
+        [
+            "run 1: 40 cases recorded, 41 expected".to_string(),
+            "run 1: its awards do not add up to its total 35668672.79".to_string()
+        ]
+    );
+    let output =
+        std::process::Command::new(env!("CARGO_BIN_EXE_polc")).args(["ledger", "verify", &path]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let _ = std::fs::remove_file(&path);
+}
