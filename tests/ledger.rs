@@ -414,3 +414,35 @@ fn verify_finds_a_ledger_changed_behind_polcs_back() {
     assert_eq!(output.status.code(), Some(1));
     let _ = std::fs::remove_file(&path);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..proptest::prelude::ProptestConfig::default() })]
+
+    /// Any subset of the example cases, split by date at any point into two rounds (and
+    /// the second split again), holds the awards of one run of the subset.
+    #[test]
+    fn any_split_into_rounds_decides_as_one_run(
+        keep in proptest::collection::vec(proptest::prelude::any::<bool>(), 42),
+        first in 0usize..43,
+        second in 0usize..43,
+    ) {
+        let policy = chengdu();
+        let cases: Vec<Value> = chengdu_cases().into_iter().zip(&keep).filter(|(_, keep)| **keep).map(|(case, _)| case).collect();
+        let whole = one_run(&policy, &cases);
+        let path = ledger_path(&format!("split-{first}-{second}-{}", keep.iter().filter(|k| **k).count()));
+        let mut ledger = Ledger::open(&path).unwrap();
+        // Boundaries at case dates, so that every round is dated on or after the one before.
+        let date_at = |index: usize| cases.get(index).and_then(|case| case["date"].as_str()).unwrap_or("9999-12-31").to_string();
+        let (low, high) = (date_at(first.min(second)), date_at(first.max(second)));
+        let rounds: [Vec<Value>; 3] = [
+            cases.iter().filter(|case| case["date"].as_str().unwrap() < low.as_str()).cloned().collect(),
+            cases.iter().filter(|case| (low.as_str()..high.as_str()).contains(&case["date"].as_str().unwrap())).cloned().collect(),
+            cases.iter().filter(|case| case["date"].as_str().unwrap() >= high.as_str()).cloned().collect(),
+        ];
+        for round in &rounds {
+            decide(&mut ledger, &policy, round, true);
+        }
+        let _ = std::fs::remove_file(&path);
+        proptest::prop_assert_eq!(held(&ledger), whole);
+    }
+}
