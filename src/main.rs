@@ -444,6 +444,8 @@ enum LedgerCommand {
         /// What was granted (`50万`, `500000`).
         #[arg(long)]
         amount: String,
+        #[arg(long, value_enum, default_value_t = TestFormat::Table)]
+        format: TestFormat,
     },
     /// Claw back a committed case's awards (追回): they stop counting toward caps and
     /// classes; their once-keys stay used.
@@ -459,6 +461,8 @@ enum LedgerCommand {
         clause: Option<String>,
         #[arg(long)]
         reason: String,
+        #[arg(long, value_enum, default_value_t = TestFormat::Table)]
+        format: TestFormat,
     },
 }
 
@@ -552,7 +556,7 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
             }
             Ok(0)
         }
-        LedgerCommand::Revoke { policy, case_id, clause, reason, .. } => {
+        LedgerCommand::Revoke { policy, case_id, clause, reason, format, .. } => {
             let policy = match load_policy(&policy) {
                 Ok(policy) => policy,
                 Err(status) => return Ok(status),
@@ -560,12 +564,21 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
             let by = std::env::var("USER").unwrap_or_else(|_| "polc".to_string());
             match ledger.revoke(&policy.title, &case_id, clause.as_deref(), &reason, &by) {
                 Ok(count) => {
-                    writeln!(
-                        out,
-                        "revoked {count} award{} of case {}",
-                        plural(count),
-                        report::escape_controls(&case_id)
-                    )?;
+                    match format {
+                        TestFormat::Json => {
+                            serde_json::to_writer(
+                                &mut *out,
+                                &serde_json::json!({ "revoked": count, "case": case_id }),
+                            )?;
+                            writeln!(out)?;
+                        }
+                        TestFormat::Table => writeln!(
+                            out,
+                            "revoked {count} award{} of case {}",
+                            plural(count),
+                            report::escape_controls(&case_id)
+                        )?,
+                    }
                     Ok(0)
                 }
                 Err(error) => {
@@ -574,7 +587,7 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                 }
             }
         }
-        LedgerCommand::Grant { policy, case_id, clause, recipient, amount, .. } => {
+        LedgerCommand::Grant { policy, case_id, clause, recipient, amount, format, .. } => {
             let policy = match load_policy(&policy) {
                 Ok(policy) => policy,
                 Err(status) => return Ok(status),
@@ -588,13 +601,24 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
             };
             match ledger.grant(&policy.title, &case_id, &clause, recipient.as_deref(), amount) {
                 Ok(()) => {
-                    writeln!(
-                        out,
-                        "granted {} to case {} clause {}",
-                        polc::eval::show::money_text(amount),
-                        report::escape_controls(&case_id),
-                        report::escape_controls(&clause)
-                    )?;
+                    match format {
+                        TestFormat::Json => {
+                            let document = serde_json::json!({
+                                "granted": polc::money::format_yuan(amount),
+                                "case": case_id,
+                                "clause": clause,
+                            });
+                            serde_json::to_writer(&mut *out, &document)?;
+                            writeln!(out)?;
+                        }
+                        TestFormat::Table => writeln!(
+                            out,
+                            "granted {} to case {} clause {}",
+                            polc::eval::show::money_text(amount),
+                            report::escape_controls(&case_id),
+                            report::escape_controls(&clause)
+                        )?,
+                    }
                     Ok(0)
                 }
                 Err(error) => {
