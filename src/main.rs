@@ -334,7 +334,7 @@ fn run(
                 Ok(Err(error)) => Err(error),
                 Ok(Ok(decision)) => {
                     let polc::ledger::Decision { result, run, history_cases } = decision;
-                    for (case, round) in &result.already_decided {
+                    for (case, round, _) in &result.already_decided {
                         say!(
                             "case {} was decided in run {round} with the same facts: not decided again",
                             report::escape_controls(case)

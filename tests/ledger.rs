@@ -116,6 +116,17 @@ fn a_round_committed_again_changes_nothing_and_other_facts_are_an_error() {
     // never committed and is an error again.
     assert_eq!(again.failed_records, 1);
     assert_eq!(again.already_decided.len(), cases.len() - 1);
+    // Each is reported with the awards it was committed with.
+    let reported: BTreeMap<_, _> = again
+        .already_decided
+        .iter()
+        .flat_map(|(case, _, awards)| {
+            awards.iter().map(move |(clause, recipient, amount)| {
+                ((case.clone(), clause.clone(), recipient.to_string()), amount.map(polc::money::format_yuan))
+            })
+        })
+        .collect();
+    assert_eq!(reported, before);
     assert!(again.awards.is_empty());
     assert_eq!(held(&ledger), before);
     assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());

@@ -269,8 +269,9 @@ pub struct BatchResult {
     /// recognise a case decided again.
     pub fingerprints: Vec<String>,
     /// Cases of the batch already decided in a committed round with the same facts: the
-    /// id and the round. They are not decided again.
-    pub already_decided: Vec<(String, u64)>,
+    /// id, the round, and its committed awards (clause, recipient, amount). They are not
+    /// decided again.
+    pub already_decided: Vec<(String, u64, Vec<(String, Arc<str>, Option<Decimal>)>)>,
     /// Committed awards whose amount this batch changes (a higher award of a class that
     /// supersedes one): the award's position in the history, its new amount and why.
     pub revisions: Vec<(usize, Option<Decimal>, Vec<Adjustment>)>,
@@ -283,8 +284,9 @@ pub struct BatchResult {
 pub struct Prior {
     pub cases: Vec<CaseSummary>,
     pub awards: Vec<AwardRecord>,
-    /// Per case id: the round it was decided in and its facts' fingerprint.
-    pub decided: std::collections::HashMap<String, (u64, String)>,
+    /// Per case id: the round it was decided in, its facts' fingerprint and its position
+    /// in `cases`.
+    pub decided: std::collections::HashMap<String, (u64, String, usize)>,
 }
 
 impl BatchResult {
@@ -367,11 +369,24 @@ fn run_inner(
             let fingerprint = prior.map(|_| case.fingerprint());
             if let (Some(prior), Some(fingerprint)) = (prior, &fingerprint) {
                 match prior.decided.get(&case.id) {
-                    Some((round, decided)) if decided == fingerprint => {
-                        result.already_decided.push((case.id, *round));
+                    Some((round, decided, index)) if decided == fingerprint => {
+                        let awards = prior
+                            .cases
+                            .get(*index)
+                            .and_then(|summary| {
+                                prior.awards.get(summary.first_award..summary.first_award + summary.award_count)
+                            })
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|award| {
+                                let clause = policy.clauses.get(award.clause).map_or("?", |clause| clause.id.as_str());
+                                (clause.to_string(), award.recipient.clone(), award.amount)
+                            })
+                            .collect();
+                        result.already_decided.push((case.id, *round, awards));
                         return;
                     }
-                    Some((round, _)) => {
+                    Some((round, _, _)) => {
                         result.failed_records += 1;
                         result.errors.push(DataError {
                             message: format!("decided in run {round} with other facts; revoke it first"),

@@ -130,6 +130,26 @@ pub fn json(policy: &Policy, result: &BatchResult, out: &mut dyn Write) -> io::R
         writeln!(out, "    {}{comma}", serde_json::to_string(error)?)?;
     }
     writeln!(out, "  ],")?;
+    // Against a ledger: the cases decided in an earlier round, with what they were given.
+    if !result.already_decided.is_empty() {
+        writeln!(out, "  \"already_decided\": [")?;
+        for (index, (case, round, awards)) in result.already_decided.iter().enumerate() {
+            let awards: Vec<serde_json::Value> = awards
+                .iter()
+                .map(|(clause, recipient, amount)| {
+                    serde_json::json!({
+                        "clause": clause,
+                        "recipient": &**recipient,
+                        "amount": amount.map(money::format_yuan),
+                    })
+                })
+                .collect();
+            let record = serde_json::json!({ "id": case, "run": round, "awards": awards });
+            let comma = if index + 1 < result.already_decided.len() { "," } else { "" };
+            writeln!(out, "    {}{comma}", serde_json::to_string(&record)?)?;
+        }
+        writeln!(out, "  ],")?;
+    }
     writeln!(out, "  \"totals\": [")?;
     for (index, (recipient, total)) in result.totals.iter().enumerate() {
         let overflowed = [("granted", total.granted), ("up to", total.up_to)];

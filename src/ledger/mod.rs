@@ -416,7 +416,7 @@ fn read_history(connection: &Connection, policy: &Policy) -> Result<(Prior, Vec<
         let round = u64::try_from(run).unwrap_or_default();
         let date = Date::parse(&date).ok_or_else(|| LedgerError::NotALedger(format!("case {id} has no date")))?;
         case_index.insert(id.clone(), prior.cases.len());
-        prior.decided.insert(id.clone(), (round, fingerprint));
+        prior.decided.insert(id.clone(), (round, fingerprint, prior.cases.len()));
         prior.cases.push(CaseSummary {
             id,
             date,
