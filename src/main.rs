@@ -334,10 +334,11 @@ fn run(
                 Ok(Err(error)) => Err(error),
                 Ok(Ok(decision)) => {
                     let polc::ledger::Decision { result, run, history_cases } = decision;
-                    for (case, round, _) in &result.already_decided {
+                    for decided in &result.already_decided {
                         say!(
-                            "case {} was decided in run {round} with the same facts: not decided again",
-                            report::escape_controls(case)
+                            "case {} was decided in run {} with the same facts: not decided again",
+                            report::escape_controls(&decided.id),
+                            decided.round
                         );
                     }
                     match run {

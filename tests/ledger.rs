@@ -120,9 +120,9 @@ fn a_round_committed_again_changes_nothing_and_other_facts_are_an_error() {
     let reported: BTreeMap<_, _> = again
         .already_decided
         .iter()
-        .flat_map(|(case, _, awards)| {
-            awards.iter().map(move |(clause, recipient, amount)| {
-                ((case.clone(), clause.clone(), recipient.to_string()), amount.map(polc::money::format_yuan))
+        .flat_map(|decided| {
+            decided.awards.iter().map(move |(clause, recipient, amount)| {
+                ((decided.id.clone(), clause.clone(), recipient.to_string()), amount.map(polc::money::format_yuan))
             })
         })
         .collect();

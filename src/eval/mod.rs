@@ -271,10 +271,19 @@ pub struct BatchResult {
     /// Cases of the batch already decided in a committed round with the same facts: the
     /// id, the round, and its committed awards (clause, recipient, amount). They are not
     /// decided again.
-    pub already_decided: Vec<(String, u64, Vec<(String, Arc<str>, Option<Decimal>)>)>,
+    pub already_decided: Vec<AlreadyDecided>,
     /// Committed awards whose amount this batch changes (a higher award of a class that
     /// supersedes one): the award's position in the history, its new amount and why.
     pub revisions: Vec<(usize, Option<Decimal>, Vec<Adjustment>)>,
+}
+
+/// A case of the batch that a committed round decided with the same facts.
+#[derive(Clone, Debug)]
+pub struct AlreadyDecided {
+    pub id: String,
+    pub round: u64,
+    /// Its committed awards: clause id, recipient, amount.
+    pub awards: Vec<(String, Arc<str>, Option<Decimal>)>,
 }
 
 /// What earlier committed rounds decided, as the cross-case rules see it: their cases and
@@ -383,7 +392,7 @@ fn run_inner(
                                 (clause.to_string(), award.recipient.clone(), award.amount)
                             })
                             .collect();
-                        result.already_decided.push((case.id, *round, awards));
+                        result.already_decided.push(AlreadyDecided { id: case.id, round: *round, awards });
                         return;
                     }
                     Some((round, _, _)) => {

@@ -133,8 +133,9 @@ pub fn json(policy: &Policy, result: &BatchResult, out: &mut dyn Write) -> io::R
     // Against a ledger: the cases decided in an earlier round, with what they were given.
     if !result.already_decided.is_empty() {
         writeln!(out, "  \"already_decided\": [")?;
-        for (index, (case, round, awards)) in result.already_decided.iter().enumerate() {
-            let awards: Vec<serde_json::Value> = awards
+        for (index, decided) in result.already_decided.iter().enumerate() {
+            let awards: Vec<serde_json::Value> = decided
+                .awards
                 .iter()
                 .map(|(clause, recipient, amount)| {
                     serde_json::json!({
@@ -144,7 +145,7 @@ pub fn json(policy: &Policy, result: &BatchResult, out: &mut dyn Write) -> io::R
                     })
                 })
                 .collect();
-            let record = serde_json::json!({ "id": case, "run": round, "awards": awards });
+            let record = serde_json::json!({ "id": decided.id, "run": decided.round, "awards": awards });
             let comma = if index + 1 < result.already_decided.len() { "," } else { "" };
             writeln!(out, "    {}{comma}", serde_json::to_string(&record)?)?;
         }
