@@ -261,15 +261,7 @@ proptest! {
             })
             .collect();
         let (pool_lines, schedule_lines): (Vec<String>, Vec<String>) = lines.into_iter().unzip();
-        // A deterministic shuffle from the seed.
-        let mut order: Vec<usize> = (0..pool_lines.len()).collect();
-        let mut state = seed | 1;
-        for index in (1..order.len()).rev() {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            order.swap(index, (state % (index as u64 + 1)) as usize);
-        }
+        let order = shuffled_order(pool_lines.len(), seed);
         let shuffled = |lines: &[String]| order.iter().map(|&index| lines[index].clone()).collect::<Vec<_>>();
         let jsonl = |lines: &[String]| lines.join("\n");
         prop_assert_eq!(
