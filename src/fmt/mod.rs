@@ -374,7 +374,7 @@ impl Printer<'_> {
                 ArticlePart::Clause(clause) => self.clause(clause),
                 ArticlePart::Gate(condition) => {
                     self.out.push_str("  require ");
-                    self.condition(condition, 2);
+                    self.fitted(condition, 2);
                     self.end_line(condition.span.end);
                 }
                 ArticlePart::Class(class) => {
@@ -506,7 +506,7 @@ impl Printer<'_> {
             match part {
                 ClausePart::When(condition) => {
                     self.out.push_str("when ");
-                    self.condition(condition, 4);
+                    self.fitted(condition, 4);
                 }
                 ClausePart::Award(award, _) => {
                     self.out.push_str("award ");
@@ -537,32 +537,10 @@ impl Printer<'_> {
         self.reserved.iter_mut().for_each(|reserved| *reserved = false);
     }
 
-    /// An amount, on its line when it fits in [`LINE_WIDTH`], else a top-level sum with one
-    /// term per line.
-    fn amount(&mut self, amount: &Expr, indent: usize) {
-        let line_start = self.out.rfind('\n').map_or(0, |newline| newline + 1);
-        let start = self.out.len();
-        self.expr(amount, 0, indent);
-        let printed = self.out.get(line_start..).unwrap_or_default();
-        let fits = printed.contains('\n') || display_width(printed) <= LINE_WIDTH;
-        let ExprKind::Sum(first, terms) = &amount.kind else { return };
-        if fits {
-            return;
-        }
-        self.out.truncate(start);
-        self.expr(first, 6, indent + 2);
-        for (sign, term) in terms {
-            self.out.push('\n');
-            self.out.push_str(&" ".repeat(indent + 2));
-            self.out.push_str(if *sign == Sign::Plus { "+ " } else { "- " });
-            self.expr(term, 6, indent + 2);
-        }
-    }
-
     fn award(&mut self, award: &Award) {
         match award {
             Award::Grant { amount, cap } => {
-                self.amount(amount, 4);
+                self.fitted(amount, 4);
                 if let Some(cap) = cap {
                     self.out.push_str(" max ");
                     self.expr(cap, 0, 4);
@@ -598,27 +576,33 @@ impl Printer<'_> {
         }
     }
 
-    /// Prints a `when` or `require` condition: on one line when it fits in
-    /// [`LINE_WIDTH`], else a top-level `and`/`or` chain with one operand per line.
-    fn condition(&mut self, condition: &Expr, indent: usize) {
+    /// Prints a condition or an amount: on its line when it fits in [`LINE_WIDTH`], else a
+    /// top-level `and`/`or` chain or sum with one operand per line, each after its operator.
+    fn fitted(&mut self, expr: &Expr, indent: usize) {
         let line_start = self.out.rfind('\n').map_or(0, |newline| newline + 1);
         let start = self.out.len();
-        self.expr(condition, 0, indent);
+        self.expr(expr, 0, indent);
         let printed = self.out.get(line_start..).unwrap_or_default();
-        let fits = printed.contains('\n') || display_width(printed) <= LINE_WIDTH;
-        let (ExprKind::And(parts) | ExprKind::Or(parts)) = &condition.kind else { return };
-        if fits {
+        if printed.contains('\n') || display_width(printed) <= LINE_WIDTH {
             return;
         }
+        let (operands, operand_min): (Vec<(&str, &Expr)>, u8) = match &expr.kind {
+            ExprKind::Or(parts) => (parts.iter().map(|part| ("or ", part)).collect(), 2),
+            ExprKind::And(parts) => (parts.iter().map(|part| ("and ", part)).collect(), 3),
+            ExprKind::Sum(first, terms) => {
+                let rest = terms.iter().map(|(sign, term)| (if *sign == Sign::Plus { "+ " } else { "- " }, term));
+                (std::iter::once(("", &**first)).chain(rest).collect(), 6)
+            }
+            _ => return,
+        };
         self.out.truncate(start);
-        let (word, operand_min) = if matches!(condition.kind, ExprKind::Or(_)) { ("or ", 2) } else { ("and ", 3) };
-        for (index, part) in parts.iter().enumerate() {
+        for (index, (word, operand)) in operands.into_iter().enumerate() {
             if index > 0 {
                 self.out.push('\n');
                 self.out.push_str(&" ".repeat(indent + 2));
                 self.out.push_str(word);
             }
-            self.expr(part, operand_min, indent + 2);
+            self.expr(operand, operand_min, indent + 2);
         }
     }
 
