@@ -141,6 +141,10 @@ pub(super) struct Evaluator<'a, 'p> {
     explain: bool,
     /// The divisor that was zero, when a condition met one.
     zero_divisor: Option<String>,
+    /// The award amount whose terms are being recorded (compared by address), and the
+    /// values of its terms so far.
+    sum_to_record: Option<*const Expr>,
+    terms: Vec<Decimal>,
     /// Whether a quotient of this case had no exact decimal (`1/3`), so that rounding
     /// to the fen must check it is decided.
     inexact_quotient: bool,
@@ -166,6 +170,8 @@ pub fn evaluate(
         named: Vec::new(),
         explain,
         zero_divisor: None,
+        sum_to_record: None,
+        terms: Vec::new(),
         inexact_quotient: false,
         coverage,
         owner: Owner::Gate(0),
@@ -343,18 +349,14 @@ impl Evaluator<'_, '_> {
     fn award_amount(&mut self, award: &Award) -> Result<(Option<Decimal>, AmountTrace), Stop> {
         match award {
             Award::Grant { amount, cap } => {
-                let raw = self.amount(amount)?;
-                // Each term of a sum, to explain it band by band.
-                let mut terms = Vec::new();
-                if let ExprKind::Sum(first, rest) = &amount.kind {
-                    // The second look records nothing new: the picks are the sum's own.
-                    let (picks, named) = (self.picks.len(), self.named.len());
-                    for term in std::iter::once(&**first).chain(rest.iter().map(|(_, term)| term)) {
-                        terms.push(self.money(term)?);
-                    }
-                    self.picks.truncate(picks);
-                    self.named.truncate(named);
-                }
+                // An amount that is a sum (the bands of a progressive scale) keeps each term's
+                // value as it is computed, to explain it band by band.
+                self.terms.clear();
+                self.sum_to_record = matches!(amount.kind, ExprKind::Sum(..)).then_some(amount as *const Expr);
+                let raw = self.amount(amount);
+                self.sum_to_record = None;
+                let raw = raw?;
+                let terms = std::mem::take(&mut self.terms);
                 let tier = self.tier_paid.clone();
                 let cap = match cap {
                     Some(cap) => Some(self.amount(cap)?),
@@ -636,9 +638,16 @@ impl Evaluator<'_, '_> {
                 Ok(Fact::Bool(validity.is_some_and(|validity| validity.contains(date))))
             }
             ExprKind::Sum(first, terms) => {
+                let record = self.sum_to_record.is_some_and(|sum| std::ptr::eq(sum, expr));
                 let mut total = self.value(first)?;
+                if record {
+                    self.terms.extend(number(&total));
+                }
                 for (sign, term) in terms {
                     let term = self.value(term)?;
+                    if record {
+                        self.terms.extend(number(&term));
+                    }
                     total = arithmetic(&total, *sign, &term, expr.ty)
                         .ok_or_else(|| self.fault(FaultKind::Overflow, expr))?;
                 }
