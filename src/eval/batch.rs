@@ -192,22 +192,26 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
             }
         }
     }
-    // What each cap limits, written once, not once per cut.
-    let scopes: Vec<String> = caps.iter().map(|cap| cap_scope(program, cap)).collect();
+    // What each cap limits and when it is relaxed, written once, not once per cut or note.
+    let texts: Vec<CapText> = caps
+        .iter()
+        .map(|cap| CapText {
+            scope: cap_scope(program, cap),
+            relaxed_when: cap
+                .relaxed
+                .as_ref()
+                .map(|(_, condition)| super::show::expr(program.policy, condition, None))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let no_text = CapText::default();
     for cut_by in cuts {
         let mut reason = String::new();
         for &(cap, counted, limit) in &cut_by.binding {
             if !reason.is_empty() {
                 reason.push_str("; ");
             }
-            reason.push_str(&cap_reason(
-                program,
-                cap,
-                scopes.get(cap).map_or("", String::as_str),
-                limit,
-                counted,
-                cut_by.kept,
-            ));
+            reason.push_str(&cap_reason(program, cap, texts.get(cap).unwrap_or(&no_text), limit, counted, cut_by.kept));
         }
         let source = cut_by.binding.first().map_or(0, |&(cap, _, _)| cap);
         if let Some(award) = awards.get_mut(cut_by.award) {
@@ -217,17 +221,14 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
     for (index, cap, counted, limit) in relaxations {
         let Some(def) = caps.get(cap) else { continue };
         let Some(award) = awards.get_mut(index) else { continue };
-        let condition = def
-            .relaxed
-            .as_ref()
-            .map(|(_, condition)| super::show::expr(program.policy, condition, None))
-            .unwrap_or_default();
+        let text = texts.get(cap).unwrap_or(&no_text);
         let now = counted + award.amount.unwrap_or_default();
         award.trace.extra_mut().notes.push(format!(
-            "past the cap of {} {} by its relaxation to {} when {condition}: {} counted with this award",
+            "past the cap of {} {} by its relaxation to {} when {}: {} counted with this award",
             crate::money::format_money_readable(def.amount),
-            cap_scope(program, def),
+            text.scope,
             crate::money::format_money_readable(limit),
+            text.relaxed_when,
             super::show::money_text(now),
         ));
     }
@@ -247,26 +248,36 @@ fn cap_scope(program: &Program<'_>, cap: &crate::check::checked::Cap) -> String 
     format!("{per} {over} ({})", program.policy.article_heading(cap.article))
 }
 
+/// A cap's words that every cut and note by it repeats.
+#[derive(Default)]
+struct CapText {
+    /// What it limits: "per recipient, year over clause 1.1 (Article 1 …)".
+    scope: String,
+    /// The condition of its relaxation, as the policy writes it.
+    relaxed_when: String,
+}
+
 fn cap_reason(
     program: &Program<'_>,
     cap: usize,
-    scope: &str,
+    text: &CapText,
     limit: Decimal,
     counted: Decimal,
     left: Decimal,
 ) -> String {
     let Some(def) = program.policy.caps.get(cap) else { return String::new() };
     let amount = match &def.relaxed {
-        Some((_, condition)) if limit != def.amount => format!(
+        Some(_) if limit != def.amount => format!(
             "{} (relaxed from {} when {})",
             crate::money::format_money_readable(limit),
             crate::money::format_money_readable(def.amount),
-            super::show::expr(program.policy, condition, None)
+            text.relaxed_when
         ),
         _ => crate::money::format_money_readable(def.amount),
     };
     format!(
-        "cap {amount} {scope}: {} already counted, {} left",
+        "cap {amount} {}: {} already counted, {} left",
+        text.scope,
         super::show::money_text(counted),
         super::show::money_text(left)
     )
