@@ -126,6 +126,22 @@ CREATE TABLE grants (
     granted_at TEXT NOT NULL
 );
 CREATE INDEX awards_by_policy ON awards (policy, id);
+-- Each award as it stands now: the latest review grant, else the latest revision, else
+-- what was committed; and whether it was revised, granted or revoked. The one place that
+-- says which row wins.
+CREATE VIEW standing AS
+SELECT a.*,
+       (SELECT count(*) FROM revisions r WHERE r.award_id = a.id) > 0 AS revised,
+       (SELECT g.amount FROM grants g WHERE g.award_id = a.id ORDER BY g.id DESC LIMIT 1) AS granted,
+       (SELECT v.reason FROM revocations v WHERE v.award_id = a.id) AS revoked_because,
+       CASE
+           WHEN EXISTS (SELECT 1 FROM grants g WHERE g.award_id = a.id)
+               THEN (SELECT g.amount FROM grants g WHERE g.award_id = a.id ORDER BY g.id DESC LIMIT 1)
+           WHEN EXISTS (SELECT 1 FROM revisions r WHERE r.award_id = a.id)
+               THEN (SELECT r.amount FROM revisions r WHERE r.award_id = a.id ORDER BY r.id DESC LIMIT 1)
+           ELSE a.amount
+       END AS standing_amount
+FROM awards a;
 ";
 
 impl Ledger {
@@ -328,36 +344,28 @@ impl Ledger {
     /// revision) and status, in the order committed.
     pub fn awards(&self) -> Result<Vec<Value>, LedgerError> {
         let mut statement = self.connection.prepare(
-            "SELECT a.id, a.run_id, a.policy, a.case_id, a.clause, a.recipient, a.kind, a.amount,
-                    (SELECT r.amount FROM revisions r WHERE r.award_id = a.id ORDER BY r.id DESC LIMIT 1),
-                    (SELECT count(*) FROM revisions r WHERE r.award_id = a.id),
-                    (SELECT v.reason FROM revocations v WHERE v.award_id = a.id),
-                    c.date,
-                    (SELECT g.amount FROM grants g WHERE g.award_id = a.id ORDER BY g.id DESC LIMIT 1)
-             FROM awards a JOIN cases c ON c.policy = a.policy AND c.case_id = a.case_id ORDER BY a.id",
+            "SELECT s.id, s.run_id, s.policy, s.case_id, s.clause, s.recipient, s.kind, s.standing_amount,
+                    s.revised, s.revoked_because, c.date, s.granted
+             FROM standing s JOIN cases c ON c.policy = s.policy AND c.case_id = s.case_id ORDER BY s.id",
         )?;
         let rows = statement.query_map([], |row| {
-            let revised: i64 = row.get(9)?;
-            let granted: Option<String> = row.get(12)?;
-            let amount: Option<String> = match &granted {
-                Some(granted) => Some(granted.clone()),
-                None if revised > 0 => row.get(8)?,
-                None => row.get(7)?,
-            };
+            let revised: bool = row.get(8)?;
+            let granted: Option<String> = row.get(11)?;
+            let amount: Option<String> = row.get(7)?;
             // Stored with every digit; shown in yuan to the fen.
             let amount = amount.and_then(|amount| amount.parse::<Decimal>().ok()).map(money::format_yuan);
-            let revocation: Option<String> = row.get(10)?;
+            let revocation: Option<String> = row.get(9)?;
             let status = match (&revocation, &granted, revised) {
                 (Some(_), _, _) => "revoked",
                 (None, Some(_), _) => "granted",
-                (None, None, 0) => "decided",
-                (None, None, _) => "revised",
+                (None, None, false) => "decided",
+                (None, None, true) => "revised",
             };
             Ok(json!({
                 "run": row.get::<_, i64>(1)?,
                 "policy": row.get::<_, String>(2)?,
                 "case": row.get::<_, String>(3)?,
-                "date": row.get::<_, String>(11)?,
+                "date": row.get::<_, String>(10)?,
                 "clause": row.get::<_, String>(4)?,
                 "recipient": row.get::<_, String>(5)?,
                 "kind": if granted.is_some() { "grant".to_string() } else { row.get::<_, String>(6)? },
@@ -430,16 +438,11 @@ fn read_history(connection: &Connection, policy: &Policy) -> Result<(Prior, Vec<
     // Awards, grouped by case in the cases' order.
     let mut per_case: Vec<Vec<(i64, AwardRecord)>> = prior.cases.iter().map(|_| Vec::new()).collect();
     let mut statement = connection.prepare(
-        "SELECT a.id, a.case_id, a.clause, a.recipient_index, a.recipient, a.computed, a.amount, a.keys,
-                (SELECT count(*) FROM revisions r WHERE r.award_id = a.id),
-                (SELECT r.amount FROM revisions r WHERE r.award_id = a.id ORDER BY r.id DESC LIMIT 1),
-                (SELECT count(*) FROM revocations v WHERE v.award_id = a.id),
-                (SELECT g.amount FROM grants g WHERE g.award_id = a.id ORDER BY g.id DESC LIMIT 1)
-         FROM awards a WHERE a.policy = ?1 ORDER BY a.id",
+        "SELECT id, case_id, clause, recipient_index, recipient, computed, standing_amount, keys,
+                revoked_because IS NOT NULL, granted
+         FROM standing WHERE policy = ?1 ORDER BY id",
     )?;
     let rows = statement.query_map([&policy.title], |row| {
-        let revised: i64 = row.get(8)?;
-        let amount: Option<String> = if revised > 0 { row.get(9)? } else { row.get(6)? };
         Ok((
             row.get::<_, i64>(0)?,
             row.get::<_, String>(1)?,
@@ -447,19 +450,17 @@ fn read_history(connection: &Connection, policy: &Policy) -> Result<(Prior, Vec<
             row.get::<_, i64>(3)?,
             row.get::<_, String>(4)?,
             row.get::<_, Option<String>>(5)?,
-            amount,
+            row.get::<_, Option<String>>(6)?,
             row.get::<_, String>(7)?,
-            row.get::<_, i64>(10)? > 0,
-            row.get::<_, Option<String>>(11)?,
+            row.get::<_, bool>(8)?,
+            row.get::<_, Option<String>>(9)?,
         ))
     })?;
     for row in rows {
         let (award_id, case_id, clause_id, recipient_index, recipient, computed, amount, keys, revoked, granted) = row?;
-        // A review's grant replaces the maximum: caps and classes count what was granted.
-        let (computed, amount) = match granted {
-            Some(granted) => (Some(granted.clone()), Some(granted)),
-            None => (computed, amount),
-        };
+        // A review's grant replaces the maximum: caps and classes count what was granted
+        // (the standing amount is the grant already).
+        let computed = granted.or(computed);
         let Some(&case) = case_index.get(&case_id) else { continue };
         // A clause the policy no longer has takes part in no rule of this version.
         let Some(clause) = policy.clauses.iter().position(|clause| clause.id == clause_id) else { continue };
