@@ -113,6 +113,17 @@ enum TestFormat {
     Json,
 }
 
+/// How the ledger's register and totals are written.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RegisterFormat {
+    /// Aligned columns for a person.
+    Table,
+    /// One JSON array.
+    Json,
+    /// A header row, then a row per award or total, for a spreadsheet.
+    Csv,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum CasesFormat {
     Json,
@@ -328,7 +339,7 @@ fn run(
             });
             match decision {
                 Err(error) => {
-                    say!("error: the ledger `{}` cannot be used: {error}", display_name(location));
+                    say!("error: the ledger `{}` cannot be used: {error}", polc::ledger::shown_location(location));
                     return Ok(EXIT_UNUSABLE);
                 }
                 Ok(Err(error)) => Err(error),
@@ -407,31 +418,37 @@ fn run(
 enum LedgerCommand {
     /// Every committed award: run, case, clause, recipient, amount, status.
     Show {
-        /// The ledger (a SQLite file).
+        /// The ledger: a SQLite file, or a postgres:// URL.
         ledger: String,
-        #[arg(long, value_enum, default_value_t = TestFormat::Table)]
-        format: TestFormat,
+        /// Only this policy's awards: its file, or the name in its header.
+        #[arg(long)]
+        policy: Option<String>,
+        /// Only this recipient's awards.
+        #[arg(long, value_name = "ID")]
+        recipient: Option<String>,
+        #[arg(long, value_enum, default_value_t = RegisterFormat::Table)]
+        format: RegisterFormat,
     },
     /// Check every run's counts and totals against its rows; exit 1 with what is wrong.
     Verify {
-        /// The ledger (a SQLite file).
+        /// The ledger: a SQLite file, or a postgres:// URL.
         ledger: String,
         #[arg(long, value_enum, default_value_t = TestFormat::Table)]
         format: TestFormat,
     },
     /// Sums of what stands, for the finance office.
     Totals {
-        /// The ledger (a SQLite file).
+        /// The ledger: a SQLite file, or a postgres:// URL.
         ledger: String,
         /// Group by any of recipient, year, clause, policy.
         #[arg(long, value_delimiter = ',', default_value = "recipient")]
         by: Vec<String>,
-        #[arg(long, value_enum, default_value_t = TestFormat::Table)]
-        format: TestFormat,
+        #[arg(long, value_enum, default_value_t = RegisterFormat::Table)]
+        format: RegisterFormat,
     },
     /// Record a review panel's outcome for a committed `up_to` or `range` award.
     Grant {
-        /// The ledger (a SQLite file).
+        /// The ledger: a SQLite file, or a postgres:// URL.
         ledger: String,
         /// The policy the case was decided under.
         policy: String,
@@ -448,10 +465,23 @@ enum LedgerCommand {
         #[arg(long, value_enum, default_value_t = TestFormat::Table)]
         format: TestFormat,
     },
+    /// Record awards decided outside polc (other policies, other departments), from CSV or
+    /// JSON Lines: recipient, date, amount, class, and optionally project, policy, case.
+    Import {
+        /// The ledger: a SQLite file, or a postgres:// URL.
+        ledger: String,
+        /// The awards: a CSV file with a header row, or JSON Lines (`-` reads standard input).
+        file: String,
+        /// Where they were decided (a policy's or a department's name).
+        #[arg(long)]
+        source: String,
+        #[arg(long, value_enum, default_value_t = TestFormat::Table)]
+        format: TestFormat,
+    },
     /// Claw back a committed case's awards (追回): they stop counting toward caps and
     /// classes; their once-keys stay used.
     Revoke {
-        /// The ledger (a SQLite file).
+        /// The ledger: a SQLite file, or a postgres:// URL.
         ledger: String,
         /// The policy the case was decided under.
         policy: String,
@@ -473,56 +503,73 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
         | LedgerCommand::Verify { ledger, .. }
         | LedgerCommand::Totals { ledger, .. }
         | LedgerCommand::Revoke { ledger, .. }
-        | LedgerCommand::Grant { ledger, .. } => ledger.clone(),
+        | LedgerCommand::Grant { ledger, .. }
+        | LedgerCommand::Import { ledger, .. } => ledger.clone(),
     };
-    if !std::path::Path::new(&location).exists() {
-        say!("error: there is no ledger at `{}`", display_name(&location));
+    // A malformed import changes nothing, and does not even create the ledger.
+    let imported = match &command {
+        LedgerCommand::Import { file, .. } => {
+            let text = match read_input(file).map(|bytes| String::from_utf8(bytes).map_err(|_| "it is not UTF-8")) {
+                Ok(Ok(text)) => text,
+                Ok(Err(why)) => {
+                    say!("error: nothing imported: `{}`: {why}", display_name(file));
+                    return Ok(EXIT_UNUSABLE);
+                }
+                Err(message) => {
+                    say!("error: nothing imported: {message}");
+                    return Ok(EXIT_UNUSABLE);
+                }
+            };
+            match polc::ledger::read_external_awards(&text) {
+                Ok(awards) => awards,
+                Err(errors) => {
+                    for error in &errors {
+                        say!("error: `{}` {}", display_name(file), report::escape_controls(&error.to_string()));
+                    }
+                    say!("error: nothing imported: {} malformed row{}", errors.len(), plural(errors.len()));
+                    return Ok(EXIT_UNUSABLE);
+                }
+            }
+        }
+        _ => Vec::new(),
+    };
+    let creates = matches!(command, LedgerCommand::Import { .. });
+    if !creates && !polc::ledger::is_url(&location) && !std::path::Path::new(&location).exists() {
+        say!("error: there is no ledger at `{}`", polc::ledger::shown_location(&location));
         return Ok(EXIT_UNUSABLE);
     }
     let mut ledger = match polc::ledger::Ledger::open(&location) {
         Ok(ledger) => ledger,
         Err(error) => {
-            say!("error: the ledger `{}` cannot be used: {error}", display_name(&location));
+            say!("error: the ledger `{}` cannot be used: {error}", polc::ledger::shown_location(&location));
             return Ok(EXIT_UNUSABLE);
         }
     };
     let failed = |error: polc::ledger::LedgerError| {
-        say!("error: the ledger `{}` cannot be read: {error}", display_name(&location));
+        say!("error: the ledger `{}` cannot be read: {error}", polc::ledger::shown_location(&location));
         EXIT_UNUSABLE
     };
     match command {
-        LedgerCommand::Show { format, .. } => {
+        LedgerCommand::Show { policy, recipient, format, .. } => {
+            // A policy is named by its file (read for the name in its header) or that name.
+            let policy = match policy {
+                Some(name) if std::path::Path::new(&name).is_file() => match load_policy(&name) {
+                    Ok(policy) => Some(policy.title),
+                    Err(status) => return Ok(status),
+                },
+                other => other,
+            };
             let awards = match ledger.awards() {
                 Ok(awards) => awards,
                 Err(error) => return Ok(failed(error)),
             };
-            match format {
-                TestFormat::Json => {
-                    serde_json::to_writer_pretty(&mut *out, &awards)?;
-                    writeln!(out)?;
-                }
-                TestFormat::Table => {
-                    writeln!(out, "run  case  clause  recipient  kind  amount  status")?;
-                    for award in &awards {
-                        let text = |field: &str| match &award[field] {
-                            serde_json::Value::String(text) => report::escape_controls(text).into_owned(),
-                            serde_json::Value::Null => "-".to_string(),
-                            other => other.to_string(),
-                        };
-                        writeln!(
-                            out,
-                            "{}  {}  {}  {}  {}  {}  {}",
-                            text("run"),
-                            text("case"),
-                            text("clause"),
-                            text("recipient"),
-                            text("kind"),
-                            text("amount"),
-                            text("status")
-                        )?;
-                    }
-                }
-            }
+            let awards: Vec<serde_json::Value> = awards
+                .into_iter()
+                .filter(|award| policy.as_ref().is_none_or(|policy| award["policy"] == policy.as_str()))
+                .filter(|award| recipient.as_ref().is_none_or(|recipient| award["recipient"] == recipient.as_str()))
+                .collect();
+            let columns = ["run", "case", "date", "clause", "recipient", "kind", "amount", "status", "revoked_because"];
+            write_register(out, format, &columns, &awards)?;
             Ok(0)
         }
         LedgerCommand::Totals { by, format, .. } => {
@@ -538,25 +585,31 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                 Ok(totals) => totals,
                 Err(error) => return Ok(failed(error)),
             };
-            match format {
-                TestFormat::Json => {
-                    serde_json::to_writer_pretty(&mut *out, &totals)?;
-                    writeln!(out)?;
-                }
-                TestFormat::Table => {
-                    writeln!(out, "{}  amount", groups.join("  "))?;
-                    for row in &totals {
-                        let cells: Vec<String> = groups
-                            .iter()
-                            .chain(std::iter::once(&"amount"))
-                            .map(|group| report::escape_controls(row[*group].as_str().unwrap_or_default()).into_owned())
-                            .collect();
-                        writeln!(out, "{}", cells.join("  "))?;
-                    }
-                }
-            }
+            let columns: Vec<&str> = groups.iter().copied().chain(std::iter::once("amount")).collect();
+            write_register(out, format, &columns, &totals)?;
             Ok(0)
         }
+        LedgerCommand::Import { source, format, .. } => match ledger.import(&source, &imported) {
+            Ok(count) => {
+                match format {
+                    TestFormat::Json => {
+                        serde_json::to_writer(&mut *out, &serde_json::json!({ "imported": count, "source": source }))?;
+                        writeln!(out)?;
+                    }
+                    TestFormat::Table => writeln!(
+                        out,
+                        "imported {count} external award{} from {}",
+                        plural(count),
+                        report::escape_controls(&source)
+                    )?,
+                }
+                Ok(0)
+            }
+            Err(error) => {
+                say!("error: nothing imported: {error}");
+                Ok(EXIT_UNUSABLE)
+            }
+        },
         LedgerCommand::Revoke { policy, case_id, clause, reason, format, .. } => {
             let policy = match load_policy(&policy) {
                 Ok(policy) => policy,
@@ -648,6 +701,76 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
             }
         },
     }
+}
+
+/// Rows of the ledger's register or totals, each a JSON object with `columns`.
+fn write_register(
+    out: &mut Out,
+    format: RegisterFormat,
+    columns: &[&str],
+    rows: &[serde_json::Value],
+) -> io::Result<()> {
+    let cell = |row: &serde_json::Value, column: &str| match &row[column] {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    match format {
+        RegisterFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, rows)?;
+            writeln!(out)?;
+        }
+        RegisterFormat::Csv => {
+            let mut writer = csv::Writer::from_writer(&mut *out);
+            writer.write_record(columns)?;
+            for row in rows {
+                writer.write_record(columns.iter().map(|column| cell(row, column)))?;
+            }
+            writer.flush()?;
+        }
+        RegisterFormat::Table => {
+            let table: Vec<Vec<String>> = rows
+                .iter()
+                .map(|row| {
+                    columns
+                        .iter()
+                        .map(|column| match cell(row, column) {
+                            text if text.is_empty() => "-".to_string(),
+                            text => report::escape_controls(&text).into_owned(),
+                        })
+                        .collect()
+                })
+                .collect();
+            let widths: Vec<usize> = columns
+                .iter()
+                .enumerate()
+                .map(|(index, column)| {
+                    table
+                        .iter()
+                        .filter_map(|row| row.get(index))
+                        .map(|text| polc::width::display_width(text))
+                        .chain(std::iter::once(column.len()))
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let line = |cells: &mut dyn Iterator<Item = &str>| {
+                let padded: Vec<String> = cells
+                    .zip(&widths)
+                    .map(|(text, width)| {
+                        let pad = width.saturating_sub(polc::width::display_width(text));
+                        format!("{text}{}", " ".repeat(pad))
+                    })
+                    .collect();
+                padded.join("  ").trim_end().to_string()
+            };
+            writeln!(out, "{}", line(&mut columns.iter().copied()))?;
+            for row in &table {
+                writeln!(out, "{}", line(&mut row.iter().map(String::as_str)))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn schema(out: &mut Out, policy_name: &str) -> io::Result<u8> {

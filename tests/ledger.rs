@@ -1,7 +1,12 @@
-//! The award ledger on SQLite: a batch split by date into rounds and committed in order
-//! decides exactly what one run of the whole batch decides; re-committing a round changes
-//! nothing; a dry run writes nothing; a file that is not a ledger, or a newer one, is
-//! refused.
+//! The award ledger, on SQLite and on PostgreSQL (every test runs on both): a batch split
+//! by date into rounds and committed in order decides exactly what one run of the whole
+//! batch decides; re-committing a round changes nothing; a dry run writes nothing; a commit
+//! killed midway leaves nothing; concurrent commits are serialised; a database that is not
+//! a ledger, or a newer one, is refused.
+//!
+//! PostgreSQL is reached through `POLC_TEST_POSTGRES`, a URL of a role that may create
+//! databases (`.ci/run` starts a server and sets it); each test gets a database of its own.
+//! Without it the PostgreSQL tests say so and pass, except under CI, where they fail.
 
 use polc::check::checked::Policy;
 use polc::data::InputFormat;
@@ -32,11 +37,122 @@ fn jsonl(cases: &[Value]) -> String {
     cases.iter().map(Value::to_string).collect::<Vec<_>>().join("\n")
 }
 
-fn ledger_path(name: &str) -> String {
-    let path = std::env::temp_dir().join(format!("polc-ledger-{}-{name}.sqlite", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    path.to_string_lossy().into_owned()
+/// The database a test's ledger lives in.
+#[derive(Clone, Copy, Debug)]
+enum Db {
+    Sqlite,
+    Postgres,
 }
+
+impl Db {
+    /// The PostgreSQL server's URL, when the tests have one.
+    fn postgres_admin() -> Option<String> {
+        match std::env::var("POLC_TEST_POSTGRES") {
+            Ok(url) if !url.is_empty() => Some(url),
+            _ if std::env::var_os("CI").is_some() => panic!("CI must set POLC_TEST_POSTGRES (see .ci/run)"),
+            _ => {
+                eprintln!("POLC_TEST_POSTGRES is not set: the PostgreSQL ledger tests are skipped");
+                None
+            }
+        }
+    }
+}
+
+/// A fresh, empty ledger: a SQLite file or a PostgreSQL database of its own, removed when
+/// the test is done with it.
+struct Fresh {
+    db: Db,
+    location: String,
+    /// The PostgreSQL database's name and the server's URL.
+    postgres: Option<(String, String)>,
+}
+
+impl Fresh {
+    fn new(db: Db, name: &str) -> Fresh {
+        let tag: String = name
+            .chars()
+            .map(|character| if character.is_ascii_alphanumeric() { character.to_ascii_lowercase() } else { '_' })
+            .collect();
+        match db {
+            Db::Sqlite => {
+                let path = std::env::temp_dir().join(format!("polc-ledger-{}-{tag}.sqlite", std::process::id()));
+                let _ = std::fs::remove_file(&path);
+                Fresh { db, location: path.to_string_lossy().into_owned(), postgres: None }
+            }
+            Db::Postgres => {
+                let admin = Db::postgres_admin().expect("the PostgreSQL tests run only with a server");
+                // PostgreSQL names are at most 63 bytes.
+                let database: String =
+                    format!("polc_t_{}_{tag}", std::process::id()).chars().take(63).collect::<String>();
+                let mut client = ::postgres::Client::connect(&admin, ::postgres::NoTls).unwrap();
+                client.batch_execute(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")).unwrap();
+                client.batch_execute(&format!("CREATE DATABASE {database}")).unwrap();
+                let (base, _) = admin.rsplit_once('/').unwrap();
+                let location = format!("{base}/{database}");
+                Fresh { db, location, postgres: Some((database, admin)) }
+            }
+        }
+    }
+
+    fn open(&self) -> Ledger {
+        Ledger::open(&self.location).unwrap()
+    }
+
+    /// Runs SQL on the ledger's database behind polc's back.
+    fn tamper(&self, sql: &str) {
+        match self.db {
+            Db::Sqlite => rusqlite::Connection::open(&self.location).unwrap().execute_batch(sql).unwrap(),
+            Db::Postgres => {
+                ::postgres::Client::connect(&self.location, ::postgres::NoTls).unwrap().batch_execute(sql).unwrap()
+            }
+        }
+    }
+}
+
+impl Drop for Fresh {
+    fn drop(&mut self) {
+        match &self.postgres {
+            None => {
+                let _ = std::fs::remove_file(&self.location);
+            }
+            Some((database, admin)) => {
+                if let Ok(mut client) = ::postgres::Client::connect(admin, ::postgres::NoTls) {
+                    let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"));
+                }
+            }
+        }
+    }
+}
+
+/// Each test, once on SQLite and once on PostgreSQL.
+macro_rules! on_both_databases {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $test() { super::$test(super::Db::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $test() { if super::Db::postgres_admin().is_some() { super::$test(super::Db::Postgres) } } )*
+        }
+    };
+}
+
+on_both_databases!(
+    rounds_committed_in_order_decide_as_one_run,
+    a_round_committed_again_changes_nothing_and_other_facts_are_an_error,
+    a_dry_run_counts_the_history_and_writes_nothing,
+    a_database_that_is_not_a_ledger_or_a_newer_one_is_refused,
+    an_older_ledger_is_migrated,
+    an_import_records_external_awards_and_a_malformed_row_changes_nothing,
+    the_readme_rounds_are_what_polc_says,
+    a_commit_killed_at_any_point_leaves_the_ledger_as_it_was,
+    two_processes_committing_at_once_are_serialised,
+    a_revoked_award_frees_its_cap_but_keeps_its_once_key,
+    a_review_granted_later_is_what_caps_count_from_then_on,
+    a_pro_rata_pool_shares_what_earlier_rounds_left_and_reopens_nothing,
+    verify_finds_a_ledger_changed_behind_polcs_back,
+    every_shape_split_into_rounds_decides_as_one_run,
+    generated_chengdu_batches_split_into_rounds_decide_as_one_run,
+);
 
 fn decide(ledger: &mut Ledger, policy: &Policy, cases: &[Value], commit: bool) -> BatchResult {
     let data = jsonl(cases);
@@ -65,7 +181,7 @@ fn one_run(policy: &Policy, cases: &[Value]) -> BTreeMap<(String, String, String
 }
 
 /// Per (case, clause, recipient): the amount the ledger holds now.
-fn held(ledger: &Ledger) -> BTreeMap<(String, String, String), Option<String>> {
+fn held(ledger: &mut Ledger) -> BTreeMap<(String, String, String), Option<String>> {
     ledger
         .awards()
         .unwrap()
@@ -77,8 +193,7 @@ fn held(ledger: &Ledger) -> BTreeMap<(String, String, String), Option<String>> {
         .collect()
 }
 
-#[test]
-fn rounds_committed_in_order_decide_as_one_run() {
+fn rounds_committed_in_order_decide_as_one_run(db: Db) {
     let policy = chengdu();
     let cases = chengdu_cases();
     let whole = one_run(&policy, &cases);
@@ -88,7 +203,8 @@ fn rounds_committed_in_order_decide_as_one_run() {
     for boundaries in
         [vec!["2025-01-01"], vec!["2025-01-01", "2025-06-01"], vec!["2024-09-01", "2025-03-03", "2026-01-01"]]
     {
-        let path = ledger_path(&boundaries.join("_"));
+        let path_ledger = Fresh::new(db, &boundaries.join("_"));
+        let path = path_ledger.location.clone();
         let mut ledger = Ledger::open(&path).unwrap();
         let mut rest: &[Value] = &cases;
         for boundary in boundaries.iter().chain(std::iter::once(&"9999-12-31")) {
@@ -97,20 +213,19 @@ fn rounds_committed_in_order_decide_as_one_run() {
             decide(&mut ledger, &policy, round, true);
             rest = later;
         }
-        assert_eq!(held(&ledger), whole, "rounds split at {boundaries:?}");
+        assert_eq!(held(&mut ledger), whole, "rounds split at {boundaries:?}");
         assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
-        let _ = std::fs::remove_file(&path);
     }
 }
 
-#[test]
-fn a_round_committed_again_changes_nothing_and_other_facts_are_an_error() {
+fn a_round_committed_again_changes_nothing_and_other_facts_are_an_error(db: Db) {
     let policy = chengdu();
     let cases = chengdu_cases();
-    let path = ledger_path("idempotent");
+    let path_ledger = Fresh::new(db, "idempotent");
+    let path = path_ledger.location.clone();
     let mut ledger = Ledger::open(&path).unwrap();
     decide(&mut ledger, &policy, &cases, true);
-    let before = held(&ledger);
+    let before = held(&mut ledger);
     let again = decide(&mut ledger, &policy, &cases, true);
     // Every case is already decided but the one whose data has an error (EX-18), which was
     // never committed and is an error again.
@@ -128,7 +243,7 @@ fn a_round_committed_again_changes_nothing_and_other_facts_are_an_error() {
         .collect();
     assert_eq!(reported, before);
     assert!(again.awards.is_empty());
-    assert_eq!(held(&ledger), before);
+    assert_eq!(held(&mut ledger), before);
     assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
     // The same id with another fact: an error on that case, and nothing written.
     let mut changed = cases[0].clone();
@@ -136,62 +251,178 @@ fn a_round_committed_again_changes_nothing_and_other_facts_are_an_error() {
     let result = decide(&mut ledger, &policy, &[changed], true);
     assert_eq!(result.errors.len(), 1);
     assert!(result.errors[0].message.contains("with other facts; revoke it first"), "{}", result.errors[0].message);
-    assert_eq!(held(&ledger), before);
+    assert_eq!(held(&mut ledger), before);
     // The same facts written another way are the same facts: "8,600,000.00" for 860万.
     let mut same = cases.iter().find(|case| case["contract_amount"] == "860万").cloned().unwrap();
     same["contract_amount"] = Value::String("8,600,000.00".into());
     let result = decide(&mut ledger, &policy, &[same], true);
     assert_eq!((result.already_decided.len(), result.errors.len()), (1, 0));
-    let _ = std::fs::remove_file(&path);
 }
 
-#[test]
-fn a_dry_run_counts_the_history_and_writes_nothing() {
+fn a_dry_run_counts_the_history_and_writes_nothing(db: Db) {
     let policy = chengdu();
     let cases = chengdu_cases();
-    let path = ledger_path("dry");
+    let path_ledger = Fresh::new(db, "dry");
+    let path = path_ledger.location.clone();
     let mut ledger = Ledger::open(&path).unwrap();
     let (first, second) = cases.split_at(cases.len() / 2);
     decide(&mut ledger, &policy, first, true);
-    let before = held(&ledger);
+    let before = held(&mut ledger);
     let dry = decide(&mut ledger, &policy, second, false);
-    assert_eq!(held(&ledger), before);
+    assert_eq!(held(&mut ledger), before);
     // The dry run decided the second half as a commit would.
     let committed = decide(&mut ledger, &policy, second, true);
     let amounts = |result: &BatchResult| result.awards.iter().map(|award| award.amount).collect::<Vec<_>>();
     assert_eq!(amounts(&dry), amounts(&committed));
-    let _ = std::fs::remove_file(&path);
 }
 
-#[test]
-fn a_file_that_is_not_a_ledger_or_a_newer_one_is_refused() {
-    let path = ledger_path("not-a-ledger");
-    std::fs::write(&path, "this is a text file, not a database, and it is long enough to have a header").unwrap();
-    assert!(matches!(Ledger::open(&path), Err(LedgerError::NotALedger(_))));
-    let path = ledger_path("newer");
-    drop(Ledger::open(&path).unwrap());
-    let connection = rusqlite::Connection::open(&path).unwrap();
-    connection.execute("UPDATE polc_schema SET version = 99", []).unwrap();
-    drop(connection);
-    match Ledger::open(&path) {
+fn a_database_that_is_not_a_ledger_or_a_newer_one_is_refused(db: Db) {
+    let other = Fresh::new(db, "not-a-ledger");
+    match db {
+        Db::Sqlite => std::fs::write(
+            &other.location,
+            "this is a text file, not a database, and it is long enough to have a header",
+        )
+        .unwrap(),
+        Db::Postgres => other.tamper("CREATE TABLE invoices (id BIGINT)"),
+    }
+    assert!(matches!(Ledger::open(&other.location), Err(LedgerError::NotALedger(_))));
+    let newer = Fresh::new(db, "newer");
+    drop(newer.open());
+    newer.tamper("UPDATE polc_schema SET version = 99");
+    match Ledger::open(&newer.location) {
         Err(error @ LedgerError::Newer { found: 99 }) => {
             assert_eq!(
                 error.to_string(),
-                "the ledger has schema version 99, newer than this polc's 1: use a newer polc"
+                "the ledger has schema version 99, newer than this polc's 2: use a newer polc"
             )
         }
         other => panic!("{:?}", other.err()),
     }
-    let _ = std::fs::remove_file(&path);
+    // Through the command line: a clear error and exit 2.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_polc"))
+        .args(["ledger", "show", &newer.location])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("newer than this polc's 2"));
 }
 
+/// A version 1 ledger (before imports) is migrated on open and keeps what it held.
+fn an_older_ledger_is_migrated(db: Db) {
+    let policy = chengdu();
+    let fresh = Fresh::new(db, "older");
+    let mut ledger = fresh.open();
+    decide(&mut ledger, &policy, &chengdu_cases(), true);
+    let before = held(&mut ledger);
+    drop(ledger);
+    // What version 1 had: no imports.
+    fresh.tamper("DROP TABLE external_awards; DROP TABLE imports; DELETE FROM polc_schema WHERE version = 2");
+    let mut ledger = fresh.open();
+    assert_eq!(held(&mut ledger), before);
+    assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
+    assert_eq!(ledger.import("other", &[]).unwrap(), 0);
+}
+
+fn an_import_records_external_awards_and_a_malformed_row_changes_nothing(db: Db) {
+    let fresh = Fresh::new(db, "import");
+    let file = |name: &str, text: &str| {
+        let path = std::env::temp_dir().join(format!("polc-import-{}-{db:?}-{name}", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let polc = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_polc")).args(args).output().unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    // Two malformed rows: each named by row and field; nothing imported.
+    let bad = file(
+        "bad.csv",
+        "recipient,date,amount,class,project\nE1,2024-05-01,80万,研发补助,P1\nE2,2024-13-01,10万,研发补助,\nE3,2024-06-01,很多,研发补助,\n",
+    );
+    let (status, _, stderr) =
+        polc(&["ledger", "import", &fresh.location, bad.to_str().unwrap(), "--source", "省科技厅"]);
+    assert_eq!(status, Some(2), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().map(|line| line.split_once("` ").map_or(line, |(_, rest)| rest)).collect();
+    assert_eq!(
+        lines,
+        [
+            "row 3, field `date`: `2024-13-01` is not a date (write 2025-03-01)",
+            "row 4, field `amount`: `很多` is not an amount (write 50万 or 500000)",
+            "error: nothing imported: 2 malformed rows",
+        ]
+    );
+    assert!(fresh.open().external_awards().unwrap().is_empty());
+    // JSON Lines, well formed: recorded with their source.
+    let good = file(
+        "good.jsonl",
+        "{\"recipient\": \"E1\", \"date\": \"2024-05-01\", \"amount\": \"80万\", \"class\": \"研发补助\", \"project\": \"P1\"}\n\
+         {\"recipient\": \"E2\", \"date\": \"2024-04-01\", \"amount\": 100000, \"class\": \"人才\", \"policy\": \"省人才计划\", \"case\": \"R-9\"}\n",
+    );
+    let (status, stdout, stderr) = polc(&[
+        "ledger",
+        "import",
+        &fresh.location,
+        good.to_str().unwrap(),
+        "--source",
+        "省科技厅",
+        "--format",
+        "json",
+    ]);
+    assert_eq!((status, stdout.trim()), (Some(0), r#"{"imported":2,"source":"省科技厅"}"#), "{stderr}");
+    let held: Vec<(String, String, String, String, Option<String>)> = fresh
+        .open()
+        .external_awards()
+        .unwrap()
+        .into_iter()
+        .map(|(source, award)| {
+            (source, award.recipient, award.date.to_string(), polc::money::format_yuan(award.amount), award.project)
+        })
+        .collect();
+    assert_eq!(
+        held,
+        [
+            ("省科技厅".into(), "E2".into(), "2024-04-01".into(), "100000.00".into(), None),
+            ("省科技厅".into(), "E1".into(), "2024-05-01".into(), "800000.00".into(), Some("P1".into())),
+        ]
+    );
+    assert_eq!(fresh.open().verify().unwrap(), Vec::<String>::new());
+    for path in [bad, good] {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// A ledger written by polc before imports existed (schema version 1, committed by that
+/// polc: tests/data/ledger-v1.sqlite) is migrated and read.
 #[test]
-fn the_readme_rounds_are_what_polc_says() {
+fn a_ledger_written_by_an_earlier_polc_is_migrated() {
+    let copy = Fresh::new(Db::Sqlite, "v1-file");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ledger-v1.sqlite"), &copy.location).unwrap();
+    let mut ledger = copy.open();
+    let awards = ledger.awards().unwrap();
+    assert_eq!(awards.len(), 8);
+    assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
+    // The second README round after the first, committed by the earlier polc.
+    let policy = chengdu();
+    let data = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/rounds/2025-2027.jsonl")).unwrap();
+    let decision = ledger
+        .decide(&policy, true, |prior| eval::run_after(&policy, &data[..], InputFormat::JsonLines, None, prior))
+        .unwrap()
+        .unwrap();
+    assert_eq!((decision.run, decision.history_cases), (Some(2), 5));
+}
+
+fn the_readme_rounds_are_what_polc_says(db: Db) {
     let readme = include_str!("../README.md");
     let block = readme.split("```\n$ polc run policies/chengdu-ai-2024.pol examples/rounds/").nth(1).unwrap();
     let block =
         format!("$ polc run policies/chengdu-ai-2024.pol examples/rounds/{}", block.split("```").next().unwrap());
-    let path = ledger_path("readme");
+    let path_ledger = Fresh::new(db, "readme");
+    let path = path_ledger.location.clone();
     let mut said = String::new();
     for line in block.lines() {
         let Some(command) = line.strip_prefix("$ polc ") else { continue };
@@ -210,7 +441,6 @@ fn the_readme_rounds_are_what_polc_says() {
     let expected: String =
         block.lines().filter(|line| !line.starts_with("$ ")).map(|line| format!("{line}\n")).collect();
     assert_eq!(said.lines().filter(|line| !line.is_empty()).collect::<Vec<_>>(), expected.lines().collect::<Vec<_>>());
-    let _ = std::fs::remove_file(&path);
 }
 
 /// The Chengdu example cases repeated `times` over with distinct ids, as JSON Lines in a
@@ -247,18 +477,19 @@ fn commit_command(ledger: &str, round: &std::path::Path) -> std::process::Comman
     command
 }
 
-#[test]
-fn a_commit_killed_at_any_point_leaves_the_ledger_as_it_was() {
+fn a_commit_killed_at_any_point_leaves_the_ledger_as_it_was(db: Db) {
     let first = big_round("kill-first", 2, -1);
     let round = big_round("kill", 150, 0);
     // The uninterrupted history: a first round, then the round.
-    let reference = ledger_path("kill-reference");
+    let reference_ledger = Fresh::new(db, "kill-reference");
+    let reference = reference_ledger.location.clone();
     commit_command(&reference, &first).status().unwrap();
     commit_command(&reference, &round).status().unwrap();
-    let expected = held(&Ledger::open(&reference).unwrap());
-    let path = ledger_path("kill");
+    let expected = held(&mut Ledger::open(&reference).unwrap());
+    let path_ledger = Fresh::new(db, "kill");
+    let path = path_ledger.location.clone();
     commit_command(&path, &first).status().unwrap();
-    let before = held(&Ledger::open(&path).unwrap());
+    let before = held(&mut Ledger::open(&path).unwrap());
     assert!(expected.len() > before.len() + 1000);
     // SIGKILL the commit of the round at several points; each time the ledger is as it was
     // (or, once the kill comes too late, holds the whole round).
@@ -268,9 +499,9 @@ fn a_commit_killed_at_any_point_leaves_the_ledger_as_it_was() {
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         child.kill().ok();
         child.wait().unwrap();
-        let ledger = Ledger::open(&path).unwrap();
+        let mut ledger = Ledger::open(&path).unwrap();
         assert_eq!(ledger.verify().unwrap(), Vec::<String>::new(), "after a kill at {delay_ms} ms");
-        let now = held(&ledger);
+        let now = held(&mut ledger);
         if now == before {
             killed_midway += 1;
             continue;
@@ -281,49 +512,44 @@ fn a_commit_killed_at_any_point_leaves_the_ledger_as_it_was() {
     assert!(killed_midway > 0, "no kill landed before the commit finished");
     // Committing the round again gives the uninterrupted result.
     commit_command(&path, &round).status().unwrap();
-    assert_eq!(held(&Ledger::open(&path).unwrap()), expected);
-    for path in [path, reference] {
-        let _ = std::fs::remove_file(path);
-    }
+    assert_eq!(held(&mut Ledger::open(&path).unwrap()), expected);
 }
 
-#[test]
-fn two_processes_committing_at_once_are_serialised() {
+fn two_processes_committing_at_once_are_serialised(db: Db) {
     // Rounds long enough that the second starts while the first decides.
     let round_a = big_round("concurrent-a", 120, 0);
     let round_b = big_round("concurrent-b", 120, 0);
     // The two serial orders, each on its own ledger.
     let serial = |first: &std::path::Path, second: &std::path::Path, name: &str| {
-        let path = ledger_path(name);
+        let path_ledger = Fresh::new(db, name);
+        let path = path_ledger.location.clone();
         commit_command(&path, first).status().unwrap();
         commit_command(&path, second).status().unwrap();
-        let awards = held(&Ledger::open(&path).unwrap());
-        let _ = std::fs::remove_file(&path);
-        awards
+        held(&mut Ledger::open(&path).unwrap())
     };
     let a_then_b = serial(&round_a, &round_b, "serial-ab");
     let b_then_a = serial(&round_b, &round_a, "serial-ba");
-    let path = ledger_path("concurrent");
+    let path_ledger = Fresh::new(db, "concurrent");
+    let path = path_ledger.location.clone();
     drop(Ledger::open(&path).unwrap());
     let mut a = commit_command(&path, &round_a).spawn().unwrap();
     let mut b = commit_command(&path, &round_b).spawn().unwrap();
     a.wait().unwrap();
     b.wait().unwrap();
-    let ledger = Ledger::open(&path).unwrap();
+    let mut ledger = Ledger::open(&path).unwrap();
     assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
-    let together = held(&ledger);
+    let together = held(&mut ledger);
     // One commit went first: no once-key was used twice, no cap overspent.
     assert_ne!(a_then_b, b_then_a, "the rounds compete for once-keys and caps");
     assert!(together == a_then_b || together == b_then_a, "{} awards", together.len());
-    let _ = std::fs::remove_file(&path);
 }
 
-#[test]
-fn a_revoked_award_frees_its_cap_but_keeps_its_once_key() {
+fn a_revoked_award_frees_its_cap_but_keeps_its_once_key(db: Db) {
     let policy = chengdu();
     let cases = chengdu_cases();
     let case = |id: &str| cases.iter().find(|case| case["id"] == id).cloned().unwrap();
-    let path = ledger_path("revoke");
+    let path_ledger = Fresh::new(db, "revoke");
+    let path = path_ledger.location.clone();
     let mut ledger = Ledger::open(&path).unwrap();
     // EX-14 (600,000 of a 100万 yearly cap) and EX-09 (clause 5.2, paid once per key).
     decide(&mut ledger, &policy, &[case("EX-14"), case("EX-09")], true);
@@ -344,14 +570,13 @@ fn a_revoked_award_frees_its_cap_but_keeps_its_once_key() {
     // EX-09 keeps its other award (clause 6.1), which was not revoked.
     assert_eq!(statuses, ["revoked", "revoked", "decided", "decided", "decided"]);
     assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
-    let _ = std::fs::remove_file(&path);
 }
 
-#[test]
-fn a_review_granted_later_is_what_caps_count_from_then_on() {
+fn a_review_granted_later_is_what_caps_count_from_then_on(db: Db) {
     let policy = polc::check_source(include_str!("../policies/shapes/P22-review-outcomes.pol")).policy.unwrap();
     let line = |id: &str, date: &str| serde_json::json!({"id": id, "date": date, "applicant": "E1", "contract_amount": "500万"});
-    let path = ledger_path("grant");
+    let path_ledger = Fresh::new(db, "grant");
+    let path = path_ledger.location.clone();
     let mut ledger = Ledger::open(&path).unwrap();
     decide(&mut ledger, &policy, &[line("A", "2025-03-01")], true);
     // Up to 150万 (30% of 500万), counted at its maximum by the yearly cap of 200万.
@@ -371,14 +596,13 @@ fn a_review_granted_later_is_what_caps_count_from_then_on() {
         (Some("grant"), Some("500000.00"), Some("granted"))
     );
     assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
-    let _ = std::fs::remove_file(&path);
 }
 
-#[test]
-fn a_pro_rata_pool_shares_what_earlier_rounds_left_and_reopens_nothing() {
+fn a_pro_rata_pool_shares_what_earlier_rounds_left_and_reopens_nothing(db: Db) {
     let policy = polc::check_source(include_str!("../policies/shapes/P20-pro-rata-pool.pol")).policy.unwrap();
     let line = |id: &str, date: &str, amount: &str| serde_json::json!({"id": id, "date": date, "applicant": format!("E-{id}"), "contract_amount": amount});
-    let path = ledger_path("pro-rata");
+    let path_ledger = Fresh::new(db, "pro-rata");
+    let path = path_ledger.location.clone();
     let mut ledger = Ledger::open(&path).unwrap();
     // Round 1: 600万 asked of the year's 1000万 pool, all paid (20% of 1500万 is 300万 each).
     decide(&mut ledger, &policy, &[line("A", "2025-03-01", "1500万"), line("B", "2025-03-02", "1500万")], true);
@@ -396,23 +620,19 @@ fn a_pro_rata_pool_shares_what_earlier_rounds_left_and_reopens_nothing() {
         held,
         [Some("3000000.00".into()), Some("3000000.00".into()), Some("2000000.00".into()), Some("2000000.00".into())]
     );
-    let _ = std::fs::remove_file(&path);
 }
 
-#[test]
-fn verify_finds_a_ledger_changed_behind_polcs_back() {
+fn verify_finds_a_ledger_changed_behind_polcs_back(db: Db) {
     let policy = chengdu();
-    let path = ledger_path("tampered");
-    let mut ledger = Ledger::open(&path).unwrap();
+    let fresh = Fresh::new(db, "tampered");
+    let mut ledger = fresh.open();
     decide(&mut ledger, &policy, &chengdu_cases(), true);
     drop(ledger);
-    let connection = rusqlite::Connection::open(&path).unwrap();
-    connection
-        .execute("UPDATE awards SET amount = '1' WHERE id = (SELECT min(id) FROM awards WHERE amount IS NOT NULL)", [])
-        .unwrap();
-    connection.execute("DELETE FROM cases WHERE case_id = 'EX-01'", []).unwrap();
-    drop(connection);
-    let problems = Ledger::open(&path).unwrap().verify().unwrap();
+    fresh.tamper(
+        "UPDATE awards SET amount = '1' WHERE id = (SELECT min(id) FROM awards WHERE amount IS NOT NULL);
+         DELETE FROM cases WHERE case_id = 'EX-01'",
+    );
+    let problems = fresh.open().verify().unwrap();
     assert_eq!(
         problems,
         [
@@ -420,14 +640,119 @@ fn verify_finds_a_ledger_changed_behind_polcs_back() {
             "run 1: its awards do not add up to its total 35668672.79".to_string()
         ]
     );
-    let output =
-        std::process::Command::new(env!("CARGO_BIN_EXE_polc")).args(["ledger", "verify", &path]).output().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_polc"))
+        .args(["ledger", "verify", &fresh.location])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    let _ = std::fs::remove_file(&path);
+}
+
+/// Commits `cases` in rounds, in batch order (by date, then id), cut at the given
+/// positions, and returns what the ledger then holds.
+fn committed_in_rounds(
+    db: Db,
+    name: &str,
+    policy: &Policy,
+    cases: &[Value],
+    cuts: &[usize],
+) -> BTreeMap<(String, String, String), Option<String>> {
+    let fresh = Fresh::new(db, name);
+    let mut ledger = fresh.open();
+    let mut sorted = cases.to_vec();
+    let order =
+        |case: &Value| (case["date"].as_str().unwrap_or("").to_string(), case["id"].as_str().unwrap_or("").to_string());
+    sorted.sort_by_key(order);
+    let mut start = 0;
+    for &cut in cuts.iter().chain(std::iter::once(&sorted.len())) {
+        let cut = cut.clamp(start, sorted.len());
+        decide(&mut ledger, policy, &sorted[start..cut], true);
+        start = cut;
+    }
+    assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
+    held(&mut ledger)
+}
+
+/// Every shape policy but the pro-rata pool (which by nature shares money within a round),
+/// its worked cases split into rounds at each of their dates in turn.
+fn every_shape_split_into_rounds_decides_as_one_run(db: Db) {
+    let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/shapes");
+    let mut policies: Vec<_> = std::fs::read_dir(directory)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "pol"))
+        .collect();
+    policies.sort();
+    let mut splits = 0;
+    for path in policies {
+        let text = std::fs::read_to_string(&path).unwrap();
+        if text.contains("pro rata") {
+            continue;
+        }
+        let policy = polc::check_source(&text).policy.unwrap();
+        let number = path.file_name().unwrap().to_string_lossy()[..3].to_string();
+        let data = format!("{}/tests/data/shapes/{number}.cases.jsonl", env!("CARGO_MANIFEST_DIR"));
+        let Ok(data) = std::fs::read_to_string(&data) else { continue };
+        let cases: Vec<Value> = data.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
+        let whole = one_run(&policy, &cases);
+        // Two rounds cut at every case in turn, and a round per case.
+        for cut in 1..cases.len() {
+            let rounds = committed_in_rounds(db, &format!("{number}-{cut}"), &policy, &cases, &[cut]);
+            assert_eq!(rounds, whole, "{number} cut before its case {cut} in batch order");
+            splits += 1;
+        }
+        let every: Vec<usize> = (1..cases.len()).collect();
+        assert_eq!(committed_in_rounds(db, &format!("{number}-every"), &policy, &cases, &every), whole, "{number}");
+    }
+    assert!(splits >= 40, "{splits}");
+}
+
+/// Generated Chengdu batches: the example cases drawn again with new ids, dates across the
+/// policy's years, and applicants and projects from a small pool, so that once-keys,
+/// classes and yearly caps collide across rounds.
+fn generated_chengdu_batches_split_into_rounds_decide_as_one_run(db: Db) {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let policy = chengdu();
+    let examples = chengdu_cases();
+    let count = examples.len();
+    let case = (0..count, 0u32..3, 1u32..13, 1u32..29, 0usize..3, 0usize..3);
+    let batch = (proptest::collection::vec(case, 1..40), 0usize..40, 0usize..40);
+    let runs = match db {
+        Db::Sqlite => 40,
+        // A database is created for each.
+        Db::Postgres => 16,
+    };
+    let mut runner = TestRunner::new(Config { cases: runs, failure_persistence: None, ..Config::default() });
+    let counter = std::cell::Cell::new(0);
+    runner
+        .run(&batch, |(drawn, first, second)| {
+            counter.set(counter.get() + 1);
+            let cases: Vec<Value> = drawn
+                .iter()
+                .enumerate()
+                .map(|(index, &(example, year, month, day, applicant, project))| {
+                    let mut case = examples[example].clone();
+                    case["id"] = Value::String(format!("G{index}"));
+                    case["date"] = Value::String(format!("{}-{month:02}-{day:02}", 2024 + year));
+                    for (field, pool) in [("applicant", applicant), ("project", project)] {
+                        if case.get(field).is_some() {
+                            case[field] = Value::String(format!("{field}-{pool}"));
+                        }
+                    }
+                    case
+                })
+                .collect();
+            let whole = one_run(&policy, &cases);
+            let cuts = [first.min(second), first.max(second)];
+            let rounds = committed_in_rounds(db, &format!("generated-{}", counter.get()), &policy, &cases, &cuts);
+            prop_assert_eq!(rounds, whole);
+            Ok(())
+        })
+        .unwrap();
 }
 
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..proptest::prelude::ProptestConfig::default() })]
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, ..proptest::prelude::ProptestConfig::default() })]
 
     /// Any subset of the example cases, split by date at any point into two rounds (and
     /// the second split again), holds the awards of one run of the subset.
@@ -437,10 +762,12 @@ proptest::proptest! {
         first in 0usize..43,
         second in 0usize..43,
     ) {
+        let db = Db::Sqlite;
         let policy = chengdu();
         let cases: Vec<Value> = chengdu_cases().into_iter().zip(&keep).filter(|(_, keep)| **keep).map(|(case, _)| case).collect();
         let whole = one_run(&policy, &cases);
-        let path = ledger_path(&format!("split-{first}-{second}-{}", keep.iter().filter(|k| **k).count()));
+        let path_ledger = Fresh::new(db, &format!("split-{first}-{second}-{}", keep.iter().filter(|k| **k).count()));
+    let path = path_ledger.location.clone();
         let mut ledger = Ledger::open(&path).unwrap();
         // Boundaries at case dates, so that every round is dated on or after the one before.
         let date_at = |index: usize| cases.get(index).and_then(|case| case["date"].as_str()).unwrap_or("9999-12-31").to_string();
@@ -453,7 +780,6 @@ proptest::proptest! {
         for round in &rounds {
             decide(&mut ledger, &policy, round, true);
         }
-        let _ = std::fs::remove_file(&path);
-        proptest::prop_assert_eq!(held(&ledger), whole);
+        proptest::prop_assert_eq!(held(&mut ledger), whole);
     }
 }

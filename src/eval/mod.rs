@@ -291,6 +291,8 @@ pub struct AlreadyDecided {
 /// each decided case's facts.
 #[derive(Default)]
 pub struct Prior {
+    /// Awards decided outside this policy and imported into the ledger, in date order.
+    pub external: Vec<ExternalAward>,
     pub cases: Vec<CaseSummary>,
     pub awards: Vec<AwardRecord>,
     /// Per case id: the round it was decided in, its facts' fingerprint and its position
@@ -311,6 +313,24 @@ impl BatchResult {
             granted.into_iter().chain(up_to)
         })
     }
+}
+
+/// One award decided outside polc (another policy, another department), imported into a
+/// ledger: classes that name its label and history conditions take it into account; no
+/// rule of this policy cuts it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExternalAward {
+    /// The line (JSON Lines) or row (CSV, the header being row 1) it was read from.
+    pub line: u64,
+    pub recipient: String,
+    pub date: Date,
+    pub amount: Decimal,
+    /// The class label a policy's class names to take it into account.
+    pub class_label: String,
+    pub project: Option<String>,
+    /// The other policy's name and its case id, where known.
+    pub policy: Option<String>,
+    pub case_id: Option<String>,
 }
 
 /// Reads a batch and computes every award. `explain` names a case to explain.

@@ -1,5 +1,6 @@
 //! The award ledger: what earlier rounds decided, kept in SQLite (a file, created on
-//! first use), so that a policy run over many rounds decides as one run over all of them.
+//! first use) or in a PostgreSQL database a department shares, so that a policy run over
+//! many rounds decides as one run over all of them.
 //!
 //! Input: a ledger location and a checked policy. Output: the history as the cross-case
 //! rules read it ([`Prior`]), and, on commit, the run recorded in one transaction. Nothing
@@ -8,17 +9,21 @@
 
 use crate::check::checked::Policy;
 use crate::data::Fact;
-use crate::eval::{AwardRecord, BatchResult, CapKey, CaseSummary, KeyValues, Prior};
+use crate::eval::{AwardRecord, BatchResult, CapKey, CaseSummary, ExternalAward, KeyValues, Prior};
 use crate::money::{self, Date};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+pub use import::{read_external_awards, ImportError};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
+use store::{Param, Store};
+
+mod import;
+mod store;
 
 /// The schema this polc writes. An older ledger is migrated; a newer one is refused.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Why a ledger cannot be used. Nothing was changed.
 #[derive(Debug)]
@@ -27,10 +32,12 @@ pub enum LedgerError {
     NotALedger(String),
     /// Written by a newer polc.
     Newer { found: i64 },
-    /// The database refused: the message says why.
+    /// The database refused, or cannot be reached: the message says why.
     Database(String),
     /// A case, run or award the ledger does not hold.
     Unknown(String),
+    /// An imported file's row is not an award: the line or row, and why.
+    Import(String),
 }
 
 impl fmt::Display for LedgerError {
@@ -42,7 +49,7 @@ impl fmt::Display for LedgerError {
                 "the ledger has schema version {found}, newer than this polc's {SCHEMA_VERSION}: use a newer polc"
             ),
             LedgerError::Database(why) => write!(f, "the ledger database: {why}"),
-            LedgerError::Unknown(what) => f.write_str(what),
+            LedgerError::Unknown(what) | LedgerError::Import(what) => f.write_str(what),
         }
     }
 }
@@ -60,7 +67,7 @@ impl From<rusqlite::Error> for LedgerError {
 
 /// An open ledger.
 pub struct Ledger {
-    connection: Connection,
+    store: Store,
 }
 
 /// What a decision against the ledger produced.
@@ -72,32 +79,36 @@ pub struct Decision {
     pub history_cases: usize,
 }
 
-const SCHEMA: &str = "
-CREATE TABLE polc_schema (version INTEGER NOT NULL);
+/// Each schema version's changes, in order: a new ledger runs them all, an older one the
+/// ones it lacks. Written once for both databases (`{id}` is each one's row id).
+const MIGRATIONS: &[&str] = &[
+    // 1: runs, cases, awards and what happened to them later.
+    "
+CREATE TABLE polc_schema (version BIGINT NOT NULL);
 CREATE TABLE runs (
-    id INTEGER PRIMARY KEY,
+    id {id},
     policy TEXT NOT NULL,
     policy_version TEXT NOT NULL,
     committed_at TEXT NOT NULL,
-    case_count INTEGER NOT NULL,
-    award_count INTEGER NOT NULL,
+    case_count BIGINT NOT NULL,
+    award_count BIGINT NOT NULL,
     amount_total TEXT NOT NULL
 );
 CREATE TABLE cases (
     policy TEXT NOT NULL,
     case_id TEXT NOT NULL,
-    run_id INTEGER NOT NULL REFERENCES runs(id),
+    run_id BIGINT NOT NULL REFERENCES runs(id),
     date TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     PRIMARY KEY (policy, case_id)
 );
 CREATE TABLE awards (
-    id INTEGER PRIMARY KEY,
-    run_id INTEGER NOT NULL REFERENCES runs(id),
+    id {id},
+    run_id BIGINT NOT NULL REFERENCES runs(id),
     policy TEXT NOT NULL,
     case_id TEXT NOT NULL,
     clause TEXT NOT NULL,
-    recipient_index INTEGER NOT NULL,
+    recipient_index BIGINT NOT NULL,
     recipient TEXT NOT NULL,
     kind TEXT NOT NULL,
     computed TEXT,
@@ -106,22 +117,22 @@ CREATE TABLE awards (
     reasons TEXT NOT NULL
 );
 CREATE TABLE revisions (
-    id INTEGER PRIMARY KEY,
-    award_id INTEGER NOT NULL REFERENCES awards(id),
-    run_id INTEGER NOT NULL REFERENCES runs(id),
+    id {id},
+    award_id BIGINT NOT NULL REFERENCES awards(id),
+    run_id BIGINT NOT NULL REFERENCES runs(id),
     amount TEXT,
     reason TEXT NOT NULL
 );
 CREATE TABLE revocations (
-    id INTEGER PRIMARY KEY,
-    award_id INTEGER NOT NULL REFERENCES awards(id),
+    id {id},
+    award_id BIGINT NOT NULL REFERENCES awards(id),
     revoked_at TEXT NOT NULL,
     revoked_by TEXT NOT NULL,
     reason TEXT NOT NULL
 );
 CREATE TABLE grants (
-    id INTEGER PRIMARY KEY,
-    award_id INTEGER NOT NULL REFERENCES awards(id),
+    id {id},
+    award_id BIGINT NOT NULL REFERENCES awards(id),
     amount TEXT NOT NULL,
     granted_at TEXT NOT NULL
 );
@@ -142,53 +153,73 @@ SELECT a.*,
            ELSE a.amount
        END AS standing_amount
 FROM awards a;
-";
+",
+    // 2: awards decided outside polc (other policies, other departments), imported.
+    "
+CREATE TABLE imports (
+    id {id},
+    source TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    row_count BIGINT NOT NULL
+);
+CREATE TABLE external_awards (
+    id {id},
+    import_id BIGINT NOT NULL REFERENCES imports(id),
+    line BIGINT NOT NULL,
+    recipient TEXT NOT NULL,
+    date TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    class_label TEXT NOT NULL,
+    project TEXT,
+    policy TEXT,
+    case_id TEXT
+);
+",
+];
 
 impl Ledger {
-    /// Opens the ledger at `path`, creating it (and its schema) on first use.
-    pub fn open(path: &str) -> Result<Ledger, LedgerError> {
-        if path.starts_with("postgres://") || path.starts_with("postgresql://") {
-            return Err(LedgerError::Database(
-                "PostgreSQL ledgers are not supported by this polc yet; use a file path (SQLite)".into(),
-            ));
-        }
-        let connection = Connection::open(path)?;
-        // Two processes committing at once wait for each other rather than fail.
-        connection.busy_timeout(std::time::Duration::from_secs(60))?;
-        let ledger = Ledger { connection };
+    /// Opens the ledger at `location` — a file path (SQLite) or a `postgres://` URL —
+    /// creating its schema on first use and migrating an older one.
+    pub fn open(location: &str) -> Result<Ledger, LedgerError> {
+        let mut ledger = Ledger { store: Store::open(location)? };
         ledger.migrate()?;
         Ok(ledger)
     }
 
-    fn migrate(&self) -> Result<(), LedgerError> {
-        let tables: i64 =
-            self.connection
-                .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table'", [], |row| row.get(0))?;
-        let has_schema: i64 = self.connection.query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'polc_schema'",
-            [],
-            |row| row.get(0),
-        )?;
-        if has_schema == 0 {
-            if tables > 0 {
-                return Err(LedgerError::NotALedger("the database has tables, but no polc schema".into()));
+    /// The schema version the database holds: `None` for an empty database.
+    fn schema_version(store: &mut Store) -> Result<Option<i64>, LedgerError> {
+        let tables = store.table_names()?;
+        if !tables.iter().any(|table| table == "polc_schema") {
+            if tables.is_empty() {
+                return Ok(None);
             }
-            self.connection.execute_batch(&format!(
-                "BEGIN; {SCHEMA} INSERT INTO polc_schema (version) VALUES ({SCHEMA_VERSION}); COMMIT;"
-            ))?;
-            return Ok(());
+            return Err(LedgerError::NotALedger("the database has tables, but no polc schema".into()));
         }
-        let found: Option<i64> = self
-            .connection
-            .query_row("SELECT max(version) FROM polc_schema", [], |row| row.get(0))
-            .optional()?
-            .flatten();
-        match found {
-            Some(SCHEMA_VERSION) => Ok(()),
-            Some(found) if found > SCHEMA_VERSION => Err(LedgerError::Newer { found }),
-            // Version 1 is the first: there is nothing older to migrate from yet.
+        match store.query_int("SELECT max(version) FROM polc_schema", &[]) {
+            Ok(Some(version)) if version >= 1 => Ok(Some(version)),
             _ => Err(LedgerError::NotALedger("its schema version is unreadable".into())),
         }
+    }
+
+    fn migrate(&mut self) -> Result<(), LedgerError> {
+        match Self::schema_version(&mut self.store)? {
+            Some(SCHEMA_VERSION) => return Ok(()),
+            Some(found) if found > SCHEMA_VERSION => return Err(LedgerError::Newer { found }),
+            _ => {}
+        }
+        // Looked at again under the write lock: another process may have just migrated it.
+        self.store.transaction(true, |store| {
+            let found = Self::schema_version(store)?.unwrap_or(0);
+            if found > SCHEMA_VERSION {
+                return Err(LedgerError::Newer { found });
+            }
+            let missing = MIGRATIONS.iter().skip(usize::try_from(found).unwrap_or(usize::MAX));
+            for (version, migration) in (found + 1..).zip(missing) {
+                store.batch(migration)?;
+                store.execute("INSERT INTO polc_schema (version) VALUES (?1)", &[Param::Int(version)])?;
+            }
+            Ok(())
+        })
     }
 
     /// Runs `decide` after the policy's history and, with `commit`, records what it
@@ -201,20 +232,18 @@ impl Ledger {
         commit: bool,
         decide: impl FnOnce(&Prior) -> Result<BatchResult, E>,
     ) -> Result<Result<Decision, E>, LedgerError> {
-        let behaviour = if commit { TransactionBehavior::Immediate } else { TransactionBehavior::Deferred };
-        let transaction = self.connection.transaction_with_behavior(behaviour)?;
-        let (prior, award_ids) = read_history(&transaction, policy)?;
-        let result = match decide(&prior) {
-            Ok(result) => result,
-            Err(error) => return Ok(Err(error)),
-        };
-        let history_cases = prior.cases.len();
-        // A round with nothing new (every case already decided) writes nothing at all.
-        let anything_new = !result.cases.is_empty() || !result.revisions.is_empty();
-        let run =
-            if commit && anything_new { Some(write_run(&transaction, policy, &result, &award_ids)?) } else { None };
-        transaction.commit()?;
-        Ok(Ok(Decision { result, run, history_cases }))
+        self.store.transaction(commit, |store| {
+            let (prior, award_ids) = read_history(store, policy)?;
+            let result = match decide(&prior) {
+                Ok(result) => result,
+                Err(error) => return Ok(Err(error)),
+            };
+            let history_cases = prior.cases.len();
+            // A round with nothing new (every case already decided) writes nothing at all.
+            let anything_new = !result.cases.is_empty() || !result.revisions.is_empty();
+            let run = if commit && anything_new { Some(write_run(store, policy, &result, &award_ids)?) } else { None };
+            Ok(Ok(Decision { result, run, history_cases }))
+        })
     }
 
     /// Claws back the committed awards of a case (of one clause, when given): each gains a
@@ -229,28 +258,29 @@ impl Ledger {
         reason: &str,
         by: &str,
     ) -> Result<usize, LedgerError> {
-        let transaction = self.connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let known: i64 = transaction.query_row(
-            "SELECT count(*) FROM cases WHERE policy = ?1 AND case_id = ?2",
-            params![policy, case],
-            |row| row.get(0),
-        )?;
-        if known == 0 {
-            return Err(LedgerError::Unknown(format!("no committed case `{case}` of policy \"{policy}\"")));
-        }
-        let revoked = transaction.execute(
-            "INSERT INTO revocations (award_id, revoked_at, revoked_by, reason)
-             SELECT a.id, datetime('now'), ?4, ?5 FROM awards a
-             WHERE a.policy = ?1 AND a.case_id = ?2 AND (?3 IS NULL OR a.clause = ?3)
-               AND NOT EXISTS (SELECT 1 FROM revocations v WHERE v.award_id = a.id)",
-            params![policy, case, clause, by, reason],
-        )?;
-        if revoked == 0 {
-            let what = clause.map_or(String::new(), |clause| format!(" of clause {clause}"));
-            return Err(LedgerError::Unknown(format!("case `{case}` has no award{what} left to revoke")));
-        }
-        transaction.commit()?;
-        Ok(revoked)
+        self.store.transaction(true, |store| {
+            let known = store
+                .query_int(
+                    "SELECT count(*) FROM cases WHERE policy = ?1 AND case_id = ?2",
+                    &[policy.into(), case.into()],
+                )?
+                .unwrap_or(0);
+            if known == 0 {
+                return Err(LedgerError::Unknown(format!("no committed case `{case}` of policy \"{policy}\"")));
+            }
+            let revoked = store.execute(
+                "INSERT INTO revocations (award_id, revoked_at, revoked_by, reason)
+                 SELECT a.id, {now}, ?4, ?5 FROM awards a
+                 WHERE a.policy = ?1 AND a.case_id = ?2 AND (CAST(?3 AS TEXT) IS NULL OR a.clause = ?3)
+                   AND NOT EXISTS (SELECT 1 FROM revocations v WHERE v.award_id = a.id)",
+                &[policy.into(), case.into(), clause.into(), by.into(), reason.into()],
+            )?;
+            if revoked == 0 {
+                let what = clause.map_or(String::new(), |clause| format!(" of clause {clause}"));
+                return Err(LedgerError::Unknown(format!("case `{case}` has no award{what} left to revoke")));
+            }
+            Ok(usize::try_from(revoked).unwrap_or(usize::MAX))
+        })
     }
 
     /// Records a review panel's outcome for a committed `up_to` or `range` award: from then
@@ -265,48 +295,94 @@ impl Ledger {
         recipient: Option<&str>,
         amount: Decimal,
     ) -> Result<(), LedgerError> {
-        let transaction = self.connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let found: Vec<(i64, String, Option<String>)> = {
-            let mut statement = transaction.prepare(
+        self.store.transaction(true, |store| {
+            let mut found: Vec<(i64, String, Option<String>)> = Vec::new();
+            store.query(
                 "SELECT id, kind, computed FROM awards
-                 WHERE policy = ?1 AND case_id = ?2 AND clause = ?3 AND (?4 IS NULL OR recipient = ?4)",
+                 WHERE policy = ?1 AND case_id = ?2 AND clause = ?3 AND (CAST(?4 AS TEXT) IS NULL OR recipient = ?4)",
+                &[policy.into(), case.into(), clause.into(), recipient.into()],
+                |row| {
+                    found.push((row.int(0)?, row.text(1)?, row.optional_text(2)?));
+                    Ok(())
+                },
             )?;
-            let rows = statement.query_map(params![policy, case, clause, recipient], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-            })?;
-            rows.collect::<Result<_, _>>()?
-        };
-        let (award, kind, maximum) = match found.as_slice() {
-            [only] => only.clone(),
-            [] => return Err(LedgerError::Unknown(format!("case `{case}` has no committed award of clause {clause}"))),
-            _ => {
+            let (award, kind, maximum) = match found.as_slice() {
+                [only] => only.clone(),
+                [] => {
+                    return Err(LedgerError::Unknown(format!(
+                        "case `{case}` has no committed award of clause {clause}"
+                    )))
+                }
+                _ => {
+                    return Err(LedgerError::Unknown(format!(
+                        "case `{case}` has several awards of clause {clause}: name the recipient"
+                    )))
+                }
+            };
+            if kind != "up_to" && kind != "range" {
                 return Err(LedgerError::Unknown(format!(
-                    "case `{case}` has several awards of clause {clause}: name the recipient"
-                )))
+                    "the award is a `{kind}`: only `up_to` and `range` are granted"
+                )));
             }
-        };
-        if kind != "up_to" && kind != "range" {
-            return Err(LedgerError::Unknown(format!("the award is a `{kind}`: only `up_to` and `range` are granted")));
-        }
-        let maximum = maximum.and_then(|maximum| maximum.parse::<Decimal>().ok()).unwrap_or_default();
-        if amount > maximum {
-            return Err(LedgerError::Unknown(format!(
-                "{} is above the award's maximum of {}",
-                money::format_yuan(amount),
-                money::format_yuan(maximum)
-            )));
-        }
-        transaction.execute(
-            "INSERT INTO grants (award_id, amount, granted_at) VALUES (?1, ?2, datetime('now'))",
-            params![award, exact_text(amount)],
-        )?;
-        transaction.commit()?;
-        Ok(())
+            let maximum = maximum.and_then(|maximum| maximum.parse::<Decimal>().ok()).unwrap_or_default();
+            if amount > maximum {
+                return Err(LedgerError::Unknown(format!(
+                    "{} is above the award's maximum of {}",
+                    money::format_yuan(amount),
+                    money::format_yuan(maximum)
+                )));
+            }
+            let amount = exact_text(amount);
+            store.execute(
+                "INSERT INTO grants (award_id, amount, granted_at) VALUES (?1, ?2, {now})",
+                &[Param::Int(award), amount.as_str().into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Records awards decided outside polc, from `source` (another policy, another
+    /// department), in one transaction. Returns how many were imported.
+    pub fn import(&mut self, source: &str, awards: &[ExternalAward]) -> Result<usize, LedgerError> {
+        self.store.transaction(true, |store| {
+            let count = i64::try_from(awards.len()).unwrap_or(i64::MAX);
+            let import = store
+                .query_int(
+                    "INSERT INTO imports (source, imported_at, row_count) VALUES (?1, {now}, ?2) RETURNING id",
+                    &[source.into(), Param::Int(count)],
+                )?
+                .ok_or_else(|| LedgerError::Database("the new import has no id".into()))?;
+            let texts: Vec<(String, String)> =
+                awards.iter().map(|award| (award.date.to_string(), exact_text(award.amount))).collect();
+            store.insert_rows(
+                "external_awards",
+                &["import_id", "line", "recipient", "date", "amount", "class_label", "project", "policy", "case_id"],
+                awards.iter().zip(&texts).map(|(award, (date, amount))| {
+                    vec![
+                        Param::Int(import),
+                        Param::Int(i64::try_from(award.line).unwrap_or(i64::MAX)),
+                        award.recipient.as_str().into(),
+                        date.as_str().into(),
+                        amount.as_str().into(),
+                        award.class_label.as_str().into(),
+                        award.project.as_deref().into(),
+                        award.policy.as_deref().into(),
+                        award.case_id.as_deref().into(),
+                    ]
+                }),
+            )?;
+            Ok(awards.len())
+        })
+    }
+
+    /// Every imported award, with its import's source, in date order.
+    pub fn external_awards(&mut self) -> Result<Vec<(String, ExternalAward)>, LedgerError> {
+        self.store.transaction(false, |store| read_external(store).map(|awards| awards.into_iter().collect()))
     }
 
     /// Sums of what stands (revoked awards count nothing) per the given groups: any of
     /// `recipient`, `year`, `clause`, `policy`.
-    pub fn totals(&self, by: &[&str]) -> Result<Vec<Value>, LedgerError> {
+    pub fn totals(&mut self, by: &[&str]) -> Result<Vec<Value>, LedgerError> {
         let mut sums: std::collections::BTreeMap<Vec<String>, Decimal> = std::collections::BTreeMap::new();
         for award in self.awards()? {
             let field = |name: &str| award.get(name).cloned().unwrap_or(Value::Null);
@@ -342,148 +418,193 @@ impl Ledger {
 
     /// Every committed award with its run, case, clause, recipient, amount (after any
     /// revision) and status, in the order committed.
-    pub fn awards(&self) -> Result<Vec<Value>, LedgerError> {
-        let mut statement = self.connection.prepare(
-            "SELECT s.id, s.run_id, s.policy, s.case_id, s.clause, s.recipient, s.kind, s.standing_amount,
-                    s.revised, s.revoked_because, c.date, s.granted
-             FROM standing s JOIN cases c ON c.policy = s.policy AND c.case_id = s.case_id ORDER BY s.id",
-        )?;
-        let rows = statement.query_map([], |row| {
-            let revised: bool = row.get(8)?;
-            let granted: Option<String> = row.get(11)?;
-            let amount: Option<String> = row.get(7)?;
-            // Stored with every digit; shown in yuan to the fen.
-            let amount = amount.and_then(|amount| amount.parse::<Decimal>().ok()).map(money::format_yuan);
-            let revocation: Option<String> = row.get(9)?;
-            let status = match (&revocation, &granted, revised) {
-                (Some(_), _, _) => "revoked",
-                (None, Some(_), _) => "granted",
-                (None, None, false) => "decided",
-                (None, None, true) => "revised",
-            };
-            Ok(json!({
-                "run": row.get::<_, i64>(1)?,
-                "policy": row.get::<_, String>(2)?,
-                "case": row.get::<_, String>(3)?,
-                "date": row.get::<_, String>(10)?,
-                "clause": row.get::<_, String>(4)?,
-                "recipient": row.get::<_, String>(5)?,
-                "kind": if granted.is_some() { "grant".to_string() } else { row.get::<_, String>(6)? },
-                "amount": amount,
-                "status": status,
-                "revoked_because": revocation,
-            }))
+    pub fn awards(&mut self) -> Result<Vec<Value>, LedgerError> {
+        let mut awards = Vec::new();
+        self.store.transaction(false, |store| {
+            store.query(
+                "SELECT s.id, s.run_id, s.policy, s.case_id, s.clause, s.recipient, s.kind, s.standing_amount,
+                        s.revised, s.revoked_because, c.date, s.granted
+                 FROM standing s JOIN cases c ON c.policy = s.policy AND c.case_id = s.case_id ORDER BY s.id",
+                &[],
+                |row| {
+                    let revised = row.flag(8)?;
+                    let granted = row.optional_text(11)?;
+                    // Stored with every digit; shown in yuan to the fen.
+                    let amount =
+                        row.optional_text(7)?.and_then(|amount| amount.parse::<Decimal>().ok()).map(money::format_yuan);
+                    let revocation = row.optional_text(9)?;
+                    let status = match (&revocation, &granted, revised) {
+                        (Some(_), _, _) => "revoked",
+                        (None, Some(_), _) => "granted",
+                        (None, None, false) => "decided",
+                        (None, None, true) => "revised",
+                    };
+                    awards.push(json!({
+                        "run": row.int(1)?,
+                        "policy": row.text(2)?,
+                        "case": row.text(3)?,
+                        "date": row.text(10)?,
+                        "clause": row.text(4)?,
+                        "recipient": row.text(5)?,
+                        "kind": if granted.is_some() { "grant".to_string() } else { row.text(6)? },
+                        "amount": amount,
+                        "status": status,
+                        "revoked_because": revocation,
+                    }));
+                    Ok(())
+                },
+            )
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(awards)
     }
 
     /// What is wrong with the ledger, if anything: every run's stored counts and totals
     /// against its rows.
-    pub fn verify(&self) -> Result<Vec<String>, LedgerError> {
-        let mut problems = Vec::new();
-        let mut statement =
-            self.connection.prepare("SELECT id, case_count, award_count, amount_total FROM runs ORDER BY id")?;
-        let runs: Vec<(i64, i64, i64, String)> = statement
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
-            .collect::<Result<_, _>>()?;
-        for (run, case_count, award_count, total) in runs {
-            let cases: i64 =
-                self.connection.query_row("SELECT count(*) FROM cases WHERE run_id = ?1", [run], |row| row.get(0))?;
-            let mut awards = self.connection.prepare("SELECT amount FROM awards WHERE run_id = ?1")?;
-            let amounts: Vec<Option<String>> = awards.query_map([run], |row| row.get(0))?.collect::<Result<_, _>>()?;
-            let sum = amounts
-                .iter()
-                .flatten()
-                .map(|amount| amount.parse::<Decimal>().ok())
-                .try_fold(Decimal::ZERO, |sum, amount| sum.checked_add(amount?));
-            if cases != case_count {
-                problems.push(format!("run {run}: {cases} cases recorded, {case_count} expected"));
+    pub fn verify(&mut self) -> Result<Vec<String>, LedgerError> {
+        self.store.transaction(false, |store| {
+            let mut problems = Vec::new();
+            let mut runs: Vec<(i64, i64, i64, String)> = Vec::new();
+            store.query("SELECT id, case_count, award_count, amount_total FROM runs ORDER BY id", &[], |row| {
+                runs.push((row.int(0)?, row.int(1)?, row.int(2)?, row.text(3)?));
+                Ok(())
+            })?;
+            for (run, case_count, award_count, total) in runs {
+                let cases =
+                    store.query_int("SELECT count(*) FROM cases WHERE run_id = ?1", &[Param::Int(run)])?.unwrap_or(0);
+                let mut amounts: Vec<Option<String>> = Vec::new();
+                store.query("SELECT amount FROM awards WHERE run_id = ?1", &[Param::Int(run)], |row| {
+                    amounts.push(row.optional_text(0)?);
+                    Ok(())
+                })?;
+                let sum = amounts
+                    .iter()
+                    .flatten()
+                    .map(|amount| amount.parse::<Decimal>().ok())
+                    .try_fold(Decimal::ZERO, |sum, amount| sum.checked_add(amount?));
+                if cases != case_count {
+                    problems.push(format!("run {run}: {cases} cases recorded, {case_count} expected"));
+                }
+                if i64::try_from(amounts.len()).ok() != Some(award_count) {
+                    problems.push(format!("run {run}: {} awards recorded, {award_count} expected", amounts.len()));
+                }
+                if sum.map(money::format_yuan).as_deref() != Some(total.as_str()) {
+                    problems.push(format!("run {run}: its awards do not add up to its total {total}"));
+                }
             }
-            if i64::try_from(amounts.len()).ok() != Some(award_count) {
-                problems.push(format!("run {run}: {} awards recorded, {award_count} expected", amounts.len()));
+            let mut imports: Vec<(i64, i64)> = Vec::new();
+            store.query("SELECT id, row_count FROM imports ORDER BY id", &[], |row| {
+                imports.push((row.int(0)?, row.int(1)?));
+                Ok(())
+            })?;
+            for (import, row_count) in imports {
+                let rows = store
+                    .query_int("SELECT count(*) FROM external_awards WHERE import_id = ?1", &[Param::Int(import)])?
+                    .unwrap_or(0);
+                if rows != row_count {
+                    problems.push(format!("import {import}: {rows} awards recorded, {row_count} expected"));
+                }
             }
-            if sum.map(money::format_yuan).as_deref() != Some(total.as_str()) {
-                problems.push(format!("run {run}: its awards do not add up to its total {total}"));
-            }
-        }
-        Ok(problems)
+            Ok(problems)
+        })
     }
 }
 
-fn read_history(connection: &Connection, policy: &Policy) -> Result<(Prior, Vec<i64>), LedgerError> {
-    let mut prior = Prior::default();
-    let mut case_index: HashMap<String, usize> = HashMap::new();
-    let mut statement = connection.prepare(
-        "SELECT case_id, run_id, date, fingerprint FROM cases WHERE policy = ?1 ORDER BY run_id, date, case_id",
+fn read_external(store: &mut Store) -> Result<Vec<(String, ExternalAward)>, LedgerError> {
+    let mut awards = Vec::new();
+    store.query(
+        "SELECT i.source, e.line, e.recipient, e.date, e.amount, e.class_label, e.project, e.policy, e.case_id
+         FROM external_awards e JOIN imports i ON i.id = e.import_id ORDER BY e.date, e.id",
+        &[],
+        |row| {
+            let date = row.text(3)?;
+            let amount = row.text(4)?;
+            let unreadable =
+                |what: &str| LedgerError::NotALedger(format!("an imported award has an unreadable {what}"));
+            awards.push((
+                row.text(0)?,
+                ExternalAward {
+                    line: u64::try_from(row.int(1)?).unwrap_or_default(),
+                    recipient: row.text(2)?,
+                    date: Date::parse(&date).ok_or_else(|| unreadable("date"))?,
+                    amount: amount.parse().map_err(|_| unreadable("amount"))?,
+                    class_label: row.text(5)?,
+                    project: row.optional_text(6)?,
+                    policy: row.optional_text(7)?,
+                    case_id: row.optional_text(8)?,
+                },
+            ));
+            Ok(())
+        },
     )?;
-    let rows = statement.query_map([&policy.title], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?))
-    })?;
-    for row in rows {
-        let (id, run, date, fingerprint) = row?;
-        let round = u64::try_from(run).unwrap_or_default();
-        let date = Date::parse(&date).ok_or_else(|| LedgerError::NotALedger(format!("case {id} has no date")))?;
-        case_index.insert(id.clone(), prior.cases.len());
-        prior.decided.insert(id.clone(), (round, fingerprint, prior.cases.len()));
-        prior.cases.push(CaseSummary {
-            id,
-            date,
-            round,
-            location: crate::data::Location::Line { line: 0 },
-            gate_failure: None,
-            first_award: 0,
-            award_count: 0,
-        });
-    }
+    Ok(awards)
+}
+
+fn read_history(store: &mut Store, policy: &Policy) -> Result<(Prior, Vec<i64>), LedgerError> {
+    let external = read_external(store)?.into_iter().map(|(_, award)| award).collect();
+    let mut prior = Prior { external, ..Prior::default() };
+    let mut case_index: HashMap<String, usize> = HashMap::new();
+    store.query(
+        "SELECT case_id, run_id, date, fingerprint FROM cases WHERE policy = ?1 ORDER BY run_id, date, case_id",
+        &[policy.title.as_str().into()],
+        |row| {
+            let (id, run, date, fingerprint) = (row.text(0)?, row.int(1)?, row.text(2)?, row.text(3)?);
+            let round = u64::try_from(run).unwrap_or_default();
+            let date = Date::parse(&date).ok_or_else(|| LedgerError::NotALedger(format!("case {id} has no date")))?;
+            case_index.insert(id.clone(), prior.cases.len());
+            prior.decided.insert(id.clone(), (round, fingerprint, prior.cases.len()));
+            prior.cases.push(CaseSummary {
+                id,
+                date,
+                round,
+                location: crate::data::Location::Line { line: 0 },
+                gate_failure: None,
+                first_award: 0,
+                award_count: 0,
+            });
+            Ok(())
+        },
+    )?;
     // Awards, grouped by case in the cases' order.
     let mut per_case: Vec<Vec<(i64, AwardRecord)>> = prior.cases.iter().map(|_| Vec::new()).collect();
-    let mut statement = connection.prepare(
+    store.query(
         "SELECT id, case_id, clause, recipient_index, recipient, computed, standing_amount, keys,
                 revoked_because IS NOT NULL, granted
          FROM standing WHERE policy = ?1 ORDER BY id",
+        &[policy.title.as_str().into()],
+        |row| {
+            let award_id = row.int(0)?;
+            let case_id = row.text(1)?;
+            let clause_id = row.text(2)?;
+            let revoked = row.flag(8)?;
+            // A review's grant replaces the maximum: caps and classes count what was
+            // granted (the standing amount is the grant already).
+            let computed = row.optional_text(9)?.or(row.optional_text(5)?);
+            let amount = row.optional_text(6)?;
+            let Some(&case) = case_index.get(&case_id) else { return Ok(()) };
+            // A clause the policy no longer has takes part in no rule of this version.
+            let Some(clause) = policy.clauses.iter().position(|clause| clause.id == clause_id) else { return Ok(()) };
+            let decimal = |text: Option<String>| text.and_then(|text| text.parse::<Decimal>().ok());
+            let record = AwardRecord {
+                case_index: u32::try_from(case).unwrap_or(u32::MAX),
+                clause,
+                recipient_index: u32::try_from(row.int(3)?).unwrap_or(0),
+                recipient: Arc::from(row.text(4)?.as_str()),
+                computed: decimal(computed),
+                // A revoked award pays nothing from then on.
+                amount: if revoked { decimal(amount).map(|_| Decimal::ZERO) } else { decimal(amount) },
+                trace: Default::default(),
+                facts: Box::new([]),
+                adjustments: Vec::new(),
+                revoked,
+                settled: None,
+                keys: decode_keys(&row.text(7)?),
+            };
+            if let Some(list) = per_case.get_mut(case) {
+                list.push((award_id, record));
+            }
+            Ok(())
+        },
     )?;
-    let rows = statement.query_map([&policy.title], |row| {
-        Ok((
-            row.get::<_, i64>(0)?,
-            row.get::<_, String>(1)?,
-            row.get::<_, String>(2)?,
-            row.get::<_, i64>(3)?,
-            row.get::<_, String>(4)?,
-            row.get::<_, Option<String>>(5)?,
-            row.get::<_, Option<String>>(6)?,
-            row.get::<_, String>(7)?,
-            row.get::<_, bool>(8)?,
-            row.get::<_, Option<String>>(9)?,
-        ))
-    })?;
-    for row in rows {
-        let (award_id, case_id, clause_id, recipient_index, recipient, computed, amount, keys, revoked, granted) = row?;
-        // A review's grant replaces the maximum: caps and classes count what was granted
-        // (the standing amount is the grant already).
-        let computed = granted.or(computed);
-        let Some(&case) = case_index.get(&case_id) else { continue };
-        // A clause the policy no longer has takes part in no rule of this version.
-        let Some(clause) = policy.clauses.iter().position(|clause| clause.id == clause_id) else { continue };
-        let decimal = |text: Option<String>| text.and_then(|text| text.parse::<Decimal>().ok());
-        let record = AwardRecord {
-            case_index: u32::try_from(case).unwrap_or(u32::MAX),
-            clause,
-            recipient_index: u32::try_from(recipient_index).unwrap_or(0),
-            recipient: Arc::from(recipient.as_str()),
-            computed: decimal(computed),
-            // A revoked award pays nothing from then on.
-            amount: if revoked { decimal(amount).map(|_| Decimal::ZERO) } else { decimal(amount) },
-            trace: Default::default(),
-            facts: Box::new([]),
-            adjustments: Vec::new(),
-            revoked,
-            settled: None,
-            keys: decode_keys(&keys),
-        };
-        if let Some(list) = per_case.get_mut(case) {
-            list.push((award_id, record));
-        }
-    }
     let mut award_ids = Vec::new();
     for (case, awards) in prior.cases.iter_mut().zip(per_case) {
         case.first_award = prior.awards.len();
@@ -497,7 +618,7 @@ fn read_history(connection: &Connection, policy: &Policy) -> Result<(Prior, Vec<
 }
 
 fn write_run(
-    connection: &Connection,
+    store: &mut Store,
     policy: &Policy,
     result: &BatchResult,
     history_award_ids: &[i64],
@@ -508,53 +629,129 @@ fn write_run(
         .filter_map(|award| award.amount)
         .try_fold(Decimal::ZERO, |sum, amount| sum.checked_add(amount))
         .ok_or_else(|| LedgerError::Database("the run's awards overflow a total".into()))?;
-    connection.execute(
-        "INSERT INTO runs (policy, policy_version, committed_at, case_count, award_count, amount_total)
-         VALUES (?1, ?2, datetime('now'), ?3, ?4, ?5)",
-        params![
-            policy.title,
-            policy_version(policy),
-            i64::try_from(result.cases.len()).unwrap_or(i64::MAX),
-            i64::try_from(result.awards.len()).unwrap_or(i64::MAX),
-            money::format_yuan(total)
-        ],
+    let version = policy_version(policy);
+    let total = money::format_yuan(total);
+    let run = store
+        .query_int(
+            "INSERT INTO runs (policy, policy_version, committed_at, case_count, award_count, amount_total)
+             VALUES (?1, ?2, {now}, ?3, ?4, ?5) RETURNING id",
+            &[
+                policy.title.as_str().into(),
+                version.as_str().into(),
+                Param::Int(i64::try_from(result.cases.len()).unwrap_or(i64::MAX)),
+                Param::Int(i64::try_from(result.awards.len()).unwrap_or(i64::MAX)),
+                total.as_str().into(),
+            ],
+        )?
+        .ok_or_else(|| LedgerError::Database("the new run has no id".into()))?;
+    let dates: Vec<String> = result.cases.iter().map(|case| case.date.to_string()).collect();
+    store.insert_rows(
+        "cases",
+        &["policy", "case_id", "run_id", "date", "fingerprint"],
+        result.cases.iter().zip(&dates).enumerate().map(|(index, (case, date))| {
+            let fingerprint = result.fingerprints.get(index).map_or("", String::as_str);
+            vec![
+                policy.title.as_str().into(),
+                case.id.as_str().into(),
+                Param::Int(run),
+                date.as_str().into(),
+                fingerprint.into(),
+            ]
+        }),
     )?;
-    let run = connection.last_insert_rowid();
-    let mut case_statement = connection
-        .prepare("INSERT INTO cases (policy, case_id, run_id, date, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-    let mut award_statement = connection.prepare(
-        "INSERT INTO awards (run_id, policy, case_id, clause, recipient_index, recipient, kind, computed, amount, keys, reasons)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?;
-    for (index, case) in result.cases.iter().enumerate() {
-        let fingerprint = result.fingerprints.get(index).map_or("", String::as_str);
-        case_statement.execute(params![policy.title, case.id, run, case.date.to_string(), fingerprint])?;
-        for award in result.case_awards(case) {
-            let clause = policy.clauses.get(award.clause).map_or("?", |clause| clause.id.as_str());
+    // The texts a row refers to, made first so the rows can borrow them.
+    struct AwardTexts {
+        computed: Option<String>,
+        amount: Option<String>,
+        keys: String,
+        reasons: String,
+    }
+    let texts: Vec<AwardTexts> = result
+        .cases
+        .iter()
+        .flat_map(|case| result.case_awards(case))
+        .map(|award| {
             let reasons: Vec<&str> = award.adjustments.iter().map(|adjustment| adjustment.reason.as_str()).collect();
-            award_statement.execute(params![
-                run,
-                policy.title,
-                case.id,
-                clause,
-                i64::from(award.recipient_index),
-                &*award.recipient,
-                award.kind(policy),
-                award.computed.map(exact_text),
-                award.amount.map(exact_text),
-                encode_keys(&award.keys),
-                serde_json::to_string(&reasons).unwrap_or_default()
-            ])?;
-        }
-    }
-    let mut revision_statement =
-        connection.prepare("INSERT INTO revisions (award_id, run_id, amount, reason) VALUES (?1, ?2, ?3, ?4)")?;
-    for (index, amount, adjustments) in &result.revisions {
-        let Some(award_id) = history_award_ids.get(*index) else { continue };
-        let reason = adjustments.iter().map(|adjustment| adjustment.reason.as_str()).collect::<Vec<_>>().join("; ");
-        revision_statement.execute(params![award_id, run, amount.map(exact_text), reason])?;
-    }
+            AwardTexts {
+                computed: award.computed.map(exact_text),
+                amount: award.amount.map(exact_text),
+                keys: encode_keys(&award.keys),
+                reasons: serde_json::to_string(&reasons).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let awards = result.cases.iter().flat_map(|case| result.case_awards(case).iter().map(move |award| (case, award)));
+    store.insert_rows(
+        "awards",
+        &[
+            "run_id",
+            "policy",
+            "case_id",
+            "clause",
+            "recipient_index",
+            "recipient",
+            "kind",
+            "computed",
+            "amount",
+            "keys",
+            "reasons",
+        ],
+        awards.zip(&texts).map(|((case, award), text)| {
+            let clause = policy.clauses.get(award.clause).map_or("?", |clause| clause.id.as_str());
+            vec![
+                Param::Int(run),
+                policy.title.as_str().into(),
+                case.id.as_str().into(),
+                clause.into(),
+                Param::Int(i64::from(award.recipient_index)),
+                (*award.recipient).into(),
+                award.kind(policy).into(),
+                text.computed.as_deref().into(),
+                text.amount.as_deref().into(),
+                text.keys.as_str().into(),
+                text.reasons.as_str().into(),
+            ]
+        }),
+    )?;
+    let revisions: Vec<(i64, Option<String>, String)> = result
+        .revisions
+        .iter()
+        .filter_map(|(index, amount, adjustments)| {
+            let award_id = *history_award_ids.get(*index)?;
+            let reason = adjustments.iter().map(|adjustment| adjustment.reason.as_str()).collect::<Vec<_>>().join("; ");
+            Some((award_id, amount.map(exact_text), reason))
+        })
+        .collect();
+    store.insert_rows(
+        "revisions",
+        &["award_id", "run_id", "amount", "reason"],
+        revisions.iter().map(|(award_id, amount, reason)| {
+            vec![Param::Int(*award_id), Param::Int(run), amount.as_deref().into(), reason.as_str().into()]
+        }),
+    )?;
     Ok(u64::try_from(run).unwrap_or_default())
+}
+
+/// Whether a ledger location names a PostgreSQL database rather than a SQLite file.
+pub fn is_url(location: &str) -> bool {
+    Store::is_postgres_url(location)
+}
+
+/// A ledger location as messages show it: a URL's password is hidden.
+pub fn shown_location(location: &str) -> String {
+    if !is_url(location) {
+        return if location == "-" { "<stdin>".to_string() } else { location.to_string() };
+    }
+    let Some((scheme, rest)) = location.split_once("://") else { return location.to_string() };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((credentials, host)) if credentials.contains(':') => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}{path}")
+        }
+        _ => location.to_string(),
+    }
 }
 
 /// An amount as stored: every digit, so that it reads back as the same value.
