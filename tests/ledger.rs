@@ -672,8 +672,9 @@ fn committed_in_rounds(
     held(&mut ledger)
 }
 
-/// Every shape policy but the pro-rata pool (which by nature shares money within a round),
-/// its worked cases split into rounds at each of their dates in turn.
+/// Every shape policy but the pro-rata pool (which by nature shares money within a round):
+/// the cases of each of its worked examples cut into two rounds before each case in turn,
+/// and into a round per case.
 fn every_shape_split_into_rounds_decides_as_one_run(db: Db) {
     let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/shapes");
     let mut policies: Vec<_> = std::fs::read_dir(directory)
@@ -690,18 +691,21 @@ fn every_shape_split_into_rounds_decides_as_one_run(db: Db) {
         }
         let policy = polc::check_source(&text).policy.unwrap();
         let number = path.file_name().unwrap().to_string_lossy()[..3].to_string();
-        let data = format!("{}/tests/data/shapes/{number}.cases.jsonl", env!("CARGO_MANIFEST_DIR"));
-        let Ok(data) = std::fs::read_to_string(&data) else { continue };
-        let cases: Vec<Value> = data.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
-        let whole = one_run(&policy, &cases);
-        // Two rounds cut at every case in turn, and a round per case.
-        for cut in 1..cases.len() {
-            let rounds = committed_in_rounds(db, &format!("{number}-{cut}"), &policy, &cases, &[cut]);
-            assert_eq!(rounds, whole, "{number} cut before its case {cut} in batch order");
-            splits += 1;
+        let examples: Value =
+            serde_json::from_str(&std::fs::read_to_string(path.with_extension("examples.json")).unwrap()).unwrap();
+        for (example_index, example) in examples["examples"].as_array().unwrap().iter().enumerate() {
+            let cases: Vec<Value> = example["cases"].as_array().unwrap().clone();
+            let number = format!("{number}-{example_index}");
+            let whole = one_run(&policy, &cases);
+            // Two rounds cut at every case in turn, and a round per case.
+            for cut in 1..cases.len() {
+                let rounds = committed_in_rounds(db, &format!("{number}-{cut}"), &policy, &cases, &[cut]);
+                assert_eq!(rounds, whole, "{number} cut before its case {cut} in batch order");
+                splits += 1;
+            }
+            let every: Vec<usize> = (1..cases.len()).collect();
+            assert_eq!(committed_in_rounds(db, &format!("{number}-every"), &policy, &cases, &every), whole, "{number}");
         }
-        let every: Vec<usize> = (1..cases.len()).collect();
-        assert_eq!(committed_in_rounds(db, &format!("{number}-every"), &policy, &cases, &every), whole, "{number}");
     }
     assert!(splits >= 40, "{splits}");
 }

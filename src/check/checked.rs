@@ -160,10 +160,21 @@ pub struct Clause {
     pub recipients: Vec<Recipient>,
     /// `once per KEYS`: at most one award per clause and key over a batch.
     pub once: Option<Vec<Key>>,
+    /// `for at most N [consecutive] years per KEYS`.
+    pub years: Option<YearLimit>,
     pub subject_to_review: bool,
     /// `granted as INPUT`: where a case gives it, the amount the review granted.
     pub granted: Option<InputId>,
     pub span: Span,
+}
+
+/// A clause pays one key in at most `years` calendar years; `consecutive`: in one
+/// unbroken run of years from the first it paid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct YearLimit {
+    pub years: u32,
+    pub consecutive: bool,
+    pub per: Vec<Key>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

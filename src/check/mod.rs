@@ -562,12 +562,13 @@ impl Checker {
         let mut award: Option<(&ast::Award, Span)> = None;
         let mut recipients_part: Option<(&[ast::Recipient], Span)> = None;
         let mut once_part: Option<(&[ast::Name], Span)> = None;
+        let mut years_part: Option<(&ast::YearLimit, Span)> = None;
         let mut review: Option<(Option<&ast::Name>, Span)> = None;
         let mut shape_ok = true;
         for part in &clause.parts {
             let (repeated, word, span) = match part {
                 ClausePart::When(expr) => {
-                    (condition.replace(expr).map(|first: &ast::Expr| first.span), "when", part_span(part))
+                    (condition.replace(expr).map(|first: &ast::Expr| first.span), "when", part.span())
                 }
                 ClausePart::Award(award_part, span) => {
                     (award.replace((award_part, *span)).map(|(_, first)| first), "award", *span)
@@ -577,6 +578,9 @@ impl Checker {
                 }
                 ClausePart::Once(keys, span) => {
                     (once_part.replace((keys, *span)).map(|(_, first)| first), "once", *span)
+                }
+                ClausePart::Years(limit, span) => {
+                    (years_part.replace((limit, *span)).map(|(_, first)| first), "for at most … years", *span)
                 }
                 ClausePart::Review(granted, span) => {
                     (review.replace((granted.as_ref(), *span)).map(|(_, first)| first), "subject to review", *span)
@@ -635,6 +639,7 @@ impl Checker {
                 self.scope.keys(keys, tier_allowed, &mut self.diagnostics)
             }
         });
+        let years = years_part.and_then(|(limit, _)| self.year_limit(limit, tier_allowed));
         match &award {
             Some(Award::Open { label, negotiated: false, .. }) => self.diagnostics.push(
                 Diagnostic::new(
@@ -704,10 +709,36 @@ impl Checker {
             award: award?,
             recipients: recipients??,
             once,
+            years,
             subject_to_review: review.is_some(),
             granted,
             span: clause.span,
         })
+    }
+
+    /// `for at most N [consecutive] years [per KEYS]`: N is a whole number of years, one or
+    /// more; the keys default to the recipient, as `once`'s do.
+    fn year_limit(&mut self, limit: &ast::YearLimit, tier_allowed: bool) -> Option<YearLimit> {
+        let per = if limit.keys.is_empty() {
+            vec![Key::Recipient]
+        } else {
+            self.scope.keys(&limit.keys, tier_allowed, &mut self.diagnostics)
+        };
+        match limit.count.text.parse::<u32>() {
+            Ok(years) if (1..=100).contains(&years) => Some(YearLimit { years, consecutive: limit.consecutive, per }),
+            _ => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::ClauseShape,
+                        format!("`{}` is not a number of years a clause can pay in", limit.count.text),
+                        limit.count.span,
+                        "a whole number from 1 to 100",
+                    )
+                    .with_help("write `for at most 3 years`"),
+                );
+                None
+            }
+        }
     }
 
     fn award(&mut self, award: &ast::Award) -> Option<Award> {
@@ -906,16 +937,6 @@ impl Checker {
                 );
             }
         }
-    }
-}
-
-fn part_span(part: &ClausePart) -> Span {
-    match part {
-        ClausePart::When(expr) => expr.span,
-        ClausePart::Award(_, span)
-        | ClausePart::To(_, span)
-        | ClausePart::Once(_, span)
-        | ClausePart::Review(_, span) => *span,
     }
 }
 

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 pub(super) fn apply_cross_case_rules(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [AwardRecord]) {
     let order = batch_order(cases);
     apply_once(program, cases, awards, &order);
+    apply_years(program, cases, awards, &order);
     apply_classes(program, cases, awards, &order);
     apply_caps(program, awards, &order);
 }
@@ -76,6 +77,58 @@ fn apply_once(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [AwardR
             let clause = program.clause_id(award.clause);
             let reason = format!("clause {clause} is paid once per key; {holder_label} already has it");
             cut(award, Decimal::ZERO, RuleRef::Once, "once".to_string(), reason);
+        }
+    }
+}
+
+/// `for at most N [consecutive] years`: per clause and key, the calendar years it has paid
+/// in, in batch order. An award in a year already paid stands; one in a new year stands
+/// while fewer than N years are paid, and, when consecutive, only in the year after the
+/// last one paid: a year without an award ends the support. A cut award pays no year.
+fn apply_years(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [AwardRecord], order: &[usize]) {
+    let mut cuts: Vec<(usize, String)> = Vec::new();
+    {
+        let mut paid: HashMap<(usize, &[Fact]), Vec<i32>> = HashMap::new();
+        for &index in order {
+            let Some(award) = awards.get(index) else { continue };
+            let Some(limit) = program.policy.clauses.get(award.clause).and_then(|clause| clause.years.as_ref()) else {
+                continue;
+            };
+            let Some(key) = award.keys.years.as_deref() else { continue };
+            // As with `once`, a revoked award's year stays used.
+            if !takes_part(award) && !award.revoked {
+                continue;
+            }
+            let Some(year) = cases.get(award.case_index as usize).map(|case| case.date.year) else { continue };
+            let years = paid.entry((award.clause, key)).or_default();
+            if years.contains(&year) {
+                continue;
+            }
+            let listed = || years.iter().map(i32::to_string).collect::<Vec<_>>().join(", ");
+            let limit_years = usize::try_from(limit.years).unwrap_or(usize::MAX);
+            let last = years.last().copied();
+            let why = if years.len() >= limit_years {
+                let what = if limit.consecutive { "consecutive years" } else { "years" };
+                Some(format!("paid in at most {} {what} per key; already paid in {}", limit.years, listed()))
+            } else if let (true, Some(last)) = (limit.consecutive, last) {
+                (year != last + 1).then(|| {
+                    let gap =
+                        if year > last { format!("nothing in {}", last + 1) } else { format!("{year} is before") };
+                    format!("paid in consecutive years only; paid in {}, {gap}: the support has ended", listed())
+                })
+            } else {
+                None
+            };
+            match why {
+                Some(why) => cuts.push((index, why)),
+                None => years.push(year),
+            }
+        }
+    }
+    for (index, why) in cuts {
+        if let Some(award) = awards.get_mut(index) {
+            let reason = format!("clause {} is {why}", program.clause_id(award.clause));
+            cut(award, Decimal::ZERO, RuleRef::Years, "years".to_string(), reason);
         }
     }
 }

@@ -283,6 +283,7 @@ impl Evaluator<'_, '_> {
             given += 1;
             let entity = entity.clone();
             let once = clause.once.as_ref().and_then(|keys| self.key_values(keys, &entity));
+            let years = clause.years.as_ref().and_then(|limit| self.key_values(&limit.per, &entity));
             let classes = self
                 .program
                 .classes_of
@@ -328,7 +329,7 @@ impl Evaluator<'_, '_> {
                 adjustments: Vec::new(),
                 revoked: false,
                 settled: None,
-                keys: KeyValues { once, classes, caps },
+                keys: KeyValues { once, years, classes, caps },
             });
         }
         if given > 0 {

@@ -35,6 +35,8 @@ pub enum Probe {
     GateStopped(usize),
     /// `once` cut a repeated award of this clause.
     OnceCut(usize),
+    /// `for at most N years` cut an award of this clause in a year past the limit.
+    YearsCut(usize),
     /// This class kept the highest award and cut another.
     ClassCut(usize),
     /// This cap cut an award.
@@ -78,6 +80,10 @@ pub fn universe(policy: &Policy) -> Vec<(Probe, String, String)> {
         }
         if clause.once.is_some() {
             probes.push((Probe::OnceCut(index), group.clone(), "once cuts a repeat".to_string()));
+        }
+        if let Some(limit) = &clause.years {
+            let what = if limit.consecutive { "consecutive years" } else { "years" };
+            probes.push((Probe::YearsCut(index), group.clone(), format!("at most {} {what} cuts a year", limit.years)));
         }
     }
     for (index, class) in policy.classes.iter().enumerate() {

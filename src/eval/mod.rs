@@ -159,6 +159,8 @@ pub struct Pick {
 #[derive(Clone, Debug, Default)]
 pub struct KeyValues {
     pub once: Option<Vec<Fact>>,
+    /// The key of the clause's `for at most N years`.
+    pub years: Option<Vec<Fact>>,
     /// Per class that lists the clause: (class, key values).
     pub classes: Vec<(usize, Option<Vec<Fact>>)>,
     /// Per cap that counts the clause: its key values and the limit this award may reach.
@@ -178,6 +180,7 @@ pub struct CapKey {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RuleRef {
     Once,
+    Years,
     Class(usize),
     Cap(usize),
 }
@@ -187,7 +190,7 @@ pub enum RuleRef {
 pub struct Adjustment {
     #[serde(skip)]
     pub source: RuleRef,
-    /// `once`, `class NAME` or `cap`.
+    /// `once`, `years`, `class NAME` or `cap`.
     pub rule: String,
     /// The amounts before and after; none for an award without an amount (an
     /// `undetermined` award cut by `once` still has none: it is not paid, not paid 0).
@@ -472,6 +475,7 @@ fn run_inner(
         {
             hits.insert(match adjustment.1.source {
                 RuleRef::Once => coverage::Probe::OnceCut(adjustment.0),
+                RuleRef::Years => coverage::Probe::YearsCut(adjustment.0),
                 RuleRef::Class(class) => coverage::Probe::ClassCut(class),
                 RuleRef::Cap(cap) => coverage::Probe::CapCut(cap),
             });

@@ -35,6 +35,11 @@ pub struct Example {
     /// Data errors the batch must report (case and field); none when absent.
     #[serde(default)]
     pub errors: Vec<ExpectedError>,
+    /// The same cases as rounds committed in turn to a new ledger (case ids per round,
+    /// every case in one round): the ledger must then hold exactly `awards` (amounts and
+    /// kinds; `why` is looked for in the round that decided the award).
+    #[serde(default)]
+    pub rounds: Option<Vec<Vec<String>>>,
 }
 
 #[derive(Deserialize, Clone, Debug, PartialEq)]
@@ -95,16 +100,122 @@ pub fn run_examples(policy: &Policy, sidecar: &str) -> Result<(Vec<ExampleOutcom
     let mut outcomes = Vec::new();
     for example in &file.examples {
         let batch = serde_json::to_vec(&example.cases).map_err(|error| error.to_string())?;
-        let differences = match eval::run_with(policy, batch.as_slice(), InputFormat::Json, None, true) {
+        let mut differences = match eval::run_with(policy, batch.as_slice(), InputFormat::Json, None, true) {
             Ok(result) => {
                 hits.extend(result.coverage.iter().flatten().copied());
                 compare(policy, example, &result)
             }
             Err(error) => vec![format!("the cases cannot be read: {error}")],
         };
+        if let Some(rounds) = &example.rounds {
+            differences.extend(in_rounds(policy, example, rounds).into_iter().map(|line| format!("in rounds: {line}")));
+        }
         outcomes.push(ExampleOutcome { name: example.name.clone(), differences });
     }
     Ok((outcomes, hits))
+}
+
+/// Commits the example's rounds in turn to a new SQLite ledger in a temporary directory and
+/// compares what the ledger then holds with the expected awards.
+fn in_rounds(policy: &Policy, example: &Example, rounds: &[Vec<String>]) -> Vec<String> {
+    let id_of = |case: &serde_json::Value| case.get("id").and_then(serde_json::Value::as_str).map(str::to_string);
+    let mut differences = Vec::new();
+    let placed: Vec<&String> = rounds.iter().flatten().collect();
+    for case in &example.cases {
+        let id = id_of(case).unwrap_or_default();
+        match placed.iter().filter(|placed| ***placed == id).count() {
+            1 => {}
+            0 => differences.push(format!("case {id} is in no round")),
+            _ => differences.push(format!("case {id} is in more than one round")),
+        }
+    }
+    for id in &placed {
+        if !example.cases.iter().any(|case| id_of(case).as_deref() == Some(id.as_str())) {
+            differences.push(format!("round case {id} is not one of the example's cases"));
+        }
+    }
+    if !differences.is_empty() {
+        return differences;
+    }
+    let directory = match tempfile::tempdir() {
+        Ok(directory) => directory,
+        Err(error) => return vec![format!("no temporary ledger: {error}")],
+    };
+    let location = directory.path().join("rounds.sqlite").to_string_lossy().into_owned();
+    let mut ledger = match crate::ledger::Ledger::open(&location) {
+        Ok(ledger) => ledger,
+        Err(error) => return vec![format!("no temporary ledger: {error}")],
+    };
+    let mut reasons: Vec<Computed> = Vec::new();
+    for (number, round) in rounds.iter().enumerate() {
+        let cases: Vec<&serde_json::Value> = round
+            .iter()
+            .filter_map(|id| example.cases.iter().find(|case| id_of(case).as_deref() == Some(id.as_str())))
+            .collect();
+        let batch = match serde_json::to_vec(&cases) {
+            Ok(batch) => batch,
+            Err(error) => return vec![error.to_string()],
+        };
+        let decided = ledger
+            .decide(policy, true, |prior| eval::run_after(policy, batch.as_slice(), InputFormat::Json, None, prior));
+        match decided {
+            Ok(Ok(decision)) => reasons.extend(computed_awards(policy, &decision.result)),
+            Ok(Err(error)) => return vec![format!("round {} cannot be read: {error}", number + 1)],
+            Err(error) => return vec![format!("round {}: {error}", number + 1)],
+        }
+    }
+    let held = match ledger.awards() {
+        Ok(held) => held,
+        Err(error) => return vec![error.to_string()],
+    };
+    let text =
+        |row: &serde_json::Value, field: &str| row.get(field).and_then(|value| value.as_str()).map(str::to_string);
+    let mut computed: Vec<Computed> = held
+        .iter()
+        .map(|row| {
+            let award = ExpectedAward {
+                case: text(row, "case").unwrap_or_default(),
+                clause: text(row, "clause").unwrap_or_default(),
+                recipient: text(row, "recipient").unwrap_or_default(),
+                kind: text(row, "kind").unwrap_or_default(),
+                amount: text(row, "amount"),
+                minimum: None,
+                maximum: None,
+                why: None,
+            };
+            let same = |other: &&Computed| {
+                other.award.case == award.case
+                    && other.award.clause == award.clause
+                    && other.award.recipient == award.recipient
+            };
+            let reasons = reasons.iter().find(same).map(|found| found.reasons.clone()).unwrap_or_default();
+            Computed { award, reasons }
+        })
+        .collect();
+    for expected in &example.awards {
+        let same_award = |candidate: &Computed| {
+            candidate.award.case == expected.case
+                && candidate.award.clause == expected.clause
+                && candidate.award.recipient == expected.recipient
+        };
+        let Some(index) = computed.iter().position(same_award) else {
+            differences.push(format!("missing    {}", describe(expected)));
+            continue;
+        };
+        let found = computed.remove(index);
+        let why_ok =
+            expected.why.as_ref().is_none_or(|why| found.reasons.iter().any(|reason| reason.contains(why.as_str())));
+        if found.award.kind != expected.kind || found.award.amount != expected.amount || !why_ok {
+            let plain = ExpectedAward { minimum: None, maximum: None, ..expected.clone() };
+            differences.push(format!("expected   {}", describe(&plain)));
+            differences.push(format!("held       {}", describe(&found.award)));
+            differences.extend(found.reasons.iter().map(|reason| format!("           because {reason}")));
+        }
+    }
+    for extra in computed {
+        differences.push(format!("unexpected {}", describe(&extra.award)));
+    }
+    differences
 }
 
 /// One computed award as the examples file would write it, with its reasons.

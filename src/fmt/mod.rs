@@ -474,17 +474,18 @@ impl Printer<'_> {
         }
         let head_end = clause.title.as_ref().map_or(clause.id.span.end, |title| title.span.end);
         self.line(2, &head, head_end);
-        // Canonical order: when, award, to, once, review; a stable sort keeps repeats.
+        // Canonical order: when, award, to, once, years, review; a stable sort keeps repeats.
         let mut parts: Vec<&ClausePart> = clause.parts.iter().collect();
         parts.sort_by_key(|part| match part {
             ClausePart::When(_) => 0,
             ClausePart::Award(..) => 1,
             ClausePart::To(..) => 2,
             ClausePart::Once(..) => 3,
-            ClausePart::Review(..) => 4,
+            ClausePart::Years(..) => 4,
+            ClausePart::Review(..) => 5,
         });
         // A part owns the comments between the part before it in the source and itself.
-        let mut source_order: Vec<crate::span::Span> = clause.parts.iter().map(clause_part_span).collect();
+        let mut source_order: Vec<crate::span::Span> = clause.parts.iter().map(ClausePart::span).collect();
         source_order.sort_by_key(|span| span.start);
         for span in &source_order {
             if let Some(index) = self.trailing_comment_after(span.end) {
@@ -494,7 +495,7 @@ impl Printer<'_> {
             }
         }
         for part in parts {
-            let span = clause_part_span(part);
+            let span = part.span();
             self.floor = source_order
                 .iter()
                 .filter(|other| other.end <= span.start)
@@ -524,6 +525,13 @@ impl Printer<'_> {
                 }
                 ClausePart::Once(keys, _) if keys.is_empty() => self.out.push_str("once"),
                 ClausePart::Once(keys, _) => self.out.push_str(&format!("once per {}", names(keys))),
+                ClausePart::Years(limit, _) => {
+                    let consecutive = if limit.consecutive { " consecutive" } else { "" };
+                    self.out.push_str(&format!("for at most {}{consecutive} years", limit.count.text));
+                    if !limit.keys.is_empty() {
+                        self.out.push_str(&format!(" per {}", names(&limit.keys)));
+                    }
+                }
                 ClausePart::Review(granted, _) => {
                     self.out.push_str("subject to review");
                     if let Some(granted) = granted {
@@ -816,15 +824,5 @@ fn part_span(part: &ArticlePart) -> crate::span::Span {
         ArticlePart::Gate(condition) => condition.span,
         ArticlePart::Class(class) => class.span,
         ArticlePart::Cap(cap) => cap.span,
-    }
-}
-
-fn clause_part_span(part: &ClausePart) -> crate::span::Span {
-    match part {
-        ClausePart::When(condition) => condition.span,
-        ClausePart::Award(_, span)
-        | ClausePart::To(_, span)
-        | ClausePart::Once(_, span)
-        | ClausePart::Review(_, span) => *span,
     }
 }

@@ -785,6 +785,7 @@ fn decode_facts(value: &Value) -> Option<Vec<Fact>> {
 fn encode_keys(keys: &KeyValues) -> String {
     json!({
         "once": encode_facts(&keys.once),
+        "years": encode_facts(&keys.years),
         "classes": keys.classes.iter().map(|(class, key)| json!([class, encode_facts(key)])).collect::<Vec<_>>(),
         "caps": keys.caps.iter().map(|cap| json!([cap.cap, encode_facts(&cap.key), cap.relaxed])).collect::<Vec<_>>(),
     })
@@ -797,6 +798,7 @@ fn decode_keys(text: &str) -> KeyValues {
     let list = |name: &str| value.get(name).and_then(Value::as_array).into_iter().flatten();
     KeyValues {
         once: value.get("once").and_then(decode_facts),
+        years: value.get("years").and_then(decode_facts),
         classes: list("classes")
             .filter_map(|entry| Some((index(entry.get(0))?, entry.get(1).and_then(decode_facts))))
             .collect(),

@@ -184,8 +184,32 @@ pub enum ClausePart {
     Award(Award, Span),
     To(Vec<Recipient>, Span),
     Once(Vec<Name>, Span),
+    /// `for at most N [consecutive] years [per KEYS]`.
+    Years(YearLimit, Span),
     /// `subject to review [granted as INPUT]`.
     Review(Option<Name>, Span),
+}
+
+impl ClausePart {
+    pub fn span(&self) -> Span {
+        match self {
+            ClausePart::When(expr) => expr.span,
+            ClausePart::Award(_, span)
+            | ClausePart::To(_, span)
+            | ClausePart::Once(_, span)
+            | ClausePart::Years(_, span)
+            | ClausePart::Review(_, span) => *span,
+        }
+    }
+}
+
+/// How many calendar years a clause pays one key in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct YearLimit {
+    /// As written: the checker says whether it is a usable count.
+    pub count: Name,
+    pub consecutive: bool,
+    pub keys: Vec<Name>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

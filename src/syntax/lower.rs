@@ -364,6 +364,21 @@ impl Lowerer<'_> {
                 Rule::once_part => {
                     ClausePart::Once(parts(part).next().map(|keys| self.names(keys)).unwrap_or_default(), part_span)
                 }
+                Rule::years_part => {
+                    let mut count = None;
+                    let mut consecutive = false;
+                    let mut keys = Vec::new();
+                    for item in parts(part) {
+                        match item.as_rule() {
+                            Rule::integer => count = Some(self.name(item)),
+                            Rule::consecutive => consecutive = true,
+                            Rule::per_keys => keys = self.names(item),
+                            _ => {}
+                        }
+                    }
+                    let Some(count) = count else { continue };
+                    ClausePart::Years(YearLimit { count, consecutive, keys }, part_span)
+                }
                 Rule::review_part => ClausePart::Review(parts(part).next().map(|name| self.name(name)), part_span),
                 _ => continue,
             };

@@ -76,7 +76,7 @@ const TOKEN_GROUPS: &[(&str, &[Rule])] = &[
     ),
     (
         "a clause part (`when`, `award`, `to`, `once`, ...)",
-        &[Rule::kw_when, Rule::kw_award, Rule::kw_to, Rule::kw_once, Rule::kw_subject],
+        &[Rule::kw_when, Rule::kw_award, Rule::kw_to, Rule::kw_once, Rule::kw_for, Rule::kw_subject],
     ),
     ("an article part (`clause`, `require`, `cap`, ...)", &ARTICLE_PART_RULES),
 ];
@@ -353,6 +353,10 @@ fn rule_words(rule: Rule) -> &'static str {
         Rule::to_part => "`to`",
         Rule::recipient => "a recipient",
         Rule::once_part => "`once`",
+        Rule::years_part => "`for at most N years`",
+        Rule::consecutive | Rule::kw_consecutive => "`consecutive`",
+        Rule::kw_at => "`at`",
+        Rule::kw_most => "`most`",
         Rule::review_part => "`subject to review`",
         Rule::expr | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::test => "an expression",
         Rule::negation => "`not`",
