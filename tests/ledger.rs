@@ -143,6 +143,7 @@ on_both_databases!(
     a_database_that_is_not_a_ledger_or_a_newer_one_is_refused,
     an_older_ledger_is_migrated,
     an_import_records_external_awards_and_a_malformed_row_changes_nothing,
+    an_imported_award_takes_part_in_the_classes_that_name_its_label,
     the_readme_rounds_are_what_polc_says,
     a_commit_killed_at_any_point_leaves_the_ledger_as_it_was,
     two_processes_committing_at_once_are_serialised,
@@ -393,6 +394,27 @@ fn an_import_records_external_awards_and_a_malformed_row_changes_nothing(db: Db)
     assert_eq!(fresh.open().verify().unwrap(), Vec::<String>::new());
     for path in [bad, good] {
         let _ = std::fs::remove_file(path);
+    }
+}
+
+fn an_imported_award_takes_part_in_the_classes_that_name_its_label(db: Db) {
+    let policy = polc::check_source(include_str!("../policies/shapes/P24-imported-class.pol")).policy.unwrap();
+    let fresh = Fresh::new(db, "imported-class");
+    let mut ledger = fresh.open();
+    let rows = "recipient,date,amount,class,policy\nE1,2025-01-15,80万,省级研发补助,省研发投入后补助\nE2,2025-02-01,90万,省级人才计划,\n";
+    let imported = polc::ledger::read_external_awards(rows).unwrap();
+    assert_eq!(ledger.import("省科技厅", &imported).unwrap(), 2);
+    let case = |id: &str, applicant: &str| serde_json::json!({"id": id, "date": "2025-03-01", "applicant": applicant, "rd_expense": "500万"});
+    // A dry run sees the imports too.
+    for commit in [false, true] {
+        let result = decide(&mut ledger, &policy, &[case("A1", "E1"), case("A2", "E2")], commit);
+        let amounts: Vec<String> =
+            result.awards.iter().map(|award| polc::money::format_yuan(award.amount.unwrap())).collect();
+        // E1's 50万 gives way to its imported 80万; E2's imported award has another label.
+        assert_eq!(amounts, ["0.00", "500000.00"]);
+        assert!(result.awards[0].adjustments[0]
+            .reason
+            .contains("superseded by an imported award \"省级研发补助\" of 800,000.00"));
     }
 }
 

@@ -232,6 +232,8 @@ pub struct Class {
     pub label: Option<String>,
     pub article: ArticleIndex,
     pub clauses: Vec<ClauseIndex>,
+    /// Class labels of imported awards that take part (never cut).
+    pub imported: Vec<String>,
     pub per: Vec<Key>,
 }
 

@@ -121,6 +121,7 @@ impl Checker {
                             label: class.label.as_ref().map(|label| label.value.clone()),
                             article: article_index,
                             clauses,
+                            imported: class.imported.iter().map(|label| label.value.clone()).collect(),
                             per,
                         });
                     }

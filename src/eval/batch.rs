@@ -1,20 +1,26 @@
 //! The cross-case rules, over the whole batch in batch order (date, then id; within a
-//! case, clause order, then recipient order): first `once`, then classes (only the
-//! highest stands), then caps. An award already at 0 when a step starts takes no part in
+//! case, clause order, then recipient order): first `once`, then `for at most N years`,
+//! then classes (only the highest stands, imported awards taking part), then caps. An award already at 0 when a step starts takes no part in
 //! it: it uses no once-key, supersedes nothing and counts against no cap.
 
 use super::program::Program;
-use super::{Adjustment, AwardRecord, CaseSummary, RuleRef};
+use super::{Adjustment, AwardRecord, CaseSummary, ExternalAward, RuleRef};
+use crate::check::checked::Key;
 use crate::data::Fact;
 use rust_decimal::Decimal;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
-pub(super) fn apply_cross_case_rules(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [AwardRecord]) {
+pub(super) fn apply_cross_case_rules(
+    program: &Program<'_>,
+    cases: &[CaseSummary],
+    awards: &mut [AwardRecord],
+    external: &[ExternalAward],
+) {
     let order = batch_order(cases);
     apply_once(program, cases, awards, &order);
     apply_years(program, cases, awards, &order);
-    apply_classes(program, cases, awards, &order);
+    apply_classes(program, cases, awards, &order, external);
     apply_caps(program, awards, &order);
 }
 
@@ -133,10 +139,48 @@ fn apply_years(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [Award
     }
 }
 
-fn apply_classes(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [AwardRecord], order: &[usize]) {
+/// An imported award's values for a class's keys: its recipient, the year of its date, and
+/// its project for an input named `project`. Any other key it cannot have: `None`, and it
+/// takes no part.
+fn imported_key(program: &Program<'_>, keys: &[Key], award: &ExternalAward) -> Option<Vec<Fact>> {
+    keys.iter()
+        .map(|key| match key {
+            Key::Recipient => Some(Fact::Text(award.recipient.as_str().into())),
+            Key::Year => Some(Fact::Integer(i64::from(award.date.year))),
+            Key::Input(input) if program.policy.inputs.get(*input).is_some_and(|input| input.name == "project") => {
+                award.project.as_deref().map(|project| Fact::Text(project.into()))
+            }
+            Key::Input(_) | Key::Tier => None,
+        })
+        .collect()
+}
+
+/// Who superseded an award of a class: another award of the batch, or an imported one.
+enum Winner<'e> {
+    Award(usize),
+    Imported(&'e ExternalAward),
+}
+
+fn apply_classes(
+    program: &Program<'_>,
+    cases: &[CaseSummary],
+    awards: &mut [AwardRecord],
+    order: &[usize],
+    external: &[ExternalAward],
+) {
     for (class_index, class) in program.policy.classes.iter().enumerate() {
+        // The highest imported award per key of this class's labels: it is never cut, and
+        // an award of the batch stands against it only when higher.
+        let mut imported: HashMap<Vec<Fact>, &ExternalAward> = HashMap::new();
+        for award in external.iter().filter(|award| class.imported.contains(&award.class_label)) {
+            let Some(key) = imported_key(program, &class.per, award) else { continue };
+            let best = imported.entry(key).or_insert(award);
+            if award.amount > best.amount {
+                *best = award;
+            }
+        }
         // (loser, winner) pairs.
-        let mut cuts: Vec<(usize, usize)> = Vec::new();
+        let mut cuts: Vec<(usize, Winner<'_>)> = Vec::new();
         {
             // Per key: the best award so far and every member. Members keep batch order,
             // so the first of equal amounts is the earliest case, then the earliest clause.
@@ -161,15 +205,36 @@ fn apply_classes(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [Awa
                 }
                 group.2.push(index);
             }
-            for (winner, _, members) in groups.into_values() {
-                cuts.extend(members.into_iter().filter(|&member| member != winner).map(|member| (member, winner)));
+            for (key, (winner, best, members)) in groups {
+                // An imported award as high or higher was there first: it stands, and
+                // every award of the batch for the key gives way.
+                match imported.get(key) {
+                    Some(&outside) if outside.amount >= best => {
+                        cuts.extend(members.into_iter().map(|member| (member, Winner::Imported(outside))));
+                    }
+                    _ => cuts.extend(
+                        members
+                            .into_iter()
+                            .filter(|&member| member != winner)
+                            .map(|member| (member, Winner::Award(winner))),
+                    ),
+                }
             }
         }
         for (loser, winner) in cuts {
-            let winner_label = awards
-                .get(winner)
-                .map(|award| format!("clause {} of {}", program.clause_id(award.clause), case_label(cases, award)))
-                .unwrap_or_default();
+            let winner_label = match winner {
+                Winner::Award(winner) => awards
+                    .get(winner)
+                    .map(|award| format!("clause {} of {}", program.clause_id(award.clause), case_label(cases, award)))
+                    .unwrap_or_default(),
+                Winner::Imported(outside) => format!(
+                    "an imported award \"{}\" of {} ({}{})",
+                    outside.class_label,
+                    super::show::money_text(outside.amount),
+                    outside.date,
+                    outside.policy.as_deref().map(|policy| format!(", {policy}")).unwrap_or_default()
+                ),
+            };
             if let Some(award) = awards.get_mut(loser) {
                 let reason = format!(
                     "class {} ({}): only the highest award stands; superseded by {winner_label}",

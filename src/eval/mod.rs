@@ -369,7 +369,9 @@ pub fn run_with(
     run_inner(policy, reader, format, explain, measure_coverage, None)
 }
 
-fn run_inner(
+/// Everything a run can be told: coverage and a history (a ledger's, or a worked
+/// example's imported awards).
+pub(crate) fn run_inner(
     policy: &Policy,
     reader: impl Read,
     format: InputFormat,
@@ -465,7 +467,7 @@ fn run_inner(
         }
     })?;
     match prior {
-        None => batch::apply_cross_case_rules(&program, &result.cases, &mut result.awards),
+        None => batch::apply_cross_case_rules(&program, &result.cases, &mut result.awards, &[]),
         Some(prior) => with_history(&program, prior, &mut result),
     }
     result.totals = totals(policy, &result.awards);
@@ -510,7 +512,7 @@ fn with_history(program: &Program<'_>, prior: &Prior, result: &mut BatchResult) 
         award.case_index += u32::try_from(case_offset).unwrap_or(u32::MAX);
         award
     }));
-    batch::apply_cross_case_rules(program, &cases, &mut awards);
+    batch::apply_cross_case_rules(program, &cases, &mut awards, &prior.external);
     let batch_awards = awards.split_off(award_offset);
     for (index, (after, before)) in awards.into_iter().zip(&prior.awards).enumerate() {
         if after.amount != before.amount {

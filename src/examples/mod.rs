@@ -35,6 +35,11 @@ pub struct Example {
     /// Data errors the batch must report (case and field); none when absent.
     #[serde(default)]
     pub errors: Vec<ExpectedError>,
+    /// Awards decided outside the policy, as `polc ledger import` reads them (recipient,
+    /// date, amount, class; optionally project, policy, case): classes that name their
+    /// label take them into account, in the batch and in the rounds alike.
+    #[serde(default)]
+    pub external: Vec<serde_json::Value>,
     /// The same cases as rounds committed in turn to a new ledger (case ids per round,
     /// every case in one round): the ledger must then hold exactly `awards` (amounts and
     /// kinds; `why` is looked for in the round that decided the award).
@@ -100,24 +105,49 @@ pub fn run_examples(policy: &Policy, sidecar: &str) -> Result<(Vec<ExampleOutcom
     let mut outcomes = Vec::new();
     for example in &file.examples {
         let batch = serde_json::to_vec(&example.cases).map_err(|error| error.to_string())?;
-        let mut differences = match eval::run_with(policy, batch.as_slice(), InputFormat::Json, None, true) {
-            Ok(result) => {
-                hits.extend(result.coverage.iter().flatten().copied());
-                compare(policy, example, &result)
+        let external = match imported_awards(example) {
+            Ok(external) => external,
+            Err(error) => {
+                outcomes.push(ExampleOutcome { name: example.name.clone(), differences: vec![error] });
+                continue;
             }
-            Err(error) => vec![format!("the cases cannot be read: {error}")],
         };
+        let prior = eval::Prior { external: external.clone(), ..eval::Prior::default() };
+        let mut differences =
+            match eval::run_inner(policy, batch.as_slice(), InputFormat::Json, None, true, Some(&prior)) {
+                Ok(result) => {
+                    hits.extend(result.coverage.iter().flatten().copied());
+                    compare(policy, example, &result)
+                }
+                Err(error) => vec![format!("the cases cannot be read: {error}")],
+            };
         if let Some(rounds) = &example.rounds {
-            differences.extend(in_rounds(policy, example, rounds).into_iter().map(|line| format!("in rounds: {line}")));
+            differences.extend(
+                in_rounds(policy, example, rounds, &external).into_iter().map(|line| format!("in rounds: {line}")),
+            );
         }
         outcomes.push(ExampleOutcome { name: example.name.clone(), differences });
     }
     Ok((outcomes, hits))
 }
 
+/// The example's imported awards, read as `polc ledger import` reads a file.
+fn imported_awards(example: &Example) -> Result<Vec<eval::ExternalAward>, String> {
+    let lines: Vec<String> = example.external.iter().map(serde_json::Value::to_string).collect();
+    crate::ledger::read_external_awards(&lines.join("\n")).map_err(|errors| {
+        let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        format!("the imported awards: {}", errors.join("; "))
+    })
+}
+
 /// Commits the example's rounds in turn to a new SQLite ledger in a temporary directory and
 /// compares what the ledger then holds with the expected awards.
-fn in_rounds(policy: &Policy, example: &Example, rounds: &[Vec<String>]) -> Vec<String> {
+fn in_rounds(
+    policy: &Policy,
+    example: &Example,
+    rounds: &[Vec<String>],
+    external: &[eval::ExternalAward],
+) -> Vec<String> {
     let id_of = |case: &serde_json::Value| case.get("id").and_then(serde_json::Value::as_str).map(str::to_string);
     let mut differences = Vec::new();
     let placed: Vec<&String> = rounds.iter().flatten().collect();
@@ -146,6 +176,9 @@ fn in_rounds(policy: &Policy, example: &Example, rounds: &[Vec<String>]) -> Vec<
         Ok(ledger) => ledger,
         Err(error) => return vec![format!("no temporary ledger: {error}")],
     };
+    if let Err(error) = ledger.import("examples", external) {
+        return vec![format!("the imported awards: {error}")];
+    }
     let mut reasons: Vec<Computed> = Vec::new();
     for (number, round) in rounds.iter().enumerate() {
         let cases: Vec<&serde_json::Value> = round

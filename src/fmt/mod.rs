@@ -388,6 +388,10 @@ impl Printer<'_> {
                     self.out.push_str(&text);
                     let refs: Vec<String> = class.clauses.iter().map(|clause| clause.text.clone()).collect();
                     self.fill(&refs, 4);
+                    if !class.imported.is_empty() {
+                        let labels: Vec<String> = class.imported.iter().map(|label| quote(&label.value)).collect();
+                        self.out.push_str(&format!(" and imported {}", labels.join(", ")));
+                    }
                     self.out.push_str(&format!(" keep highest per {}", names(&class.per)));
                     self.end_line(class.span.end);
                 }

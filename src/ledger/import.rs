@@ -34,6 +34,9 @@ const OPTIONAL_FIELDS: [&str; 3] = ["project", "policy", "case"];
 /// object per line), told apart by the first non-blank character. Every error is
 /// reported, not only the first.
 pub fn read_external_awards(text: &str) -> Result<Vec<ExternalAward>, Vec<ImportError>> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
     if text.trim_start().starts_with('{') {
         read_json_lines(text)
     } else {

@@ -238,6 +238,8 @@ pub struct ClassDecl {
     pub name: Name,
     pub label: Option<Text>,
     pub clauses: Vec<ClauseRef>,
+    /// `and imported "LABEL", …`: class labels of imported awards.
+    pub imported: Vec<Text>,
     pub per: Vec<Name>,
     pub span: Span,
 }

@@ -290,17 +290,19 @@ impl Lowerer<'_> {
         let mut name = None;
         let mut label = None;
         let mut clauses = Vec::new();
+        let mut imported = Vec::new();
         let mut per = Vec::new();
         for part in parts(pair) {
             match part.as_rule() {
                 Rule::name => name = Some(self.name(part)),
                 Rule::string => label = self.text(part),
                 Rule::clause_ref_list => clauses = self.clause_refs(part),
+                Rule::imported_labels => imported = parts(part).filter_map(|label| self.text(label)).collect(),
                 Rule::per_keys => per = self.names(part),
                 _ => {}
             }
         }
-        Some(ClassDecl { name: name?, label, clauses, per, span })
+        Some(ClassDecl { name: name?, label, clauses, imported, per, span })
     }
 
     fn cap_decl(&mut self, pair: Pair<'_, Rule>) -> Option<CapDecl> {

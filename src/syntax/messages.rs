@@ -356,6 +356,8 @@ fn rule_words(rule: Rule) -> &'static str {
         Rule::years_part => "`for at most N years`",
         Rule::consecutive | Rule::kw_consecutive => "`consecutive`",
         Rule::kw_at => "`at`",
+        Rule::imported_labels => "`and imported \"LABEL\"`",
+        Rule::kw_imported => "`imported`",
         Rule::kw_most => "`most`",
         Rule::review_part => "`subject to review`",
         Rule::expr | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::test => "an expression",
