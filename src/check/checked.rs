@@ -36,6 +36,8 @@ pub struct Policy {
     pub clauses: Vec<Clause>,
     pub classes: Vec<Class>,
     pub caps: Vec<Cap>,
+    /// Every clause's `after` and `unless` conditions, in clause order.
+    pub history: Vec<HistoryRule>,
 }
 
 impl Policy {
@@ -166,6 +168,26 @@ pub struct Clause {
     /// `granted as INPUT`: where a case gives it, the amount the review granted.
     pub granted: Option<InputId>,
     pub span: Span,
+}
+
+/// `after|unless …` on a clause: its award needs (or must not have) an earlier case's
+/// award of another clause, or an imported award, with the same key values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistoryRule {
+    /// The clause whose awards it conditions.
+    pub clause: ClauseIndex,
+    /// `after`: needs one; `unless`: must have none.
+    pub after: bool,
+    pub subject: HistorySubject,
+    pub per: Vec<Key>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum HistorySubject {
+    /// Another clause's award; `complete`: its `for at most N years` all paid.
+    Clause { clause: ClauseIndex, complete: bool },
+    /// An imported award with this class label.
+    Imported(String),
 }
 
 /// A clause pays one key in at most `years` calendar years; `consecutive`: in one

@@ -98,6 +98,7 @@ impl Checker {
 
         // Aligned with `declared`, so class and cap references index both.
         let checked_clauses: Vec<Option<Clause>> = declared.iter().map(|declared| self.clause(declared)).collect();
+        let history = self.history_rules(&declared, &clause_index);
         let mut gates = Vec::new();
         let mut classes = Vec::new();
         let mut caps = Vec::new();
@@ -156,7 +157,53 @@ impl Checker {
             clauses: checked_clauses.into_iter().flatten().collect(),
             classes,
             caps,
+            history,
         })
+    }
+
+    /// The `after` and `unless` parts of every clause, resolved.
+    fn history_rules(
+        &mut self,
+        declared: &[DeclaredClause<'_>],
+        clause_index: &HashMap<&str, ClauseIndex>,
+    ) -> Vec<HistoryRule> {
+        let mut rules = Vec::new();
+        for (clause, declared) in declared.iter().enumerate() {
+            for part in &declared.clause.parts {
+                let ClausePart::History(history, _) = part else { continue };
+                let subject = match &history.subject {
+                    ast::HistorySubject::Clause(reference) => {
+                        let Some(&other) = self.clause_refs(std::slice::from_ref(reference), clause_index).first()
+                        else {
+                            continue;
+                        };
+                        HistorySubject::Clause { clause: other, complete: history.complete.is_some() }
+                    }
+                    ast::HistorySubject::Imported(label) => {
+                        if let Some(span) = history.complete {
+                            self.diagnostics.push(
+                                Diagnostic::new(
+                                    Code::ClauseShape,
+                                    "only a clause's schedule can be complete, not an imported award",
+                                    span,
+                                    "not for `imported`",
+                                )
+                                .with_help(format!("write `after imported \"{}\"`", label.value)),
+                            );
+                            continue;
+                        }
+                        HistorySubject::Imported(label.value.clone())
+                    }
+                };
+                let per = if history.keys.is_empty() {
+                    vec![Key::Recipient]
+                } else {
+                    self.scope.keys(&history.keys, false, &mut self.diagnostics)
+                };
+                rules.push(HistoryRule { clause, after: history.after, subject, per });
+            }
+        }
+        rules
     }
 
     fn header<'a>(&mut self, file: &'a ast::File) -> Option<&'a ast::PolicyHeader> {
@@ -580,6 +627,8 @@ impl Checker {
                 ClausePart::Once(keys, span) => {
                     (once_part.replace((keys, *span)).map(|(_, first)| first), "once", *span)
                 }
+                // Several may stand together; they are resolved with the policy's clauses.
+                ClausePart::History(..) => continue,
                 ClausePart::Years(limit, span) => {
                     (years_part.replace((limit, *span)).map(|(_, first)| first), "for at most … years", *span)
                 }

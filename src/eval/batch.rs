@@ -5,7 +5,7 @@
 
 use super::program::Program;
 use super::{Adjustment, AwardRecord, CaseSummary, ExternalAward, RuleRef};
-use crate::check::checked::Key;
+use crate::check::checked::{HistorySubject, Key};
 use crate::data::Fact;
 use rust_decimal::Decimal;
 use std::collections::hash_map::Entry;
@@ -20,6 +20,7 @@ pub(super) fn apply_cross_case_rules(
     let order = batch_order(cases);
     apply_once(program, cases, awards, &order);
     apply_years(program, cases, awards, &order);
+    apply_history(program, cases, awards, &order, external);
     apply_classes(program, cases, awards, &order, external);
     apply_caps(program, awards, &order);
 }
@@ -135,6 +136,163 @@ fn apply_years(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [Award
         if let Some(award) = awards.get_mut(index) {
             let reason = format!("clause {} is {why}", program.clause_id(award.clause));
             cut(award, Decimal::ZERO, RuleRef::Years, "years".to_string(), reason);
+        }
+    }
+}
+
+/// Per key: the first award received and the calendar years it was received in.
+type Received<'a> = HashMap<&'a [Fact], (usize, Vec<i32>)>;
+
+/// `after` and `unless`: in batch order, case by case, an award of a conditioned clause
+/// stands only if earlier cases (never its own) did (`after`) or did not (`unless`)
+/// receive an award of the named clause for the same keys, or an imported award of the
+/// label dated on or before its case. "Received" is an award that `once` and `years` left
+/// standing, or one revoked later. `complete`: the named clause's `for at most N years`
+/// paid the key in N years (a clause without one: received). An award whose key fact is
+/// missing matches nothing.
+fn apply_history(
+    program: &Program<'_>,
+    cases: &[CaseSummary],
+    awards: &mut [AwardRecord],
+    order: &[usize],
+    external: &[ExternalAward],
+) {
+    let rules = &program.policy.history;
+    if rules.is_empty() {
+        return;
+    }
+    // Per rule of an imported label: the earliest imported award per key.
+    let imported: Vec<HashMap<Vec<Fact>, &ExternalAward>> = rules
+        .iter()
+        .map(|rule| {
+            let mut earliest: HashMap<Vec<Fact>, &ExternalAward> = HashMap::new();
+            if let HistorySubject::Imported(label) = &rule.subject {
+                for award in external.iter().filter(|award| &award.class_label == label) {
+                    let Some(key) = imported_key(program, &rule.per, award) else { continue };
+                    let first = earliest.entry(key).or_insert(award);
+                    if award.date < first.date {
+                        *first = award;
+                    }
+                }
+            }
+            earliest
+        })
+        .collect();
+    let years_needed = |clause: usize| {
+        program.policy.clauses.get(clause).and_then(|clause| clause.years.as_ref()).map_or(1, |limit| limit.years)
+    };
+    let mut cuts: Vec<(usize, usize, String)> = Vec::new();
+    {
+        let mut received: Vec<Received<'_>> = rules.iter().map(|_| HashMap::new()).collect();
+        let mut start = 0;
+        while start < order.len() {
+            let case_of = |index: &usize| awards.get(*index).map(|award| award.case_index);
+            let case = order.get(start).and_then(case_of);
+            let end = order
+                .get(start..)
+                .unwrap_or_default()
+                .iter()
+                .position(|index| case_of(index) != case)
+                .map_or(order.len(), |length| start + length);
+            let group = order.get(start..end).unwrap_or_default();
+            start = end;
+            let mut cut_here: Vec<usize> = Vec::new();
+            for &index in group {
+                let Some(award) = awards.get(index) else { continue };
+                if !takes_part(award) {
+                    continue;
+                }
+                let Some(date) = cases.get(award.case_index as usize).map(|case| case.date) else { continue };
+                for (rule_index, key) in &award.keys.history {
+                    let Some(rule) = rules.get(*rule_index).filter(|rule| rule.clause == award.clause) else {
+                        continue;
+                    };
+                    let found = match (&rule.subject, key.as_deref()) {
+                        (_, None) => None,
+                        (HistorySubject::Clause { clause, complete }, Some(key)) => received
+                            .get(*rule_index)
+                            .and_then(|received| received.get(key))
+                            .filter(|(_, years)| {
+                                !complete || years.len() >= usize::try_from(years_needed(*clause)).unwrap_or(usize::MAX)
+                            })
+                            .and_then(|(holder, _)| awards.get(*holder))
+                            .map(|holder| {
+                                let clause = program.clause_id(holder.clause);
+                                format!("clause {clause} of {} received it", case_label(cases, holder))
+                            }),
+                        (HistorySubject::Imported(_), Some(key)) => imported
+                            .get(*rule_index)
+                            .and_then(|imported| imported.get(key))
+                            .filter(|outside| outside.date <= date)
+                            .map(|outside| {
+                                format!(
+                                    "one of {} ({}) was imported",
+                                    super::show::money_text(outside.amount),
+                                    outside.date
+                                )
+                            }),
+                    };
+                    let needed = match &rule.subject {
+                        HistorySubject::Clause { clause, complete: true } => format!(
+                            "clause {} complete (paid in {} year{})",
+                            program.clause_id(*clause),
+                            years_needed(*clause),
+                            if years_needed(*clause) == 1 { "" } else { "s" }
+                        ),
+                        HistorySubject::Clause { clause, complete: false } => {
+                            format!("an award of clause {}", program.clause_id(*clause))
+                        }
+                        HistorySubject::Imported(label) => format!("an imported award \"{label}\""),
+                    };
+                    let per = key_names(program, &rule.per);
+                    let why = match (rule.after, found) {
+                        (true, None) => {
+                            let not_yet = if matches!(rule.subject, HistorySubject::Clause { complete: true, .. }) {
+                                "not so before this case"
+                            } else {
+                                "none before this case"
+                            };
+                            Some(format!("applies only after {needed} per {per}: {not_yet}"))
+                        }
+                        (false, Some(found)) => Some(format!("does not apply after {needed} per {per}: {found}")),
+                        _ => None,
+                    };
+                    if let Some(why) = why {
+                        cuts.push((index, *rule_index, why));
+                        cut_here.push(index);
+                        break;
+                    }
+                }
+            }
+            // What this case received counts for the cases after it.
+            for &index in group {
+                let Some(award) = awards.get(index) else { continue };
+                if cut_here.contains(&index) || (!takes_part(award) && !award.revoked) {
+                    continue;
+                }
+                let Some(year) = cases.get(award.case_index as usize).map(|case| case.date.year) else { continue };
+                for (rule_index, key) in &award.keys.history {
+                    let names_this_clause = rules.get(*rule_index).is_some_and(
+                        |rule| matches!(rule.subject, HistorySubject::Clause { clause, .. } if clause == award.clause),
+                    );
+                    let (true, Some(key), Some(received)) =
+                        (names_this_clause, key.as_deref(), received.get_mut(*rule_index))
+                    else {
+                        continue;
+                    };
+                    let entry = received.entry(key).or_insert((index, Vec::new()));
+                    if !entry.1.contains(&year) {
+                        entry.1.push(year);
+                    }
+                }
+            }
+        }
+    }
+    for (index, rule_index, why) in cuts {
+        let word = if rules.get(rule_index).is_some_and(|rule| rule.after) { "after" } else { "unless" };
+        if let Some(award) = awards.get_mut(index) {
+            let reason = format!("clause {} {why}", program.clause_id(award.clause));
+            cut(award, Decimal::ZERO, RuleRef::History(rule_index), word.to_string(), reason);
         }
     }
 }

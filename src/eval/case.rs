@@ -284,6 +284,14 @@ impl Evaluator<'_, '_> {
             let entity = entity.clone();
             let once = clause.once.as_ref().and_then(|keys| self.key_values(keys, &entity));
             let years = clause.years.as_ref().and_then(|limit| self.key_values(&limit.per, &entity));
+            let history = self
+                .program
+                .history_of
+                .get(clause_index)
+                .into_iter()
+                .flatten()
+                .map(|&rule| (rule, policy.history.get(rule).and_then(|def| self.key_values(&def.per, &entity))))
+                .collect();
             let classes = self
                 .program
                 .classes_of
@@ -329,7 +337,7 @@ impl Evaluator<'_, '_> {
                 adjustments: Vec::new(),
                 revoked: false,
                 settled: None,
-                keys: KeyValues { once, years, classes, caps },
+                keys: KeyValues { once, years, history, classes, caps },
             });
         }
         if given > 0 {

@@ -37,6 +37,8 @@ pub enum Probe {
     OnceCut(usize),
     /// `for at most N years` cut an award of this clause in a year past the limit.
     YearsCut(usize),
+    /// This `after` or `unless` rule cut an award.
+    HistoryCut(usize),
     /// This class kept the highest award and cut another.
     ClassCut(usize),
     /// This cap cut an award.
@@ -85,6 +87,11 @@ pub fn universe(policy: &Policy) -> Vec<(Probe, String, String)> {
             let what = if limit.consecutive { "consecutive years" } else { "years" };
             probes.push((Probe::YearsCut(index), group.clone(), format!("at most {} {what} cuts a year", limit.years)));
         }
+    }
+    for (index, rule) in policy.history.iter().enumerate() {
+        let group = format!("clause {}", policy.clauses.get(rule.clause).map_or("?", |clause| clause.id.as_str()));
+        let word = if rule.after { "after" } else { "unless" };
+        probes.push((Probe::HistoryCut(index), group, format!("`{word}` cuts an award")));
     }
     for (index, class) in policy.classes.iter().enumerate() {
         probes.push((

@@ -161,6 +161,9 @@ pub struct KeyValues {
     pub once: Option<Vec<Fact>>,
     /// The key of the clause's `for at most N years`.
     pub years: Option<Vec<Fact>>,
+    /// Per history rule that conditions the clause or looks for its awards: (rule, key
+    /// values).
+    pub history: Vec<(usize, Option<Vec<Fact>>)>,
     /// Per class that lists the clause: (class, key values).
     pub classes: Vec<(usize, Option<Vec<Fact>>)>,
     /// Per cap that counts the clause: its key values and the limit this award may reach.
@@ -181,6 +184,7 @@ pub struct CapKey {
 pub enum RuleRef {
     Once,
     Years,
+    History(usize),
     Class(usize),
     Cap(usize),
 }
@@ -190,7 +194,7 @@ pub enum RuleRef {
 pub struct Adjustment {
     #[serde(skip)]
     pub source: RuleRef,
-    /// `once`, `years`, `class NAME` or `cap`.
+    /// `once`, `years`, `after`, `unless`, `class NAME` or `cap`.
     pub rule: String,
     /// The amounts before and after; none for an award without an amount (an
     /// `undetermined` award cut by `once` still has none: it is not paid, not paid 0).
@@ -478,6 +482,7 @@ pub(crate) fn run_inner(
             hits.insert(match adjustment.1.source {
                 RuleRef::Once => coverage::Probe::OnceCut(adjustment.0),
                 RuleRef::Years => coverage::Probe::YearsCut(adjustment.0),
+                RuleRef::History(rule) => coverage::Probe::HistoryCut(rule),
                 RuleRef::Class(class) => coverage::Probe::ClassCut(class),
                 RuleRef::Cap(cap) => coverage::Probe::CapCut(cap),
             });

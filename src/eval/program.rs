@@ -2,7 +2,7 @@
 //! already input slots and whose literals are already decimals) plus the tables the
 //! evaluator needs per clause, built once per run.
 
-use crate::check::checked::{Award, ClauseIndex, Expr, ExprKind, InputId, Policy};
+use crate::check::checked::{Award, ClauseIndex, Expr, ExprKind, HistorySubject, InputId, Policy};
 
 /// A policy ready to evaluate many cases.
 pub struct Program<'p> {
@@ -11,6 +11,9 @@ pub struct Program<'p> {
     pub classes_of: Vec<Vec<usize>>,
     /// For each clause, the caps that count it.
     pub caps_of: Vec<Vec<usize>>,
+    /// For each clause, the history rules (`after`, `unless`) that condition it or look
+    /// for its awards.
+    pub history_of: Vec<Vec<usize>>,
     /// For each clause, the inputs its condition and amount read, in slot order.
     pub inputs_of: Vec<Vec<InputId>>,
 }
@@ -47,6 +50,18 @@ impl<'p> Program<'p> {
                 }
             }
         }
+        let mut history_of = vec![Vec::new(); policy.clauses.len()];
+        for (rule_index, rule) in policy.history.iter().enumerate() {
+            let subject = match rule.subject {
+                HistorySubject::Clause { clause, .. } if clause != rule.clause => Some(clause),
+                _ => None,
+            };
+            for clause in std::iter::once(rule.clause).chain(subject) {
+                if let Some(slot) = history_of.get_mut(clause) {
+                    slot.push(rule_index);
+                }
+            }
+        }
         let values = value_inputs(policy);
         let inputs_of = policy
             .clauses
@@ -70,7 +85,7 @@ impl<'p> Program<'p> {
                 inputs
             })
             .collect();
-        Program { policy, classes_of, caps_of, inputs_of }
+        Program { policy, classes_of, caps_of, history_of, inputs_of }
     }
 
     pub fn clause_id(&self, clause: ClauseIndex) -> &str {

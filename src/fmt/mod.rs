@@ -478,7 +478,8 @@ impl Printer<'_> {
         }
         let head_end = clause.title.as_ref().map_or(clause.id.span.end, |title| title.span.end);
         self.line(2, &head, head_end);
-        // Canonical order: when, award, to, once, years, review; a stable sort keeps repeats.
+        // Canonical order: when, award, to, once, years, after/unless, review; a stable sort
+        // keeps repeats (and several after/unless parts in their order).
         let mut parts: Vec<&ClausePart> = clause.parts.iter().collect();
         parts.sort_by_key(|part| match part {
             ClausePart::When(_) => 0,
@@ -486,7 +487,8 @@ impl Printer<'_> {
             ClausePart::To(..) => 2,
             ClausePart::Once(..) => 3,
             ClausePart::Years(..) => 4,
-            ClausePart::Review(..) => 5,
+            ClausePart::History(..) => 5,
+            ClausePart::Review(..) => 6,
         });
         // A part owns the comments between the part before it in the source and itself.
         let mut source_order: Vec<crate::span::Span> = clause.parts.iter().map(ClausePart::span).collect();
@@ -534,6 +536,21 @@ impl Printer<'_> {
                     self.out.push_str(&format!("for at most {}{consecutive} years", limit.count.text));
                     if !limit.keys.is_empty() {
                         self.out.push_str(&format!(" per {}", names(&limit.keys)));
+                    }
+                }
+                ClausePart::History(history, _) => {
+                    self.out.push_str(if history.after { "after " } else { "unless " });
+                    match &history.subject {
+                        HistorySubject::Clause(clause) => self.out.push_str(&clause.text),
+                        HistorySubject::Imported(label) => {
+                            self.out.push_str(&format!("imported {}", quote(&label.value)))
+                        }
+                    }
+                    if history.complete.is_some() {
+                        self.out.push_str(" complete");
+                    }
+                    if !history.keys.is_empty() {
+                        self.out.push_str(&format!(" per {}", names(&history.keys)));
                     }
                 }
                 ClausePart::Review(granted, _) => {

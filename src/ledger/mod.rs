@@ -786,6 +786,7 @@ fn encode_keys(keys: &KeyValues) -> String {
     json!({
         "once": encode_facts(&keys.once),
         "years": encode_facts(&keys.years),
+        "history": keys.history.iter().map(|(rule, key)| json!([rule, encode_facts(key)])).collect::<Vec<_>>(),
         "classes": keys.classes.iter().map(|(class, key)| json!([class, encode_facts(key)])).collect::<Vec<_>>(),
         "caps": keys.caps.iter().map(|cap| json!([cap.cap, encode_facts(&cap.key), cap.relaxed])).collect::<Vec<_>>(),
     })
@@ -799,6 +800,9 @@ fn decode_keys(text: &str) -> KeyValues {
     KeyValues {
         once: value.get("once").and_then(decode_facts),
         years: value.get("years").and_then(decode_facts),
+        history: list("history")
+            .filter_map(|entry| Some((index(entry.get(0))?, entry.get(1).and_then(decode_facts))))
+            .collect(),
         classes: list("classes")
             .filter_map(|entry| Some((index(entry.get(0))?, entry.get(1).and_then(decode_facts))))
             .collect(),

@@ -186,6 +186,8 @@ pub enum ClausePart {
     Once(Vec<Name>, Span),
     /// `for at most N [consecutive] years [per KEYS]`.
     Years(YearLimit, Span),
+    /// `after|unless CLAUSE|imported "LABEL" [complete] [per KEYS]`.
+    History(HistoryPart, Span),
     /// `subject to review [granted as INPUT]`.
     Review(Option<Name>, Span),
 }
@@ -198,9 +200,27 @@ impl ClausePart {
             | ClausePart::To(_, span)
             | ClausePart::Once(_, span)
             | ClausePart::Years(_, span)
+            | ClausePart::History(_, span)
             | ClausePart::Review(_, span) => *span,
         }
     }
+}
+
+/// A condition on what earlier cases received.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistoryPart {
+    /// `after` (needs it) rather than `unless` (must not have it).
+    pub after: bool,
+    pub subject: HistorySubject,
+    /// `complete`: the other clause's schedule for the key is complete.
+    pub complete: Option<Span>,
+    pub keys: Vec<Name>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum HistorySubject {
+    Clause(ClauseRef),
+    Imported(Text),
 }
 
 /// How many calendar years a clause pays one key in.

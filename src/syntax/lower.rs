@@ -381,6 +381,35 @@ impl Lowerer<'_> {
                     let Some(count) = count else { continue };
                     ClausePart::Years(YearLimit { count, consecutive, keys }, part_span)
                 }
+                Rule::history_part => {
+                    let mut after = true;
+                    let mut subject = None;
+                    let mut complete = None;
+                    let mut keys = Vec::new();
+                    for item in parts(part) {
+                        match item.as_rule() {
+                            Rule::history_after => after = item.as_str().starts_with("after"),
+                            Rule::history_subject => {
+                                let Some(inner) = parts(item).next() else { continue };
+                                subject = match inner.as_rule() {
+                                    Rule::imported_label => parts(inner)
+                                        .next()
+                                        .and_then(|label| self.text(label))
+                                        .map(HistorySubject::Imported),
+                                    _ => Some(HistorySubject::Clause(ClauseRef {
+                                        span: self.span(&inner),
+                                        text: inner.as_str().to_string(),
+                                    })),
+                                };
+                            }
+                            Rule::complete => complete = Some(self.span(&item)),
+                            Rule::per_keys => keys = self.names(item),
+                            _ => {}
+                        }
+                    }
+                    let Some(subject) = subject else { continue };
+                    ClausePart::History(HistoryPart { after, subject, complete, keys }, part_span)
+                }
                 Rule::review_part => ClausePart::Review(parts(part).next().map(|name| self.name(name)), part_span),
                 _ => continue,
             };

@@ -76,7 +76,7 @@ const TOKEN_GROUPS: &[(&str, &[Rule])] = &[
     ),
     (
         "a clause part (`when`, `award`, `to`, `once`, ...)",
-        &[Rule::kw_when, Rule::kw_award, Rule::kw_to, Rule::kw_once, Rule::kw_for, Rule::kw_subject],
+        &[Rule::kw_when, Rule::kw_award, Rule::kw_to, Rule::kw_once, Rule::kw_for, Rule::history_after, Rule::kw_subject],
     ),
     ("an article part (`clause`, `require`, `cap`, ...)", &ARTICLE_PART_RULES),
 ];
@@ -358,6 +358,13 @@ fn rule_words(rule: Rule) -> &'static str {
         Rule::kw_at => "`at`",
         Rule::imported_labels => "`and imported \"LABEL\"`",
         Rule::kw_imported => "`imported`",
+        Rule::history_part => "`after CLAUSE` or `unless CLAUSE`",
+        Rule::history_after => "`after` or `unless`",
+        Rule::history_subject => "a clause id or `imported \"LABEL\"`",
+        Rule::imported_label => "`imported \"LABEL\"`",
+        Rule::complete | Rule::kw_complete => "`complete`",
+        Rule::kw_after => "`after`",
+        Rule::kw_unless => "`unless`",
         Rule::kw_most => "`most`",
         Rule::review_part => "`subject to review`",
         Rule::expr | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::test => "an expression",
