@@ -164,10 +164,23 @@ pub struct Clause {
     pub once: Option<Vec<Key>>,
     /// `for at most N [consecutive] years per KEYS`.
     pub years: Option<YearLimit>,
+    /// `in instalments … by MILESTONES`.
+    pub instalments: Option<Instalments>,
     pub subject_to_review: bool,
     /// `granted as INPUT`: where a case gives it, the amount the review granted.
     pub granted: Option<InputId>,
     pub span: Span,
+}
+
+/// An award paid as milestones are reached: the shares (adding up to 1), the integer
+/// input counting the milestones reached, a condition that pays the whole at once, and
+/// the keys whose earlier payments count.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Instalments {
+    pub shares: Vec<Decimal>,
+    pub milestones: InputId,
+    pub all_at_once: Option<Expr>,
+    pub per: Vec<Key>,
 }
 
 /// `after|unless …` on a clause: its award needs (or must not have) an earlier case's

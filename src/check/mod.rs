@@ -611,6 +611,7 @@ impl Checker {
         let mut recipients_part: Option<(&[ast::Recipient], Span)> = None;
         let mut once_part: Option<(&[ast::Name], Span)> = None;
         let mut years_part: Option<(&ast::YearLimit, Span)> = None;
+        let mut instalments_part: Option<(&ast::InstalmentPart, Span)> = None;
         let mut review: Option<(Option<&ast::Name>, Span)> = None;
         let mut shape_ok = true;
         for part in &clause.parts {
@@ -629,6 +630,9 @@ impl Checker {
                 }
                 // Several may stand together; they are resolved with the policy's clauses.
                 ClausePart::History(..) => continue,
+                ClausePart::Instalments(instalments, span) => {
+                    (instalments_part.replace((instalments, *span)).map(|(_, first)| first), "in instalments", *span)
+                }
                 ClausePart::Years(limit, span) => {
                     (years_part.replace((limit, *span)).map(|(_, first)| first), "for at most … years", *span)
                 }
@@ -690,6 +694,7 @@ impl Checker {
             }
         });
         let years = years_part.and_then(|(limit, _)| self.year_limit(limit, tier_allowed));
+        let instalments = instalments_part.and_then(|(part, span)| self.instalments(part, span, award.as_ref()));
         match &award {
             Some(Award::Open { label, negotiated: false, .. }) => self.diagnostics.push(
                 Diagnostic::new(
@@ -760,9 +765,83 @@ impl Checker {
             recipients: recipients??,
             once,
             years,
+            instalments,
             subject_to_review: review.is_some(),
             granted,
             span: clause.span,
+        })
+    }
+
+    /// `in instalments SHARE, … by MILESTONES`: shares are percentages that add up to
+    /// 100%, the milestones an integer input, and the award a determined amount.
+    fn instalments(&mut self, part: &ast::InstalmentPart, span: Span, award: Option<&Award>) -> Option<Instalments> {
+        let mut shares = Vec::new();
+        for share in &part.shares {
+            match self.expr(share).map(|expr| expr.kind) {
+                Some(ExprKind::Literal(checked::Value::Ratio(ratio))) if ratio > rust_decimal::Decimal::ZERO => {
+                    shares.push(ratio)
+                }
+                _ => self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        "an instalment's share is a percentage",
+                        share.span,
+                        "not a share",
+                    )
+                    .with_help("write the shares as percentages: `in instalments 30%, 30%, 40% by milestones`"),
+                ),
+            }
+        }
+        let total: rust_decimal::Decimal = shares.iter().copied().sum();
+        if shares.len() == part.shares.len() && total != rust_decimal::Decimal::ONE {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    format!("the instalments add up to {}%, not 100%", total * rust_decimal::Decimal::ONE_HUNDRED),
+                    span,
+                    "shares of one award",
+                )
+                .with_help("the shares divide the whole award: make them add up to 100%"),
+            );
+        }
+        let milestones = self.lookup_input(&part.milestones).and_then(|input| {
+            if self.scope.input_type(input)? == Type::Integer {
+                return Some(input);
+            }
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    "the milestones reached are counted by an integer input",
+                    part.milestones.span,
+                    "not an integer",
+                )
+                .with_help("declare it `input milestones_reached: integer`"),
+            );
+            None
+        });
+        let all_at_once =
+            part.all_at_once.as_ref().map(|condition| self.condition(condition, "an `all at once` condition"));
+        if award.is_some_and(|award| !matches!(award, Award::Grant { .. })) {
+            self.diagnostics.push(
+                Diagnostic::new(Code::ClauseShape, "only a determined award is paid in instalments", span, "here")
+                    .with_help("write `award AMOUNT` (with its `max`) before `in instalments`"),
+            );
+            return None;
+        }
+        let per = if part.keys.is_empty() {
+            vec![Key::Recipient]
+        } else {
+            self.scope.keys(&part.keys, false, &mut self.diagnostics)
+        };
+        let all_at_once = match all_at_once {
+            Some(condition) => Some(condition?),
+            None => None,
+        };
+        (shares.len() == part.shares.len() && total == rust_decimal::Decimal::ONE).then_some(Instalments {
+            shares,
+            milestones: milestones?,
+            all_at_once,
+            per,
         })
     }
 

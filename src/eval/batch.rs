@@ -18,6 +18,7 @@ pub(super) fn apply_cross_case_rules(
     external: &[ExternalAward],
 ) {
     let order = batch_order(cases);
+    apply_instalments(program, awards, &order);
     apply_once(program, cases, awards, &order);
     apply_years(program, cases, awards, &order);
     apply_history(program, cases, awards, &order, external);
@@ -88,6 +89,52 @@ fn apply_once(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [AwardR
     }
 }
 
+/// `in instalments`: in batch order, each award pays the shares of the milestones its case
+/// has reached (or, `all at once`, the whole) of its amount, less what earlier awards of
+/// the clause paid for the same key, never below 0. An award whose key fact is missing
+/// has paid nothing before; a revoked one counts as not paid.
+fn apply_instalments(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]) {
+    let mut paid: HashMap<(usize, Vec<Fact>), Decimal> = HashMap::new();
+    for &index in order {
+        let Some(award) = awards.get_mut(index) else { continue };
+        let Some(instalments) = program.policy.clauses.get(award.clause).and_then(|clause| clause.instalments.as_ref())
+        else {
+            continue;
+        };
+        let (Some(total), Some(key)) = (award.amount, award.keys.instalment.as_ref()) else { continue };
+        if award.revoked {
+            continue;
+        }
+        let count = instalments.shares.len();
+        let reached = usize::try_from(key.reached.max(0)).unwrap_or(usize::MAX).min(count);
+        let share: Decimal =
+            if key.all_at_once { Decimal::ONE } else { instalments.shares.iter().take(reached).copied().sum() };
+        let due = crate::money::round_to_fen(total * share);
+        let slot = key.key.clone().map(|facts| (award.clause, facts));
+        let before = slot.as_ref().and_then(|slot| paid.get(slot)).copied().unwrap_or_default();
+        let pay = (due - before).max(Decimal::ZERO);
+        let shares: Vec<String> = instalments.shares.iter().map(|share| crate::money::format_percent(*share)).collect();
+        let progress = if key.all_at_once {
+            "all at once".to_string()
+        } else {
+            format!("{reached} of {count} milestones reached")
+        };
+        let reason = format!(
+            "in instalments {}: {progress}, {} of {} due = {}, less {} paid before: {}",
+            shares.join(", "),
+            crate::money::format_percent(share),
+            super::show::money_text(total),
+            super::show::money_text(due),
+            super::show::money_text(before),
+            super::show::money_text(pay)
+        );
+        cut(award, pay, RuleRef::Instalments, "instalments".to_string(), reason);
+        if let Some(slot) = slot {
+            *paid.entry(slot).or_default() += pay;
+        }
+    }
+}
+
 /// `for at most N [consecutive] years`: per clause and key, the calendar years it has paid
 /// in, in batch order. An award in a year already paid stands; one in a new year stands
 /// while fewer than N years are paid, and, when consecutive, only in the year after the
@@ -141,7 +188,9 @@ fn apply_years(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [Award
 }
 
 /// Per key: the first award received and the calendar years it was received in.
-type Received<'a> = HashMap<&'a [Fact], (usize, Vec<i32>)>;
+/// Per key: the first award received, the calendar years it was received in, and whether
+/// an instalment paid the whole.
+type Received<'a> = HashMap<&'a [Fact], (usize, Vec<i32>, bool)>;
 
 /// `after` and `unless`: in batch order, case by case, an award of a conditioned clause
 /// stands only if earlier cases (never its own) did (`after`) or did not (`unless`)
@@ -181,6 +230,15 @@ fn apply_history(
     let years_needed = |clause: usize| {
         program.policy.clauses.get(clause).and_then(|clause| clause.years.as_ref()).map_or(1, |limit| limit.years)
     };
+    // A schedule is complete when its instalments are paid out, or its years all paid.
+    let is_complete = |clause: usize, years: &[i32], paid_out: bool| {
+        let has_instalments = program.policy.clauses.get(clause).is_some_and(|clause| clause.instalments.is_some());
+        if has_instalments {
+            paid_out
+        } else {
+            years.len() >= usize::try_from(years_needed(clause)).unwrap_or(usize::MAX)
+        }
+    };
     let mut cuts: Vec<(usize, usize, String)> = Vec::new();
     {
         let mut received: Vec<Received<'_>> = rules.iter().map(|_| HashMap::new()).collect();
@@ -212,10 +270,8 @@ fn apply_history(
                         (HistorySubject::Clause { clause, complete }, Some(key)) => received
                             .get(*rule_index)
                             .and_then(|received| received.get(key))
-                            .filter(|(_, years)| {
-                                !complete || years.len() >= usize::try_from(years_needed(*clause)).unwrap_or(usize::MAX)
-                            })
-                            .and_then(|(holder, _)| awards.get(*holder))
+                            .filter(|(_, years, paid_out)| !complete || is_complete(*clause, years, *paid_out))
+                            .and_then(|(holder, _, _)| awards.get(*holder))
                             .map(|holder| {
                                 let clause = program.clause_id(holder.clause);
                                 format!("clause {clause} of {} received it", case_label(cases, holder))
@@ -233,12 +289,16 @@ fn apply_history(
                             }),
                     };
                     let needed = match &rule.subject {
-                        HistorySubject::Clause { clause, complete: true } => format!(
-                            "clause {} complete (paid in {} year{})",
-                            program.clause_id(*clause),
-                            years_needed(*clause),
-                            if years_needed(*clause) == 1 { "" } else { "s" }
-                        ),
+                        HistorySubject::Clause { clause, complete: true } => {
+                            let has_instalments =
+                                program.policy.clauses.get(*clause).is_some_and(|clause| clause.instalments.is_some());
+                            let how = match years_needed(*clause) {
+                                _ if has_instalments => "all its instalments paid".to_string(),
+                                1 => "paid in 1 year".to_string(),
+                                years => format!("paid in {years} years"),
+                            };
+                            format!("clause {} complete ({how})", program.clause_id(*clause))
+                        }
                         HistorySubject::Clause { clause, complete: false } => {
                             format!("an award of clause {}", program.clause_id(*clause))
                         }
@@ -280,9 +340,15 @@ fn apply_history(
                     else {
                         continue;
                     };
-                    let entry = received.entry(key).or_insert((index, Vec::new()));
+                    let entry = received.entry(key).or_insert((index, Vec::new(), false));
                     if !entry.1.contains(&year) {
                         entry.1.push(year);
+                    }
+                    let shares =
+                        program.policy.clauses.get(award.clause).and_then(|clause| clause.instalments.as_ref());
+                    if let (Some(shares), Some(instalment)) = (shares, award.keys.instalment.as_ref()) {
+                        let count = i64::try_from(shares.shares.len()).unwrap_or(i64::MAX);
+                        entry.2 |= instalment.all_at_once || instalment.reached >= count;
                     }
                 }
             }

@@ -284,6 +284,20 @@ impl Evaluator<'_, '_> {
             let entity = entity.clone();
             let once = clause.once.as_ref().and_then(|keys| self.key_values(keys, &entity));
             let years = clause.years.as_ref().and_then(|limit| self.key_values(&limit.per, &entity));
+            let instalment = match &clause.instalments {
+                Some(instalments) => {
+                    let reached = match self.case.facts.get(instalments.milestones) {
+                        Some(Some(Fact::Integer(reached))) => *reached,
+                        _ => 0,
+                    };
+                    let all_at_once = match &instalments.all_at_once {
+                        Some(condition) => self.truth(condition)? == Truth::True,
+                        None => false,
+                    };
+                    Some(super::InstalmentKey { key: self.key_values(&instalments.per, &entity), reached, all_at_once })
+                }
+                None => None,
+            };
             let history = self
                 .program
                 .history_of
@@ -337,7 +351,7 @@ impl Evaluator<'_, '_> {
                 adjustments: Vec::new(),
                 revoked: false,
                 settled: None,
-                keys: KeyValues { once, years, history, classes, caps },
+                keys: KeyValues { once, years, instalment, history, classes, caps },
             });
         }
         if given > 0 {

@@ -35,6 +35,8 @@ pub enum Probe {
     GateStopped(usize),
     /// `once` cut a repeated award of this clause.
     OnceCut(usize),
+    /// `in instalments` paid a share of an award of this clause.
+    InstalmentPaid(usize),
     /// `for at most N years` cut an award of this clause in a year past the limit.
     YearsCut(usize),
     /// This `after` or `unless` rule cut an award.
@@ -82,6 +84,9 @@ pub fn universe(policy: &Policy) -> Vec<(Probe, String, String)> {
         }
         if clause.once.is_some() {
             probes.push((Probe::OnceCut(index), group.clone(), "once cuts a repeat".to_string()));
+        }
+        if clause.instalments.is_some() {
+            probes.push((Probe::InstalmentPaid(index), group.clone(), "pays an instalment".to_string()));
         }
         if let Some(limit) = &clause.years {
             let what = if limit.consecutive { "consecutive years" } else { "years" };

@@ -161,6 +161,9 @@ pub struct KeyValues {
     pub once: Option<Vec<Fact>>,
     /// The key of the clause's `for at most N years`.
     pub years: Option<Vec<Fact>>,
+    /// The clause's `in instalments`: the key, the milestones reached and whether the case
+    /// meets `all at once`.
+    pub instalment: Option<InstalmentKey>,
     /// Per history rule that conditions the clause or looks for its awards: (rule, key
     /// values).
     pub history: Vec<(usize, Option<Vec<Fact>>)>,
@@ -168,6 +171,14 @@ pub struct KeyValues {
     pub classes: Vec<(usize, Option<Vec<Fact>>)>,
     /// Per cap that counts the clause: its key values and the limit this award may reach.
     pub caps: Vec<CapKey>,
+}
+
+/// How an award paid in instalments finds what is due.
+#[derive(Clone, Debug)]
+pub struct InstalmentKey {
+    pub key: Option<Vec<Fact>>,
+    pub reached: i64,
+    pub all_at_once: bool,
 }
 
 /// How one cap counts one award.
@@ -182,6 +193,7 @@ pub struct CapKey {
 /// Which cross-case rule made an adjustment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RuleRef {
+    Instalments,
     Once,
     Years,
     History(usize),
@@ -194,7 +206,7 @@ pub enum RuleRef {
 pub struct Adjustment {
     #[serde(skip)]
     pub source: RuleRef,
-    /// `once`, `years`, `after`, `unless`, `class NAME` or `cap`.
+    /// `instalments`, `once`, `years`, `after`, `unless`, `class NAME` or `cap`.
     pub rule: String,
     /// The amounts before and after; none for an award without an amount (an
     /// `undetermined` award cut by `once` still has none: it is not paid, not paid 0).
@@ -482,6 +494,7 @@ pub(crate) fn run_inner(
             hits.insert(match adjustment.1.source {
                 RuleRef::Once => coverage::Probe::OnceCut(adjustment.0),
                 RuleRef::Years => coverage::Probe::YearsCut(adjustment.0),
+                RuleRef::Instalments => coverage::Probe::InstalmentPaid(adjustment.0),
                 RuleRef::History(rule) => coverage::Probe::HistoryCut(rule),
                 RuleRef::Class(class) => coverage::Probe::ClassCut(class),
                 RuleRef::Cap(cap) => coverage::Probe::CapCut(cap),

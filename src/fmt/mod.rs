@@ -488,7 +488,8 @@ impl Printer<'_> {
             ClausePart::Once(..) => 3,
             ClausePart::Years(..) => 4,
             ClausePart::History(..) => 5,
-            ClausePart::Review(..) => 6,
+            ClausePart::Instalments(..) => 6,
+            ClausePart::Review(..) => 7,
         });
         // A part owns the comments between the part before it in the source and itself.
         let mut source_order: Vec<crate::span::Span> = clause.parts.iter().map(ClausePart::span).collect();
@@ -536,6 +537,23 @@ impl Printer<'_> {
                     self.out.push_str(&format!("for at most {}{consecutive} years", limit.count.text));
                     if !limit.keys.is_empty() {
                         self.out.push_str(&format!(" per {}", names(&limit.keys)));
+                    }
+                }
+                ClausePart::Instalments(instalments, _) => {
+                    self.out.push_str("in instalments ");
+                    for (index, share) in instalments.shares.iter().enumerate() {
+                        if index > 0 {
+                            self.out.push_str(", ");
+                        }
+                        self.fitted(share, 4);
+                    }
+                    self.out.push_str(&format!(" by {}", instalments.milestones.text));
+                    if let Some(condition) = &instalments.all_at_once {
+                        self.out.push_str(" all at once when ");
+                        self.fitted(condition, 4);
+                    }
+                    if !instalments.keys.is_empty() {
+                        self.out.push_str(&format!(" per {}", names(&instalments.keys)));
                     }
                 }
                 ClausePart::History(history, _) => {

@@ -9,7 +9,7 @@
 
 use crate::check::checked::Policy;
 use crate::data::Fact;
-use crate::eval::{AwardRecord, BatchResult, CapKey, CaseSummary, ExternalAward, KeyValues, Prior};
+use crate::eval::{AwardRecord, BatchResult, CapKey, CaseSummary, ExternalAward, InstalmentKey, KeyValues, Prior};
 use crate::money::{self, Date};
 pub use import::{read_external_awards, ImportError};
 use rust_decimal::Decimal;
@@ -786,6 +786,7 @@ fn encode_keys(keys: &KeyValues) -> String {
     json!({
         "once": encode_facts(&keys.once),
         "years": encode_facts(&keys.years),
+        "instalment": keys.instalment.as_ref().map(|instalment| json!([encode_facts(&instalment.key), instalment.reached, instalment.all_at_once])),
         "history": keys.history.iter().map(|(rule, key)| json!([rule, encode_facts(key)])).collect::<Vec<_>>(),
         "classes": keys.classes.iter().map(|(class, key)| json!([class, encode_facts(key)])).collect::<Vec<_>>(),
         "caps": keys.caps.iter().map(|cap| json!([cap.cap, encode_facts(&cap.key), cap.relaxed])).collect::<Vec<_>>(),
@@ -800,6 +801,13 @@ fn decode_keys(text: &str) -> KeyValues {
     KeyValues {
         once: value.get("once").and_then(decode_facts),
         years: value.get("years").and_then(decode_facts),
+        instalment: value.get("instalment").and_then(|entry| {
+            Some(InstalmentKey {
+                key: entry.get(0).and_then(decode_facts),
+                reached: entry.get(1)?.as_i64()?,
+                all_at_once: entry.get(2)?.as_bool()?,
+            })
+        }),
         history: list("history")
             .filter_map(|entry| Some((index(entry.get(0))?, entry.get(1).and_then(decode_facts))))
             .collect(),

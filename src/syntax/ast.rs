@@ -188,6 +188,8 @@ pub enum ClausePart {
     Years(YearLimit, Span),
     /// `after|unless CLAUSE|imported "LABEL" [complete] [per KEYS]`.
     History(HistoryPart, Span),
+    /// `in instalments SHARE, … by MILESTONES [all at once when COND] [per KEYS]`.
+    Instalments(InstalmentPart, Span),
     /// `subject to review [granted as INPUT]`.
     Review(Option<Name>, Span),
 }
@@ -201,9 +203,22 @@ impl ClausePart {
             | ClausePart::Once(_, span)
             | ClausePart::Years(_, span)
             | ClausePart::History(_, span)
+            | ClausePart::Instalments(_, span)
             | ClausePart::Review(_, span) => *span,
         }
     }
+}
+
+/// An award paid in instalments as milestones are reached.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstalmentPart {
+    /// Each instalment's share of the award.
+    pub shares: Vec<Expr>,
+    /// The integer input that counts the milestones reached.
+    pub milestones: Name,
+    /// `all at once when COND`.
+    pub all_at_once: Option<Expr>,
+    pub keys: Vec<Name>,
 }
 
 /// A condition on what earlier cases received.

@@ -381,6 +381,27 @@ impl Lowerer<'_> {
                     let Some(count) = count else { continue };
                     ClausePart::Years(YearLimit { count, consecutive, keys }, part_span)
                 }
+                Rule::instalments_part => {
+                    let mut shares = Vec::new();
+                    let mut milestones = None;
+                    let mut all_at_once = None;
+                    let mut keys = Vec::new();
+                    for item in parts(part) {
+                        match item.as_rule() {
+                            Rule::sum => shares.extend(self.expr(item)),
+                            Rule::name => milestones = Some(self.name(item)),
+                            Rule::all_at_once => {
+                                all_at_once = parts(item)
+                                    .find(|inner| inner.as_rule() == Rule::expr)
+                                    .and_then(|expr| self.expr(expr));
+                            }
+                            Rule::per_keys => keys = self.names(item),
+                            _ => {}
+                        }
+                    }
+                    let Some(milestones) = milestones else { continue };
+                    ClausePart::Instalments(InstalmentPart { shares, milestones, all_at_once, keys }, part_span)
+                }
                 Rule::history_part => {
                     let mut after = true;
                     let mut subject = None;

@@ -76,7 +76,16 @@ const TOKEN_GROUPS: &[(&str, &[Rule])] = &[
     ),
     (
         "a clause part (`when`, `award`, `to`, `once`, ...)",
-        &[Rule::kw_when, Rule::kw_award, Rule::kw_to, Rule::kw_once, Rule::kw_for, Rule::history_after, Rule::kw_subject],
+        &[
+            Rule::kw_when,
+            Rule::kw_award,
+            Rule::kw_to,
+            Rule::kw_once,
+            Rule::kw_for,
+            Rule::history_after,
+            Rule::kw_in,
+            Rule::kw_subject,
+        ],
     ),
     ("an article part (`clause`, `require`, `cap`, ...)", &ARTICLE_PART_RULES),
 ];
@@ -364,6 +373,10 @@ fn rule_words(rule: Rule) -> &'static str {
         Rule::imported_label => "`imported \"LABEL\"`",
         Rule::complete | Rule::kw_complete => "`complete`",
         Rule::kw_after => "`after`",
+        Rule::instalments_part => "`in instalments`",
+        Rule::all_at_once => "`all at once when`",
+        Rule::kw_instalments => "`instalments`",
+        Rule::kw_all => "`all`",
         Rule::kw_unless => "`unless`",
         Rule::kw_most => "`most`",
         Rule::review_part => "`subject to review`",
