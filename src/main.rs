@@ -345,6 +345,9 @@ fn run(
                 Ok(Err(error)) => Err(error),
                 Ok(Ok(decision)) => {
                     let polc::ledger::Decision { result, run, history_cases } = decision;
+                    for note in &result.ledger_notes {
+                        say!("note: {}", report::escape_controls(note));
+                    }
                     for decided in &result.already_decided {
                         say!(
                             "case {} was decided in run {} with the same facts: not decided again",

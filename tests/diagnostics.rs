@@ -221,6 +221,16 @@ fn a_subtraction_in_an_amount_needs_a_floor_or_a_guard() {
 }
 
 #[test]
+fn mistakes_in_the_history_constructs_are_errors_with_a_fix() {
+    let name = "tests/syntax/history-mistakes.pol";
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).unwrap();
+    let report = polc::check_source(&text);
+    assert!(report.diagnostics.iter().all(|diagnostic| diagnostic.help.is_some()), "{:#?}", report.diagnostics);
+    let rendered = render::human(&Source { name, text: &text }, &report.diagnostics, false);
+    insta::assert_snapshot!("history_mistakes", rendered);
+}
+
+#[test]
 fn a_form_polc_lacks_gets_the_form_it_has() {
     let name = "tests/syntax/missing-forms.pol";
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).unwrap();

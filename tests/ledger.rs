@@ -144,6 +144,7 @@ on_both_databases!(
     an_older_ledger_is_migrated,
     an_import_records_external_awards_and_a_malformed_row_changes_nothing,
     an_imported_award_takes_part_in_the_classes_that_name_its_label,
+    an_amended_policy_and_a_case_dated_before_the_history_are_noted,
     the_readme_rounds_are_what_polc_says,
     a_commit_killed_at_any_point_leaves_the_ledger_as_it_was,
     two_processes_committing_at_once_are_serialised,
@@ -416,6 +417,48 @@ fn an_imported_award_takes_part_in_the_classes_that_name_its_label(db: Db) {
             .reason
             .contains("superseded by an imported award \"省级研发补助\" of 800,000.00"));
     }
+}
+
+fn an_amended_policy_and_a_case_dated_before_the_history_are_noted(db: Db) {
+    let text = include_str!("../policies/shapes/P21-first-come-pool.pol");
+    let policy = polc::check_source(text).policy.unwrap();
+    let amended = polc::check_source(&text.replace("cap 500万 over 1.1", "cap 600万 over 1.1")).policy.unwrap();
+    let fresh = Fresh::new(db, "amended");
+    let mut ledger = fresh.open();
+    let case = |id: &str, date: &str| serde_json::json!({"id": id, "date": date, "applicant": id, "contract_amount": "1500万"});
+    decide(&mut ledger, &policy, &[case("A", "2025-03-01"), case("B", "2025-03-02")], true);
+    // The same version: nothing to note.
+    assert_eq!(decide(&mut ledger, &policy, &[case("C", "2025-04-01")], false).ledger_notes, Vec::<String>::new());
+    // Amended, with a case dated before the committed ones: decided after them by the new
+    // version (the pool of 600万 has 0 left after 300万 + 300万).
+    let result = decide(&mut ledger, &amended, &[case("D", "2025-01-01")], true);
+    let version = |policy: &Policy| polc::ledger::policy_version(policy);
+    assert_eq!(
+        result.ledger_notes,
+        [
+            format!(
+                "the policy is amended: run 1 used version {}, this is {}; the history is read by this version",
+                version(&policy),
+                version(&amended)
+            ),
+            "case D (2025-01-01) is dated before committed case B (2025-03-02, run 1): it is decided after the committed history".to_string(),
+        ]
+    );
+    assert_eq!(result.awards[0].amount.map(polc::money::format_yuan).as_deref(), Some("0.00"));
+    assert!(result.awards[0].adjustments[0].reason.contains("600万"), "{:?}", result.awards[0].adjustments);
+}
+
+/// An unreachable PostgreSQL server is a clear error, exit 2, after the connect timeout.
+#[test]
+fn an_unreachable_server_is_a_clear_error() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_polc"))
+        .args(["ledger", "show", "postgres://polc:secret@127.0.0.1:1/ledger?connect_timeout=2"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("error: the ledger `postgres://polc:***@127.0.0.1:1/ledger?connect_timeout=2` cannot be used: the ledger database: error connecting to server"), "{stderr}");
+    assert!(!stderr.contains("secret"));
 }
 
 /// A ledger written by polc before imports existed (schema version 1, committed by that

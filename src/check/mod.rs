@@ -188,7 +188,11 @@ impl Checker {
                                     span,
                                     "not for `imported`",
                                 )
-                                .with_help(format!("write `after imported \"{}\"`", label.value)),
+                                .with_help(format!(
+                                    "drop `complete`: `{} imported \"{}\"`",
+                                    if history.after { "after" } else { "unless" },
+                                    label.value
+                                )),
                             );
                             continue;
                         }
@@ -797,7 +801,7 @@ impl Checker {
             self.diagnostics.push(
                 Diagnostic::new(
                     Code::TypeMismatch,
-                    format!("the instalments add up to {}%, not 100%", total * rust_decimal::Decimal::ONE_HUNDRED),
+                    format!("the instalments add up to {}, not 100%", crate::money::format_percent(total)),
                     span,
                     "shares of one award",
                 )

@@ -291,6 +291,9 @@ pub struct BatchResult {
     /// id, the round, and its committed awards (clause, recipient, amount). They are not
     /// decided again.
     pub already_decided: Vec<AlreadyDecided>,
+    /// What a person should know about deciding against the ledger: an amended policy, a
+    /// case dated before the committed history.
+    pub ledger_notes: Vec<String>,
     /// Committed awards whose amount this batch changes (a higher award of a class that
     /// supersedes one): the award's position in the history, its new amount and why.
     pub revisions: Vec<(usize, Option<Decimal>, Vec<Adjustment>)>,
@@ -408,6 +411,7 @@ pub(crate) fn run_inner(
         coverage: None,
         fingerprints: Vec::new(),
         already_decided: Vec::new(),
+        ledger_notes: Vec::new(),
         revisions: Vec::new(),
     };
     data::read_batch(reader, format, &schema, |record| match record {

@@ -151,6 +151,9 @@ pub fn json(policy: &Policy, result: &BatchResult, out: &mut dyn Write) -> io::R
         }
         writeln!(out, "  ],")?;
     }
+    if !result.ledger_notes.is_empty() {
+        writeln!(out, "  \"ledger_notes\": {},", serde_json::to_string(&result.ledger_notes)?)?;
+    }
     writeln!(out, "  \"totals\": [")?;
     for (index, (recipient, total)) in result.totals.iter().enumerate() {
         let overflowed = [("granted", total.granted), ("up to", total.up_to)];

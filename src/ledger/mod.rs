@@ -234,10 +234,11 @@ impl Ledger {
     ) -> Result<Result<Decision, E>, LedgerError> {
         self.store.transaction(commit, |store| {
             let (prior, award_ids) = read_history(store, policy)?;
-            let result = match decide(&prior) {
+            let mut result = match decide(&prior) {
                 Ok(result) => result,
                 Err(error) => return Ok(Err(error)),
             };
+            result.ledger_notes = ledger_notes(store, policy, &prior, &result)?;
             let history_cases = prior.cases.len();
             // A round with nothing new (every case already decided) writes nothing at all.
             let anything_new = !result.cases.is_empty() || !result.revisions.is_empty();
@@ -507,6 +508,42 @@ impl Ledger {
             Ok(problems)
         })
     }
+}
+
+/// What deciding this batch after the history means beyond the awards: the policy differs
+/// from the version the last run of it used (amended), or a case is dated before a
+/// committed one (the ledger's decisions stand; it is decided after them).
+fn ledger_notes(
+    store: &mut Store,
+    policy: &Policy,
+    prior: &Prior,
+    result: &BatchResult,
+) -> Result<Vec<String>, LedgerError> {
+    let mut notes = Vec::new();
+    let mut last: Option<(i64, String)> = None;
+    store.query(
+        "SELECT id, policy_version FROM runs WHERE policy = ?1 ORDER BY id DESC LIMIT 1",
+        &[policy.title.as_str().into()],
+        |row| {
+            last = Some((row.int(0)?, row.text(1)?));
+            Ok(())
+        },
+    )?;
+    let version = policy_version(policy);
+    if let Some((run, used)) = last.filter(|(_, used)| *used != version) {
+        notes.push(format!(
+            "the policy is amended: run {run} used version {used}, this is {version}; the history is read by this version"
+        ));
+    }
+    if let Some(latest) = prior.cases.iter().max_by_key(|case| case.date) {
+        for case in result.cases.iter().filter(|case| case.date < latest.date) {
+            notes.push(format!(
+                "case {} ({}) is dated before committed case {} ({}, run {}): it is decided after the committed history",
+                case.id, case.date, latest.id, latest.date, latest.round
+            ));
+        }
+    }
+    Ok(notes)
 }
 
 fn read_external(store: &mut Store) -> Result<Vec<(String, ExternalAward)>, LedgerError> {
