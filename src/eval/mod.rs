@@ -355,6 +355,9 @@ pub struct ExternalAward {
     pub case_id: Option<String>,
 }
 
+/// The round of the batch being decided: after every committed round.
+pub(crate) const THIS_BATCH: u64 = u64::MAX;
+
 /// Reads a batch and computes every award. `explain` names a case to explain.
 pub fn run(
     policy: &Policy,
@@ -463,7 +466,7 @@ pub(crate) fn run_inner(
                     result.cases.push(CaseSummary {
                         id: case.id.clone(),
                         date: case.date,
-                        round: u64::MAX,
+                        round: THIS_BATCH,
                         location: case.location,
                         gate_failure: outcome.gate_failure,
                         first_award: result.awards.len(),
