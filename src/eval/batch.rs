@@ -44,7 +44,9 @@ fn takes_part(award: &AwardRecord) -> bool {
 fn case_label(cases: &[CaseSummary], award: &AwardRecord) -> String {
     match cases.get(award.case_index as usize) {
         // A committed case also names the run that decided it.
-        Some(case) if case.round != super::THIS_BATCH => format!("case {} ({}, run {})", case.id, case.date, case.round),
+        Some(case) if case.round != super::THIS_BATCH => {
+            format!("case {} ({}, run {})", case.id, case.date, case.round)
+        }
         Some(case) => format!("case {} ({})", case.id, case.date),
         None => "an earlier case".to_string(),
     }
