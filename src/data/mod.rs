@@ -67,11 +67,11 @@ impl Case {
     /// The case's facts as text that two readings of the same values share: `"250万"` and
     /// `2500000` give one fingerprint.
     pub fn fingerprint(&self) -> String {
-        let mut text = String::new();
+        let mut text = String::with_capacity(self.facts.len() * 8);
         for fact in &self.facts {
             match fact {
                 None => text.push('-'),
-                Some(fact) => text.push_str(&fact.encode()),
+                Some(fact) => fact.encode_into(&mut text),
             }
             text.push('\u{1f}');
         }
@@ -83,17 +83,30 @@ impl Fact {
     /// The fact as tagged text, which [`Fact::decode`] reads back: how keys and facts are
     /// stored in a ledger.
     pub fn encode(&self) -> String {
-        match self {
-            Fact::Money(value) => format!("m{}", value.normalize()),
-            Fact::Ratio(value) => format!("r{}", value.normalize()),
-            Fact::Integer(value) => format!("i{value}"),
-            Fact::Quantity(value) => format!("q{}", value.normalize()),
-            Fact::PerUnit(value) => format!("p{}", value.normalize()),
-            Fact::Bool(flag) => format!("b{flag}"),
-            Fact::Date(date) => format!("d{date}"),
-            Fact::Text(text) => format!("t{text}"),
-            Fact::Enum(position) => format!("e{position}"),
-        }
+        let mut out = String::new();
+        self.encode_into(&mut out);
+        out
+    }
+
+    /// [`Fact::encode`], appended to `out` (a ledger writes millions).
+    pub fn encode_into(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        // Writing to a String cannot fail.
+        let _ = match self {
+            Fact::Money(value) => write!(out, "m{}", value.normalize()),
+            Fact::Ratio(value) => write!(out, "r{}", value.normalize()),
+            Fact::Integer(value) => write!(out, "i{value}"),
+            Fact::Quantity(value) => write!(out, "q{}", value.normalize()),
+            Fact::PerUnit(value) => write!(out, "p{}", value.normalize()),
+            Fact::Bool(flag) => write!(out, "b{flag}"),
+            Fact::Date(date) => write!(out, "d{date}"),
+            Fact::Text(text) => {
+                out.push('t');
+                out.push_str(text);
+                Ok(())
+            }
+            Fact::Enum(position) => write!(out, "e{position}"),
+        };
     }
 
     pub fn decode(text: &str) -> Option<Fact> {

@@ -808,27 +808,97 @@ pub fn policy_version(policy: &Policy) -> String {
     format!("{hash:016x}")
 }
 
-fn encode_facts(facts: &Option<Vec<Fact>>) -> Value {
-    match facts {
-        None => Value::Null,
-        Some(facts) => Value::Array(facts.iter().map(|fact| Value::String(fact.encode())).collect()),
-    }
-}
-
 fn decode_facts(value: &Value) -> Option<Vec<Fact>> {
     value.as_array()?.iter().map(|fact| fact.as_str().and_then(Fact::decode)).collect()
 }
 
+/// One entry of a key list: the rule's position, its key values, and a cap's relaxation.
+type KeyEntry<'k> = (usize, &'k Option<Vec<Fact>>, Option<bool>);
+
+/// An award's keys as one JSON object, written by hand: a commit writes one per award,
+/// and building `serde_json` values for them cost as much as SQLite's writing. Absent and
+/// empty parts are left out; [`decode_keys`] reads both forms.
 fn encode_keys(keys: &KeyValues) -> String {
-    json!({
-        "once": encode_facts(&keys.once),
-        "years": encode_facts(&keys.years),
-        "instalment": keys.instalment.as_ref().map(|instalment| json!([encode_facts(&instalment.key), instalment.reached, instalment.all_at_once])),
-        "history": keys.history.iter().map(|(rule, key)| json!([rule, encode_facts(key)])).collect::<Vec<_>>(),
-        "classes": keys.classes.iter().map(|(class, key)| json!([class, encode_facts(key)])).collect::<Vec<_>>(),
-        "caps": keys.caps.iter().map(|cap| json!([cap.cap, encode_facts(&cap.key), cap.relaxed])).collect::<Vec<_>>(),
-    })
-    .to_string()
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(96);
+    let mut first = true;
+    let mut field = |out: &mut String, name: &str| {
+        out.push_str(if first { "{\"" } else { ",\"" });
+        first = false;
+        out.push_str(name);
+        out.push_str("\":");
+    };
+    if keys.once.is_some() {
+        field(&mut out, "once");
+        write_facts(&mut out, &keys.once);
+    }
+    if keys.years.is_some() {
+        field(&mut out, "years");
+        write_facts(&mut out, &keys.years);
+    }
+    if let Some(instalment) = &keys.instalment {
+        field(&mut out, "instalment");
+        out.push('[');
+        write_facts(&mut out, &instalment.key);
+        let _ = write!(out, ",{},{}]", instalment.reached, instalment.all_at_once);
+    }
+    let lists: [(&str, Vec<KeyEntry<'_>>); 3] = [
+        ("history", keys.history.iter().map(|(rule, key)| (*rule, key, None)).collect()),
+        ("classes", keys.classes.iter().map(|(class, key)| (*class, key, None)).collect()),
+        ("caps", keys.caps.iter().map(|cap| (cap.cap, &cap.key, Some(cap.relaxed))).collect()),
+    ];
+    for (name, entries) in lists {
+        if entries.is_empty() {
+            continue;
+        }
+        field(&mut out, name);
+        out.push('[');
+        for (index, (position, key, relaxed)) in entries.into_iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            let _ = write!(out, "[{position},");
+            write_facts(&mut out, key);
+            if let Some(relaxed) = relaxed {
+                let _ = write!(out, ",{relaxed}");
+            }
+            out.push(']');
+        }
+        out.push(']');
+    }
+    out.push_str(if first { "{}" } else { "}" });
+    out
+}
+
+/// Key facts as a JSON array of encoded facts, or `null` for a missing key.
+fn write_facts(out: &mut String, facts: &Option<Vec<Fact>>) {
+    let Some(facts) = facts else {
+        out.push_str("null");
+        return;
+    };
+    out.push('[');
+    let mut encoded = String::new();
+    for (index, fact) in facts.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        encoded.clear();
+        fact.encode_into(&mut encoded);
+        out.push('"');
+        for character in encoded.chars() {
+            match character {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                control if u32::from(control) < 0x20 => {
+                    use std::fmt::Write as _;
+                    let _ = write!(out, "\\u{:04x}", u32::from(control));
+                }
+                other => out.push(other),
+            }
+        }
+        out.push('"');
+    }
+    out.push(']');
 }
 
 fn decode_keys(text: &str) -> KeyValues {
@@ -860,5 +930,34 @@ fn decode_keys(text: &str) -> KeyValues {
                 })
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keys written by hand read back as they were, whatever the text of a fact.
+    #[test]
+    fn keys_read_back_as_written() {
+        let texts = ["E1", "引号\"和\\反斜杠", "tab\there\nline", "\u{1}\u{1f}", "", "{\"once\":[]}"];
+        for text in texts {
+            let fact = |text: &str| Fact::Text(Arc::from(text));
+            let keys = KeyValues {
+                once: Some(vec![fact(text), Fact::Integer(-3), Fact::Money(Decimal::new(12345, 2))]),
+                years: None,
+                instalment: Some(InstalmentKey { key: Some(vec![fact(text)]), reached: 2, all_at_once: true }),
+                history: vec![(1, None), (0, Some(vec![fact(text)]))],
+                classes: vec![(2, Some(vec![Fact::Bool(true)]))],
+                caps: vec![CapKey { cap: 3, key: Some(vec![fact(text), Fact::Enum(4)]), relaxed: true }],
+            };
+            let written = encode_keys(&keys);
+            assert!(serde_json::from_str::<Value>(&written).is_ok(), "{written}");
+            assert_eq!(format!("{:?}", decode_keys(&written)), format!("{keys:?}"), "{written}");
+        }
+        assert_eq!(
+            format!("{:?}", decode_keys(&encode_keys(&KeyValues::default()))),
+            format!("{:?}", KeyValues::default())
+        );
     }
 }
