@@ -708,12 +708,19 @@ fn write_run(
         .iter()
         .flat_map(|case| result.case_awards(case))
         .map(|award| {
-            let reasons: Vec<&str> = award.adjustments.iter().map(|adjustment| adjustment.reason.as_str()).collect();
+            // Most awards have no adjustment: their reasons are the empty list, not built.
+            let reasons = if award.adjustments.is_empty() {
+                "[]".to_string()
+            } else {
+                let reasons: Vec<&str> =
+                    award.adjustments.iter().map(|adjustment| adjustment.reason.as_str()).collect();
+                serde_json::to_string(&reasons).unwrap_or_default()
+            };
             AwardTexts {
                 computed: award.computed.map(exact_text),
                 amount: award.amount.map(exact_text),
                 keys: encode_keys(&award.keys),
-                reasons: serde_json::to_string(&reasons).unwrap_or_default(),
+                reasons,
             }
         })
         .collect();
