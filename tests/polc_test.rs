@@ -135,3 +135,13 @@ fn fmt_rewrites_files_and_check_lists_the_unformatted() {
     assert_eq!(std::fs::read_to_string(&broken).unwrap(), "policy \"p\"\narticle 1 \"a\" clause 1.1 award to\n");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// An example's rounds are committed in turn to a temporary ledger: rounds in another
+/// order than the batch decide otherwise (a committed decision stands), and a case in no
+/// round, or a round case the example lacks, is reported.
+#[test]
+fn rounds_that_decide_otherwise_fail_with_what_the_ledger_holds() {
+    let (status, stdout) = polc(&["test", "tests/examples/rounds/consecutive.pol"]);
+    assert_eq!(status, 1);
+    insta::assert_snapshot!("polc_test_rounds", stdout);
+}

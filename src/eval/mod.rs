@@ -375,7 +375,7 @@ pub fn run_after(
     reader: impl Read,
     format: InputFormat,
     explain: Option<&str>,
-    prior: &Prior,
+    prior: Prior,
 ) -> Result<BatchResult, BatchError> {
     run_inner(policy, reader, format, explain, false, Some(prior))
 }
@@ -399,7 +399,7 @@ pub(crate) fn run_inner(
     format: InputFormat,
     explain: Option<&str>,
     measure_coverage: bool,
-    prior: Option<&Prior>,
+    prior: Option<Prior>,
 ) -> Result<BatchResult, BatchError> {
     let program = Program::compile(policy);
     let schema = data::Schema::new(policy);
@@ -423,8 +423,8 @@ pub(crate) fn run_inner(
             result.errors.extend(errors);
         }
         Record::Case(case) => {
-            let fingerprint = prior.map(|_| case.fingerprint());
-            if let (Some(prior), Some(fingerprint)) = (prior, &fingerprint) {
+            let fingerprint = prior.as_ref().map(|_| case.fingerprint());
+            if let (Some(prior), Some(fingerprint)) = (&prior, &fingerprint) {
                 match prior.decided.get(&case.id) {
                     Some((round, decided, index)) if decided == fingerprint => {
                         let awards = prior
@@ -514,33 +514,37 @@ pub(crate) fn run_inner(
 
 /// The cross-case rules over the history and the batch as one batch, the history first;
 /// the batch keeps its own awards, and the history's awards that change are revisions.
-fn with_history(program: &Program<'_>, prior: &Prior, result: &mut BatchResult) {
-    let (case_offset, award_offset) = (prior.cases.len(), prior.awards.len());
-    let mut cases = prior.cases.clone();
+///
+/// The history is taken, not copied: at a million committed awards a copy would double
+/// what the replay holds.
+fn with_history(program: &Program<'_>, prior: Prior, result: &mut BatchResult) {
+    let Prior { external, mut cases, awards: history, decided } = prior;
+    drop(decided);
+    let (case_offset, award_offset) = (cases.len(), history.len());
     cases.extend(
         result.cases.iter().map(|case| CaseSummary { first_award: case.first_award + award_offset, ..case.clone() }),
     );
     // The history's awards start from what their clauses computed, so every rule applies
-    // over the history and the batch as one batch; each keeps its committed amount in
-    // `prior.awards` to compare with.
-    let mut awards: Vec<AwardRecord> = prior
-        .awards
-        .iter()
+    // over the history and the batch as one batch; what each was committed at is kept to
+    // compare with.
+    let committed: Vec<Option<Decimal>> = history.iter().map(|award| award.amount).collect();
+    let mut awards: Vec<AwardRecord> = history
+        .into_iter()
         .map(|award| AwardRecord {
             amount: if award.revoked { award.amount } else { award.computed },
             adjustments: Vec::new(),
             settled: Some(award.amount.unwrap_or_default()),
-            ..award.clone()
+            ..award
         })
         .collect();
     awards.extend(std::mem::take(&mut result.awards).into_iter().map(|mut award| {
         award.case_index += u32::try_from(case_offset).unwrap_or(u32::MAX);
         award
     }));
-    batch::apply_cross_case_rules(program, &cases, &mut awards, &prior.external);
+    batch::apply_cross_case_rules(program, &cases, &mut awards, &external);
     let batch_awards = awards.split_off(award_offset);
-    for (index, (after, before)) in awards.into_iter().zip(&prior.awards).enumerate() {
-        if after.amount != before.amount {
+    for (index, (after, before)) in awards.into_iter().zip(committed).enumerate() {
+        if after.amount != before {
             result.revisions.push((index, after.amount, after.adjustments));
         }
     }

@@ -114,7 +114,7 @@ pub fn run_examples(policy: &Policy, sidecar: &str) -> Result<(Vec<ExampleOutcom
         };
         let prior = eval::Prior { external: external.clone(), ..eval::Prior::default() };
         let mut differences =
-            match eval::run_inner(policy, batch.as_slice(), InputFormat::Json, None, true, Some(&prior)) {
+            match eval::run_inner(policy, batch.as_slice(), InputFormat::Json, None, true, Some(prior)) {
                 Ok(result) => {
                     hits.extend(result.coverage.iter().flatten().copied());
                     compare(policy, example, &result)

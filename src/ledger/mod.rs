@@ -230,16 +230,19 @@ impl Ledger {
         &mut self,
         policy: &Policy,
         commit: bool,
-        decide: impl FnOnce(&Prior) -> Result<BatchResult, E>,
+        decide: impl FnOnce(Prior) -> Result<BatchResult, E>,
     ) -> Result<Result<Decision, E>, LedgerError> {
         self.store.transaction(commit, |store| {
             let (prior, award_ids) = read_history(store, policy)?;
-            let mut result = match decide(&prior) {
+            let history_cases = prior.cases.len();
+            let latest =
+                prior.cases.iter().max_by_key(|case| case.date).map(|case| (case.id.clone(), case.date, case.round));
+            // The history is handed over, not lent: the replay takes it without a copy.
+            let mut result = match decide(prior) {
                 Ok(result) => result,
                 Err(error) => return Ok(Err(error)),
             };
-            result.ledger_notes = ledger_notes(store, policy, &prior, &result)?;
-            let history_cases = prior.cases.len();
+            result.ledger_notes = ledger_notes(store, policy, latest, &result)?;
             // A round with nothing new (every case already decided) writes nothing at all.
             let anything_new = !result.cases.is_empty() || !result.revisions.is_empty();
             let run = if commit && anything_new { Some(write_run(store, policy, &result, &award_ids)?) } else { None };
@@ -516,7 +519,7 @@ impl Ledger {
 fn ledger_notes(
     store: &mut Store,
     policy: &Policy,
-    prior: &Prior,
+    latest: Option<(String, Date, u64)>,
     result: &BatchResult,
 ) -> Result<Vec<String>, LedgerError> {
     let mut notes = Vec::new();
@@ -535,11 +538,11 @@ fn ledger_notes(
             "the policy is amended: run {run} used version {used}, this is {version}; the history is read by this version"
         ));
     }
-    if let Some(latest) = prior.cases.iter().max_by_key(|case| case.date) {
-        for case in result.cases.iter().filter(|case| case.date < latest.date) {
+    if let Some((latest, latest_date, run)) = latest {
+        for case in result.cases.iter().filter(|case| case.date < latest_date) {
             notes.push(format!(
-                "case {} ({}) is dated before committed case {} ({}, run {}): it is decided after the committed history",
-                case.id, case.date, latest.id, latest.date, latest.round
+                "case {} ({}) is dated before committed case {latest} ({latest_date}, run {run}): it is decided after the committed history",
+                case.id, case.date
             ));
         }
     }
@@ -601,7 +604,9 @@ fn read_history(store: &mut Store, policy: &Policy) -> Result<(Prior, Vec<i64>),
             Ok(())
         },
     )?;
-    // Awards, grouped by case in the cases' order.
+    // Awards, grouped by case in the cases' order. Their texts (recipients, key facts)
+    // repeat across thousands of awards: each is held once.
+    let mut interned = Interned::default();
     let mut per_case: Vec<Vec<(i64, AwardRecord)>> = prior.cases.iter().map(|_| Vec::new()).collect();
     store.query(
         "SELECT id, case_id, clause, recipient_index, recipient, computed, standing_amount, keys,
@@ -625,7 +630,7 @@ fn read_history(store: &mut Store, policy: &Policy) -> Result<(Prior, Vec<i64>),
                 case_index: u32::try_from(case).unwrap_or(u32::MAX),
                 clause,
                 recipient_index: u32::try_from(row.int(3)?).unwrap_or(0),
-                recipient: Arc::from(row.text(4)?.as_str()),
+                recipient: interned.text(&row.text(4)?),
                 computed: decimal(computed),
                 // A revoked award pays nothing from then on.
                 amount: if revoked { decimal(amount).map(|_| Decimal::ZERO) } else { decimal(amount) },
@@ -634,7 +639,7 @@ fn read_history(store: &mut Store, policy: &Policy) -> Result<(Prior, Vec<i64>),
                 adjustments: Vec::new(),
                 revoked,
                 settled: None,
-                keys: decode_keys(&row.text(7)?),
+                keys: interned.keys(decode_keys(&row.text(7)?)),
             };
             if let Some(list) = per_case.get_mut(case) {
                 list.push((award_id, record));
@@ -652,6 +657,49 @@ fn read_history(store: &mut Store, policy: &Policy) -> Result<(Prior, Vec<i64>),
         }
     }
     Ok((prior, award_ids))
+}
+
+/// Texts read from the history, each held once however many awards repeat it.
+#[derive(Default)]
+struct Interned {
+    texts: std::collections::HashSet<Arc<str>>,
+}
+
+impl Interned {
+    fn text(&mut self, text: &str) -> Arc<str> {
+        if let Some(held) = self.texts.get(text) {
+            return held.clone();
+        }
+        let held: Arc<str> = Arc::from(text);
+        self.texts.insert(held.clone());
+        held
+    }
+
+    fn facts(&mut self, facts: &mut Option<Vec<Fact>>) {
+        for fact in facts.iter_mut().flatten() {
+            if let Fact::Text(text) = fact {
+                *text = self.text(text);
+            }
+        }
+    }
+
+    fn keys(&mut self, mut keys: KeyValues) -> KeyValues {
+        self.facts(&mut keys.once);
+        self.facts(&mut keys.years);
+        if let Some(instalment) = &mut keys.instalment {
+            self.facts(&mut instalment.key);
+        }
+        for (_, key) in &mut keys.history {
+            self.facts(key);
+        }
+        for (_, key) in &mut keys.classes {
+            self.facts(key);
+        }
+        for cap in &mut keys.caps {
+            self.facts(&mut cap.key);
+        }
+        keys
+    }
 }
 
 fn write_run(
