@@ -479,6 +479,17 @@ fn a_ledger_written_by_an_earlier_polc_is_migrated() {
         .unwrap()
         .unwrap();
     assert_eq!((decision.run, decision.history_cases), (Some(2), 5));
+    // The keys the earlier polc wrote are read as its rounds meant: both rounds hold what
+    // one run of both batches decides.
+    let both: Vec<Value> = ["2024.jsonl", "2025-2027.jsonl"]
+        .iter()
+        .flat_map(|name| {
+            let text =
+                std::fs::read_to_string(format!("{}/examples/rounds/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+            text.lines().map(|line| serde_json::from_str::<Value>(line).unwrap()).collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(held(&mut ledger), one_run(&policy, &both));
 }
 
 fn the_readme_rounds_are_what_polc_says(db: Db) {

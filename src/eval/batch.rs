@@ -200,9 +200,9 @@ type Received<'a> = HashMap<&'a [Fact], (usize, Vec<i32>, bool)>;
 /// stands only if earlier cases (never its own) did (`after`) or did not (`unless`)
 /// receive an award of the named clause for the same keys, or an imported award of the
 /// label dated on or before its case. "Received" is an award that `once` and `years` left
-/// standing, or one revoked later. `complete`: the named clause's `for at most N years`
-/// paid the key in N years (a clause without one: received). An award whose key fact is
-/// missing matches nothing.
+/// standing, or one revoked later. `complete`: the named clause's schedule for the key is
+/// paid out — its instalments all paid, or its `for at most N years` paid in N years (a
+/// clause with neither: received). An award whose key fact is missing matches nothing.
 fn apply_history(
     program: &Program<'_>,
     cases: &[CaseSummary],

@@ -44,9 +44,32 @@ pub fn read_external_awards(text: &str) -> Result<Vec<ExternalAward>, Vec<Import
     }
 }
 
+/// The rows read so far: the awards, or every error once there is one.
+#[derive(Default)]
+struct Rows {
+    awards: Vec<ExternalAward>,
+    errors: Vec<ImportError>,
+}
+
+impl Rows {
+    fn push(&mut self, row: Result<ExternalAward, ImportError>) {
+        match row {
+            Ok(award) => self.awards.push(award),
+            Err(error) => self.errors.push(error),
+        }
+    }
+
+    fn finish(self) -> Result<Vec<ExternalAward>, Vec<ImportError>> {
+        if self.errors.is_empty() {
+            Ok(self.awards)
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
 fn read_json_lines(text: &str) -> Result<Vec<ExternalAward>, Vec<ImportError>> {
-    let mut awards = Vec::new();
-    let mut errors = Vec::new();
+    let mut rows = Rows::default();
     for (index, line) in text.lines().enumerate() {
         let number = u64::try_from(index).unwrap_or(u64::MAX).saturating_add(1);
         let place = format!("line {number}");
@@ -56,11 +79,11 @@ fn read_json_lines(text: &str) -> Result<Vec<ExternalAward>, Vec<ImportError>> {
         let object = match serde_json::from_str::<Value>(line) {
             Ok(Value::Object(object)) => object,
             Ok(_) => {
-                errors.push(ImportError { place, field: None, message: "not a JSON object".into() });
+                rows.push(Err(ImportError { place, field: None, message: "not a JSON object".into() }));
                 continue;
             }
             Err(error) => {
-                errors.push(ImportError { place, field: None, message: format!("not JSON: {error}") });
+                rows.push(Err(ImportError { place, field: None, message: format!("not JSON: {error}") }));
                 continue;
             }
         };
@@ -70,18 +93,11 @@ fn read_json_lines(text: &str) -> Result<Vec<ExternalAward>, Vec<ImportError>> {
             Some(other) => Some(other.to_string()),
         };
         if let Some(unknown) = object.keys().find(|key| !is_field(key)) {
-            errors.push(unknown_field(place.clone(), unknown));
+            rows.push(Err(unknown_field(place.clone(), unknown)));
         }
-        match award(number, &place, field) {
-            Ok(award) => awards.push(award),
-            Err(error) => errors.push(error),
-        }
+        rows.push(award(number, &place, field));
     }
-    if errors.is_empty() {
-        Ok(awards)
-    } else {
-        Err(errors)
-    }
+    rows.finish()
 }
 
 fn read_csv(text: &str) -> Result<Vec<ExternalAward>, Vec<ImportError>> {
@@ -109,7 +125,7 @@ fn read_csv(text: &str) -> Result<Vec<ExternalAward>, Vec<ImportError>> {
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut awards = Vec::new();
+    let mut rows = Rows::default();
     for (index, record) in reader.records().enumerate() {
         // Row 1 is the header.
         let number = u64::try_from(index).unwrap_or(u64::MAX).saturating_add(2);
@@ -117,7 +133,7 @@ fn read_csv(text: &str) -> Result<Vec<ExternalAward>, Vec<ImportError>> {
         let record = match record {
             Ok(record) => record,
             Err(error) => {
-                errors.push(ImportError { place, field: None, message: error.to_string() });
+                rows.push(Err(ImportError { place, field: None, message: error.to_string() }));
                 continue;
             }
         };
@@ -125,16 +141,9 @@ fn read_csv(text: &str) -> Result<Vec<ExternalAward>, Vec<ImportError>> {
             let column = header.iter().position(|column| column == name)?;
             record.get(column).map(str::trim).filter(|text| !text.is_empty()).map(str::to_string)
         };
-        match award(number, &place, field) {
-            Ok(award) => awards.push(award),
-            Err(error) => errors.push(error),
-        }
+        rows.push(award(number, &place, field));
     }
-    if errors.is_empty() {
-        Ok(awards)
-    } else {
-        Err(errors)
-    }
+    rows.finish()
 }
 
 fn is_field(name: &str) -> bool {

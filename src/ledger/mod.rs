@@ -639,7 +639,7 @@ fn read_history(store: &mut Store, policy: &Policy) -> Result<(Prior, Vec<i64>),
                 adjustments: Vec::new(),
                 revoked,
                 settled: None,
-                keys: interned.keys(decode_keys(&row.text(7)?)),
+                keys: decode_keys(&row.text(7)?, &mut interned),
             };
             if let Some(list) = per_case.get_mut(case) {
                 list.push((award_id, record));
@@ -673,32 +673,6 @@ impl Interned {
         let held: Arc<str> = Arc::from(text);
         self.texts.insert(held.clone());
         held
-    }
-
-    fn facts(&mut self, facts: &mut Option<Vec<Fact>>) {
-        for fact in facts.iter_mut().flatten() {
-            if let Fact::Text(text) = fact {
-                *text = self.text(text);
-            }
-        }
-    }
-
-    fn keys(&mut self, mut keys: KeyValues) -> KeyValues {
-        self.facts(&mut keys.once);
-        self.facts(&mut keys.years);
-        if let Some(instalment) = &mut keys.instalment {
-            self.facts(&mut instalment.key);
-        }
-        for (_, key) in &mut keys.history {
-            self.facts(key);
-        }
-        for (_, key) in &mut keys.classes {
-            self.facts(key);
-        }
-        for cap in &mut keys.caps {
-            self.facts(&mut cap.key);
-        }
-        keys
     }
 }
 
@@ -863,10 +837,6 @@ pub fn policy_version(policy: &Policy) -> String {
     format!("{hash:016x}")
 }
 
-fn decode_facts(value: &Value) -> Option<Vec<Fact>> {
-    value.as_array()?.iter().map(|fact| fact.as_str().and_then(Fact::decode)).collect()
-}
-
 /// One entry of a key list: the rule's position, its key values, and a cap's relaxation.
 type KeyEntry<'k> = (usize, &'k Option<Vec<Fact>>, Option<bool>);
 
@@ -956,35 +926,52 @@ fn write_facts(out: &mut String, facts: &Option<Vec<Fact>>) {
     out.push(']');
 }
 
-fn decode_keys(text: &str) -> KeyValues {
-    let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-    let index = |value: Option<&Value>| value?.as_u64().and_then(|index| usize::try_from(index).ok());
-    let list = |name: &str| value.get(name).and_then(Value::as_array).into_iter().flatten();
+/// An award's keys as stored: read into this typed form, not into `serde_json` values
+/// (a history holds millions); the texts are borrowed where they have no escapes.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct StoredKeys<'a> {
+    #[serde(borrow)]
+    once: Option<StoredFacts<'a>>,
+    #[serde(borrow)]
+    years: Option<StoredFacts<'a>>,
+    #[serde(borrow)]
+    instalment: Option<(Option<StoredFacts<'a>>, i64, bool)>,
+    #[serde(borrow)]
+    history: Vec<(usize, Option<StoredFacts<'a>>)>,
+    #[serde(borrow)]
+    classes: Vec<(usize, Option<StoredFacts<'a>>)>,
+    #[serde(borrow)]
+    caps: Vec<(usize, Option<StoredFacts<'a>>, bool)>,
+}
+
+type StoredFacts<'a> = Vec<std::borrow::Cow<'a, str>>;
+
+/// Reads keys written by [`encode_keys`], or by the polc of schema version 1 (every part
+/// present, `null` where absent). Texts are held once, in `interned`. A key with a fact
+/// that does not read back is missing, as an unreadable fact would be.
+fn decode_keys(text: &str, interned: &mut Interned) -> KeyValues {
+    let stored: StoredKeys<'_> = serde_json::from_str(text).unwrap_or_default();
+    let mut facts = |stored: Option<StoredFacts<'_>>| -> Option<Vec<Fact>> {
+        stored?
+            .iter()
+            .map(|fact| match fact.strip_prefix('t') {
+                Some(text) => Some(Fact::Text(interned.text(text))),
+                None => Fact::decode(fact),
+            })
+            .collect()
+    };
     KeyValues {
-        once: value.get("once").and_then(decode_facts),
-        years: value.get("years").and_then(decode_facts),
-        instalment: value.get("instalment").and_then(|entry| {
-            Some(InstalmentKey {
-                key: entry.get(0).and_then(decode_facts),
-                reached: entry.get(1)?.as_i64()?,
-                all_at_once: entry.get(2)?.as_bool()?,
-            })
+        once: facts(stored.once),
+        years: facts(stored.years),
+        instalment: stored.instalment.map(|(key, reached, all_at_once)| InstalmentKey {
+            key: facts(key),
+            reached,
+            all_at_once,
         }),
-        history: list("history")
-            .filter_map(|entry| Some((index(entry.get(0))?, entry.get(1).and_then(decode_facts))))
-            .collect(),
-        classes: list("classes")
-            .filter_map(|entry| Some((index(entry.get(0))?, entry.get(1).and_then(decode_facts))))
-            .collect(),
-        caps: list("caps")
-            .filter_map(|entry| {
-                Some(CapKey {
-                    cap: index(entry.get(0))?,
-                    key: entry.get(1).and_then(decode_facts),
-                    relaxed: entry.get(2).and_then(Value::as_bool).unwrap_or(false),
-                })
-            })
-            .collect(),
+        history: stored.history.into_iter().map(|(rule, key)| (rule, facts(key))).collect(),
+        classes: stored.classes.into_iter().map(|(class, key)| (class, facts(key))).collect(),
+        caps: stored.caps.into_iter().map(|(cap, key, relaxed)| CapKey { cap, key: facts(key), relaxed }).collect(),
     }
 }
 
@@ -1008,11 +995,22 @@ mod tests {
             };
             let written = encode_keys(&keys);
             assert!(serde_json::from_str::<Value>(&written).is_ok(), "{written}");
-            assert_eq!(format!("{:?}", decode_keys(&written)), format!("{keys:?}"), "{written}");
+            assert_eq!(
+                format!("{:?}", decode_keys(&written, &mut Interned::default())),
+                format!("{keys:?}"),
+                "{written}"
+            );
         }
-        assert_eq!(
-            format!("{:?}", decode_keys(&encode_keys(&KeyValues::default()))),
-            format!("{:?}", KeyValues::default())
-        );
+        let empty = decode_keys(&encode_keys(&KeyValues::default()), &mut Interned::default());
+        assert_eq!(format!("{empty:?}"), format!("{:?}", KeyValues::default()));
+        // As the polc of schema version 1 wrote them.
+        let version_1 = r#"{"once":null,"classes":[[0,["tE1","i2024"]]],"caps":[[1,null,false]]}"#;
+        let read = decode_keys(version_1, &mut Interned::default());
+        let expected = KeyValues {
+            classes: vec![(0, Some(vec![Fact::Text(Arc::from("E1")), Fact::Integer(2024)]))],
+            caps: vec![CapKey { cap: 1, key: None, relaxed: false }],
+            ..KeyValues::default()
+        };
+        assert_eq!(format!("{read:?}"), format!("{expected:?}"));
     }
 }
