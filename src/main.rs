@@ -571,7 +571,16 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                 .filter(|award| policy.as_ref().is_none_or(|policy| award["policy"] == policy.as_str()))
                 .filter(|award| recipient.as_ref().is_none_or(|recipient| award["recipient"] == recipient.as_str()))
                 .collect();
-            let columns = ["run", "case", "date", "clause", "recipient", "kind", "amount", "status", "revoked_because"];
+            let mut awards = awards;
+            if format != RegisterFormat::Json {
+                // One cell per award for a table or a spreadsheet: its events in order.
+                for award in &mut awards {
+                    let events = award["history"].as_array().cloned().unwrap_or_default();
+                    let text: Vec<String> = events.iter().map(history_event_text).collect();
+                    award["history"] = serde_json::Value::String(text.join("; "));
+                }
+            }
+            let columns = ["run", "case", "date", "clause", "recipient", "kind", "amount", "status", "history"];
             write_register(out, format, &columns, &awards)?;
             Ok(0)
         }
@@ -703,6 +712,19 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                 Ok(if problems.is_empty() { 0 } else { EXIT_PROBLEMS })
             }
         },
+    }
+}
+
+/// An award's event as a person reads it: "granted 500,000.00 (2026-12-01 10:00:00)".
+fn history_event_text(event: &serde_json::Value) -> String {
+    let field = |name: &str| event[name].as_str().unwrap_or_default().to_string();
+    let amount = || event["amount"].as_str().map_or("no amount".to_string(), |amount| amount.to_string());
+    match field("event").as_str() {
+        "decided" => format!("decided in run {} at {}", event["run"], amount()),
+        "revised" => format!("revised in run {} to {}: {}", event["run"], amount(), field("reason")),
+        "granted" => format!("granted {} ({})", amount(), field("at")),
+        "revoked" => format!("revoked ({}, by {}): {}", field("at"), field("by"), field("reason")),
+        other => other.to_string(),
     }
 }
 

@@ -645,6 +645,13 @@ fn a_revoked_award_frees_its_cap_but_keeps_its_once_key(db: Db) {
         ledger.awards().unwrap().iter().map(|award| award["status"].as_str().unwrap().to_string()).collect();
     // EX-09 keeps its other award (clause 6.1), which was not revoked.
     assert_eq!(statuses, ["revoked", "revoked", "decided", "decided", "decided"]);
+    // Nothing is deleted: each award's history has every event, the revocation with why.
+    let first = &ledger.awards().unwrap()[0];
+    let events: Vec<&str> =
+        first["history"].as_array().unwrap().iter().map(|event| event["event"].as_str().unwrap()).collect();
+    assert_eq!(events, ["decided", "revoked"]);
+    assert_eq!(first["history"][1]["reason"], "clawed back");
+    assert_eq!(first["history"][0]["amount"], "600000.00");
     assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
 }
 
@@ -671,6 +678,13 @@ fn a_review_granted_later_is_what_caps_count_from_then_on(db: Db) {
         (shown[0]["kind"].as_str(), shown[0]["amount"].as_str(), shown[0]["status"].as_str()),
         (Some("grant"), Some("500000.00"), Some("granted"))
     );
+    let events: Vec<(&str, &str)> = shown[0]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| (event["event"].as_str().unwrap(), event["amount"].as_str().unwrap()))
+        .collect();
+    assert_eq!(events, [("decided", "1500000.00"), ("granted", "500000.00")]);
     assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
 }
 

@@ -425,9 +425,10 @@ impl Ledger {
     pub fn awards(&mut self) -> Result<Vec<Value>, LedgerError> {
         let mut awards = Vec::new();
         self.store.transaction(false, |store| {
+            let mut events = award_events(store)?;
             store.query(
                 "SELECT s.id, s.run_id, s.policy, s.case_id, s.clause, s.recipient, s.kind, s.standing_amount,
-                        s.revised, s.revoked_because, c.date, s.granted
+                        s.revised, s.revoked_because, c.date, s.granted, s.amount
                  FROM standing s JOIN cases c ON c.policy = s.policy AND c.case_id = s.case_id ORDER BY s.id",
                 &[],
                 |row| {
@@ -443,6 +444,14 @@ impl Ledger {
                         (None, None, false) => "decided",
                         (None, None, true) => "revised",
                     };
+                    // What happened to it, in order: committed, then every revision,
+                    // grant and revocation (nothing is ever overwritten).
+                    let mut history = vec![json!({
+                        "event": "decided",
+                        "run": row.int(1)?,
+                        "amount": row.optional_text(12)?.and_then(|amount| amount.parse::<Decimal>().ok()).map(money::format_yuan),
+                    })];
+                    history.extend(events.remove(&row.int(0)?).unwrap_or_default().into_iter().map(|(_, event)| event));
                     awards.push(json!({
                         "run": row.int(1)?,
                         "policy": row.text(2)?,
@@ -454,6 +463,7 @@ impl Ledger {
                         "amount": amount,
                         "status": status,
                         "revoked_because": revocation,
+                        "history": history,
                     }));
                     Ok(())
                 },
@@ -547,6 +557,37 @@ fn ledger_notes(
         }
     }
     Ok(notes)
+}
+
+/// Per award: its revisions, grants and revocations as events, in the order they were
+/// recorded (each table's rows in id order, merged by the time or run they carry).
+fn award_events(store: &mut Store) -> Result<HashMap<i64, Vec<(String, Value)>>, LedgerError> {
+    let mut events: HashMap<i64, Vec<(String, Value)>> = HashMap::new();
+    let yuan = |text: Option<String>| text.and_then(|amount| amount.parse::<Decimal>().ok()).map(money::format_yuan);
+    store.query(
+        "SELECT v.award_id, v.run_id, v.amount, v.reason, r.committed_at FROM revisions v JOIN runs r ON r.id = v.run_id ORDER BY v.id",
+        &[],
+        |row| {
+            let event = json!({"event": "revised", "run": row.int(1)?, "amount": yuan(row.optional_text(2)?), "reason": row.text(3)?});
+            events.entry(row.int(0)?).or_default().push((row.text(4)?, event));
+            Ok(())
+        },
+    )?;
+    store.query("SELECT award_id, amount, granted_at FROM grants ORDER BY id", &[], |row| {
+        let event = json!({"event": "granted", "amount": yuan(row.optional_text(1)?), "at": row.text(2)?});
+        events.entry(row.int(0)?).or_default().push((row.text(2)?, event));
+        Ok(())
+    })?;
+    store.query("SELECT award_id, revoked_at, revoked_by, reason FROM revocations ORDER BY id", &[], |row| {
+        let event = json!({"event": "revoked", "at": row.text(1)?, "by": row.text(2)?, "reason": row.text(3)?});
+        events.entry(row.int(0)?).or_default().push((row.text(1)?, event));
+        Ok(())
+    })?;
+    for list in events.values_mut() {
+        // A stable sort by time keeps each table's own order for rows of the same second.
+        list.sort_by(|left, right| left.0.cmp(&right.0));
+    }
+    Ok(events)
 }
 
 fn read_external(store: &mut Store) -> Result<Vec<(String, ExternalAward)>, LedgerError> {
