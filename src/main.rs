@@ -429,6 +429,9 @@ enum LedgerCommand {
         /// Only this recipient's awards.
         #[arg(long, value_name = "ID")]
         recipient: Option<String>,
+        /// The awards imported from elsewhere (`polc ledger import`) instead.
+        #[arg(long)]
+        imported: bool,
         #[arg(long, value_enum, default_value_t = RegisterFormat::Table)]
         format: RegisterFormat,
     },
@@ -553,6 +556,31 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
         EXIT_UNUSABLE
     };
     match command {
+        LedgerCommand::Show { recipient, imported: true, format, .. } => {
+            let imported = match ledger.external_awards() {
+                Ok(imported) => imported,
+                Err(error) => return Ok(failed(error)),
+            };
+            let rows: Vec<serde_json::Value> = imported
+                .into_iter()
+                .filter(|(_, award)| recipient.as_ref().is_none_or(|recipient| award.recipient == *recipient))
+                .map(|(source, award)| {
+                    serde_json::json!({
+                        "source": source,
+                        "recipient": award.recipient,
+                        "date": award.date.to_string(),
+                        "amount": polc::money::format_yuan(award.amount),
+                        "class": award.class_label,
+                        "project": award.project,
+                        "policy": award.policy,
+                        "case": award.case_id,
+                    })
+                })
+                .collect();
+            let columns = ["source", "recipient", "date", "amount", "class", "project", "policy", "case"];
+            write_register(out, format, &columns, &rows)?;
+            Ok(0)
+        }
         LedgerCommand::Show { policy, recipient, format, .. } => {
             // A policy is named by its file (read for the name in its header) or that name.
             let policy = match policy {

@@ -393,6 +393,15 @@ fn an_import_records_external_awards_and_a_malformed_row_changes_nothing(db: Db)
         ]
     );
     assert_eq!(fresh.open().verify().unwrap(), Vec::<String>::new());
+    // The register of imported awards, in date order.
+    let (status, stdout, stderr) = polc(&["ledger", "show", &fresh.location, "--imported", "--format", "csv"]);
+    assert_eq!(status, Some(0), "{stderr}");
+    assert_eq!(
+        stdout,
+        "source,recipient,date,amount,class,project,policy,case\n\
+         省科技厅,E2,2024-04-01,100000.00,人才,,省人才计划,R-9\n\
+         省科技厅,E1,2024-05-01,800000.00,研发补助,P1,,\n"
+    );
     for path in [bad, good] {
         let _ = std::fs::remove_file(path);
     }
