@@ -99,6 +99,16 @@ fn apply_once(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [AwardR
 /// has paid nothing before; a revoked one counts as not paid.
 fn apply_instalments(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]) {
     let mut paid: HashMap<(usize, Vec<Fact>), Decimal> = HashMap::new();
+    // Each clause's shares as its reasons list them, written once per clause.
+    let shares_text: Vec<String> = program
+        .policy
+        .clauses
+        .iter()
+        .map(|clause| {
+            let shares = clause.instalments.iter().flat_map(|instalments| &instalments.shares);
+            shares.map(|share| crate::money::format_percent(*share)).collect::<Vec<_>>().join(", ")
+        })
+        .collect();
     for &index in order {
         let Some(award) = awards.get_mut(index) else { continue };
         let Some(instalments) = program.policy.clauses.get(award.clause).and_then(|clause| clause.instalments.as_ref())
@@ -117,7 +127,6 @@ fn apply_instalments(program: &Program<'_>, awards: &mut [AwardRecord], order: &
         let slot = key.key.clone().map(|facts| (award.clause, facts));
         let before = slot.as_ref().and_then(|slot| paid.get(slot)).copied().unwrap_or_default();
         let pay = (due - before).max(Decimal::ZERO);
-        let shares: Vec<String> = instalments.shares.iter().map(|share| crate::money::format_percent(*share)).collect();
         let progress = if key.all_at_once {
             "all at once".to_string()
         } else {
@@ -125,7 +134,7 @@ fn apply_instalments(program: &Program<'_>, awards: &mut [AwardRecord], order: &
         };
         let reason = format!(
             "in instalments {}: {progress}, {} of {} due = {}, less {} paid before: {}",
-            shares.join(", "),
+            shares_text.get(award.clause).map_or("", String::as_str),
             crate::money::format_percent(share),
             super::show::money_text(total),
             super::show::money_text(due),
@@ -192,6 +201,40 @@ fn apply_years(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [Award
 }
 
 /// Per key: the first award received and the calendar years it was received in.
+/// How a clause's schedule for a key is paid out: by its instalments, or in so many years
+/// (`for at most N years`; a clause with neither: one).
+enum Schedule {
+    Instalments,
+    Years(u32),
+}
+
+fn schedule(program: &Program<'_>, clause: usize) -> Schedule {
+    match program.policy.clauses.get(clause) {
+        Some(clause) if clause.instalments.is_some() => Schedule::Instalments,
+        Some(clause) => Schedule::Years(clause.years.as_ref().map_or(1, |limit| limit.years)),
+        None => Schedule::Years(1),
+    }
+}
+
+/// What a history rule needs, as its reasons say it: "clause 1.1 complete (paid in 2
+/// years)", "an award of clause 1.1", "an imported award "入驻支持"".
+fn history_needed(program: &Program<'_>, rule: &crate::check::checked::HistoryRule) -> String {
+    match &rule.subject {
+        HistorySubject::Clause { clause, complete: true } => {
+            let how = match schedule(program, *clause) {
+                Schedule::Instalments => "all its instalments paid".to_string(),
+                Schedule::Years(1) => "paid in 1 year".to_string(),
+                Schedule::Years(years) => format!("paid in {years} years"),
+            };
+            format!("clause {} complete ({how})", program.clause_id(*clause))
+        }
+        HistorySubject::Clause { clause, complete: false } => {
+            format!("an award of clause {}", program.clause_id(*clause))
+        }
+        HistorySubject::Imported(label) => format!("an imported award \"{label}\""),
+    }
+}
+
 /// Per key: the first award received, the calendar years it was received in, and whether
 /// an instalment paid the whole.
 type Received<'a> = HashMap<&'a [Fact], (usize, Vec<i32>, bool)>;
@@ -231,18 +274,15 @@ fn apply_history(
             earliest
         })
         .collect();
-    let years_needed = |clause: usize| {
-        program.policy.clauses.get(clause).and_then(|clause| clause.years.as_ref()).map_or(1, |limit| limit.years)
-    };
     // A schedule is complete when its instalments are paid out, or its years all paid.
-    let is_complete = |clause: usize, years: &[i32], paid_out: bool| {
-        let has_instalments = program.policy.clauses.get(clause).is_some_and(|clause| clause.instalments.is_some());
-        if has_instalments {
-            paid_out
-        } else {
-            years.len() >= usize::try_from(years_needed(clause)).unwrap_or(usize::MAX)
-        }
+    let is_complete = |clause: usize, years: &[i32], paid_out: bool| match schedule(program, clause) {
+        Schedule::Instalments => paid_out,
+        Schedule::Years(needed) => years.len() >= usize::try_from(needed).unwrap_or(usize::MAX),
     };
+    // What each rule's reasons say it needs, and per which keys: written once per rule,
+    // not once per award it looks at.
+    let texts: Vec<(String, String)> =
+        rules.iter().map(|rule| (history_needed(program, rule), key_names(program, &rule.per))).collect();
     let mut cuts: Vec<(usize, usize, String)> = Vec::new();
     {
         let mut received: Vec<Received<'_>> = rules.iter().map(|_| HashMap::new()).collect();
@@ -275,40 +315,15 @@ fn apply_history(
                             .get(*rule_index)
                             .and_then(|received| received.get(key))
                             .filter(|(_, years, paid_out)| !complete || is_complete(*clause, years, *paid_out))
-                            .and_then(|(holder, _, _)| awards.get(*holder))
-                            .map(|holder| {
-                                let clause = program.clause_id(holder.clause);
-                                format!("clause {clause} of {} received it", case_label(cases, holder))
-                            }),
+                            .map(|(holder, _, _)| Holder::Award(*holder)),
                         (HistorySubject::Imported(_), Some(key)) => imported
                             .get(*rule_index)
                             .and_then(|imported| imported.get(key))
                             .filter(|outside| outside.date <= date)
-                            .map(|outside| {
-                                format!(
-                                    "one of {} ({}) was imported",
-                                    super::show::money_text(outside.amount),
-                                    outside.date
-                                )
-                            }),
+                            .map(|outside| Holder::Imported(outside)),
                     };
-                    let needed = match &rule.subject {
-                        HistorySubject::Clause { clause, complete: true } => {
-                            let has_instalments =
-                                program.policy.clauses.get(*clause).is_some_and(|clause| clause.instalments.is_some());
-                            let how = match years_needed(*clause) {
-                                _ if has_instalments => "all its instalments paid".to_string(),
-                                1 => "paid in 1 year".to_string(),
-                                years => format!("paid in {years} years"),
-                            };
-                            format!("clause {} complete ({how})", program.clause_id(*clause))
-                        }
-                        HistorySubject::Clause { clause, complete: false } => {
-                            format!("an award of clause {}", program.clause_id(*clause))
-                        }
-                        HistorySubject::Imported(label) => format!("an imported award \"{label}\""),
-                    };
-                    let per = key_names(program, &rule.per);
+                    // The words are made only for an award the rule cuts.
+                    let (needed, per) = texts.get(*rule_index).map_or(("", ""), |(needed, per)| (needed, per));
                     let why = match (rule.after, found) {
                         (true, None) => {
                             let not_yet = if matches!(rule.subject, HistorySubject::Clause { complete: true, .. }) {
@@ -318,7 +333,18 @@ fn apply_history(
                             };
                             Some(format!("applies only after {needed} per {per}: {not_yet}"))
                         }
-                        (false, Some(found)) => Some(format!("does not apply after {needed} per {per}: {found}")),
+                        (false, Some(Holder::Award(holder))) => {
+                            let holder = awards.get(holder).map_or(String::new(), |holder| {
+                                let clause = program.clause_id(holder.clause);
+                                format!("clause {clause} of {} received it", case_label(cases, holder))
+                            });
+                            Some(format!("does not apply after {needed} per {per}: {holder}"))
+                        }
+                        (false, Some(Holder::Imported(outside))) => Some(format!(
+                            "does not apply after {needed} per {per}: one of {} ({}) was imported",
+                            super::show::money_text(outside.amount),
+                            outside.date
+                        )),
                         _ => None,
                     };
                     if let Some(why) = why {
@@ -383,8 +409,9 @@ fn imported_key(program: &Program<'_>, keys: &[Key], award: &ExternalAward) -> O
         .collect()
 }
 
-/// Who superseded an award of a class: another award of the batch, or an imported one.
-enum Winner<'e> {
+/// The award that decides another's fate — the one that superseded it in a class, or the
+/// one an `after`/`unless` found: an award of the batch or history, or an imported one.
+enum Holder<'e> {
     Award(usize),
     Imported(&'e ExternalAward),
 }
@@ -408,7 +435,7 @@ fn apply_classes(
             }
         }
         // (loser, winner) pairs.
-        let mut cuts: Vec<(usize, Winner<'_>)> = Vec::new();
+        let mut cuts: Vec<(usize, Holder<'_>)> = Vec::new();
         {
             // Per key: the best award so far and every member. Members keep batch order,
             // so the first of equal amounts is the earliest case, then the earliest clause.
@@ -438,24 +465,24 @@ fn apply_classes(
                 // every award of the batch for the key gives way.
                 match imported.get(key) {
                     Some(&outside) if outside.amount >= best => {
-                        cuts.extend(members.into_iter().map(|member| (member, Winner::Imported(outside))));
+                        cuts.extend(members.into_iter().map(|member| (member, Holder::Imported(outside))));
                     }
                     _ => cuts.extend(
                         members
                             .into_iter()
                             .filter(|&member| member != winner)
-                            .map(|member| (member, Winner::Award(winner))),
+                            .map(|member| (member, Holder::Award(winner))),
                     ),
                 }
             }
         }
         for (loser, winner) in cuts {
             let winner_label = match winner {
-                Winner::Award(winner) => awards
+                Holder::Award(winner) => awards
                     .get(winner)
                     .map(|award| format!("clause {} of {}", program.clause_id(award.clause), case_label(cases, award)))
                     .unwrap_or_default(),
-                Winner::Imported(outside) => format!(
+                Holder::Imported(outside) => format!(
                     "an imported award \"{}\" of {} ({}{})",
                     outside.class_label,
                     super::show::money_text(outside.amount),
