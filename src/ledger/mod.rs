@@ -388,7 +388,8 @@ impl Ledger {
     /// `recipient`, `year`, `clause`, `policy`.
     pub fn totals(&mut self, by: &[&str]) -> Result<Vec<Value>, LedgerError> {
         let mut sums: std::collections::BTreeMap<Vec<String>, Decimal> = std::collections::BTreeMap::new();
-        for award in self.awards()? {
+        // The sums need what stands, not how each award came to stand.
+        for award in self.register(false)? {
             let field = |name: &str| award.get(name).cloned().unwrap_or(Value::Null);
             if field("status") == "revoked" {
                 continue;
@@ -423,9 +424,14 @@ impl Ledger {
     /// Every committed award with its run, case, clause, recipient, amount (after any
     /// revision) and status, in the order committed.
     pub fn awards(&mut self) -> Result<Vec<Value>, LedgerError> {
+        self.register(true)
+    }
+
+    /// The committed awards as they stand; `with_history` adds each one's events.
+    fn register(&mut self, with_history: bool) -> Result<Vec<Value>, LedgerError> {
         let mut awards = Vec::new();
         self.store.transaction(false, |store| {
-            let mut events = award_events(store)?;
+            let mut events = if with_history { award_events(store)? } else { HashMap::new() };
             store.query(
                 "SELECT s.id, s.run_id, s.policy, s.case_id, s.clause, s.recipient, s.kind, s.standing_amount,
                         s.revised, s.revoked_because, c.date, s.granted, s.amount
@@ -446,13 +452,7 @@ impl Ledger {
                     };
                     // What happened to it, in order: committed, then every revision,
                     // grant and revocation (nothing is ever overwritten).
-                    let mut history = vec![json!({
-                        "event": "decided",
-                        "run": row.int(1)?,
-                        "amount": row.optional_text(12)?.and_then(|amount| amount.parse::<Decimal>().ok()).map(money::format_yuan),
-                    })];
-                    history.extend(events.remove(&row.int(0)?).unwrap_or_default().into_iter().map(|(_, event)| event));
-                    awards.push(json!({
+                    let mut award = json!({
                         "run": row.int(1)?,
                         "policy": row.text(2)?,
                         "case": row.text(3)?,
@@ -463,8 +463,21 @@ impl Ledger {
                         "amount": amount,
                         "status": status,
                         "revoked_because": revocation,
-                        "history": history,
-                    }));
+                    });
+                    if !with_history {
+                        awards.push(award);
+                        return Ok(());
+                    }
+                    let mut history = vec![json!({
+                        "event": "decided",
+                        "run": row.int(1)?,
+                        "amount": row.optional_text(12)?.and_then(|amount| amount.parse::<Decimal>().ok()).map(money::format_yuan),
+                    })];
+                    history.extend(events.remove(&row.int(0)?).unwrap_or_default().into_iter().map(|(_, event)| event));
+                    if let Value::Object(fields) = &mut award {
+                        fields.insert("history".into(), Value::Array(history));
+                    }
+                    awards.push(award);
                     Ok(())
                 },
             )
