@@ -333,8 +333,8 @@ fn run(
         None => polc::eval::run(&policy, reader, input_format, explain),
         Some((location, commit)) => {
             let decision = polc::ledger::Ledger::open(location).and_then(|mut ledger| {
-                ledger.decide(&policy, commit, |prior| {
-                    polc::eval::run_after(&policy, reader, input_format, explain, prior)
+                ledger.decide(&policy, commit, |decided| {
+                    polc::eval::evaluate(&policy, reader, input_format, explain, false, Some(decided))
                 })
             });
             match decision {
@@ -344,7 +344,7 @@ fn run(
                 }
                 Ok(Err(error)) => Err(error),
                 Ok(Ok(decision)) => {
-                    let polc::ledger::Decision { result, run, history_cases } = decision;
+                    let polc::ledger::Decision { result, run, history_cases, .. } = decision;
                     for note in &result.ledger_notes {
                         say!("note: {}", report::escape_controls(note));
                     }

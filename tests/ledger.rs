@@ -154,15 +154,87 @@ on_both_databases!(
     verify_finds_a_ledger_changed_behind_polcs_back,
     every_shape_split_into_rounds_decides_as_one_run,
     generated_chengdu_batches_split_into_rounds_decide_as_one_run,
+    a_later_round_counts_the_history_without_replaying_it,
+    a_class_superseding_an_award_a_cap_counted_replays_the_whole_history,
 );
 
+/// A round after committed ones starts from what the rules counted; the whole history is
+/// replayed only when that cannot say enough (here: an amended policy, then the same
+/// policy again, which reads what the amended run recorded).
+fn a_later_round_counts_the_history_without_replaying_it(db: Db) {
+    let policy = chengdu();
+    let cases = chengdu_cases();
+    let fresh = Fresh::new(db, "counted");
+    let mut ledger = fresh.open();
+    let (first, second) = cases.split_at(cases.len() / 2);
+    let earlier = decision(&mut ledger, &policy, first, true);
+    assert!(!earlier.whole_history);
+    let later = decision(&mut ledger, &policy, second, false);
+    assert!(!later.whole_history);
+    assert_eq!(later.history_cases, earlier.result.cases.len());
+    let amended_text = include_str!("../policies/chengdu-ai-2024.pol")
+        .replace("cap 100万 per recipient, year over 10.1", "cap 90万 per recipient, year over 10.1");
+    let amended = polc::check_source(&amended_text).policy.unwrap();
+    assert!(decision(&mut ledger, &amended, second, false).whole_history);
+}
+
+/// Round 1: A (60万, class key E1/P) and B (60万, project Q, cut to 40万 by the yearly
+/// cap A left). Round 2: C (80万, key E1/P) supersedes A, and in one batch B would then
+/// have had its whole 60万: only a replay of the whole history reopens B, and the ledger
+/// takes it.
+fn a_class_superseding_an_award_a_cap_counted_replays_the_whole_history(db: Db) {
+    let source = r#"
+policy "就高与年度上限"
+  valid from 2020-01-01 for 20 years
+  cases identified by id, dated by date
+
+input id: text required
+input date: date required
+input applicant: entity required
+input project: text required
+input amount: money required
+
+article 1 "补助"
+  clause 1.1 "项目补助"
+    award 10% of amount
+    to applicant
+
+  cap 100万 per recipient, year over 1.1
+  class best "项目补助" of 1.1 keep highest per recipient, project
+"#;
+    let checked = polc::check_source(source);
+    let policy = checked.policy.unwrap_or_else(|| panic!("{:?}", checked.diagnostics));
+    let case = |id: &str, date: &str, project: &str, amount: &str| serde_json::json!({"id": id, "date": date, "applicant": "E1", "project": project, "amount": amount});
+    let cases = [
+        case("A", "2025-01-01", "P", "600万"),
+        case("B", "2025-02-01", "Q", "600万"),
+        case("C", "2025-03-01", "P", "800万"),
+    ];
+    let whole = one_run(&policy, &cases);
+    let amounts: Vec<Option<String>> = whole.values().cloned().collect();
+    assert_eq!(amounts, [Some("0.00".into()), Some("600000.00".into()), Some("400000.00".into())]);
+    let fresh = Fresh::new(db, "superseded");
+    let mut ledger = fresh.open();
+    assert!(!decision(&mut ledger, &policy, &cases[..2], true).whole_history);
+    let round = decision(&mut ledger, &policy, &cases[2..], true);
+    assert!(round.whole_history);
+    assert_eq!(round.result.revisions.len(), 2);
+    assert_eq!(held(&mut ledger), whole);
+    assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
+}
+
 fn decide(ledger: &mut Ledger, policy: &Policy, cases: &[Value], commit: bool) -> BatchResult {
+    decision(ledger, policy, cases, commit).result
+}
+
+fn decision(ledger: &mut Ledger, policy: &Policy, cases: &[Value], commit: bool) -> polc::ledger::Decision {
     let data = jsonl(cases);
-    let decision = ledger
-        .decide(policy, commit, |prior| eval::run_after(policy, data.as_bytes(), InputFormat::JsonLines, None, prior))
+    ledger
+        .decide(policy, commit, |decided| {
+            eval::evaluate(policy, data.as_bytes(), InputFormat::JsonLines, None, false, Some(decided))
+        })
         .unwrap()
-        .unwrap();
-    decision.result
+        .unwrap()
 }
 
 /// Per (case, clause, recipient): the amount, from one run.
@@ -296,7 +368,7 @@ fn a_database_that_is_not_a_ledger_or_a_newer_one_is_refused(db: Db) {
         Err(error @ LedgerError::Newer { found: 99 }) => {
             assert_eq!(
                 error.to_string(),
-                "the ledger has schema version 99, newer than this polc's 2: use a newer polc"
+                "the ledger has schema version 99, newer than this polc's 3: use a newer polc"
             )
         }
         other => panic!("{:?}", other.err()),
@@ -307,7 +379,7 @@ fn a_database_that_is_not_a_ledger_or_a_newer_one_is_refused(db: Db) {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("newer than this polc's 2"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("newer than this polc's 3"));
 }
 
 /// A version 1 ledger (before imports) is migrated on open and keeps what it held.
@@ -318,8 +390,12 @@ fn an_older_ledger_is_migrated(db: Db) {
     decide(&mut ledger, &policy, &chengdu_cases(), true);
     let before = held(&mut ledger);
     drop(ledger);
-    // What version 1 had: no imports.
-    fresh.tamper("DROP TABLE external_awards; DROP TABLE imports; DELETE FROM polc_schema WHERE version = 2");
+    // What version 1 had: no imports, no record of what the rules changed (the view is a
+    // stand-in that version 3 makes again).
+    fresh.tamper(
+        "DROP TABLE external_awards; DROP TABLE imports; DROP VIEW standing; ALTER TABLE awards DROP COLUMN changes;
+         CREATE VIEW standing AS SELECT * FROM awards; DELETE FROM polc_schema WHERE version >= 2",
+    );
     let mut ledger = fresh.open();
     assert_eq!(held(&mut ledger), before);
     assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
@@ -484,7 +560,9 @@ fn a_ledger_written_by_an_earlier_polc_is_migrated() {
     let policy = chengdu();
     let data = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/rounds/2025-2027.jsonl")).unwrap();
     let decision = ledger
-        .decide(&policy, true, |prior| eval::run_after(&policy, &data[..], InputFormat::JsonLines, None, prior))
+        .decide(&policy, true, |decided| {
+            eval::evaluate(&policy, &data[..], InputFormat::JsonLines, None, false, Some(decided))
+        })
         .unwrap()
         .unwrap();
     assert_eq!((decision.run, decision.history_cases), (Some(2), 5));

@@ -3,28 +3,63 @@
 //! then classes (only the highest stands, imported awards taking part), then caps. An award already at 0 when a step starts takes no part in
 //! it: it uses no once-key, supersedes nothing and counts against no cap.
 
+use super::counted::Counted;
 use super::program::Program;
 use super::{Adjustment, AwardRecord, CaseSummary, ExternalAward, RuleRef};
-use crate::check::checked::{HistorySubject, Key};
+use crate::check::checked::{HistorySubject, Key, Policy, YearLimit};
 use crate::data::Fact;
 use rust_decimal::Decimal;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
+/// A committed award that one of this batch supersedes in a class, with the new amount
+/// and why.
+pub(super) struct Superseded {
+    pub holder: u32,
+    pub adjustment: Adjustment,
+}
+
+/// The rules over the batch after what committed rounds counted. `Err` when a class
+/// supersedes a committed award that counted toward a cap: the awards after it that the
+/// cap cut would then get more, and only the whole history can say how much.
 pub(super) fn apply_cross_case_rules(
     program: &Program<'_>,
     cases: &[CaseSummary],
     awards: &mut [AwardRecord],
     external: &[ExternalAward],
-) {
+    counted: &mut Counted,
+) -> Result<Vec<Superseded>, NeedsWholeHistory> {
     let order = batch_order(cases);
-    apply_instalments(program, awards, &order);
-    apply_once(program, cases, awards, &order);
-    apply_years(program, cases, awards, &order);
-    apply_history(program, cases, awards, &order, external);
-    apply_classes(program, cases, awards, &order, external);
-    apply_caps(program, awards, &order);
+    apply_instalments(program, awards, &order, counted);
+    apply_once(program, cases, awards, &order, counted);
+    apply_years(program, cases, awards, &order, counted);
+    apply_history(program, cases, awards, &order, external, counted);
+    let superseded = apply_classes(program, cases, awards, &order, external, counted);
+    for superseded in &superseded {
+        let Some(holder) = counted.holders.get(superseded.holder as usize) else { continue };
+        let mut pools = Vec::new();
+        for (cap, key) in &holder.caps {
+            match program.policy.caps.get(*cap) {
+                Some(def) if def.pro_rata => pools.push((*cap, key.clone())),
+                Some(_) => return Err(NeedsWholeHistory),
+                None => {}
+            }
+        }
+        // What it took of a pool is free again for this round.
+        let standing = holder.standing.unwrap_or_default();
+        for (cap, key) in pools {
+            if let Some(spent) = counted.spent.get_mut(cap).and_then(|spent| spent.get_mut(&key)) {
+                *spent -= standing;
+            }
+        }
+    }
+    apply_caps(program, awards, &order, counted);
+    Ok(superseded)
 }
+
+/// A class superseded a committed award that counted toward a cap.
+#[derive(Debug)]
+pub(super) struct NeedsWholeHistory;
 
 /// Award indices in batch order.
 fn batch_order(cases: &[CaseSummary]) -> Vec<usize> {
@@ -52,6 +87,34 @@ fn case_label(cases: &[CaseSummary], award: &AwardRecord) -> String {
     }
 }
 
+/// The award that decides another's fate — the one that used a once-key first, the one
+/// an `after`/`unless` found, the one that superseded it in a class: an award of the
+/// batch (or of the whole history replayed with it), a committed one that [`Counted`]
+/// holds, or an imported one.
+#[derive(Clone, Copy)]
+enum Holder<'e> {
+    Award(usize),
+    Committed(u32),
+    Imported(&'e ExternalAward),
+}
+
+/// "case X (date, run N)" for a holder, and its clause.
+fn holder_case(
+    cases: &[CaseSummary],
+    awards: &[AwardRecord],
+    counted: &Counted,
+    holder: Holder<'_>,
+) -> Option<(String, usize)> {
+    match holder {
+        Holder::Award(index) => awards.get(index).map(|award| (case_label(cases, award), award.clause)),
+        Holder::Committed(index) => counted
+            .holders
+            .get(index as usize)
+            .map(|holder| (format!("case {} ({}, run {})", holder.case, holder.date, holder.round), holder.clause)),
+        Holder::Imported(_) => None,
+    }
+}
+
 /// Cuts an award to `to`. An award without an amount (`undetermined`) keeps none: cut
 /// by `once`, it is not awarded, which is not an award of 0.
 fn cut(award: &mut AwardRecord, to: Decimal, source: RuleRef, rule: String, reason: String) {
@@ -64,8 +127,14 @@ fn cut(award: &mut AwardRecord, to: Decimal, source: RuleRef, rule: String, reas
 // Each rule first decides over borrowed keys, then applies its cuts: the keys are never
 // copied, which matters at a million awards.
 
-fn apply_once(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [AwardRecord], order: &[usize]) {
-    let mut cuts: Vec<(usize, usize)> = Vec::new();
+fn apply_once(
+    program: &Program<'_>,
+    cases: &[CaseSummary],
+    awards: &mut [AwardRecord],
+    order: &[usize],
+    counted: &Counted,
+) {
+    let mut cuts: Vec<(usize, Holder<'_>)> = Vec::new();
     {
         let mut first_holder: HashMap<(usize, &[Fact]), usize> = HashMap::new();
         for &index in order {
@@ -75,16 +144,20 @@ fn apply_once(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [AwardR
             if !takes_part(award) && !award.revoked {
                 continue;
             }
+            if let Some(&committed) = counted.once.get(award.clause).and_then(|once| once.get(key)) {
+                cuts.push((index, Holder::Committed(committed)));
+                continue;
+            }
             match first_holder.entry((award.clause, key)) {
                 Entry::Vacant(slot) => {
                     slot.insert(index);
                 }
-                Entry::Occupied(holder) => cuts.push((index, *holder.get())),
+                Entry::Occupied(holder) => cuts.push((index, Holder::Award(*holder.get()))),
             }
         }
     }
     for (index, holder) in cuts {
-        let holder_label = awards.get(holder).map(|holder| case_label(cases, holder)).unwrap_or_default();
+        let holder_label = holder_case(cases, awards, counted, holder).map(|(label, _)| label).unwrap_or_default();
         if let Some(award) = awards.get_mut(index) {
             let clause = program.clause_id(award.clause);
             let reason = format!("clause {clause} is paid once per key; {holder_label} already has it");
@@ -97,8 +170,11 @@ fn apply_once(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [AwardR
 /// has reached (or, `all at once`, the whole) of its amount, less what earlier awards of
 /// the clause paid for the same key, never below 0. An award whose key fact is missing
 /// has paid nothing before; a revoked one counts as not paid.
-fn apply_instalments(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]) {
+fn apply_instalments(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize], counted: &Counted) {
     let mut paid: HashMap<(usize, Vec<Fact>), Decimal> = HashMap::new();
+    let paid_before = |clause: usize, key: &[Fact]| {
+        counted.paid.get(clause).and_then(|paid| paid.get(key)).copied().unwrap_or_default()
+    };
     // Each clause's shares as its reasons list them, written once per clause.
     let shares_text: Vec<String> = program
         .policy
@@ -125,7 +201,10 @@ fn apply_instalments(program: &Program<'_>, awards: &mut [AwardRecord], order: &
             if key.all_at_once { Decimal::ONE } else { instalments.shares.iter().take(reached).copied().sum() };
         let due = crate::money::round_to_fen(total * share);
         let slot = key.key.clone().map(|facts| (award.clause, facts));
-        let before = slot.as_ref().and_then(|slot| paid.get(slot)).copied().unwrap_or_default();
+        let before = slot
+            .as_ref()
+            .map(|slot| paid.get(slot).copied().unwrap_or_else(|| paid_before(slot.0, &slot.1)))
+            .unwrap_or_default();
         let pay = (due - before).max(Decimal::ZERO);
         let progress = if key.all_at_once {
             "all at once".to_string()
@@ -143,7 +222,7 @@ fn apply_instalments(program: &Program<'_>, awards: &mut [AwardRecord], order: &
         );
         cut(award, pay, RuleRef::Instalments, "instalments".to_string(), reason);
         if let Some(slot) = slot {
-            *paid.entry(slot).or_default() += pay;
+            *paid.entry(slot).or_insert(before) += pay;
         }
     }
 }
@@ -152,7 +231,13 @@ fn apply_instalments(program: &Program<'_>, awards: &mut [AwardRecord], order: &
 /// in, in batch order. An award in a year already paid stands; one in a new year stands
 /// while fewer than N years are paid, and, when consecutive, only in the year after the
 /// last one paid: a year without an award ends the support. A cut award pays no year.
-fn apply_years(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [AwardRecord], order: &[usize]) {
+fn apply_years(
+    program: &Program<'_>,
+    cases: &[CaseSummary],
+    awards: &mut [AwardRecord],
+    order: &[usize],
+    counted: &Counted,
+) {
     let mut cuts: Vec<(usize, String)> = Vec::new();
     {
         let mut paid: HashMap<(usize, &[Fact]), Vec<i32>> = HashMap::new();
@@ -167,26 +252,13 @@ fn apply_years(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [Award
                 continue;
             }
             let Some(year) = cases.get(award.case_index as usize).map(|case| case.date.year) else { continue };
-            let years = paid.entry((award.clause, key)).or_default();
+            let years = paid.entry((award.clause, key)).or_insert_with(|| {
+                counted.years.get(award.clause).and_then(|years| years.get(key)).cloned().unwrap_or_default()
+            });
             if years.contains(&year) {
                 continue;
             }
-            let listed = || years.iter().map(i32::to_string).collect::<Vec<_>>().join(", ");
-            let limit_years = usize::try_from(limit.years).unwrap_or(usize::MAX);
-            let last = years.last().copied();
-            let why = if years.len() >= limit_years {
-                let what = if limit.consecutive { "consecutive years" } else { "years" };
-                Some(format!("paid in at most {} {what} per key; already paid in {}", limit.years, listed()))
-            } else if let (true, Some(last)) = (limit.consecutive, last) {
-                (year != last + 1).then(|| {
-                    let gap =
-                        if year > last { format!("nothing in {}", last + 1) } else { format!("{year} is before") };
-                    format!("paid in consecutive years only; paid in {}, {gap}: the support has ended", listed())
-                })
-            } else {
-                None
-            };
-            match why {
+            match refuse_year(limit, years, year) {
                 Some(why) => cuts.push((index, why)),
                 None => years.push(year),
             }
@@ -200,7 +272,22 @@ fn apply_years(program: &Program<'_>, cases: &[CaseSummary], awards: &mut [Award
     }
 }
 
-/// Per key: the first award received and the calendar years it was received in.
+/// Why a `for at most N [consecutive] years` refuses a new year, given the years already
+/// paid; `None` when the year may be paid.
+pub(super) fn refuse_year(limit: &YearLimit, years: &[i32], year: i32) -> Option<String> {
+    let listed = || years.iter().map(i32::to_string).collect::<Vec<_>>().join(", ");
+    let limit_years = usize::try_from(limit.years).unwrap_or(usize::MAX);
+    if years.len() >= limit_years {
+        let what = if limit.consecutive { "consecutive years" } else { "years" };
+        return Some(format!("paid in at most {} {what} per key; already paid in {}", limit.years, listed()));
+    }
+    let (true, Some(&last)) = (limit.consecutive, years.last()) else { return None };
+    (year != last + 1).then(|| {
+        let gap = if year > last { format!("nothing in {}", last + 1) } else { format!("{year} is before") };
+        format!("paid in consecutive years only; paid in {}, {gap}: the support has ended", listed())
+    })
+}
+
 /// How a clause's schedule for a key is paid out: by its instalments, or in so many years
 /// (`for at most N years`; a clause with neither: one).
 enum Schedule {
@@ -208,8 +295,8 @@ enum Schedule {
     Years(u32),
 }
 
-fn schedule(program: &Program<'_>, clause: usize) -> Schedule {
-    match program.policy.clauses.get(clause) {
+fn schedule(policy: &Policy, clause: usize) -> Schedule {
+    match policy.clauses.get(clause) {
         Some(clause) if clause.instalments.is_some() => Schedule::Instalments,
         Some(clause) => Schedule::Years(clause.years.as_ref().map_or(1, |limit| limit.years)),
         None => Schedule::Years(1),
@@ -221,7 +308,7 @@ fn schedule(program: &Program<'_>, clause: usize) -> Schedule {
 fn history_needed(program: &Program<'_>, rule: &crate::check::checked::HistoryRule) -> String {
     match &rule.subject {
         HistorySubject::Clause { clause, complete: true } => {
-            let how = match schedule(program, *clause) {
+            let how = match schedule(program.policy, *clause) {
                 Schedule::Instalments => "all its instalments paid".to_string(),
                 Schedule::Years(1) => "paid in 1 year".to_string(),
                 Schedule::Years(years) => format!("paid in {years} years"),
@@ -237,7 +324,7 @@ fn history_needed(program: &Program<'_>, rule: &crate::check::checked::HistoryRu
 
 /// Per key: the first award received, the calendar years it was received in, and whether
 /// an instalment paid the whole.
-type Received<'a> = HashMap<&'a [Fact], (usize, Vec<i32>, bool)>;
+type Received<'a> = HashMap<&'a [Fact], (Holder<'static>, Vec<i32>, bool)>;
 
 /// `after` and `unless`: in batch order, case by case, an award of a conditioned clause
 /// stands only if earlier cases (never its own) did (`after`) or did not (`unless`)
@@ -252,6 +339,7 @@ fn apply_history(
     awards: &mut [AwardRecord],
     order: &[usize],
     external: &[ExternalAward],
+    counted: &Counted,
 ) {
     let rules = &program.policy.history;
     if rules.is_empty() {
@@ -275,7 +363,7 @@ fn apply_history(
         })
         .collect();
     // A schedule is complete when its instalments are paid out, or its years all paid.
-    let is_complete = |clause: usize, years: &[i32], paid_out: bool| match schedule(program, clause) {
+    let is_complete = |clause: usize, years: &[i32], paid_out: bool| match schedule(program.policy, clause) {
         Schedule::Instalments => paid_out,
         Schedule::Years(needed) => years.len() >= usize::try_from(needed).unwrap_or(usize::MAX),
     };
@@ -311,11 +399,20 @@ fn apply_history(
                     };
                     let found = match (&rule.subject, key.as_deref()) {
                         (_, None) => None,
-                        (HistorySubject::Clause { clause, complete }, Some(key)) => received
-                            .get(*rule_index)
-                            .and_then(|received| received.get(key))
-                            .filter(|(_, years, paid_out)| !complete || is_complete(*clause, years, *paid_out))
-                            .map(|(holder, _, _)| Holder::Award(*holder)),
+                        (HistorySubject::Clause { clause, complete }, Some(key)) => {
+                            let in_batch = received
+                                .get(*rule_index)
+                                .and_then(|received| received.get(key))
+                                .map(|(holder, years, paid_out)| (*holder, years.as_slice(), *paid_out));
+                            let committed = || {
+                                let received = counted.received.get(*rule_index)?.get(key)?;
+                                Some((Holder::Committed(received.holder), received.years.as_slice(), received.paid_out))
+                            };
+                            in_batch
+                                .or_else(committed)
+                                .filter(|(_, years, paid_out)| !complete || is_complete(*clause, years, *paid_out))
+                                .map(|(holder, _, _)| holder)
+                        }
                         (HistorySubject::Imported(_), Some(key)) => imported
                             .get(*rule_index)
                             .and_then(|imported| imported.get(key))
@@ -333,11 +430,11 @@ fn apply_history(
                             };
                             Some(format!("applies only after {needed} per {per}: {not_yet}"))
                         }
-                        (false, Some(Holder::Award(holder))) => {
-                            let holder = awards.get(holder).map_or(String::new(), |holder| {
-                                let clause = program.clause_id(holder.clause);
-                                format!("clause {clause} of {} received it", case_label(cases, holder))
-                            });
+                        (false, Some(holder @ (Holder::Award(_) | Holder::Committed(_)))) => {
+                            let holder =
+                                holder_case(cases, awards, counted, holder).map_or(String::new(), |(label, clause)| {
+                                    format!("clause {} of {label} received it", program.clause_id(clause))
+                                });
                             Some(format!("does not apply after {needed} per {per}: {holder}"))
                         }
                         (false, Some(Holder::Imported(outside))) => Some(format!(
@@ -370,7 +467,14 @@ fn apply_history(
                     else {
                         continue;
                     };
-                    let entry = received.entry(key).or_insert((index, Vec::new(), false));
+                    let entry = received.entry(key).or_insert_with(|| {
+                        match counted.received.get(*rule_index).and_then(|received| received.get(key)) {
+                            Some(received) => {
+                                (Holder::Committed(received.holder), received.years.clone(), received.paid_out)
+                            }
+                            None => (Holder::Award(index), Vec::new(), false),
+                        }
+                    });
                     if !entry.1.contains(&year) {
                         entry.1.push(year);
                     }
@@ -409,20 +513,15 @@ fn imported_key(program: &Program<'_>, keys: &[Key], award: &ExternalAward) -> O
         .collect()
 }
 
-/// The award that decides another's fate — the one that superseded it in a class, or the
-/// one an `after`/`unless` found: an award of the batch or history, or an imported one.
-enum Holder<'e> {
-    Award(usize),
-    Imported(&'e ExternalAward),
-}
-
 fn apply_classes(
     program: &Program<'_>,
     cases: &[CaseSummary],
     awards: &mut [AwardRecord],
     order: &[usize],
     external: &[ExternalAward],
-) {
+    counted: &Counted,
+) -> Vec<Superseded> {
+    let mut superseded = Vec::new();
     for (class_index, class) in program.policy.classes.iter().enumerate() {
         // The highest imported award per key of this class's labels: it is never cut, and
         // an award of the batch stands against it only when higher.
@@ -434,12 +533,15 @@ fn apply_classes(
                 *best = award;
             }
         }
-        // (loser, winner) pairs.
+        let committed = counted.classes.get(class_index);
+        // (loser, winner) pairs, and the committed awards that give way.
         let mut cuts: Vec<(usize, Holder<'_>)> = Vec::new();
+        let mut committed_cuts: Vec<(u32, Holder<'_>)> = Vec::new();
         {
-            // Per key: the best award so far and every member. Members keep batch order,
-            // so the first of equal amounts is the earliest case, then the earliest clause.
-            let mut groups: HashMap<&[Fact], (usize, Decimal, Vec<usize>)> = HashMap::new();
+            // Per key: the best award so far (a committed one first) and every member of
+            // the batch. Members keep batch order, so the first of equal amounts is the
+            // earliest case, then the earliest clause.
+            let mut groups: HashMap<&[Fact], (Holder<'_>, Decimal, Vec<usize>)> = HashMap::new();
             for &index in order {
                 let Some(award) = awards.get(index) else { continue };
                 let Some(amount) = award.amount else { continue };
@@ -453,53 +555,86 @@ fn apply_classes(
                     .find(|(class, _)| *class == class_index)
                     .and_then(|(_, key)| key.as_deref());
                 let Some(key) = key else { continue };
-                let group = groups.entry(key).or_insert_with(|| (index, amount, Vec::new()));
+                let group =
+                    groups.entry(key).or_insert_with(|| match committed.and_then(|committed| committed.get(key)) {
+                        Some(best) => (Holder::Committed(best.holder), best.amount, Vec::new()),
+                        None => (Holder::Award(index), amount, Vec::new()),
+                    });
                 if amount > group.1 {
-                    group.0 = index;
+                    group.0 = Holder::Award(index);
                     group.1 = amount;
                 }
                 group.2.push(index);
             }
+            // A committed highest award that an award imported since outranks.
+            let outranked = committed.into_iter().flatten().filter(|_| !imported.is_empty());
+            for (key, best) in outranked {
+                if !groups.contains_key(key.as_slice()) {
+                    if let Some(&outside) = imported.get(key).filter(|outside| outside.amount >= best.amount) {
+                        committed_cuts.push((best.holder, Holder::Imported(outside)));
+                    }
+                }
+            }
             for (key, (winner, best, members)) in groups {
+                let committed_best = committed.and_then(|committed| committed.get(key));
                 // An imported award as high or higher was there first: it stands, and
                 // every award of the batch for the key gives way.
-                match imported.get(key) {
-                    Some(&outside) if outside.amount >= best => {
-                        cuts.extend(members.into_iter().map(|member| (member, Holder::Imported(outside))));
-                    }
-                    _ => cuts.extend(
-                        members
-                            .into_iter()
-                            .filter(|&member| member != winner)
-                            .map(|member| (member, Holder::Award(winner))),
-                    ),
+                let winner = match imported.get(key) {
+                    Some(&outside) if outside.amount >= best => Holder::Imported(outside),
+                    _ => winner,
+                };
+                let losers =
+                    members.into_iter().filter(|&member| !matches!(winner, Holder::Award(index) if index == member));
+                cuts.extend(losers.map(|member| (member, winner)));
+                if let Some(best) = committed_best.filter(|_| !matches!(winner, Holder::Committed(_))) {
+                    committed_cuts.push((best.holder, winner));
                 }
             }
         }
+        let winner_label = |awards: &[AwardRecord], winner: Holder<'_>| match winner {
+            Holder::Imported(outside) => format!(
+                "an imported award \"{}\" of {} ({}{})",
+                outside.class_label,
+                super::show::money_text(outside.amount),
+                outside.date,
+                outside.policy.as_deref().map(|policy| format!(", {policy}")).unwrap_or_default()
+            ),
+            holder => holder_case(cases, awards, counted, holder)
+                .map(|(label, clause)| format!("clause {} of {label}", program.clause_id(clause)))
+                .unwrap_or_default(),
+        };
+        let reason = |winner_label: String| {
+            format!(
+                "class {} ({}): only the highest award stands; superseded by {winner_label}",
+                class.name,
+                class.label.as_deref().unwrap_or("same kind of award")
+            )
+        };
         for (loser, winner) in cuts {
-            let winner_label = match winner {
-                Holder::Award(winner) => awards
-                    .get(winner)
-                    .map(|award| format!("clause {} of {}", program.clause_id(award.clause), case_label(cases, award)))
-                    .unwrap_or_default(),
-                Holder::Imported(outside) => format!(
-                    "an imported award \"{}\" of {} ({}{})",
-                    outside.class_label,
-                    super::show::money_text(outside.amount),
-                    outside.date,
-                    outside.policy.as_deref().map(|policy| format!(", {policy}")).unwrap_or_default()
-                ),
-            };
+            let reason = reason(winner_label(awards, winner));
             if let Some(award) = awards.get_mut(loser) {
-                let reason = format!(
-                    "class {} ({}): only the highest award stands; superseded by {winner_label}",
-                    class.name,
-                    class.label.as_deref().unwrap_or("same kind of award")
-                );
                 cut(award, Decimal::ZERO, RuleRef::Class(class_index), format!("class {}", class.name), reason);
             }
         }
+        for (holder, winner) in committed_cuts {
+            let Some(standing) = counted.holders.get(holder as usize).map(|holder| holder.standing) else { continue };
+            // A committed award already at 0 (revoked, or superseded before) changes no more.
+            if standing.is_none_or(|standing| standing.is_zero()) {
+                continue;
+            }
+            superseded.push(Superseded {
+                holder,
+                adjustment: Adjustment {
+                    source: RuleRef::Class(class_index),
+                    rule: format!("class {}", class.name),
+                    from: standing,
+                    to: Some(Decimal::ZERO),
+                    reason: reason(winner_label(awards, winner)),
+                },
+            });
+        }
     }
+    superseded
 }
 
 /// The most clauses a cap's reason lists by id.
@@ -516,8 +651,9 @@ struct CapCut {
 /// The caps paid in batch order, all in one pass: each award is cut to the least room
 /// left under every cap that counts it, and every such cap counts what the award kept.
 /// The result does not depend on the order the caps are declared in.
-fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]) {
+fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize], counted: &Counted) {
     let caps = &program.policy.caps;
+    let committed = counted;
     let mut cuts: Vec<CapCut> = Vec::new();
     // (award, cap, counted before it, the award's limit) where a relaxed limit let it pass
     // the general one.
@@ -539,7 +675,12 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
             let mut binding: Vec<(usize, Decimal, Decimal)> = Vec::new();
             for counted in counting.clone() {
                 let Some(key) = counted.key.as_deref() else { continue };
-                let spent = used.get(counted.cap).and_then(|used| used.get(key)).copied().unwrap_or_default();
+                let spent = used
+                    .get(counted.cap)
+                    .and_then(|used| used.get(key))
+                    .or_else(|| committed.spent.get(counted.cap).and_then(|spent| spent.get(key)))
+                    .copied()
+                    .unwrap_or_default();
                 let limit = caps.get(counted.cap).map_or(Decimal::ZERO, |cap| cap.limit(counted.relaxed));
                 let left = (limit - spent).max(Decimal::ZERO);
                 if left < kept {
@@ -553,7 +694,9 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
             for counted in counting {
                 let Some(key) = counted.key.as_deref() else { continue };
                 let Some(used) = used.get_mut(counted.cap) else { continue };
-                let spent = used.entry(key).or_default();
+                let spent = used.entry(key).or_insert_with(|| {
+                    committed.spent.get(counted.cap).and_then(|spent| spent.get(key)).copied().unwrap_or_default()
+                });
                 let Some(cap) = caps.get(counted.cap) else { continue };
                 if counted.relaxed && *spent + kept > cap.amount {
                     relaxations.push((index, counted.cap, *spent, cap.limit(true)));
@@ -605,7 +748,7 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
             super::show::money_text(now),
         ));
     }
-    apply_pro_rata(program, awards, order);
+    apply_pro_rata(program, awards, order, counted);
 }
 
 /// "per recipient, year over clause 1.1 (Article 1 …)": what a cap limits.
@@ -660,7 +803,7 @@ fn cap_reason(
 /// by cap ÷ asked, rounded down to the fen, and the fens left over go one each to the
 /// largest remainders (ties to the earlier in batch order), so the awards add up to the
 /// cap exactly.
-fn apply_pro_rata(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]) {
+fn apply_pro_rata(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize], committed: &Counted) {
     for (cap_index, cap) in program.policy.caps.iter().enumerate() {
         if !cap.pro_rata {
             continue;
@@ -681,7 +824,8 @@ fn apply_pro_rata(program: &Program<'_>, awards: &mut [AwardRecord], order: &[us
                 let group = *group_of.entry(key).or_insert(next);
                 if group == next {
                     groups.push(Vec::new());
-                    taken.push(0);
+                    let before = committed.spent.get(cap_index).and_then(|spent| spent.get(key)).copied();
+                    taken.push(before.and_then(to_fen).unwrap_or_default());
                 }
                 // A committed award keeps what it was committed at and takes that much of
                 // the pool; the rest of the round shares what is left.

@@ -10,6 +10,8 @@
 mod batch;
 /// One case: gates, clauses, own caps, rounding.
 mod case;
+/// What committed rounds counted, for the rules to start from.
+mod counted;
 /// Which conditions, tiers, arms and rules examples exercised.
 pub mod coverage;
 /// The evaluation form: the policy plus per-clause tables.
@@ -21,6 +23,8 @@ pub mod show;
 /// Why an award has its amount: condition, arithmetic, cap, rounding.
 pub mod why;
 
+pub use counted::{CommittedAward, Counted};
+
 use crate::check::{
     self,
     checked::{ClauseIndex, InputId, Policy},
@@ -29,7 +33,7 @@ use crate::data::{self, BatchError, Case, DataError, Fact, InputFormat, Location
 use crate::money::Date;
 use program::Program;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::sync::Arc;
 
@@ -295,8 +299,17 @@ pub struct BatchResult {
     /// case dated before the committed history.
     pub ledger_notes: Vec<String>,
     /// Committed awards whose amount this batch changes (a higher award of a class that
-    /// supersedes one): the award's position in the history, its new amount and why.
-    pub revisions: Vec<(usize, Option<Decimal>, Vec<Adjustment>)>,
+    /// supersedes one).
+    pub revisions: Vec<Revision>,
+}
+
+/// A committed award that a later batch changes: its id in the ledger, its new amount and
+/// why.
+#[derive(Clone, Debug)]
+pub struct Revision {
+    pub award_id: i64,
+    pub amount: Option<Decimal>,
+    pub adjustments: Vec<Adjustment>,
 }
 
 /// A case of the batch that a committed round decided with the same facts.
@@ -306,20 +319,51 @@ pub struct AlreadyDecided {
     pub round: u64,
     /// Its committed awards: clause id, recipient, amount.
     pub awards: Vec<(String, Arc<str>, Option<Decimal>)>,
+    /// Its facts in this batch, for the ledger to compare with the committed ones.
+    pub fingerprint: String,
+    pub location: Location,
 }
 
-/// What earlier committed rounds decided, as the cross-case rules see it: their cases and
-/// awards (each with what its clause computed and the amount it was committed at), and
-/// each decided case's facts.
+/// Per case id a committed round decided: the round, and a hash of its facts
+/// ([`fingerprint_hash`]) to tell the same facts from others without holding them.
+pub type Decided = HashMap<Box<str>, (u64, u64)>;
+
+/// A 64-bit hash (FNV-1a) of a case's facts as [`Case::fingerprint`] writes them. Equal
+/// hashes are confirmed against the facts themselves.
+pub fn fingerprint_hash(fingerprint: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in fingerprint.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// What earlier committed rounds decided, whole: their cases and awards (each with what
+/// its clause computed and the amount it stands at), replayed with the batch as one batch.
+/// A ledger reads it only when [`Counted`] cannot say enough (an amended policy, awards
+/// written by an older polc, a class superseding an award a cap counted).
 #[derive(Default)]
 pub struct Prior {
     /// Awards decided outside this policy and imported into the ledger, in date order.
     pub external: Vec<ExternalAward>,
     pub cases: Vec<CaseSummary>,
     pub awards: Vec<AwardRecord>,
-    /// Per case id: the round it was decided in, its facts' fingerprint and its position
-    /// in `cases`.
-    pub decided: std::collections::HashMap<String, (u64, String, usize)>,
+    /// Each award's id in the ledger (parallel to `awards`).
+    pub award_ids: Vec<i64>,
+}
+
+/// A batch whose cases are evaluated, before the cross-case rules.
+pub struct Pending {
+    result: BatchResult,
+    hits: Option<coverage::Hits>,
+}
+
+impl Pending {
+    /// The cases of the batch that were evaluated.
+    pub fn cases(&self) -> &[CaseSummary] {
+        &self.result.cases
+    }
 }
 
 impl BatchResult {
@@ -368,18 +412,6 @@ pub fn run(
     run_with(policy, reader, format, explain, false)
 }
 
-/// [`run`] after a history of committed rounds: the cross-case rules count what they
-/// decided, and a case they decided is not decided again.
-pub fn run_after(
-    policy: &Policy,
-    reader: impl Read,
-    format: InputFormat,
-    explain: Option<&str>,
-    prior: Prior,
-) -> Result<BatchResult, BatchError> {
-    run_inner(policy, reader, format, explain, false, Some(prior))
-}
-
 /// [`run`], also recording coverage when `measure_coverage` is set.
 pub fn run_with(
     policy: &Policy,
@@ -388,19 +420,21 @@ pub fn run_with(
     explain: Option<&str>,
     measure_coverage: bool,
 ) -> Result<BatchResult, BatchError> {
-    run_inner(policy, reader, format, explain, measure_coverage, None)
+    let pending = evaluate(policy, reader, format, explain, measure_coverage, None)?;
+    Ok(finish(policy, pending, None))
 }
 
-/// Everything a run can be told: coverage and a history (a ledger's, or a worked
-/// example's imported awards).
-pub(crate) fn run_inner(
+/// The per-case phase: reads the batch and evaluates each case, and against a history
+/// (`decided`) recognises a case a committed round decided. The cross-case rules are
+/// left to [`finish`] or [`finish_counted`].
+pub fn evaluate(
     policy: &Policy,
     reader: impl Read,
     format: InputFormat,
     explain: Option<&str>,
     measure_coverage: bool,
-    prior: Option<Prior>,
-) -> Result<BatchResult, BatchError> {
+    decided: Option<&Decided>,
+) -> Result<Pending, BatchError> {
     let program = Program::compile(policy);
     let schema = data::Schema::new(policy);
     let mut hits = coverage::Hits::new();
@@ -423,34 +457,23 @@ pub(crate) fn run_inner(
             result.errors.extend(errors);
         }
         Record::Case(case) => {
-            let fingerprint = prior.as_ref().map(|_| case.fingerprint());
-            if let (Some(prior), Some(fingerprint)) = (&prior, &fingerprint) {
-                match prior.decided.get(&case.id) {
-                    Some((round, decided, index)) if decided == fingerprint => {
-                        let awards = prior
-                            .cases
-                            .get(*index)
-                            .and_then(|summary| {
-                                prior.awards.get(summary.first_award..summary.first_award + summary.award_count)
-                            })
-                            .unwrap_or_default()
-                            .iter()
-                            .map(|award| {
-                                let clause = policy.clauses.get(award.clause).map_or("?", |clause| clause.id.as_str());
-                                (clause.to_string(), award.recipient.clone(), award.amount)
-                            })
-                            .collect();
-                        result.already_decided.push(AlreadyDecided { id: case.id, round: *round, awards });
-                        return;
-                    }
-                    Some((round, _, _)) => {
-                        result.failed_records += 1;
-                        result.errors.push(DataError {
-                            message: format!("decided in run {round} with other facts; revoke it first"),
-                            case: Some(case.id),
-                            field: None,
+            let fingerprint = decided.map(|_| case.fingerprint());
+            if let (Some(decided), Some(fingerprint)) = (decided, &fingerprint) {
+                match decided.get(case.id.as_str()) {
+                    // Its committed awards are the ledger's to add.
+                    Some(&(round, hash)) if hash == fingerprint_hash(fingerprint) => {
+                        result.already_decided.push(AlreadyDecided {
+                            id: case.id,
+                            round,
+                            awards: Vec::new(),
+                            fingerprint: fingerprint.clone(),
                             location: case.location,
                         });
+                        return;
+                    }
+                    Some((round, _)) => {
+                        result.failed_records += 1;
+                        result.errors.push(decided_with_other_facts(case.id, *round, case.location));
                         return;
                     }
                     None => {}
@@ -489,12 +512,83 @@ pub(crate) fn run_inner(
             }
         }
     })?;
+    Ok(Pending { result, hits: measure_coverage.then_some(hits) })
+}
+
+/// The data error of a case id a committed round decided with other facts.
+pub fn decided_with_other_facts(case: String, round: u64, location: Location) -> DataError {
+    DataError {
+        message: format!("decided in run {round} with other facts; revoke it first"),
+        case: Some(case),
+        field: None,
+        location,
+    }
+}
+
+/// The cross-case rules over the batch alone, or after a whole history replayed with it
+/// (the history first; the batch keeps its own awards, and the history's awards that
+/// change are revisions).
+pub fn finish(policy: &Policy, pending: Pending, prior: Option<Prior>) -> BatchResult {
+    let program = Program::compile(policy);
+    let Pending { mut result, hits } = pending;
     match prior {
-        None => batch::apply_cross_case_rules(&program, &result.cases, &mut result.awards, &[]),
+        None => {
+            // With nothing committed, nothing can need the whole history.
+            let _ = batch::apply_cross_case_rules(
+                &program,
+                &result.cases,
+                &mut result.awards,
+                &[],
+                &mut Counted::new(policy),
+            );
+        }
         Some(prior) => with_history(&program, prior, &mut result),
     }
+    totals_and_coverage(policy, result, hits)
+}
+
+/// The cross-case rules over the batch after what committed rounds counted. `Err` gives
+/// the batch back, as it was, when only the whole history can decide it (a class
+/// supersedes a committed award that a cap counted): then [`finish`] with the history.
+pub fn finish_counted(
+    policy: &Policy,
+    pending: Pending,
+    external: &[ExternalAward],
+    mut counted: Counted,
+) -> Result<BatchResult, Box<Pending>> {
+    let program = Program::compile(policy);
+    let Pending { mut result, hits } = pending;
+    let before: Vec<Option<Decimal>> = result.awards.iter().map(|award| award.amount).collect();
+    match batch::apply_cross_case_rules(&program, &result.cases, &mut result.awards, external, &mut counted) {
+        Ok(superseded) => {
+            result.revisions = superseded
+                .into_iter()
+                .filter_map(|superseded| {
+                    let holder = counted.holders.get(superseded.holder as usize)?;
+                    Some(Revision {
+                        award_id: holder.award_id,
+                        amount: superseded.adjustment.to,
+                        adjustments: vec![superseded.adjustment],
+                    })
+                })
+                .collect();
+            Ok(totals_and_coverage(policy, result, hits))
+        }
+        Err(batch::NeedsWholeHistory) => {
+            // Back to what the per-case phase left: no rule has noted anything yet (caps,
+            // which add notes, had not run).
+            for (award, amount) in result.awards.iter_mut().zip(before) {
+                award.amount = amount;
+                award.adjustments.clear();
+            }
+            Err(Box::new(Pending { result, hits }))
+        }
+    }
+}
+
+fn totals_and_coverage(policy: &Policy, mut result: BatchResult, hits: Option<coverage::Hits>) -> BatchResult {
     result.totals = totals(policy, &result.awards);
-    if measure_coverage {
+    if let Some(mut hits) = hits {
         for adjustment in
             result.awards.iter().flat_map(|award| award.adjustments.iter().map(move |a| (award.clause, a)))
         {
@@ -509,7 +603,7 @@ pub(crate) fn run_inner(
         }
         result.coverage = Some(hits);
     }
-    Ok(result)
+    result
 }
 
 /// The cross-case rules over the history and the batch as one batch, the history first;
@@ -518,8 +612,7 @@ pub(crate) fn run_inner(
 /// The history is taken, not copied: at a million committed awards a copy would double
 /// what the replay holds.
 fn with_history(program: &Program<'_>, prior: Prior, result: &mut BatchResult) {
-    let Prior { external, mut cases, awards: history, decided } = prior;
-    drop(decided);
+    let Prior { external, mut cases, awards: history, award_ids } = prior;
     let (case_offset, award_offset) = (cases.len(), history.len());
     cases.extend(
         result.cases.iter().map(|case| CaseSummary { first_award: case.first_award + award_offset, ..case.clone() }),
@@ -541,11 +634,12 @@ fn with_history(program: &Program<'_>, prior: Prior, result: &mut BatchResult) {
         award.case_index += u32::try_from(case_offset).unwrap_or(u32::MAX);
         award
     }));
-    batch::apply_cross_case_rules(program, &cases, &mut awards, &external);
+    // Everything committed is among the awards: nothing is counted apart from them.
+    let _ = batch::apply_cross_case_rules(program, &cases, &mut awards, &external, &mut Counted::new(program.policy));
     let batch_awards = awards.split_off(award_offset);
-    for (index, (after, before)) in awards.into_iter().zip(committed).enumerate() {
+    for ((after, before), award_id) in awards.into_iter().zip(committed).zip(award_ids) {
         if after.amount != before {
-            result.revisions.push((index, after.amount, after.adjustments));
+            result.revisions.push(Revision { award_id, amount: after.amount, adjustments: after.adjustments });
         }
     }
     result.awards = batch_awards

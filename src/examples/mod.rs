@@ -113,14 +113,14 @@ pub fn run_examples(policy: &Policy, sidecar: &str) -> Result<(Vec<ExampleOutcom
             }
         };
         let prior = eval::Prior { external: external.clone(), ..eval::Prior::default() };
-        let mut differences =
-            match eval::run_inner(policy, batch.as_slice(), InputFormat::Json, None, true, Some(prior)) {
-                Ok(result) => {
-                    hits.extend(result.coverage.iter().flatten().copied());
-                    compare(policy, example, &result)
-                }
-                Err(error) => vec![format!("the cases cannot be read: {error}")],
-            };
+        let mut differences = match eval::evaluate(policy, batch.as_slice(), InputFormat::Json, None, true, None) {
+            Ok(pending) => {
+                let result = eval::finish(policy, pending, Some(prior));
+                hits.extend(result.coverage.iter().flatten().copied());
+                compare(policy, example, &result)
+            }
+            Err(error) => vec![format!("the cases cannot be read: {error}")],
+        };
         if let Some(rounds) = &example.rounds {
             differences.extend(
                 in_rounds(policy, example, rounds, &external).into_iter().map(|line| format!("in rounds: {line}")),
@@ -189,8 +189,9 @@ fn in_rounds(
             Ok(batch) => batch,
             Err(error) => return vec![error.to_string()],
         };
-        let decided = ledger
-            .decide(policy, true, |prior| eval::run_after(policy, batch.as_slice(), InputFormat::Json, None, prior));
+        let decided = ledger.decide(policy, true, |decided| {
+            eval::evaluate(policy, batch.as_slice(), InputFormat::Json, None, false, Some(decided))
+        });
         match decided {
             Ok(Ok(decision)) => reasons.extend(computed_awards(policy, &decision.result)),
             Ok(Err(error)) => return vec![format!("round {} cannot be read: {error}", number + 1)],

@@ -9,7 +9,10 @@
 
 use crate::check::checked::Policy;
 use crate::data::Fact;
-use crate::eval::{AwardRecord, BatchResult, CapKey, CaseSummary, ExternalAward, InstalmentKey, KeyValues, Prior};
+use crate::eval::{
+    self, Adjustment, AwardRecord, BatchResult, CapKey, CaseSummary, CommittedAward, Counted, Decided, ExternalAward,
+    InstalmentKey, KeyValues, Pending, Prior, RuleRef,
+};
 use crate::money::{self, Date};
 pub use import::{read_external_awards, ImportError};
 use rust_decimal::Decimal;
@@ -23,7 +26,7 @@ mod import;
 mod store;
 
 /// The schema this polc writes. An older ledger is migrated; a newer one is refused.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Why a ledger cannot be used. Nothing was changed.
 #[derive(Debug)]
@@ -77,13 +80,40 @@ pub struct Decision {
     pub run: Option<u64>,
     /// How many committed cases the history held.
     pub history_cases: usize,
+    /// Whether the whole history was read and replayed with the batch, rather than only
+    /// what its rules counted (see [`Ledger::decide`]).
+    pub whole_history: bool,
+}
+
+/// Each award as it stands now: the latest review grant, else the latest revision, else
+/// what was committed; and whether it was revised, granted or revoked. The one place that
+/// says which row wins.
+macro_rules! standing_view {
+    () => {
+        "
+CREATE VIEW standing AS
+SELECT a.*,
+       (SELECT count(*) FROM revisions r WHERE r.award_id = a.id) > 0 AS revised,
+       (SELECT g.amount FROM grants g WHERE g.award_id = a.id ORDER BY g.id DESC LIMIT 1) AS granted,
+       (SELECT v.reason FROM revocations v WHERE v.award_id = a.id) AS revoked_because,
+       CASE
+           WHEN EXISTS (SELECT 1 FROM grants g WHERE g.award_id = a.id)
+               THEN (SELECT g.amount FROM grants g WHERE g.award_id = a.id ORDER BY g.id DESC LIMIT 1)
+           WHEN EXISTS (SELECT 1 FROM revisions r WHERE r.award_id = a.id)
+               THEN (SELECT r.amount FROM revisions r WHERE r.award_id = a.id ORDER BY r.id DESC LIMIT 1)
+           ELSE a.amount
+       END AS standing_amount
+FROM awards a;
+"
+    };
 }
 
 /// Each schema version's changes, in order: a new ledger runs them all, an older one the
 /// ones it lacks. Written once for both databases (`{id}` is each one's row id).
 const MIGRATIONS: &[&str] = &[
     // 1: runs, cases, awards and what happened to them later.
-    "
+    concat!(
+        "
 CREATE TABLE polc_schema (version BIGINT NOT NULL);
 CREATE TABLE runs (
     id {id},
@@ -137,23 +167,9 @@ CREATE TABLE grants (
     granted_at TEXT NOT NULL
 );
 CREATE INDEX awards_by_policy ON awards (policy, id);
--- Each award as it stands now: the latest review grant, else the latest revision, else
--- what was committed; and whether it was revised, granted or revoked. The one place that
--- says which row wins.
-CREATE VIEW standing AS
-SELECT a.*,
-       (SELECT count(*) FROM revisions r WHERE r.award_id = a.id) > 0 AS revised,
-       (SELECT g.amount FROM grants g WHERE g.award_id = a.id ORDER BY g.id DESC LIMIT 1) AS granted,
-       (SELECT v.reason FROM revocations v WHERE v.award_id = a.id) AS revoked_because,
-       CASE
-           WHEN EXISTS (SELECT 1 FROM grants g WHERE g.award_id = a.id)
-               THEN (SELECT g.amount FROM grants g WHERE g.award_id = a.id ORDER BY g.id DESC LIMIT 1)
-           WHEN EXISTS (SELECT 1 FROM revisions r WHERE r.award_id = a.id)
-               THEN (SELECT r.amount FROM revisions r WHERE r.award_id = a.id ORDER BY r.id DESC LIMIT 1)
-           ELSE a.amount
-       END AS standing_amount
-FROM awards a;
 ",
+        standing_view!()
+    ),
     // 2: awards decided outside polc (other policies, other departments), imported.
     "
 CREATE TABLE imports (
@@ -175,6 +191,16 @@ CREATE TABLE external_awards (
     case_id TEXT
 );
 ",
+    // 3: what each cross-case rule changed, so that a later round counts an award from
+    // its keys and these amounts without replaying the whole history. The view is made
+    // again: PostgreSQL fixes a view's columns when it is made.
+    concat!(
+        "
+DROP VIEW standing;
+ALTER TABLE awards ADD COLUMN changes TEXT;
+",
+        standing_view!()
+    ),
 ];
 
 impl Ledger {
@@ -222,31 +248,46 @@ impl Ledger {
         })
     }
 
-    /// Runs `decide` after the policy's history and, with `commit`, records what it
-    /// decided. Reading the history and writing the run are one transaction, which holds
-    /// the ledger's write lock throughout when committing: two commits are serialised,
-    /// and a commit killed at any point leaves the ledger as it was.
+    /// Decides a batch after the policy's history and, with `commit`, records what it
+    /// decided. `evaluate` reads and evaluates the batch's cases, told which case ids are
+    /// decided already; the cross-case rules then start from what the history counted
+    /// (the rules' keys and running sums, read in one pass without holding the awards),
+    /// or, when that cannot say enough, replay the whole history with the batch. Reading
+    /// the history and writing the run are one transaction, which holds the ledger's
+    /// write lock throughout when committing: two commits are serialised, and a commit
+    /// killed at any point leaves the ledger as it was.
     pub fn decide<E>(
         &mut self,
         policy: &Policy,
         commit: bool,
-        decide: impl FnOnce(Prior) -> Result<BatchResult, E>,
+        evaluate: impl FnOnce(&Decided) -> Result<Pending, E>,
     ) -> Result<Result<Decision, E>, LedgerError> {
         self.store.transaction(commit, |store| {
-            let (prior, award_ids) = read_history(store, policy)?;
-            let history_cases = prior.cases.len();
-            let latest =
-                prior.cases.iter().max_by_key(|case| case.date).map(|case| (case.id.clone(), case.date, case.round));
-            // The history is handed over, not lent: the replay takes it without a copy.
-            let mut result = match decide(prior) {
-                Ok(result) => result,
+            let (decided, latest) = read_decided(store, policy)?;
+            let history_cases = decided.len();
+            let pending = match evaluate(&decided) {
+                Ok(pending) => pending,
                 Err(error) => return Ok(Err(error)),
             };
+            drop(decided);
+            let external: Vec<ExternalAward> = read_external(store)?.into_iter().map(|(_, award)| award).collect();
+            let pending = if countable(store, policy)? {
+                let counted = read_counted(store, policy)?;
+                eval::finish_counted(policy, pending, &external, counted)
+            } else {
+                Err(Box::new(pending))
+            };
+            let whole_history = pending.is_err();
+            let mut result = match pending {
+                Ok(result) => result,
+                Err(pending) => eval::finish(policy, *pending, Some(read_history(store, policy, external)?)),
+            };
+            confirm_already_decided(store, policy, &mut result)?;
             result.ledger_notes = ledger_notes(store, policy, latest, &result)?;
             // A round with nothing new (every case already decided) writes nothing at all.
             let anything_new = !result.cases.is_empty() || !result.revisions.is_empty();
-            let run = if commit && anything_new { Some(write_run(store, policy, &result, &award_ids)?) } else { None };
-            Ok(Ok(Decision { result, run, history_cases }))
+            let run = if commit && anything_new { Some(write_run(store, policy, &result)?) } else { None };
+            Ok(Ok(Decision { result, run, history_cases, whole_history }))
         })
     }
 
@@ -542,7 +583,7 @@ impl Ledger {
 fn ledger_notes(
     store: &mut Store,
     policy: &Policy,
-    latest: Option<(String, Date, u64)>,
+    latest: Option<LatestCase>,
     result: &BatchResult,
 ) -> Result<Vec<String>, LedgerError> {
     let mut notes = Vec::new();
@@ -633,19 +674,157 @@ fn read_external(store: &mut Store) -> Result<Vec<(String, ExternalAward)>, Ledg
     Ok(awards)
 }
 
-fn read_history(store: &mut Store, policy: &Policy) -> Result<(Prior, Vec<i64>), LedgerError> {
-    let external = read_external(store)?.into_iter().map(|(_, award)| award).collect();
-    let mut prior = Prior { external, ..Prior::default() };
-    let mut case_index: HashMap<String, usize> = HashMap::new();
+/// A committed case's id, date and run.
+type LatestCase = (String, Date, u64);
+
+/// Every committed case id of the policy, with its round and a hash of its facts; and the
+/// latest case (for the note on a case dated before it).
+fn read_decided(store: &mut Store, policy: &Policy) -> Result<(Decided, Option<LatestCase>), LedgerError> {
+    let mut decided = Decided::new();
+    let mut latest: Option<LatestCase> = None;
     store.query(
-        "SELECT case_id, run_id, date, fingerprint FROM cases WHERE policy = ?1 ORDER BY run_id, date, case_id",
+        "SELECT case_id, run_id, date, fingerprint FROM cases WHERE policy = ?1 ORDER BY run_id, date, case_id{bytes}",
         &[policy.title.as_str().into()],
         |row| {
             let (id, run, date, fingerprint) = (row.text(0)?, row.int(1)?, row.text(2)?, row.text(3)?);
             let round = u64::try_from(run).unwrap_or_default();
             let date = Date::parse(&date).ok_or_else(|| LedgerError::NotALedger(format!("case {id} has no date")))?;
+            // The last of the latest date, in batch order.
+            if latest.as_ref().is_none_or(|(_, latest, _)| date >= *latest) {
+                latest = Some((id.clone(), date, round));
+            }
+            decided.insert(id.into_boxed_str(), (round, eval::fingerprint_hash(&fingerprint)));
+            Ok(())
+        },
+    )?;
+    Ok((decided, latest))
+}
+
+/// Whether what the rules counted can stand for the whole history: every run used this
+/// version of the policy (an amended one reads the history afresh), and every award
+/// records what the rules changed (an older polc did not).
+fn countable(store: &mut Store, policy: &Policy) -> Result<bool, LedgerError> {
+    let version = policy_version(policy);
+    let amended = store.query_int(
+        "SELECT count(*) FROM runs WHERE policy = ?1 AND policy_version <> ?2",
+        &[policy.title.as_str().into(), version.as_str().into()],
+    )?;
+    let unrecorded = store.query_int(
+        "SELECT count(*) FROM awards WHERE policy = ?1 AND changes IS NULL",
+        &[policy.title.as_str().into()],
+    )?;
+    Ok(amended.unwrap_or_default() == 0 && unrecorded.unwrap_or_default() == 0)
+}
+
+/// What the rules counted over the committed awards, read in batch order one award at a
+/// time: only the rules' keys and sums are kept.
+fn read_counted(store: &mut Store, policy: &Policy) -> Result<Counted, LedgerError> {
+    let mut counted = Counted::new(policy);
+    let mut interned = Interned::default();
+    let clause_of: HashMap<&str, usize> =
+        policy.clauses.iter().enumerate().map(|(index, clause)| (clause.id.as_str(), index)).collect();
+    let mut case: Option<Arc<str>> = None;
+    store.query(
+        "SELECT s.id, s.case_id, c.run_id, c.date, s.clause, s.computed, s.standing_amount, s.keys,
+                s.revoked_because IS NOT NULL, s.granted, s.revised, s.changes
+         FROM standing s JOIN cases c ON c.policy = s.policy AND c.case_id = s.case_id
+         WHERE s.policy = ?1 ORDER BY c.run_id, c.date, c.case_id{bytes}, s.id",
+        &[policy.title.as_str().into()],
+        |row| {
+            let case_id = row.text(1)?;
+            // A clause the policy no longer has takes part in no rule of this version.
+            let Some(&clause) = clause_of.get(row.text(4)?.as_str()) else { return Ok(()) };
+            let date = row.text(3)?;
+            let date =
+                Date::parse(&date).ok_or_else(|| LedgerError::NotALedger(format!("case {case_id} has no date")))?;
+            // A case's awards come together: its id is held once for them.
+            let case = match &case {
+                Some(held) if **held == *case_id => held.clone(),
+                _ => case.insert(Arc::from(case_id.as_str())).clone(),
+            };
+            let decimal = |text: Option<String>| text.and_then(|text| text.parse::<Decimal>().ok());
+            let changes = row.optional_text(11)?.unwrap_or_default();
+            counted.add(
+                policy,
+                CommittedAward {
+                    award_id: row.int(0)?,
+                    case,
+                    date,
+                    round: u64::try_from(row.int(2)?).unwrap_or_default(),
+                    clause,
+                    computed: decimal(row.optional_text(5)?),
+                    standing: decimal(row.optional_text(6)?),
+                    granted: decimal(row.optional_text(9)?),
+                    revised: row.flag(10)?,
+                    revoked: row.flag(8)?,
+                    changes: decode_changes(&changes),
+                    keys: decode_keys(&row.text(7)?, &mut interned),
+                },
+            );
+            Ok(())
+        },
+    )?;
+    Ok(counted)
+}
+
+/// Cases of the batch found decided with the same facts: their facts are compared in full
+/// (the history held only a hash of them), and each gains its committed awards.
+fn confirm_already_decided(store: &mut Store, policy: &Policy, result: &mut BatchResult) -> Result<(), LedgerError> {
+    if result.already_decided.is_empty() {
+        return Ok(());
+    }
+    let position: HashMap<String, usize> =
+        result.already_decided.iter().enumerate().map(|(index, decided)| (decided.id.clone(), index)).collect();
+    let mut other_facts: Vec<usize> = Vec::new();
+    store.query(
+        "SELECT case_id, fingerprint FROM cases WHERE policy = ?1",
+        &[policy.title.as_str().into()],
+        |row| {
+            let id = row.text(0)?;
+            if let Some(&index) = position.get(&id) {
+                let stored = row.text(1)?;
+                if result.already_decided.get(index).is_some_and(|decided| decided.fingerprint != stored) {
+                    other_facts.push(index);
+                }
+            }
+            Ok(())
+        },
+    )?;
+    store.query(
+        "SELECT case_id, clause, recipient, standing_amount FROM standing WHERE policy = ?1 ORDER BY id",
+        &[policy.title.as_str().into()],
+        |row| {
+            let Some(decided) = position.get(&row.text(0)?).and_then(|&index| result.already_decided.get_mut(index))
+            else {
+                return Ok(());
+            };
+            let amount = row.optional_text(3)?.and_then(|amount| amount.parse::<Decimal>().ok());
+            decided.awards.push((row.text(1)?, Arc::from(row.text(2)?.as_str()), amount));
+            Ok(())
+        },
+    )?;
+    // Two different sets of facts with one hash: decided with other facts after all.
+    other_facts.sort_unstable();
+    for index in other_facts.into_iter().rev() {
+        let decided = result.already_decided.remove(index);
+        result.failed_records += 1;
+        result.errors.push(eval::decided_with_other_facts(decided.id, decided.round, decided.location));
+    }
+    Ok(())
+}
+
+/// Every committed case and award of the policy, for a replay of the whole history.
+fn read_history(store: &mut Store, policy: &Policy, external: Vec<ExternalAward>) -> Result<Prior, LedgerError> {
+    let mut prior = Prior { external, ..Prior::default() };
+    let mut case_index: HashMap<String, usize> = HashMap::new();
+    store.query(
+        "SELECT case_id, run_id, date FROM cases WHERE policy = ?1 ORDER BY run_id, date, case_id{bytes}",
+        &[policy.title.as_str().into()],
+        |row| {
+            let (id, run, date) = (row.text(0)?, row.int(1)?, row.text(2)?);
+            let round = u64::try_from(run).unwrap_or_default();
+            let date = Date::parse(&date).ok_or_else(|| LedgerError::NotALedger(format!("case {id} has no date")))?;
             case_index.insert(id.clone(), prior.cases.len());
-            prior.decided.insert(id.clone(), (round, fingerprint, prior.cases.len()));
             prior.cases.push(CaseSummary {
                 id,
                 date,
@@ -701,16 +880,15 @@ fn read_history(store: &mut Store, policy: &Policy) -> Result<(Prior, Vec<i64>),
             Ok(())
         },
     )?;
-    let mut award_ids = Vec::new();
     for (case, awards) in prior.cases.iter_mut().zip(per_case) {
         case.first_award = prior.awards.len();
         case.award_count = awards.len();
         for (id, award) in awards {
-            award_ids.push(id);
+            prior.award_ids.push(id);
             prior.awards.push(award);
         }
     }
-    Ok((prior, award_ids))
+    Ok(prior)
 }
 
 /// Texts read from the history, each held once however many awards repeat it.
@@ -730,12 +908,7 @@ impl Interned {
     }
 }
 
-fn write_run(
-    store: &mut Store,
-    policy: &Policy,
-    result: &BatchResult,
-    history_award_ids: &[i64],
-) -> Result<u64, LedgerError> {
+fn write_run(store: &mut Store, policy: &Policy, result: &BatchResult) -> Result<u64, LedgerError> {
     let total = result
         .awards
         .iter()
@@ -778,6 +951,7 @@ fn write_run(
         amount: Option<String>,
         keys: String,
         reasons: String,
+        changes: String,
     }
     let texts: Vec<AwardTexts> = result
         .cases
@@ -797,6 +971,7 @@ fn write_run(
                 amount: award.amount.map(exact_text),
                 keys: encode_keys(&award.keys),
                 reasons,
+                changes: encode_changes(&award.adjustments),
             }
         })
         .collect();
@@ -815,6 +990,7 @@ fn write_run(
             "amount",
             "keys",
             "reasons",
+            "changes",
         ],
         awards.zip(&texts).map(|((case, award), text)| {
             let clause = policy.clauses.get(award.clause).map_or("?", |clause| clause.id.as_str());
@@ -830,16 +1006,16 @@ fn write_run(
                 text.amount.as_deref().into(),
                 text.keys.as_str().into(),
                 text.reasons.as_str().into(),
+                text.changes.as_str().into(),
             ]
         }),
     )?;
     let revisions: Vec<(i64, Option<String>, String)> = result
         .revisions
         .iter()
-        .filter_map(|(index, amount, adjustments)| {
-            let award_id = *history_award_ids.get(*index)?;
-            let reason = adjustments.iter().map(|adjustment| adjustment.reason.as_str()).collect::<Vec<_>>().join("; ");
-            Some((award_id, amount.map(exact_text), reason))
+        .map(|revision| {
+            let reasons: Vec<&str> = revision.adjustments.iter().map(|adjustment| adjustment.reason.as_str()).collect();
+            (revision.award_id, revision.amount.map(exact_text), reasons.join("; "))
         })
         .collect();
     store.insert_rows(
@@ -889,6 +1065,54 @@ pub fn policy_version(policy: &Policy) -> String {
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{hash:016x}")
+}
+
+/// What each cross-case rule changed, as stored: `RULE=AMOUNT` per change, in order, space
+/// separated (`-` for an award without an amount). A rule is `i` (instalments), `o`
+/// (once), `y` (years), `hN` (history rule N), `cN` (class N) or `kN` (cap N). Most awards
+/// have no change: the empty text.
+fn encode_changes(adjustments: &[Adjustment]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for adjustment in adjustments {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let _ = match adjustment.source {
+            RuleRef::Instalments => write!(out, "i="),
+            RuleRef::Once => write!(out, "o="),
+            RuleRef::Years => write!(out, "y="),
+            RuleRef::History(rule) => write!(out, "h{rule}="),
+            RuleRef::Class(class) => write!(out, "c{class}="),
+            RuleRef::Cap(cap) => write!(out, "k{cap}="),
+        };
+        match adjustment.to {
+            Some(amount) => out.push_str(&exact_text(amount)),
+            None => out.push('-'),
+        }
+    }
+    out
+}
+
+/// [`encode_changes`] read back; a change it cannot read is left out.
+fn decode_changes(text: &str) -> Vec<(RuleRef, Option<Decimal>)> {
+    text.split_ascii_whitespace()
+        .filter_map(|change| {
+            let (rule, amount) = change.split_once('=')?;
+            let number = || rule.get(1..)?.parse::<usize>().ok();
+            let rule = match rule.get(..1)? {
+                "i" => RuleRef::Instalments,
+                "o" => RuleRef::Once,
+                "y" => RuleRef::Years,
+                "h" => RuleRef::History(number()?),
+                "c" => RuleRef::Class(number()?),
+                "k" => RuleRef::Cap(number()?),
+                _ => return None,
+            };
+            let amount = if amount == "-" { None } else { Some(amount.parse().ok()?) };
+            Some((rule, amount))
+        })
+        .collect()
 }
 
 /// One entry of a key list: the rule's position, its key values, and a cap's relaxation.
