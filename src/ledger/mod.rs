@@ -192,12 +192,17 @@ CREATE TABLE external_awards (
 );
 ",
     // 3: what each cross-case rule changed, so that a later round counts an award from
-    // its keys and these amounts without replaying the whole history. The view is made
-    // again: PostgreSQL fixes a view's columns when it is made.
+    // its keys and these amounts without replaying the whole history, and its case's date
+    // (read with it, not looked up per award). The view is made again: PostgreSQL fixes a
+    // view's columns when it is made. What happened to an award later is found by its id.
     concat!(
         "
 DROP VIEW standing;
 ALTER TABLE awards ADD COLUMN changes TEXT;
+ALTER TABLE awards ADD COLUMN case_date TEXT;
+CREATE INDEX revisions_by_award ON revisions (award_id, id);
+CREATE INDEX grants_by_award ON grants (award_id, id);
+CREATE INDEX revocations_by_award ON revocations (award_id);
 ",
         standing_view!()
     ),
@@ -271,11 +276,10 @@ impl Ledger {
             };
             drop(decided);
             let external: Vec<ExternalAward> = read_external(store)?.into_iter().map(|(_, award)| award).collect();
-            let pending = if countable(store, policy)? {
-                let counted = read_counted(store, policy)?;
-                eval::finish_counted(policy, pending, &external, counted)
-            } else {
-                Err(Box::new(pending))
+            let counted = if countable(store, policy)? { read_counted(store, policy)? } else { None };
+            let pending = match counted {
+                Some(counted) => eval::finish_counted(policy, pending, &external, counted),
+                None => Err(Box::new(pending)),
             };
             let whole_history = pending.is_err();
             let mut result = match pending {
@@ -683,14 +687,16 @@ fn read_decided(store: &mut Store, policy: &Policy) -> Result<(Decided, Option<L
     let mut decided = Decided::new();
     let mut latest: Option<LatestCase> = None;
     store.query(
-        "SELECT case_id, run_id, date, fingerprint FROM cases WHERE policy = ?1 ORDER BY run_id, date, case_id{bytes}",
+        "SELECT case_id, run_id, date, fingerprint FROM cases WHERE policy = ?1",
         &[policy.title.as_str().into()],
         |row| {
             let (id, run, date, fingerprint) = (row.text(0)?, row.int(1)?, row.text(2)?, row.text(3)?);
             let round = u64::try_from(run).unwrap_or_default();
             let date = Date::parse(&date).ok_or_else(|| LedgerError::NotALedger(format!("case {id} has no date")))?;
-            // The last of the latest date, in batch order.
-            if latest.as_ref().is_none_or(|(_, latest, _)| date >= *latest) {
+            // The last of the latest date in batch order: the latest date, then run, then id.
+            if latest.as_ref().is_none_or(|(latest_id, latest, latest_run)| {
+                (date, round, id.as_str()) > (*latest, *latest_run, latest_id.as_str())
+            }) {
                 latest = Some((id.clone(), date, round));
             }
             decided.insert(id.into_boxed_str(), (round, eval::fingerprint_hash(&fingerprint)));
@@ -710,7 +716,7 @@ fn countable(store: &mut Store, policy: &Policy) -> Result<bool, LedgerError> {
         &[policy.title.as_str().into(), version.as_str().into()],
     )?;
     let unrecorded = store.query_int(
-        "SELECT count(*) FROM awards WHERE policy = ?1 AND changes IS NULL",
+        "SELECT count(*) FROM awards WHERE policy = ?1 AND (changes IS NULL OR case_date IS NULL)",
         &[policy.title.as_str().into()],
     )?;
     Ok(amended.unwrap_or_default() == 0 && unrecorded.unwrap_or_default() == 0)
@@ -718,30 +724,45 @@ fn countable(store: &mut Store, policy: &Policy) -> Result<bool, LedgerError> {
 
 /// What the rules counted over the committed awards, read in batch order one award at a
 /// time: only the rules' keys and sums are kept.
-fn read_counted(store: &mut Store, policy: &Policy) -> Result<Counted, LedgerError> {
+///
+/// Awards are written in batch order, so id order is batch order across runs; a ledger
+/// where it is not (awards written otherwise) gives `None`, and the history is replayed.
+fn read_counted(store: &mut Store, policy: &Policy) -> Result<Option<Counted>, LedgerError> {
     let mut counted = Counted::new(policy);
+    let mut in_batch_order = true;
+    let mut last: Option<(u64, Date)> = None;
     let mut interned = Interned::default();
     let clause_of: HashMap<&str, usize> =
         policy.clauses.iter().enumerate().map(|(index, clause)| (clause.id.as_str(), index)).collect();
     let mut case: Option<Arc<str>> = None;
     store.query(
-        "SELECT s.id, s.case_id, c.run_id, c.date, s.clause, s.computed, s.standing_amount, s.keys,
-                s.revoked_because IS NOT NULL, s.granted, s.revised, s.changes
-         FROM standing s JOIN cases c ON c.policy = s.policy AND c.case_id = s.case_id
-         WHERE s.policy = ?1 ORDER BY c.run_id, c.date, c.case_id{bytes}, s.id",
+        "SELECT id, case_id, run_id, case_date, clause, computed, standing_amount, keys,
+                revoked_because IS NOT NULL, granted, revised, changes
+         FROM standing WHERE policy = ?1 ORDER BY id",
         &[policy.title.as_str().into()],
         |row| {
+            if !in_batch_order {
+                return Ok(());
+            }
             let case_id = row.text(1)?;
-            // A clause the policy no longer has takes part in no rule of this version.
-            let Some(&clause) = clause_of.get(row.text(4)?.as_str()) else { return Ok(()) };
+            let round = u64::try_from(row.int(2)?).unwrap_or_default();
             let date = row.text(3)?;
             let date =
                 Date::parse(&date).ok_or_else(|| LedgerError::NotALedger(format!("case {case_id} has no date")))?;
+            if let (Some(last), Some(held)) = (last, &case) {
+                if (round, date, case_id.as_str()) < (last.0, last.1, &**held) {
+                    in_batch_order = false;
+                    return Ok(());
+                }
+            }
+            last = Some((round, date));
             // A case's awards come together: its id is held once for them.
             let case = match &case {
                 Some(held) if **held == *case_id => held.clone(),
                 _ => case.insert(Arc::from(case_id.as_str())).clone(),
             };
+            // A clause the policy no longer has takes part in no rule of this version.
+            let Some(&clause) = clause_of.get(row.text(4)?.as_str()) else { return Ok(()) };
             let decimal = |text: Option<String>| text.and_then(|text| text.parse::<Decimal>().ok());
             let changes = row.optional_text(11)?.unwrap_or_default();
             counted.add(
@@ -750,7 +771,7 @@ fn read_counted(store: &mut Store, policy: &Policy) -> Result<Counted, LedgerErr
                     award_id: row.int(0)?,
                     case,
                     date,
-                    round: u64::try_from(row.int(2)?).unwrap_or_default(),
+                    round,
                     clause,
                     computed: decimal(row.optional_text(5)?),
                     standing: decimal(row.optional_text(6)?),
@@ -764,7 +785,7 @@ fn read_counted(store: &mut Store, policy: &Policy) -> Result<Counted, LedgerErr
             Ok(())
         },
     )?;
-    Ok(counted)
+    Ok(in_batch_order.then_some(counted))
 }
 
 /// Cases of the batch found decided with the same facts: their facts are compared in full
@@ -945,6 +966,10 @@ fn write_run(store: &mut Store, policy: &Policy, result: &BatchResult) -> Result
             ]
         }),
     )?;
+    // Awards are written in batch order (date, then id), so that the ledger's ids are
+    // batch order across runs and a later round reads the history in id order.
+    let mut in_batch_order: Vec<&CaseSummary> = result.cases.iter().collect();
+    in_batch_order.sort_by(|left, right| (left.date, &left.id).cmp(&(right.date, &right.id)));
     // The texts a row refers to, made first so the rows can borrow them.
     struct AwardTexts {
         computed: Option<String>,
@@ -953,8 +978,7 @@ fn write_run(store: &mut Store, policy: &Policy, result: &BatchResult) -> Result
         reasons: String,
         changes: String,
     }
-    let texts: Vec<AwardTexts> = result
-        .cases
+    let texts: Vec<AwardTexts> = in_batch_order
         .iter()
         .flat_map(|case| result.case_awards(case))
         .map(|award| {
@@ -975,7 +999,11 @@ fn write_run(store: &mut Store, policy: &Policy, result: &BatchResult) -> Result
             }
         })
         .collect();
-    let awards = result.cases.iter().flat_map(|case| result.case_awards(case).iter().map(move |award| (case, award)));
+    let case_dates: Vec<String> = in_batch_order.iter().map(|case| case.date.to_string()).collect();
+    let awards = in_batch_order
+        .iter()
+        .zip(&case_dates)
+        .flat_map(|(&case, date)| result.case_awards(case).iter().map(move |award| (case, date.as_str(), award)));
     store.insert_rows(
         "awards",
         &[
@@ -991,8 +1019,9 @@ fn write_run(store: &mut Store, policy: &Policy, result: &BatchResult) -> Result
             "keys",
             "reasons",
             "changes",
+            "case_date",
         ],
-        awards.zip(&texts).map(|((case, award), text)| {
+        awards.zip(&texts).map(|((case, case_date, award), text)| {
             let clause = policy.clauses.get(award.clause).map_or("?", |clause| clause.id.as_str());
             vec![
                 Param::Int(run),
@@ -1007,6 +1036,7 @@ fn write_run(store: &mut Store, policy: &Policy, result: &BatchResult) -> Result
                 text.keys.as_str().into(),
                 text.reasons.as_str().into(),
                 text.changes.as_str().into(),
+                case_date.into(),
             ]
         }),
     )?;
