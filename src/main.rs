@@ -26,6 +26,20 @@ struct Cli {
     command: Command,
 }
 
+/// A run's result in the format asked for.
+fn write_result(
+    policy: &polc::check::checked::Policy,
+    result: &polc::eval::BatchResult,
+    format: ResultFormat,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        ResultFormat::Table => out.write_all(report::table(policy, result).as_bytes()),
+        ResultFormat::Json => report::json(policy, result, out),
+        ResultFormat::Csv => report::csv(policy, result, out),
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Parse and type-check policy files, reporting every problem found.
@@ -329,13 +343,32 @@ fn run(
             }
         }
     };
+    let format = format.unwrap_or(if io::stdout().is_terminal() { ResultFormat::Table } else { ResultFormat::Json });
+    // A commit's report is rendered while the run is written, into a temporary file that
+    // is shown once the commit holds: the second core does it, and nothing is shown of a
+    // commit that failed. Without one (none could be made), it is rendered after.
+    let mut rendered: Option<std::fs::File> = None;
     let decided = match ledger {
         None => polc::eval::run(&policy, reader, input_format, explain),
         Some((location, commit)) => {
+            let render_alongside = commit && explain.is_none();
             let decision = polc::ledger::Ledger::open(location).and_then(|mut ledger| {
-                ledger.decide(&policy, commit, |decided| {
+                let evaluate = |decided: &polc::eval::Decided| {
                     polc::eval::evaluate(&policy, reader, input_format, explain, false, Some(decided))
-                })
+                };
+                let decided = ledger.decide_alongside(&policy, commit, evaluate, |result| {
+                    if !render_alongside {
+                        return None;
+                    }
+                    let file = tempfile::tempfile().ok()?;
+                    let mut writer = io::BufWriter::new(file);
+                    write_result(&policy, result, format, &mut writer).ok()?;
+                    writer.into_inner().ok()
+                })?;
+                Ok(decided.map(|(decision, file)| {
+                    rendered = file;
+                    decision
+                }))
             });
             match decision {
                 Err(error) => {
@@ -397,14 +430,12 @@ fn run(
                 return Ok(EXIT_UNUSABLE);
             }
         }
+    } else if let Some(mut file) = rendered {
+        use std::io::Seek as _;
+        file.rewind()?;
+        io::copy(&mut file, out)?;
     } else {
-        let format =
-            format.unwrap_or(if io::stdout().is_terminal() { ResultFormat::Table } else { ResultFormat::Json });
-        match format {
-            ResultFormat::Table => out.write_all(report::table(&policy, &result).as_bytes())?,
-            ResultFormat::Json => report::json(&policy, &result, out)?,
-            ResultFormat::Csv => report::csv(&policy, &result, out)?,
-        }
+        write_result(&policy, &result, format, out)?;
     }
     let failed = result.failed_records;
     let overflowed = result.overflowed_totals().count();

