@@ -428,10 +428,10 @@ impl Ledger {
                 awards.iter().map(|award| (award.date.to_string(), exact_text(award.amount))).collect();
             store.insert_rows(
                 "external_awards",
-                &["import_id", "line", "recipient", "date", "amount", "class_label", "project", "policy", "case_id"],
+                &[("import_id", Param::Int(import))],
+                &["line", "recipient", "date", "amount", "class_label", "project", "policy", "case_id"],
                 awards.iter().zip(&texts).map(|(award, (date, amount))| {
-                    vec![
-                        Param::Int(import),
+                    [
                         Param::Int(i64::try_from(award.line).unwrap_or(i64::MAX)),
                         award.recipient.as_str().into(),
                         date.as_str().into(),
@@ -952,6 +952,96 @@ impl Interned {
     }
 }
 
+/// The cases of a run, in id order: the index on (policy, case_id) then grows at its end,
+/// page by page, instead of taking each case somewhere in the middle.
+fn write_cases(store: &mut Store, policy: &Policy, result: &BatchResult, run: i64) -> Result<(), LedgerError> {
+    let mut dates = Texts::default();
+    for case in &result.cases {
+        dates.add(|out| write_date(out, case.date));
+    }
+    let mut by_id: Vec<usize> = (0..result.cases.len()).collect();
+    by_id.sort_by(|&left, &right| {
+        let id = |index: usize| result.cases.get(index).map(|case| case.id.as_str());
+        id(left).cmp(&id(right))
+    });
+    store.insert_rows(
+        "cases",
+        &[("policy", policy.title.as_str().into()), ("run_id", Param::Int(run))],
+        &["case_id", "date", "fingerprint"],
+        by_id.into_iter().filter_map(|index| Some((index, result.cases.get(index)?))).map(|(index, case)| {
+            let fingerprint = result.fingerprints.get(index).map_or("", String::as_str);
+            [case.id.as_str().into(), dates.get(index).into(), fingerprint.into()]
+        }),
+    )
+}
+
+/// Many short texts in one allocation, each found by its position: a run's rows refer to
+/// millions, and a `String` each cost as much to allocate and free as to write.
+#[derive(Default)]
+struct Texts {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Texts {
+    /// Adds the text `write` appends; returns nothing, as texts are found by position.
+    fn add(&mut self, write: impl FnOnce(&mut String)) {
+        write(&mut self.text);
+        self.ends.push(self.text.len());
+    }
+
+    fn get(&self, index: usize) -> &str {
+        let start = index.checked_sub(1).and_then(|before| self.ends.get(before)).copied().unwrap_or(0);
+        let end = self.ends.get(index).copied().unwrap_or(start);
+        self.text.get(start..end).unwrap_or_default()
+    }
+
+    /// A text that may be absent: absent when empty (no amount is written as nothing).
+    fn get_optional(&self, index: usize) -> Option<&str> {
+        Some(self.get(index)).filter(|text| !text.is_empty())
+    }
+}
+
+/// How many texts an award's row refers to: computed, amount, keys, reasons, changes.
+const TEXTS_PER_AWARD: usize = 5;
+
+/// A run's awards as rows are made of them: their cases in batch order (date, then id),
+/// each case's date, and each award's texts in that order.
+struct AwardRows<'r> {
+    in_batch_order: Vec<&'r CaseSummary>,
+    case_dates: Texts,
+    texts: Texts,
+}
+
+/// Awards are written in batch order, so that the ledger's ids are batch order across
+/// runs and a later round reads the history in id order.
+fn award_texts(result: &BatchResult) -> AwardRows<'_> {
+    let mut in_batch_order: Vec<&CaseSummary> = result.cases.iter().collect();
+    in_batch_order.sort_by(|left, right| (left.date, &left.id).cmp(&(right.date, &right.id)));
+    let mut texts = Texts::default();
+    for award in in_batch_order.iter().flat_map(|case| result.case_awards(case)) {
+        texts.add(|out| award.computed.into_iter().for_each(|amount| write_exact(out, amount)));
+        texts.add(|out| award.amount.into_iter().for_each(|amount| write_exact(out, amount)));
+        texts.add(|out| encode_keys_into(&award.keys, out));
+        texts.add(|out| {
+            // Most awards have no adjustment: their reasons are the empty list, not built.
+            if award.adjustments.is_empty() {
+                out.push_str("[]");
+            } else {
+                let reasons: Vec<&str> =
+                    award.adjustments.iter().map(|adjustment| adjustment.reason.as_str()).collect();
+                out.push_str(&serde_json::to_string(&reasons).unwrap_or_default());
+            }
+        });
+        texts.add(|out| encode_changes_into(&award.adjustments, out));
+    }
+    let mut case_dates = Texts::default();
+    for case in &in_batch_order {
+        case_dates.add(|out| write_date(out, case.date));
+    }
+    AwardRows { in_batch_order, case_dates, texts }
+}
+
 fn write_run(store: &mut Store, policy: &Policy, result: &BatchResult) -> Result<u64, LedgerError> {
     let total = result
         .awards
@@ -974,73 +1064,22 @@ fn write_run(store: &mut Store, policy: &Policy, result: &BatchResult) -> Result
             ],
         )?
         .ok_or_else(|| LedgerError::Database("the new run has no id".into()))?;
-    let dates: Vec<String> = result.cases.iter().map(|case| case.date.to_string()).collect();
-    // In id order: the index on (policy, case_id) then grows at its end, page by page,
-    // instead of taking each case somewhere in the middle.
-    let mut by_id: Vec<usize> = (0..result.cases.len()).collect();
-    by_id.sort_by(|&left, &right| {
-        let id = |index: usize| result.cases.get(index).map(|case| case.id.as_str());
-        id(left).cmp(&id(right))
+    // The awards' texts are made on another thread while the cases are written.
+    let (written, made) = std::thread::scope(|scope| {
+        let made = scope.spawn(|| award_texts(result));
+        (write_cases(store, policy, result, run), made.join())
+    });
+    written?;
+    let AwardRows { in_batch_order, case_dates, texts } =
+        made.map_err(|_| LedgerError::Database("the awards' texts could not be made".into()))?;
+    let case_dates = &case_dates;
+    let awards = in_batch_order.iter().enumerate().flat_map(|(position, &case)| {
+        result.case_awards(case).iter().map(move |award| (case, case_dates.get(position), award))
     });
     store.insert_rows(
-        "cases",
-        &["policy", "case_id", "run_id", "date", "fingerprint"],
-        by_id.into_iter().filter_map(|index| Some((index, result.cases.get(index)?, dates.get(index)?))).map(
-            |(index, case, date)| {
-                let fingerprint = result.fingerprints.get(index).map_or("", String::as_str);
-                vec![
-                    policy.title.as_str().into(),
-                    case.id.as_str().into(),
-                    Param::Int(run),
-                    date.as_str().into(),
-                    fingerprint.into(),
-                ]
-            },
-        ),
-    )?;
-    // Awards are written in batch order (date, then id), so that the ledger's ids are
-    // batch order across runs and a later round reads the history in id order.
-    let mut in_batch_order: Vec<&CaseSummary> = result.cases.iter().collect();
-    in_batch_order.sort_by(|left, right| (left.date, &left.id).cmp(&(right.date, &right.id)));
-    // The texts a row refers to, made first so the rows can borrow them.
-    struct AwardTexts {
-        computed: Option<String>,
-        amount: Option<String>,
-        keys: String,
-        reasons: String,
-        changes: String,
-    }
-    let texts: Vec<AwardTexts> = in_batch_order
-        .iter()
-        .flat_map(|case| result.case_awards(case))
-        .map(|award| {
-            // Most awards have no adjustment: their reasons are the empty list, not built.
-            let reasons = if award.adjustments.is_empty() {
-                "[]".to_string()
-            } else {
-                let reasons: Vec<&str> =
-                    award.adjustments.iter().map(|adjustment| adjustment.reason.as_str()).collect();
-                serde_json::to_string(&reasons).unwrap_or_default()
-            };
-            AwardTexts {
-                computed: award.computed.map(exact_text),
-                amount: award.amount.map(exact_text),
-                keys: encode_keys(&award.keys),
-                reasons,
-                changes: encode_changes(&award.adjustments),
-            }
-        })
-        .collect();
-    let case_dates: Vec<String> = in_batch_order.iter().map(|case| case.date.to_string()).collect();
-    let awards = in_batch_order
-        .iter()
-        .zip(&case_dates)
-        .flat_map(|(&case, date)| result.case_awards(case).iter().map(move |award| (case, date.as_str(), award)));
-    store.insert_rows(
         "awards",
+        &[("run_id", Param::Int(run)), ("policy", policy.title.as_str().into())],
         &[
-            "run_id",
-            "policy",
             "case_id",
             "clause",
             "recipient_index",
@@ -1053,21 +1092,21 @@ fn write_run(store: &mut Store, policy: &Policy, result: &BatchResult) -> Result
             "changes",
             "case_date",
         ],
-        awards.zip(&texts).map(|((case, case_date, award), text)| {
+        awards.enumerate().map(|(index, (case, case_date, award))| {
             let clause = policy.clauses.get(award.clause).map_or("?", |clause| clause.id.as_str());
-            vec![
-                Param::Int(run),
-                policy.title.as_str().into(),
+            let text = |part: usize| texts.get(index * TEXTS_PER_AWARD + part);
+            let optional = |part: usize| texts.get_optional(index * TEXTS_PER_AWARD + part);
+            [
                 case.id.as_str().into(),
                 clause.into(),
                 Param::Int(i64::from(award.recipient_index)),
                 (*award.recipient).into(),
                 award.kind(policy).into(),
-                text.computed.as_deref().into(),
-                text.amount.as_deref().into(),
-                text.keys.as_str().into(),
-                text.reasons.as_str().into(),
-                text.changes.as_str().into(),
+                optional(0).into(),
+                optional(1).into(),
+                text(2).into(),
+                text(3).into(),
+                text(4).into(),
                 case_date.into(),
             ]
         }),
@@ -1082,9 +1121,10 @@ fn write_run(store: &mut Store, policy: &Policy, result: &BatchResult) -> Result
         .collect();
     store.insert_rows(
         "revisions",
-        &["award_id", "run_id", "amount", "reason"],
+        &[("run_id", Param::Int(run))],
+        &["award_id", "amount", "reason"],
         revisions.iter().map(|(award_id, amount, reason)| {
-            vec![Param::Int(*award_id), Param::Int(run), amount.as_deref().into(), reason.as_str().into()]
+            [Param::Int(*award_id), amount.as_deref().into(), reason.as_str().into()]
         }),
     )?;
     Ok(u64::try_from(run).unwrap_or_default())
@@ -1117,6 +1157,18 @@ fn exact_text(amount: Decimal) -> String {
     amount.to_string()
 }
 
+/// A date as stored (`YYYY-MM-DD`), appended to `out`.
+fn write_date(out: &mut String, date: Date) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "{date}");
+}
+
+/// [`exact_text`], appended to `out`.
+fn write_exact(out: &mut String, amount: Decimal) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "{amount}");
+}
+
 /// The version of a policy a run used: a stable hash (FNV-1a) of its checked form, so an
 /// amended policy is told apart from the one an earlier run used.
 pub fn policy_version(policy: &Policy) -> String {
@@ -1129,15 +1181,14 @@ pub fn policy_version(policy: &Policy) -> String {
     format!("{hash:016x}")
 }
 
-/// What each cross-case rule changed, as stored: `RULE=AMOUNT` per change, in order, space
+/// What each cross-case rule changed, as stored (appended to `out`): `RULE=AMOUNT` per change, in order, space
 /// separated (`-` for an award without an amount). A rule is `i` (instalments), `o`
 /// (once), `y` (years), `hN` (history rule N), `cN` (class N) or `kN` (cap N). Most awards
 /// have no change: the empty text.
-fn encode_changes(adjustments: &[Adjustment]) -> String {
+fn encode_changes_into(adjustments: &[Adjustment], out: &mut String) {
     use std::fmt::Write as _;
-    let mut out = String::new();
-    for adjustment in adjustments {
-        if !out.is_empty() {
+    for (index, adjustment) in adjustments.iter().enumerate() {
+        if index > 0 {
             out.push(' ');
         }
         let _ = match adjustment.source {
@@ -1149,14 +1200,13 @@ fn encode_changes(adjustments: &[Adjustment]) -> String {
             RuleRef::Cap(cap) => write!(out, "k{cap}="),
         };
         match adjustment.to {
-            Some(amount) => out.push_str(&exact_text(amount)),
+            Some(amount) => write_exact(out, amount),
             None => out.push('-'),
         }
     }
-    out
 }
 
-/// [`encode_changes`] read back; a change it cannot read is left out.
+/// [`encode_changes_into`] read back; a change it cannot read is left out.
 fn decode_changes(text: &str) -> Vec<(RuleRef, Option<Decimal>)> {
     text.split_ascii_whitespace()
         .filter_map(|change| {
@@ -1183,9 +1233,16 @@ type KeyEntry<'k> = (usize, &'k Option<Vec<Fact>>, Option<bool>);
 /// An award's keys as one JSON object, written by hand: a commit writes one per award,
 /// and building `serde_json` values for them cost as much as SQLite's writing. Absent and
 /// empty parts are left out; [`decode_keys`] reads both forms.
+#[cfg(test)]
 fn encode_keys(keys: &KeyValues) -> String {
+    let mut out = String::new();
+    encode_keys_into(keys, &mut out);
+    out
+}
+
+/// [`encode_keys`], appended to `out`.
+fn encode_keys_into(keys: &KeyValues, out: &mut String) {
     use std::fmt::Write as _;
-    let mut out = String::with_capacity(96);
     let mut first = true;
     let mut field = |out: &mut String, name: &str| {
         out.push_str(if first { "{\"" } else { ",\"" });
@@ -1194,45 +1251,44 @@ fn encode_keys(keys: &KeyValues) -> String {
         out.push_str("\":");
     };
     if keys.once.is_some() {
-        field(&mut out, "once");
-        write_facts(&mut out, &keys.once);
+        field(out, "once");
+        write_facts(out, &keys.once);
     }
     if keys.years.is_some() {
-        field(&mut out, "years");
-        write_facts(&mut out, &keys.years);
+        field(out, "years");
+        write_facts(out, &keys.years);
     }
     if let Some(instalment) = &keys.instalment {
-        field(&mut out, "instalment");
+        field(out, "instalment");
         out.push('[');
-        write_facts(&mut out, &instalment.key);
+        write_facts(out, &instalment.key);
         let _ = write!(out, ",{},{}]", instalment.reached, instalment.all_at_once);
     }
-    let lists: [(&str, Vec<KeyEntry<'_>>); 3] = [
-        ("history", keys.history.iter().map(|(rule, key)| (*rule, key, None)).collect()),
-        ("classes", keys.classes.iter().map(|(class, key)| (*class, key, None)).collect()),
-        ("caps", keys.caps.iter().map(|cap| (cap.cap, &cap.key, Some(cap.relaxed))).collect()),
-    ];
-    for (name, entries) in lists {
-        if entries.is_empty() {
-            continue;
+    // Each list without gathering its entries first: a commit writes a million.
+    let mut list = |out: &mut String, name: &str, entries: &mut dyn Iterator<Item = KeyEntry<'_>>| {
+        let mut entries = entries.peekable();
+        if entries.peek().is_none() {
+            return;
         }
-        field(&mut out, name);
+        field(out, name);
         out.push('[');
-        for (index, (position, key, relaxed)) in entries.into_iter().enumerate() {
+        for (index, (position, key, relaxed)) in entries.enumerate() {
             if index > 0 {
                 out.push(',');
             }
             let _ = write!(out, "[{position},");
-            write_facts(&mut out, key);
+            write_facts(out, key);
             if let Some(relaxed) = relaxed {
                 let _ = write!(out, ",{relaxed}");
             }
             out.push(']');
         }
         out.push(']');
-    }
+    };
+    list(out, "history", &mut keys.history.iter().map(|(rule, key)| (*rule, key, None)));
+    list(out, "classes", &mut keys.classes.iter().map(|(class, key)| (*class, key, None)));
+    list(out, "caps", &mut keys.caps.iter().map(|cap| (cap.cap, &cap.key, Some(cap.relaxed))));
     out.push_str(if first { "{}" } else { "}" });
-    out
 }
 
 /// Key facts as a JSON array of encoded facts, or `null` for a missing key.

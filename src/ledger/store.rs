@@ -227,38 +227,63 @@ impl Store {
         Ok(found)
     }
 
-    /// Inserts many rows into `table`: a prepared statement per row in SQLite, one `COPY`
-    /// stream in PostgreSQL (a statement per row would cost a round trip each).
-    pub(super) fn insert_rows<'r>(
+    /// Inserts many rows into `table`, each with the `shared` columns' values and its own
+    /// for `columns`: in SQLite many rows to a statement, the shared values bound once
+    /// (a text bound is copied); in PostgreSQL one `COPY` stream (a statement per row
+    /// would cost a round trip each).
+    pub(super) fn insert_rows<'r, Row: AsRef<[Param<'r>]>>(
         &mut self,
         table: &str,
+        shared: &[(&str, Param<'r>)],
         columns: &[&str],
-        rows: impl Iterator<Item = Vec<Param<'r>>>,
+        rows: impl Iterator<Item = Row>,
     ) -> Result<(), LedgerError> {
+        let names: Vec<&str> = shared.iter().map(|(name, _)| *name).chain(columns.iter().copied()).collect();
         match self {
             Store::Sqlite(connection) => {
-                // Many rows to a statement: SQLite's cost per statement is then shared.
                 let statement_for = |count: usize| {
-                    let row = format!("({})", vec!["?"; columns.len()].join(", "));
-                    format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), vec![row; count].join(", "))
+                    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", names.join(", "));
+                    let mut number = shared.len();
+                    for row in 0..count {
+                        sql.push_str(if row == 0 { "(" } else { ", (" });
+                        let shared_numbers = (1..=shared.len()).map(|n| format!("?{n}"));
+                        let own_numbers = (0..columns.len()).map(|_| {
+                            number += 1;
+                            format!("?{number}")
+                        });
+                        sql.push_str(&shared_numbers.chain(own_numbers).collect::<Vec<_>>().join(", "));
+                        sql.push(')');
+                    }
+                    sql
                 };
-                let mut chunk: Vec<Vec<Param<'r>>> = Vec::with_capacity(ROWS_PER_INSERT);
+                let full = statement_for(ROWS_PER_INSERT);
+                let mut chunk: Vec<Row> = Vec::with_capacity(ROWS_PER_INSERT);
                 let mut rows = rows.peekable();
                 while rows.peek().is_some() {
                     chunk.clear();
                     chunk.extend(rows.by_ref().take(ROWS_PER_INSERT));
-                    let mut statement = connection.prepare_cached(&statement_for(chunk.len()))?;
-                    statement.execute(rusqlite::params_from_iter(chunk.iter().flatten().map(sqlite_value)))?;
+                    let partial;
+                    let sql = if chunk.len() == ROWS_PER_INSERT {
+                        &full
+                    } else {
+                        partial = statement_for(chunk.len());
+                        &partial
+                    };
+                    let mut statement = connection.prepare_cached(sql)?;
+                    let own = chunk.iter().flat_map(|row| row.as_ref().iter());
+                    let values = shared.iter().map(|(_, value)| value).chain(own).map(sqlite_value);
+                    statement.execute(rusqlite::params_from_iter(values))?;
                 }
                 Ok(())
             }
             Store::Postgres(client) => {
-                let sql = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
+                let sql = format!("COPY {table} ({}) FROM STDIN", names.join(", "));
                 let mut writer = client.copy_in(&sql).map_err(postgres_error)?;
                 let mut line = String::new();
                 for row in rows {
                     line.clear();
-                    for (index, value) in row.iter().enumerate() {
+                    let values = shared.iter().map(|(_, value)| value).chain(row.as_ref().iter());
+                    for (index, value) in values.enumerate() {
                         if index > 0 {
                             line.push('\t');
                         }
