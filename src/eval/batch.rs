@@ -475,15 +475,8 @@ fn apply_history(
                             None => (Holder::Award(index), Vec::new(), false),
                         }
                     });
-                    if !entry.1.contains(&year) {
-                        entry.1.push(year);
-                    }
-                    let shares =
-                        program.policy.clauses.get(award.clause).and_then(|clause| clause.instalments.as_ref());
-                    if let (Some(shares), Some(instalment)) = (shares, award.keys.instalment.as_ref()) {
-                        let count = i64::try_from(shares.shares.len()).unwrap_or(i64::MAX);
-                        entry.2 |= instalment.all_at_once || instalment.reached >= count;
-                    }
+                    let clause = program.policy.clauses.get(award.clause);
+                    note_received(&mut entry.1, &mut entry.2, year, clause, &award.keys);
                 }
             }
         }
@@ -494,6 +487,25 @@ fn apply_history(
             let reason = format!("clause {} {why}", program.clause_id(award.clause));
             cut(award, Decimal::ZERO, RuleRef::History(rule_index), word.to_string(), reason);
         }
+    }
+}
+
+/// What an award received adds for a history condition: the year it was received in, and
+/// whether its instalments are all paid (or paid at once).
+pub(super) fn note_received(
+    years: &mut Vec<i32>,
+    paid_out: &mut bool,
+    year: i32,
+    clause: Option<&crate::check::checked::Clause>,
+    keys: &super::KeyValues,
+) {
+    if !years.contains(&year) {
+        years.push(year);
+    }
+    let shares = clause.and_then(|clause| clause.instalments.as_ref());
+    if let (Some(shares), Some(instalment)) = (shares, keys.instalment.as_ref()) {
+        let count = i64::try_from(shares.shares.len()).unwrap_or(i64::MAX);
+        *paid_out |= instalment.all_at_once || instalment.reached >= count;
     }
 }
 

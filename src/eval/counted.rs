@@ -12,7 +12,7 @@
 //! a replay of the whole history can reopen them ([`Counted`] says so, and the ledger
 //! replays).
 
-use super::batch::refuse_year;
+use super::batch::{note_received, refuse_year};
 use super::{KeyValues, RuleRef};
 use crate::check::checked::{HistorySubject, Policy};
 use crate::data::Fact;
@@ -219,13 +219,7 @@ impl Counted {
                     years: Vec::new(),
                     paid_out: false,
                 });
-                if !entry.years.contains(&award.date.year) {
-                    entry.years.push(award.date.year);
-                }
-                if let (Some(shares), Some(instalment)) = (&clause.instalments, &keys.instalment) {
-                    let count = i64::try_from(shares.shares.len()).unwrap_or(i64::MAX);
-                    entry.paid_out |= instalment.all_at_once || instalment.reached >= count;
-                }
+                note_received(&mut entry.years, &mut entry.paid_out, award.date.year, Some(clause), keys);
             }
         }
         // Classes: the highest award per key; the first of equal amounts stays.
