@@ -5,9 +5,12 @@
 //!     cargo bench --bench throughput -- 10000   # chosen sizes
 //!
 //! Each measurement runs in a child process, so its peak resident memory (VmHWM) is its
-//! own, and is the fastest of three runs. "read only" parses and types every record and drops it; "read + evaluate" also
-//! evaluates every clause and applies the cross-case rules; "run" also renders the JSON
-//! result, with every award's reasons (to a sink).
+//! own, and is the fastest of three runs. "parse only" is the yardstick issue 10 measures
+//! against: `serde_json` into a `Value` per record of the file read whole (JSON Lines),
+//! or the `csv` crate's records (CSV), single-threaded, nothing kept. "read only" parses
+//! and types every record and drops it; "read + evaluate" also evaluates every clause and applies the cross-case
+//! rules; "run" also renders the JSON result, with every award's reasons (to a sink).
+//! "× parse" is each mode's time over the parse-only pass of the same file.
 
 use polc::data::{self, InputFormat};
 use std::io::Write;
@@ -28,14 +31,15 @@ fn main() {
     let sizes = if sizes.is_empty() { vec![10_000, 1_000_000] } else { sizes };
     let dir = std::env::temp_dir().join(format!("polc-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    println!("| cases | format | mode | seconds | cases/s | MB/s | peak RSS MiB |");
-    println!("|---:|---|---|---:|---:|---:|---:|");
+    println!("| cases | format | mode | seconds | × parse | cases/s | MB/s | peak RSS MiB |");
+    println!("|---:|---|---|---:|---:|---:|---:|---:|");
     for &size in &sizes {
         for format in ["jsonl", "csv"] {
             let path = dir.join(format!("cases-{size}.{format}"));
             generate(size, format, &path);
             let bytes = std::fs::metadata(&path).unwrap().len() as f64;
-            for mode in ["read", "eval", "run"] {
+            let mut parse_seconds = f64::NAN;
+            for mode in ["parse", "read", "eval", "run"] {
                 // The best of three runs: this machine is shared, and the fastest run is the
                 // one least disturbed by others.
                 let (seconds, peak_kib) = (0..RUNS)
@@ -51,13 +55,18 @@ fn main() {
                         (seconds, peak_kib)
                     })
                     .fold((f64::INFINITY, 0.0), |best, run| if run.0 < best.0 { run } else { best });
+                if mode == "parse" {
+                    parse_seconds = seconds;
+                }
                 println!(
-                    "| {size} | {format} | {} | {seconds:.3} | {:.0} | {:.1} | {:.1} |",
+                    "| {size} | {format} | {} | {seconds:.3} | {:.2} | {:.0} | {:.1} | {:.1} |",
                     match mode {
+                        "parse" => "parse only",
                         "read" => "read only",
                         "eval" => "read + evaluate",
                         _ => "run (+ JSON result)",
                     },
+                    seconds / parse_seconds,
                     size as f64 / seconds,
                     bytes / seconds / 1e6,
                     peak_kib / 1024.0
@@ -173,7 +182,24 @@ fn child(mode: &str, format: &str, path: &str) {
     let format = if format == "csv" { InputFormat::Csv } else { InputFormat::JsonLines };
     let file = std::fs::File::open(path).unwrap();
     let started = Instant::now();
-    if mode == "read" {
+    if mode == "parse" {
+        let mut records = 0usize;
+        if format == InputFormat::Csv {
+            let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
+            let mut record = csv::StringRecord::new();
+            while reader.read_record(&mut record).unwrap() {
+                records += std::hint::black_box(record.len()).min(1);
+            }
+        } else {
+            use std::io::Read;
+            let mut bytes = Vec::new();
+            std::io::BufReader::new(file).read_to_end(&mut bytes).unwrap();
+            for value in serde_json::Deserializer::from_slice(&bytes).into_iter::<serde_json::Value>() {
+                records += std::hint::black_box(&value.unwrap()).is_object() as usize;
+            }
+        }
+        assert!(records > 0);
+    } else if mode == "read" {
         let schema = data::Schema::new(&policy);
         let mut cases = 0usize;
         data::read_batch(file, format, &schema, |record| {
