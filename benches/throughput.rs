@@ -16,6 +16,10 @@ use polc::data::{self, InputFormat};
 use std::io::Write;
 use std::time::Instant;
 
+/// The allocator the `polc` binary uses, so that the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const POLICY: &str = include_str!("../policies/chengdu-ai-2024.pol");
 
 /// Each measurement is the fastest of this many runs.
