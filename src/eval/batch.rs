@@ -79,12 +79,15 @@ fn takes_part(award: &AwardRecord) -> bool {
 fn case_label(cases: &[CaseSummary], award: &AwardRecord) -> String {
     match cases.get(award.case_index as usize) {
         // A committed case also names the run that decided it.
-        Some(case) if case.round != super::THIS_BATCH => {
-            format!("case {} ({}, run {})", case.id, case.date, case.round)
-        }
+        Some(case) if case.round != super::THIS_BATCH => committed_case_label(&case.id, case.date, case.round),
         Some(case) => format!("case {} ({})", case.id, case.date),
         None => "an earlier case".to_string(),
     }
+}
+
+/// A committed case as reasons name it: "case X (date, run N)".
+fn committed_case_label(id: &str, date: crate::money::Date, round: u64) -> String {
+    format!("case {id} ({date}, run {round})")
 }
 
 /// The award that decides another's fate — the one that used a once-key first, the one
@@ -110,7 +113,7 @@ fn holder_case(
         Holder::Committed(index) => counted
             .holders
             .get(index as usize)
-            .map(|holder| (format!("case {} ({}, run {})", holder.case, holder.date, holder.round), holder.clause)),
+            .map(|holder| (committed_case_label(&holder.case, holder.date, holder.round), holder.clause)),
         Holder::Imported(_) => None,
     }
 }

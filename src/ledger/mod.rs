@@ -293,7 +293,7 @@ impl Ledger {
             };
             drop(decided);
             let external: Vec<ExternalAward> = read_external(store)?.into_iter().map(|(_, award)| award).collect();
-            let counted = if countable(store, policy)? { read_counted(store, policy)? } else { None };
+            let counted = if one_version(store, policy)? { read_counted(store, policy)? } else { None };
             let pending = match counted {
                 Some(counted) => eval::finish_counted(policy, pending, &external, counted),
                 None => Err(Box::new(pending)),
@@ -729,30 +729,26 @@ fn read_decided(store: &mut Store, policy: &Policy) -> Result<(Decided, Option<L
     Ok((decided, latest))
 }
 
-/// Whether what the rules counted can stand for the whole history: every run used this
-/// version of the policy (an amended one reads the history afresh), and every award
-/// records what the rules changed (an older polc did not).
-fn countable(store: &mut Store, policy: &Policy) -> Result<bool, LedgerError> {
+/// Whether every run of the policy used this version of it: an amended one reads the
+/// history afresh.
+fn one_version(store: &mut Store, policy: &Policy) -> Result<bool, LedgerError> {
     let version = policy_version(policy);
     let amended = store.query_int(
         "SELECT count(*) FROM runs WHERE policy = ?1 AND policy_version <> ?2",
         &[policy.title.as_str().into(), version.as_str().into()],
     )?;
-    let unrecorded = store.query_int(
-        "SELECT count(*) FROM awards WHERE policy = ?1 AND (changes IS NULL OR case_date IS NULL)",
-        &[policy.title.as_str().into()],
-    )?;
-    Ok(amended.unwrap_or_default() == 0 && unrecorded.unwrap_or_default() == 0)
+    Ok(amended.unwrap_or_default() == 0)
 }
 
 /// What the rules counted over the committed awards, read in batch order one award at a
 /// time: only the rules' keys and sums are kept.
 ///
-/// Awards are written in batch order, so id order is batch order across runs; a ledger
-/// where it is not (awards written otherwise) gives `None`, and the history is replayed.
+/// Awards are written in batch order, so id order is batch order across runs. A ledger
+/// where it is not, or with an award that does not record what the rules changed or its
+/// case's date (an older polc wrote it), gives `None`, and the history is replayed.
 fn read_counted(store: &mut Store, policy: &Policy) -> Result<Option<Counted>, LedgerError> {
     let mut counted = Counted::new(policy);
-    let mut in_batch_order = true;
+    let mut countable = true;
     let mut last: Option<(u64, Date)> = None;
     let mut interned = Interned::default();
     let clause_of: HashMap<&str, usize> =
@@ -764,17 +760,20 @@ fn read_counted(store: &mut Store, policy: &Policy) -> Result<Option<Counted>, L
          FROM standing WHERE policy = ?1 ORDER BY id",
         &[policy.title.as_str().into()],
         |row| {
-            if !in_batch_order {
+            if !countable {
                 return Ok(());
             }
+            let (Some(date), Some(changes)) = (row.optional_text(3)?, row.optional_text(11)?) else {
+                countable = false;
+                return Ok(());
+            };
             let case_id = row.text(1)?;
             let round = u64::try_from(row.int(2)?).unwrap_or_default();
-            let date = row.text(3)?;
             let date =
                 Date::parse(&date).ok_or_else(|| LedgerError::NotALedger(format!("case {case_id} has no date")))?;
             if let (Some(last), Some(held)) = (last, &case) {
                 if (round, date, case_id.as_str()) < (last.0, last.1, &**held) {
-                    in_batch_order = false;
+                    countable = false;
                     return Ok(());
                 }
             }
@@ -787,7 +786,6 @@ fn read_counted(store: &mut Store, policy: &Policy) -> Result<Option<Counted>, L
             // A clause the policy no longer has takes part in no rule of this version.
             let Some(&clause) = clause_of.get(row.text(4)?.as_str()) else { return Ok(()) };
             let decimal = |text: Option<String>| text.and_then(|text| text.parse::<Decimal>().ok());
-            let changes = row.optional_text(11)?.unwrap_or_default();
             counted.add(
                 policy,
                 CommittedAward {
@@ -808,7 +806,7 @@ fn read_counted(store: &mut Store, policy: &Policy) -> Result<Option<Counted>, L
             Ok(())
         },
     )?;
-    Ok(in_batch_order.then_some(counted))
+    Ok(countable.then_some(counted))
 }
 
 /// Cases of the batch found decided with the same facts: their facts are compared in full
