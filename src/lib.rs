@@ -25,6 +25,8 @@ pub mod fmt;
 pub mod ledger;
 /// Exact money, ratios and dates, and the one rounding function.
 pub mod money;
+/// Work spread over the cores, results in input order.
+pub mod parallel;
 /// Policy files as bytes: the encoding check.
 pub mod source;
 /// Byte spans.

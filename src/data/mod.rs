@@ -10,13 +10,12 @@ mod readers;
 pub mod schema;
 mod value;
 
-pub use readers::read_batch;
+pub use readers::{read_batch, split_batch, Chunk, IdOwners};
 pub use value::money_text;
 
 use crate::check::checked::{InputId, Policy, Type};
 use crate::money::Date;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 use std::fmt;
 
 /// One typed fact of a case.
@@ -211,7 +210,7 @@ pub enum Record {
 /// The policy's inputs by name: the data contract.
 pub struct Schema<'p> {
     policy: &'p Policy,
-    by_name: HashMap<&'p str, InputId>,
+    by_name: foldhash::HashMap<&'p str, InputId>,
     /// The inputs with a default, and the fact a missing one takes.
     defaults: Vec<(InputId, Fact)>,
 }

@@ -5,8 +5,10 @@ use super::value::{Json, Raw, EXACT_NUMBER_KEY};
 use super::{build_case, BatchError, DataError, InputFormat, Location, Record, Schema};
 use std::cell::RefCell;
 use std::collections::{HashSet, VecDeque};
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
+use std::ops::Range;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// Reads a batch, calling `sink` with each record in file order. Duplicate case ids are
 /// errors on `id` for every record after the first. Returns an error only when the whole
@@ -17,38 +19,140 @@ pub fn read_batch(
     schema: &Schema<'_>,
     mut sink: impl FnMut(Record),
 ) -> Result<(), BatchError> {
-    let mut seen_ids: HashSet<String> = HashSet::new();
-    let id_field = schema.policy.inputs.get(schema.policy.case_id).map(|input| input.name.clone()).unwrap_or_default();
-    let duplicate = |id: &str, location: Location| DataError {
-        case: Some(id.to_string()),
-        field: Some(id_field.clone()),
-        location,
-        message: format!("duplicate case id `{id}`: an earlier record has it"),
-    };
-    // A record with a readable id owns it, even when another field is bad; only a record
-    // that cannot be read at all owns none.
-    let mut deliver = |record: Record| {
-        let record = match record {
-            Record::Case(case) if !seen_ids.insert(case.id.clone()) => {
-                Record::Failed(vec![duplicate(&case.id, case.location)])
-            }
+    let mut owners = IdOwners::new(schema);
+    split_batch(reader, format, schema, DEFAULT_CHUNK_BYTES, &mut |chunk| {
+        chunk.records(schema, |record| sink(owners.admit(record)));
+    })
+}
+
+/// Chunks of about this many bytes when the caller does not choose.
+const DEFAULT_CHUNK_BYTES: usize = 512 * 1024;
+
+/// Which record owns each case id: the first that has it. A record with a readable id owns
+/// it, even when another field is bad; only a record that cannot be read at all owns none.
+pub struct IdOwners {
+    seen: foldhash::HashSet<String>,
+    id_field: String,
+}
+
+impl IdOwners {
+    pub fn new(schema: &Schema<'_>) -> IdOwners {
+        let policy = schema.policy;
+        let id_field = policy.inputs.get(policy.case_id).map(|input| input.name.clone()).unwrap_or_default();
+        IdOwners { seen: foldhash::HashSet::default(), id_field }
+    }
+
+    fn duplicate(&self, id: &str, location: Location) -> DataError {
+        DataError {
+            case: Some(id.to_string()),
+            field: Some(self.id_field.clone()),
+            location,
+            message: format!("duplicate case id `{id}`: an earlier record has it"),
+        }
+    }
+
+    /// The record as the batch sees it: a case whose id an earlier record owns fails.
+    pub fn admit(&mut self, record: Record) -> Record {
+        match record {
+            Record::Case(case) => match self.admit_case(&case.id, case.location) {
+                Some(duplicate) => Record::Failed(vec![duplicate]),
+                None => Record::Case(case),
+            },
             Record::Failed(mut errors) => {
-                let owner = errors.iter().find_map(|error| error.case.clone().map(|id| (id, error.location)));
-                if let Some((id, location)) = owner {
-                    if !seen_ids.insert(id.clone()) {
-                        errors.push(duplicate(&id, location));
-                    }
-                }
+                self.admit_failed(&mut errors);
                 Record::Failed(errors)
             }
-            other => other,
-        };
-        sink(record);
-    };
+        }
+    }
+
+    /// For a readable case: the duplicate-id error when an earlier record owns its id.
+    pub fn admit_case(&mut self, id: &str, location: Location) -> Option<DataError> {
+        if self.seen.contains(id) {
+            return Some(self.duplicate(id, location));
+        }
+        self.seen.insert(id.to_string());
+        None
+    }
+
+    /// For a record that failed: adds the duplicate-id error when its id is owned.
+    pub fn admit_failed(&mut self, errors: &mut Vec<DataError>) {
+        let owner = errors.iter().find_map(|error| error.case.clone().map(|id| (id, error.location)));
+        if let Some((id, location)) = owner {
+            if !self.seen.insert(id.clone()) {
+                errors.push(self.duplicate(&id, location));
+            }
+        }
+    }
+}
+
+/// A stretch of a batch's records as read, not yet typed: chunks are typed (and their
+/// cases evaluated) on any thread, and taken back in the order they were read.
+pub struct Chunk(ChunkKind);
+
+enum ChunkKind {
+    /// Whole lines of JSON Lines, the first being line `first_line`.
+    Lines { first_line: u64, bytes: Vec<u8> },
+    /// Elements of a JSON array: where each is in the text, and its location.
+    Elements { text: Arc<Vec<u8>>, elements: Vec<(Range<usize>, Location)> },
+    /// CSV rows, with the header's column names.
+    Rows { columns: Arc<[String]>, rows: Vec<Row> },
+}
+
+/// A CSV row: its cells and its line, or the error that it could not be read.
+enum Row {
+    Cells(csv::StringRecord, u64),
+    Failed(Record),
+}
+
+impl Chunk {
+    /// Types each record of the chunk, in file order. Duplicate ids are the caller's to
+    /// find ([`IdOwners`]), across chunks.
+    pub fn records(self, schema: &Schema<'_>, mut each: impl FnMut(Record)) {
+        match self.0 {
+            ChunkKind::Lines { first_line, bytes } => {
+                let mut lines = bytes.split_inclusive(|byte| *byte == b'\n');
+                for line_number in first_line.. {
+                    let Some(mut line) = lines.next() else { break };
+                    if line_number == 1 {
+                        line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+                    }
+                    if line.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    each(json_record(line, Location::Line { line: line_number }, schema));
+                }
+            }
+            ChunkKind::Elements { text, elements } => {
+                for (range, location) in elements {
+                    each(json_record(text.get(range).unwrap_or_default(), location, schema));
+                }
+            }
+            ChunkKind::Rows { columns, rows } => {
+                for row in rows {
+                    match row {
+                        Row::Failed(record) => each(record),
+                        Row::Cells(cells, line) => each(csv_record(schema, &columns, &cells, line)),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads a batch into chunks of about `chunk_bytes`, in file order. Returns an error only
+/// when the whole batch is unusable.
+pub fn split_batch(
+    reader: impl Read,
+    format: InputFormat,
+    schema: &Schema<'_>,
+    chunk_bytes: usize,
+    emit: &mut dyn FnMut(Chunk),
+) -> Result<(), BatchError> {
+    let chunk_bytes = chunk_bytes.max(1);
     match format {
-        InputFormat::Json => read_json_array(reader, schema, &mut deliver),
-        InputFormat::JsonLines => read_json_lines(reader, schema, &mut deliver),
-        InputFormat::Csv => read_csv(reader, schema, &mut deliver),
+        InputFormat::Json => read_json_array(reader, chunk_bytes, emit),
+        InputFormat::JsonLines => read_json_lines(reader, chunk_bytes, emit),
+        InputFormat::Csv => read_csv(reader, schema, chunk_bytes, emit),
     }
 }
 
@@ -132,38 +236,58 @@ fn unreadable(location: Location, message: String) -> Record {
     Record::Failed(vec![DataError { case: None, field: None, location, message }])
 }
 
-fn read_json_lines(reader: impl Read, schema: &Schema<'_>, sink: &mut impl FnMut(Record)) -> Result<(), BatchError> {
-    let mut reader = BufReader::new(reader);
-    let mut buffer = Vec::new();
-    let mut line_number = 0u64;
-    loop {
-        buffer.clear();
-        let read = reader
-            .read_until(b'\n', &mut buffer)
-            .map_err(|error| BatchError(format!("cannot read the data: {error}")))?;
-        if read == 0 {
-            return Ok(());
+fn read_json_lines(mut reader: impl Read, chunk_bytes: usize, emit: &mut dyn FnMut(Chunk)) -> Result<(), BatchError> {
+    let mut first_line = 1u64;
+    let mut pending: Vec<u8> = Vec::new();
+    let mut at_end = false;
+    while !at_end {
+        // Fill to the chunk's size, then cut after its last line break; a line longer
+        // than a chunk makes a chunk of its own.
+        let mut searched = 0;
+        let cut = loop {
+            if pending.len() >= chunk_bytes {
+                if let Some(last) =
+                    pending.get(searched..).and_then(|rest| rest.iter().rposition(|byte| *byte == b'\n'))
+                {
+                    break searched + last + 1;
+                }
+                searched = pending.len();
+            }
+            let before = pending.len();
+            pending.resize(before + chunk_bytes.max(8 * 1024), 0);
+            let read = loop {
+                match reader.read(pending.get_mut(before..).unwrap_or_default()) {
+                    Ok(read) => break read,
+                    Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(error) => return Err(BatchError(format!("cannot read the data: {error}"))),
+                }
+            };
+            pending.truncate(before + read);
+            if read == 0 {
+                at_end = true;
+                break pending.len();
+            }
+        };
+        if cut == 0 {
+            break;
         }
-        line_number += 1;
-        let mut line = buffer.as_slice();
-        if line_number == 1 {
-            line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-        }
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        sink(json_record(line, Location::Line { line: line_number }, schema));
+        let rest = pending.split_off(cut);
+        let bytes = std::mem::replace(&mut pending, rest);
+        let lines = bytes.iter().filter(|byte| **byte == b'\n').count() as u64;
+        // A last line without a line break is a line too.
+        let next_line = first_line + lines + u64::from(bytes.last() != Some(&b'\n'));
+        emit(Chunk(ChunkKind::Lines { first_line, bytes }));
+        first_line = next_line;
     }
+    Ok(())
 }
 
-fn read_json_array(
-    mut reader: impl Read,
-    schema: &Schema<'_>,
-    sink: &mut impl FnMut(Record),
-) -> Result<(), BatchError> {
+fn read_json_array(mut reader: impl Read, chunk_bytes: usize, emit: &mut dyn FnMut(Chunk)) -> Result<(), BatchError> {
     let mut bytes = Vec::new();
     reader.read_to_end(&mut bytes).map_err(|error| BatchError(format!("cannot read the data: {error}")))?;
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let bytes = Arc::new(bytes);
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let text = bytes.get(bom..).unwrap_or_default();
     let not_array = || BatchError("the data is not a JSON array of case objects".to_string());
     let mut scanner = ArrayScanner { text, at: 0, line: 1, column: 1 };
     scanner.skip_whitespace();
@@ -174,14 +298,26 @@ fn read_json_array(
     if scanner.eat(b']') {
         return scanner.expect_end().ok_or_else(not_array);
     }
+    let mut elements = Vec::new();
+    let mut chunk_start = scanner.at;
+    let mut emit_elements = |elements: &mut Vec<_>| {
+        if !elements.is_empty() {
+            emit(Chunk(ChunkKind::Elements { text: Arc::clone(&bytes), elements: std::mem::take(elements) }));
+        }
+    };
     for index in 0u64.. {
         scanner.skip_whitespace();
         let (start, line, column) = (scanner.at, scanner.line, scanner.column);
         let end = scanner.element_end().ok_or_else(not_array)?;
-        let element = text.get(start..end).unwrap_or_default();
-        sink(json_record(element, Location::Element { element: index, line, column }, schema));
+        elements.push((bom + start..bom + end, Location::Element { element: index, line, column }));
+        if end - chunk_start >= chunk_bytes {
+            emit_elements(&mut elements);
+            chunk_start = end;
+        }
         if scanner.eat(b']') {
-            return scanner.expect_end().ok_or_else(not_array);
+            scanner.expect_end().ok_or_else(not_array)?;
+            emit_elements(&mut elements);
+            return Ok(());
         }
         // A trailing comma (`[{...},]`) is not JSON: the array as a whole is unusable.
         if !scanner.eat(b',') || scanner.eat(b']') {
@@ -275,7 +411,12 @@ fn strip_position(error: &serde_json::Error) -> String {
     }
 }
 
-fn read_csv(reader: impl Read, schema: &Schema<'_>, sink: &mut impl FnMut(Record)) -> Result<(), BatchError> {
+fn read_csv(
+    reader: impl Read,
+    schema: &Schema<'_>,
+    chunk_bytes: usize,
+    emit: &mut dyn FnMut(Chunk),
+) -> Result<(), BatchError> {
     let lines = Rc::new(RefCell::new(CsvLines::default()));
     let tracked = TrackedReader { inner: reader, lines: Rc::clone(&lines) };
     let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(tracked);
@@ -285,7 +426,7 @@ fn read_csv(reader: impl Read, schema: &Schema<'_>, sink: &mut impl FnMut(Record
         Ok(false) => return Err(BatchError("the CSV file is empty: it needs a header row".to_string())),
         Err(error) => return Err(BatchError(format!("cannot read the CSV header: {error}"))),
     }
-    let columns: Vec<String> = header
+    let columns: Arc<[String]> = header
         .iter()
         .enumerate()
         .map(
@@ -311,8 +452,18 @@ fn read_csv(reader: impl Read, schema: &Schema<'_>, sink: &mut impl FnMut(Record
             return Err(BatchError(format!("the CSV header has no column for the required field `{}`", input.name)));
         }
     }
-    let mut row = csv::StringRecord::new();
+    let mut rows = Vec::new();
+    let mut bytes_in_chunk = 0;
+    let mut sink = |row: Row, bytes: usize, rows: &mut Vec<Row>| {
+        rows.push(row);
+        bytes_in_chunk += bytes;
+        if bytes_in_chunk >= chunk_bytes {
+            bytes_in_chunk = 0;
+            emit(Chunk(ChunkKind::Rows { columns: Arc::clone(&columns), rows: std::mem::take(rows) }));
+        }
+    };
     loop {
+        let mut row = csv::StringRecord::new();
         let read = csv.read_record(&mut row);
         let row_error = |line: u64, message: String| {
             Record::Failed(vec![DataError {
@@ -324,34 +475,47 @@ fn read_csv(reader: impl Read, schema: &Schema<'_>, sink: &mut impl FnMut(Record
         };
         match read {
             Ok(true) => {}
-            Ok(false) => return Ok(()),
+            Ok(false) => {
+                if !rows.is_empty() {
+                    emit(Chunk(ChunkKind::Rows { columns: Arc::clone(&columns), rows }));
+                }
+                return Ok(());
+            }
             Err(error) => {
                 let byte = error.position().map_or(0, csv::Position::byte);
                 let line = lines.borrow_mut().line_at(byte);
                 if let csv::ErrorKind::Io(error) = error.kind() {
                     return Err(BatchError(format!("cannot read the data: {error}")));
                 }
-                sink(row_error(line, format!("cannot read this row: {error}")));
+                sink(Row::Failed(row_error(line, format!("cannot read this row: {error}"))), 1, &mut rows);
                 continue;
             }
         }
         let byte = row.position().map_or(0, csv::Position::byte);
         let line = lines.borrow_mut().line_at(byte);
         if lines.borrow().ends_inside_quotes() {
-            sink(row_error(line, "this row ends inside a quoted cell: the file ends before its closing `\"`".into()));
+            let message = "this row ends inside a quoted cell: the file ends before its closing `\"`";
+            sink(Row::Failed(row_error(line, message.into())), 1, &mut rows);
             continue;
         }
         if row.len() != columns.len() {
-            sink(row_error(line, format!("this row has {} cells, but the header has {}", row.len(), columns.len())));
+            let message = format!("this row has {} cells, but the header has {}", row.len(), columns.len());
+            sink(Row::Failed(row_error(line, message)), 1, &mut rows);
             continue;
         }
-        let fields = columns.iter().zip(row.iter()).map(|(name, cell)| (name.as_str(), Raw::Csv(cell)));
-        let column_of = |field: Option<&str>| Location::Row {
-            row: line,
-            column: field.and_then(|field| columns.iter().position(|name| name == field)).map(|index| index + 1),
-        };
-        sink(build_case(schema, fields, column_of));
+        let bytes = row.as_slice().len() + row.len();
+        sink(Row::Cells(row, line), bytes, &mut rows);
     }
+}
+
+/// Types one CSV row read under `columns`.
+fn csv_record(schema: &Schema<'_>, columns: &[String], row: &csv::StringRecord, line: u64) -> Record {
+    let fields = columns.iter().zip(row.iter()).map(|(name, cell)| (name.as_str(), Raw::Csv(cell)));
+    let column_of = |field: Option<&str>| Location::Row {
+        row: line,
+        column: field.and_then(|field| columns.iter().position(|name| name == field)).map(|index| index + 1),
+    };
+    build_case(schema, fields, column_of)
 }
 
 /// Hands bytes to the CSV reader while noting where lines break and whether the text so

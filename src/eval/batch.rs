@@ -8,9 +8,9 @@ use super::program::Program;
 use super::{Adjustment, AwardRecord, CaseSummary, ExternalAward, RuleRef};
 use crate::check::checked::{HistorySubject, Key, Policy, YearLimit};
 use crate::data::Fact;
+use foldhash::{HashMap, HashMapExt};
 use rust_decimal::Decimal;
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
 
 /// A committed award that one of this batch supersedes in a class, with the new amount
 /// and why.

@@ -17,8 +17,8 @@ use super::{KeyValues, RuleRef};
 use crate::check::checked::{HistorySubject, Policy};
 use crate::data::Fact;
 use crate::money::Date;
+use foldhash::{HashMap, HashMapExt};
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A committed award as the ledger reads it back, in batch order.

@@ -31,6 +31,7 @@ use crate::check::{
 };
 use crate::data::{self, BatchError, Case, DataError, Fact, InputFormat, Location, Record};
 use crate::money::Date;
+use crate::parallel::Parallelism;
 use program::Program;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
@@ -405,7 +406,7 @@ pub(crate) const THIS_BATCH: u64 = u64::MAX;
 /// Reads a batch and computes every award. `explain` names a case to explain.
 pub fn run(
     policy: &Policy,
-    reader: impl Read,
+    reader: impl Read + Send,
     format: InputFormat,
     explain: Option<&str>,
 ) -> Result<BatchResult, BatchError> {
@@ -415,7 +416,7 @@ pub fn run(
 /// [`run`], also recording coverage when `measure_coverage` is set.
 pub fn run_with(
     policy: &Policy,
-    reader: impl Read,
+    reader: impl Read + Send,
     format: InputFormat,
     explain: Option<&str>,
     measure_coverage: bool,
@@ -426,10 +427,25 @@ pub fn run_with(
 
 /// The per-case phase: reads the batch and evaluates each case, and against a history
 /// (`decided`) recognises a case a committed round decided. The cross-case rules are
-/// left to [`finish`] or [`finish_counted`].
+/// left to [`finish`] or [`finish_counted`]. Uses every core the process may
+/// ([`Parallelism::available`]).
 pub fn evaluate(
     policy: &Policy,
-    reader: impl Read,
+    reader: impl Read + Send,
+    format: InputFormat,
+    explain: Option<&str>,
+    measure_coverage: bool,
+    decided: Option<&Decided>,
+) -> Result<Pending, BatchError> {
+    evaluate_in(Parallelism::available(), policy, reader, format, explain, measure_coverage, decided)
+}
+
+/// [`evaluate`] spread as `parallelism` says. The result does not depend on it: chunks
+/// are typed and evaluated on any thread, and taken back in input order.
+pub fn evaluate_in(
+    parallelism: Parallelism,
+    policy: &Policy,
+    reader: impl Read + Send,
     format: InputFormat,
     explain: Option<&str>,
     measure_coverage: bool,
@@ -451,68 +467,165 @@ pub fn evaluate(
         ledger_notes: Vec::new(),
         revisions: Vec::new(),
     };
-    data::read_batch(reader, format, &schema, |record| match record {
-        Record::Failed(errors) => {
+    let mut owners = data::IdOwners::new(&schema);
+    let evaluate_chunk = |chunk: data::Chunk| {
+        let mut evaluated = Vec::new();
+        chunk.records(&schema, |record| {
+            evaluated.push(match record {
+                Record::Failed(errors) => Evaluated::Failed(errors),
+                Record::Case(case) => evaluate_one(&program, case, explain, measure_coverage, decided),
+            });
+        });
+        evaluated
+    };
+    let take_chunk = |evaluated: Vec<Evaluated>| {
+        for evaluated in evaluated {
+            take_evaluated(&mut result, &mut owners, &mut hits, evaluated);
+        }
+    };
+    let schema = &schema;
+    crate::parallel::ordered(
+        parallelism.threads,
+        move |emit| data::split_batch(reader, format, schema, parallelism.chunk_bytes, emit),
+        evaluate_chunk,
+        take_chunk,
+    )?;
+    Ok(Pending { result, hits: measure_coverage.then_some(hits) })
+}
+
+/// One record after the per-case phase, before the batch takes it: duplicate ids and
+/// case positions are the batch's to settle, in input order.
+#[expect(clippy::large_enum_variant, reason = "nearly every record is a case; boxing it would allocate for each")]
+enum Evaluated {
+    /// It could not be read.
+    Failed(Vec<DataError>),
+    /// A readable case, under its id.
+    Case { id: String, location: Location, outcome: CaseEvaluated },
+}
+
+enum CaseEvaluated {
+    /// A committed round decided it with the same facts.
+    AlreadyDecided {
+        round: u64,
+        fingerprint: String,
+    },
+    /// A committed round decided it with other facts.
+    DecidedOtherwise {
+        round: u64,
+    },
+    Error(DataError),
+    /// Its awards carry case position 0, until the batch places the case.
+    Ran {
+        date: Date,
+        fingerprint: Option<String>,
+        outcome: case::CaseOutcome,
+        /// The case itself, kept only when it is the one to explain.
+        explained: Option<Case>,
+        hits: Option<coverage::Hits>,
+    },
+}
+
+/// Evaluates one case, as far as it can be without the rest of the batch.
+fn evaluate_one(
+    program: &Program<'_>,
+    case: Case,
+    explain: Option<&str>,
+    measure_coverage: bool,
+    decided: Option<&Decided>,
+) -> Evaluated {
+    let fingerprint = decided.map(|_| case.fingerprint());
+    if let (Some(decided), Some(fingerprint)) = (decided, &fingerprint) {
+        match decided.get(case.id.as_str()) {
+            Some(&(round, hash)) if hash == fingerprint_hash(fingerprint) => {
+                let outcome = CaseEvaluated::AlreadyDecided { round, fingerprint: fingerprint.clone() };
+                return Evaluated::Case { id: case.id, location: case.location, outcome };
+            }
+            Some(&(round, _)) => {
+                return Evaluated::Case {
+                    id: case.id,
+                    location: case.location,
+                    outcome: CaseEvaluated::DecidedOtherwise { round },
+                }
+            }
+            None => {}
+        }
+    }
+    let explaining = explain == Some(case.id.as_str());
+    let mut hits = measure_coverage.then(coverage::Hits::new);
+    let outcome = match case::evaluate(program, &case, 0, explaining, hits.as_mut()) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            let error = DataError {
+                message: error.to_string(),
+                case: Some(case.id.clone()),
+                field: error.field().map(str::to_string),
+                location: case.location,
+            };
+            return Evaluated::Case { id: case.id, location: case.location, outcome: CaseEvaluated::Error(error) };
+        }
+    };
+    let (date, location) = (case.date, case.location);
+    let (id, explained) = if explaining { (case.id.clone(), Some(case)) } else { (case.id, None) };
+    Evaluated::Case { id, location, outcome: CaseEvaluated::Ran { date, fingerprint, outcome, explained, hits } }
+}
+
+/// The batch takes one evaluated record, in input order.
+fn take_evaluated(
+    result: &mut BatchResult,
+    owners: &mut data::IdOwners,
+    hits: &mut coverage::Hits,
+    evaluated: Evaluated,
+) {
+    let (id, location, outcome) = match evaluated {
+        Evaluated::Failed(mut errors) => {
+            owners.admit_failed(&mut errors);
             result.failed_records += 1;
             result.errors.extend(errors);
+            return;
         }
-        Record::Case(case) => {
-            let fingerprint = decided.map(|_| case.fingerprint());
-            if let (Some(decided), Some(fingerprint)) = (decided, &fingerprint) {
-                match decided.get(case.id.as_str()) {
-                    // Its committed awards are the ledger's to add.
-                    Some(&(round, hash)) if hash == fingerprint_hash(fingerprint) => {
-                        result.already_decided.push(AlreadyDecided {
-                            id: case.id,
-                            round,
-                            awards: Vec::new(),
-                            fingerprint: fingerprint.clone(),
-                            location: case.location,
-                        });
-                        return;
-                    }
-                    Some((round, _)) => {
-                        result.failed_records += 1;
-                        result.errors.push(decided_with_other_facts(case.id, *round, case.location));
-                        return;
-                    }
-                    None => {}
-                }
-            }
+        Evaluated::Case { id, location, outcome } => (id, location, outcome),
+    };
+    if let Some(duplicate) = owners.admit_case(&id, location) {
+        result.failed_records += 1;
+        result.errors.push(duplicate);
+        return;
+    }
+    match outcome {
+        // Its committed awards are the ledger's to add.
+        CaseEvaluated::AlreadyDecided { round, fingerprint } => {
+            result.already_decided.push(AlreadyDecided { id, round, awards: Vec::new(), fingerprint, location });
+        }
+        CaseEvaluated::DecidedOtherwise { round } => {
+            result.failed_records += 1;
+            result.errors.push(decided_with_other_facts(id, round, location));
+        }
+        CaseEvaluated::Error(error) => {
+            result.failed_records += 1;
+            result.errors.push(error);
+        }
+        CaseEvaluated::Ran { date, fingerprint, outcome, explained, hits: case_hits } => {
             let case_index = result.cases.len();
-            let explaining = result.explained.is_none() && explain == Some(case.id.as_str());
             let index = u32::try_from(case_index).unwrap_or(u32::MAX);
-            let probes = if measure_coverage { Some(&mut hits) } else { None };
-            match case::evaluate(&program, &case, index, explaining, probes) {
-                Ok(outcome) => {
-                    result.fingerprints.extend(fingerprint);
-                    result.cases.push(CaseSummary {
-                        id: case.id.clone(),
-                        date: case.date,
-                        round: THIS_BATCH,
-                        location: case.location,
-                        gate_failure: outcome.gate_failure,
-                        first_award: result.awards.len(),
-                        award_count: outcome.awards.len(),
-                    });
-                    result.awards.extend(outcome.awards);
-                    if explaining {
-                        result.explained = Some(Explained { case, case_index, statuses: outcome.statuses });
-                    }
-                }
-                Err(error) => {
-                    result.failed_records += 1;
-                    result.errors.push(DataError {
-                        message: error.to_string(),
-                        case: Some(case.id),
-                        field: error.field().map(str::to_string),
-                        location: case.location,
-                    });
-                }
+            result.fingerprints.extend(fingerprint);
+            result.cases.push(CaseSummary {
+                id,
+                date,
+                round: THIS_BATCH,
+                location,
+                gate_failure: outcome.gate_failure,
+                first_award: result.awards.len(),
+                award_count: outcome.awards.len(),
+            });
+            result.awards.extend(outcome.awards.into_iter().map(|mut award| {
+                award.case_index = index;
+                award
+            }));
+            if let (Some(case), None) = (explained, &result.explained) {
+                result.explained = Some(Explained { case, case_index, statuses: outcome.statuses });
             }
+            hits.extend(case_hits.into_iter().flatten());
         }
-    })?;
-    Ok(Pending { result, hits: measure_coverage.then_some(hits) })
+    }
 }
 
 /// The data error of a case id a committed round decided with other facts.

@@ -5,6 +5,7 @@ use super::{show, why};
 use super::{AwardRecord, BatchResult, CaseSummary, ClauseStatus};
 use crate::check::checked::Policy;
 use crate::money;
+use crate::parallel::Parallelism;
 use crate::width::display_width;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -91,38 +92,39 @@ fn clause_facts<'p>(policy: &'p Policy, award: &AwardRecord) -> (&'p str, &'p st
 }
 
 /// Section 4's result contract, with roles, reasons, adjustments and totals. Written as
-/// it is rendered, one case per line, so a large batch never sits in memory as text.
+/// it is rendered, one case per line, so a large batch never sits in memory as text; the
+/// cases are rendered on every core the process may use, and written in order.
 pub fn json(policy: &Policy, result: &BatchResult, out: &mut dyn Write) -> io::Result<()> {
+    json_in(Parallelism::available(), policy, result, out)
+}
+
+/// [`json`], its cases rendered as `parallelism` says; the text does not depend on it.
+pub fn json_in(parallelism: Parallelism, policy: &Policy, result: &BatchResult, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{{")?;
     writeln!(out, "  \"policy\": {},", serde_json::to_string(&policy.title)?)?;
     writeln!(out, "  \"cases\": [")?;
-    for (index, case) in result.cases.iter().enumerate() {
-        let awards = result
-            .case_awards(case)
-            .iter()
-            .map(|award| {
-                let (clause, role, kind, subject_to_review) = clause_facts(policy, award);
-                let why = why::award_why(policy, award, case.date);
-                JsonAward {
-                    clause,
-                    recipient: &award.recipient,
-                    role,
-                    kind,
-                    // A cap that cuts a range's high end cuts its low end with it.
-                    minimum: award.minimum().map(money::format_yuan),
-                    amount: award.amount.map(money::format_yuan),
-                    maximum: award.maximum(policy).map(money::format_yuan),
-                    subject_to_review,
-                    condition: why.condition,
-                    reasons: why.reasons,
-                    adjustments: &award.adjustments,
+    let mut written = Ok(());
+    crate::parallel::ordered(
+        parallelism.threads,
+        |emit| case_chunks(result.cases.len(), parallelism, emit),
+        |cases: std::ops::Range<usize>| -> io::Result<Vec<u8>> {
+            let mut text = Vec::with_capacity(cases.len() * 512);
+            for index in cases {
+                if let Some(case) = result.cases.get(index) {
+                    json_case(policy, result, case, &mut text)?;
+                    let comma = if index + 1 < result.cases.len() { "," } else { "" };
+                    writeln!(text, "{comma}")?;
                 }
-            })
-            .collect();
-        let record = JsonCase { id: &case.id, no_award: case.gate_failure.as_deref(), awards };
-        let comma = if index + 1 < result.cases.len() { "," } else { "" };
-        writeln!(out, "    {}{comma}", serde_json::to_string(&record)?)?;
-    }
+            }
+            Ok(text)
+        },
+        |text| {
+            if written.is_ok() {
+                written = text.and_then(|text| out.write_all(&text));
+            }
+        },
+    );
+    written?;
     writeln!(out, "  ],")?;
     writeln!(out, "  \"errors\": [")?;
     for (index, error) in result.errors.iter().enumerate() {
@@ -172,6 +174,71 @@ pub fn json(policy: &Policy, result: &BatchResult, out: &mut dyn Write) -> io::R
     writeln!(out, "}}")
 }
 
+/// Cuts `count` cases into ranges of about `parallelism.chunk_bytes` of output (a case's
+/// line is a few hundred bytes).
+fn case_chunks(count: usize, parallelism: Parallelism, emit: &mut dyn FnMut(std::ops::Range<usize>)) {
+    let per_chunk = (parallelism.chunk_bytes / 256).max(1);
+    let mut start = 0;
+    while start < count {
+        let end = count.min(start + per_chunk);
+        emit(start..end);
+        start = end;
+    }
+}
+
+/// One case's line of the JSON result, without its comma.
+fn json_case(policy: &Policy, result: &BatchResult, case: &CaseSummary, text: &mut Vec<u8>) -> io::Result<()> {
+    let awards = result
+        .case_awards(case)
+        .iter()
+        .map(|award| {
+            let (clause, role, kind, subject_to_review) = clause_facts(policy, award);
+            let why = why::award_why(policy, award, case.date);
+            JsonAward {
+                clause,
+                recipient: &award.recipient,
+                role,
+                kind,
+                // A cap that cuts a range's high end cuts its low end with it.
+                minimum: award.minimum().map(money::format_yuan),
+                amount: award.amount.map(money::format_yuan),
+                maximum: award.maximum(policy).map(money::format_yuan),
+                subject_to_review,
+                condition: why.condition,
+                reasons: why.reasons,
+                adjustments: &award.adjustments,
+            }
+        })
+        .collect();
+    let record = JsonCase { id: &case.id, no_award: case.gate_failure.as_deref(), awards };
+    text.extend_from_slice(b"    ");
+    serde_json::to_writer(&mut *text, &record)?;
+    Ok(())
+}
+
+/// One case's CSV rows: its awards, or the row saying why it has none.
+fn csv_case<W: Write>(
+    policy: &Policy,
+    result: &BatchResult,
+    case: &CaseSummary,
+    writer: &mut csv::Writer<W>,
+) -> io::Result<()> {
+    let mut write =
+        |cells: [&str; 10]| writer.write_record(cells.map(spreadsheet_safe).iter().map(|cell| cell.as_ref()));
+    let awards = result.case_awards(case);
+    if awards.is_empty() {
+        write([case.id.as_str(), "", "", "", "none", "", "", no_award_reason(case), "", ""])?;
+    }
+    for award in awards {
+        let (clause, role, kind, review) = clause_facts(policy, award);
+        let why = one_line_why(policy, award, case.date);
+        let amount = award.amount.map(money::format_yuan).unwrap_or_default();
+        let review = if review { "true" } else { "false" };
+        write([case.id.as_str(), clause, &award.recipient, role, kind, &amount, review, &why, "", ""])?;
+    }
+    Ok(())
+}
+
 /// The CSV columns: one row per award; a row of kind `none` for a case that ran and got
 /// nothing (with why); a row of kind `error` for each data error (with its field and where)
 /// and for each total that overflowed. So every case of the input and every error is in
@@ -179,25 +246,42 @@ pub fn json(policy: &Policy, result: &BatchResult, out: &mut dyn Write) -> io::R
 pub const CSV_COLUMNS: [&str; 10] =
     ["case", "clause", "recipient", "role", "kind", "amount", "subject_to_review", "why", "field", "location"];
 
-/// Every award, case without an award, and error, as CSV rows.
+/// Every award, case without an award, and error, as CSV rows. The cases' rows are
+/// rendered on every core the process may use, and written in order.
 pub fn csv(policy: &Policy, result: &BatchResult, out: &mut dyn Write) -> io::Result<()> {
+    csv_in(Parallelism::available(), policy, result, out)
+}
+
+/// [`csv`], its cases rendered as `parallelism` says; the text does not depend on it.
+pub fn csv_in(parallelism: Parallelism, policy: &Policy, result: &BatchResult, out: &mut dyn Write) -> io::Result<()> {
+    {
+        let mut header = csv::Writer::from_writer(&mut *out);
+        header.write_record(CSV_COLUMNS)?;
+        header.flush()?;
+    }
+    let mut written = Ok(());
+    crate::parallel::ordered(
+        parallelism.threads,
+        |emit| case_chunks(result.cases.len(), parallelism, emit),
+        |cases: std::ops::Range<usize>| -> io::Result<Vec<u8>> {
+            // Each record is written on its own (quoted only where it needs it), so rows
+            // written apart are the rows one writer makes.
+            let mut rows = csv::Writer::from_writer(Vec::with_capacity(cases.len() * 256));
+            for case in result.cases.get(cases).unwrap_or_default() {
+                csv_case(policy, result, case, &mut rows)?;
+            }
+            rows.into_inner().map_err(|error| error.into_error())
+        },
+        |rows| {
+            if written.is_ok() {
+                written = rows.and_then(|rows| out.write_all(&rows));
+            }
+        },
+    );
+    written?;
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(CSV_COLUMNS)?;
     let mut write =
         |cells: [&str; 10]| writer.write_record(cells.map(spreadsheet_safe).iter().map(|cell| cell.as_ref()));
-    for case in &result.cases {
-        let awards = result.case_awards(case);
-        if awards.is_empty() {
-            write([case.id.as_str(), "", "", "", "none", "", "", no_award_reason(case), "", ""])?;
-        }
-        for award in awards {
-            let (clause, role, kind, review) = clause_facts(policy, award);
-            let why = one_line_why(policy, award, case.date);
-            let amount = award.amount.map(money::format_yuan).unwrap_or_default();
-            let review = if review { "true" } else { "false" };
-            write([case.id.as_str(), clause, &award.recipient, role, kind, &amount, review, &why, "", ""])?;
-        }
-    }
     for error in &result.errors {
         let location = error.location.to_string();
         let (case, field) = (error.case.as_deref().unwrap_or(""), error.field.as_deref().unwrap_or(""));
