@@ -1,8 +1,9 @@
 //! The three readers: JSON array, JSON Lines, CSV. Each turns its records into
 //! [`Record`]s in file order and hands them to the caller.
 
-use super::value::{Json, Raw, EXACT_NUMBER_KEY};
+use super::value::{Json, Raw, Text, EXACT_NUMBER_KEY};
 use super::{build_case, BatchError, DataError, InputFormat, Location, Record, Schema};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{HashSet, VecDeque};
 use std::io::Read;
@@ -158,12 +159,12 @@ pub fn split_batch(
 
 /// A JSON record's fields in the order written, repeats included (a JSON map would keep
 /// only the last of a repeated key, silently).
-enum JsonRecord {
-    Object(Vec<(String, Json)>),
+enum JsonRecord<'a> {
+    Object(Vec<(Cow<'a, str>, Json<'a>)>),
     NotObject,
 }
 
-impl<'de> serde::Deserialize<'de> for JsonRecord {
+impl<'de> serde::Deserialize<'de> for JsonRecord<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = deserializer.deserialize_any(RecordVisitor)?;
         Ok(value)
@@ -173,52 +174,53 @@ impl<'de> serde::Deserialize<'de> for JsonRecord {
 struct RecordVisitor;
 
 impl<'de> serde::de::Visitor<'de> for RecordVisitor {
-    type Value = JsonRecord;
+    type Value = JsonRecord<'de>;
 
     fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter.write_str("a JSON object")
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<JsonRecord, A::Error> {
-        let mut fields = Vec::new();
-        while let Some(name) = map.next_key::<String>()? {
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<JsonRecord<'de>, A::Error> {
+        // Sized for a typical record, so that reading one does not grow the list.
+        let mut fields = Vec::with_capacity(16);
+        while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
             // serde_json hands an exact (arbitrary-precision) number to a visitor as a
             // one-entry map under this private key: that is a number, not a record.
             if name == EXACT_NUMBER_KEY {
                 map.next_value::<serde::de::IgnoredAny>()?;
                 return Ok(JsonRecord::NotObject);
             }
-            fields.push((name, map.next_value::<Json>()?));
+            fields.push((name, map.next_value::<Json<'de>>()?));
         }
         Ok(JsonRecord::Object(fields))
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<JsonRecord, A::Error> {
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<JsonRecord<'de>, A::Error> {
         while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
         Ok(JsonRecord::NotObject)
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<JsonRecord, E> {
+    fn visit_bool<E>(self, _: bool) -> Result<JsonRecord<'de>, E> {
         Ok(JsonRecord::NotObject)
     }
 
-    fn visit_i64<E>(self, _: i64) -> Result<JsonRecord, E> {
+    fn visit_i64<E>(self, _: i64) -> Result<JsonRecord<'de>, E> {
         Ok(JsonRecord::NotObject)
     }
 
-    fn visit_u64<E>(self, _: u64) -> Result<JsonRecord, E> {
+    fn visit_u64<E>(self, _: u64) -> Result<JsonRecord<'de>, E> {
         Ok(JsonRecord::NotObject)
     }
 
-    fn visit_f64<E>(self, _: f64) -> Result<JsonRecord, E> {
+    fn visit_f64<E>(self, _: f64) -> Result<JsonRecord<'de>, E> {
         Ok(JsonRecord::NotObject)
     }
 
-    fn visit_str<E>(self, _: &str) -> Result<JsonRecord, E> {
+    fn visit_str<E>(self, _: &str) -> Result<JsonRecord<'de>, E> {
         Ok(JsonRecord::NotObject)
     }
 
-    fn visit_unit<E>(self) -> Result<JsonRecord, E> {
+    fn visit_unit<E>(self) -> Result<JsonRecord<'de>, E> {
         Ok(JsonRecord::NotObject)
     }
 }
@@ -229,7 +231,7 @@ fn json_record(bytes: &[u8], location: Location, schema: &Schema<'_>) -> Record 
         Ok(JsonRecord::NotObject) => return unreadable(location, "a record must be a JSON object".to_string()),
         Err(error) => return unreadable(location, format!("not a JSON object: {}", strip_position(&error))),
     };
-    build_case(schema, fields.iter().map(|(name, value)| (name.as_str(), Raw::Json(value))), |_| location)
+    build_case(schema, fields.iter().map(|(name, value)| (&**name, Raw::Json(value))), |_| location)
 }
 
 fn unreadable(location: Location, message: String) -> Record {

@@ -6,23 +6,57 @@ use super::Fact;
 use crate::check::checked::{EnumDef, Type};
 use crate::money::{self, Date, MoneyUnit, NumberError};
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 
 /// A JSON field's value, as far as a fact needs it. Lists and objects are never facts, so
 /// they are skipped while parsing, not built: a 200 MB list costs no memory.
+/// Text is borrowed from the record where it has no escapes, so that a typical field costs
+/// no allocation.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Json {
+pub enum Json<'a> {
     Null,
     Bool(bool),
     /// The number's text as written, read exactly later.
-    Number(String),
-    String(String),
+    Number(Cow<'a, str>),
+    String(Cow<'a, str>),
     List,
     Object,
 }
 
-impl<'de> serde::Deserialize<'de> for Json {
+impl<'de> serde::Deserialize<'de> for Json<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(JsonVisitor)
+    }
+}
+
+/// Text as the record has it: borrowed, or owned when it had escapes to undo.
+pub struct Text<'a>(pub Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Text<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TextVisitor {
+    type Value = Text<'de>;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Borrowed(text)))
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Owned(text.to_string())))
+    }
+
+    fn visit_string<E>(self, text: String) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Owned(text)))
     }
 }
 
@@ -33,59 +67,63 @@ pub(super) const EXACT_NUMBER_KEY: &str = "$serde_json::private::Number";
 struct JsonVisitor;
 
 impl<'de> serde::de::Visitor<'de> for JsonVisitor {
-    type Value = Json;
+    type Value = Json<'de>;
 
     fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter.write_str("a JSON value")
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
-        let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? else { return Ok(Json::Object) };
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
+        let Some(Text(key)) = map.next_key::<Text<'de>>()? else { return Ok(Json::Object) };
         if key == EXACT_NUMBER_KEY {
-            return Ok(Json::Number(map.next_value::<String>()?));
+            return Ok(Json::Number(map.next_value::<Text<'de>>()?.0));
         }
         map.next_value::<serde::de::IgnoredAny>()?;
         while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
         Ok(Json::Object)
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
         while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
         Ok(Json::List)
     }
 
-    fn visit_bool<E>(self, flag: bool) -> Result<Json, E> {
+    fn visit_bool<E>(self, flag: bool) -> Result<Json<'de>, E> {
         Ok(Json::Bool(flag))
     }
 
-    fn visit_i64<E>(self, number: i64) -> Result<Json, E> {
-        Ok(Json::Number(number.to_string()))
+    fn visit_i64<E>(self, number: i64) -> Result<Json<'de>, E> {
+        Ok(Json::Number(number.to_string().into()))
     }
 
-    fn visit_u64<E>(self, number: u64) -> Result<Json, E> {
-        Ok(Json::Number(number.to_string()))
+    fn visit_u64<E>(self, number: u64) -> Result<Json<'de>, E> {
+        Ok(Json::Number(number.to_string().into()))
     }
 
-    fn visit_f64<E>(self, number: f64) -> Result<Json, E> {
-        Ok(Json::Number(number.to_string()))
+    fn visit_f64<E>(self, number: f64) -> Result<Json<'de>, E> {
+        Ok(Json::Number(number.to_string().into()))
     }
 
-    fn visit_str<E>(self, text: &str) -> Result<Json, E> {
-        Ok(Json::String(text.to_string()))
+    fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Borrowed(text)))
     }
 
-    fn visit_string<E>(self, text: String) -> Result<Json, E> {
-        Ok(Json::String(text))
+    fn visit_str<E>(self, text: &str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Owned(text.to_string())))
     }
 
-    fn visit_unit<E>(self) -> Result<Json, E> {
+    fn visit_string<E>(self, text: String) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Owned(text)))
+    }
+
+    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
         Ok(Json::Null)
     }
 }
 
 /// A field as the reader found it.
 pub enum Raw<'a> {
-    Json(&'a Json),
+    Json(&'a Json<'a>),
     Csv(&'a str),
 }
 
@@ -117,7 +155,7 @@ fn shorten(message: String, value: &str) -> String {
     message.replace(value, &format!("{start}… ({length} characters)"))
 }
 
-fn read_json(value: &Json, ty: Type, enums: &[EnumDef]) -> Result<Fact, String> {
+fn read_json(value: &Json<'_>, ty: Type, enums: &[EnumDef]) -> Result<Fact, String> {
     match (ty, value) {
         (_, Json::String(text)) if !matches!(ty, Type::Bool | Type::Integer) => read_text(text, ty, enums, false),
         (Type::Money, Json::Number(text)) => {
@@ -291,7 +329,7 @@ fn expected(ty: Type, enums: &[EnumDef]) -> String {
     }
 }
 
-fn describe_json(value: &Json) -> String {
+fn describe_json(value: &Json<'_>) -> String {
     match value {
         Json::Null => "null".into(),
         Json::Bool(flag) => format!("{flag}"),
