@@ -8,9 +8,11 @@
 //! own, and is the fastest of three runs. "parse only" is the yardstick issue 10 measures
 //! against: `serde_json` into a `Value` per record of the file read whole (JSON Lines),
 //! or the `csv` crate's records (CSV), single-threaded, nothing kept. "read only" parses
-//! and types every record and drops it; "read + evaluate" also evaluates every clause and applies the cross-case
-//! rules; "run" also renders the JSON result, with every award's reasons (to a sink).
-//! "× parse" is each mode's time over the parse-only pass of the same file.
+//! and types every record and drops it; "read + evaluate" also evaluates every clause and
+//! applies the cross-case rules; "run" also renders the result (JSON for JSON Lines, CSV
+//! for CSV), with every award's reasons (to a sink). Those use every core; "run, one core"
+//! is "run" pinned with `taskset -c 0`. "× parse" is each mode's time over the parse-only
+//! pass of the same file.
 
 use polc::data::{self, InputFormat};
 use std::io::Write;
@@ -43,15 +45,25 @@ fn main() {
             generate(size, format, &path);
             let bytes = std::fs::metadata(&path).unwrap().len() as f64;
             let mut parse_seconds = f64::NAN;
-            for mode in ["parse", "read", "eval", "run"] {
+            for mode in ["parse", "read", "eval", "run", "run-one-core"] {
                 // The best of three runs: this machine is shared, and the fastest run is the
                 // one least disturbed by others.
                 let (seconds, peak_kib) = (0..RUNS)
                     .map(|_| {
-                        let output = std::process::Command::new(std::env::current_exe().unwrap())
-                            .args(["--child", mode, format, path.to_str().unwrap()])
-                            .output()
-                            .unwrap();
+                        let exe = std::env::current_exe().unwrap();
+                        let path = path.to_str().unwrap();
+                        let output = if mode == "run-one-core" {
+                            // Pinned to one core as issue 10 measures it; polc then runs
+                            // on one thread, as `available_parallelism` sees one core.
+                            std::process::Command::new("taskset")
+                                .args(["-c", "0"])
+                                .arg(&exe)
+                                .args(["--child", "run", format, path])
+                                .output()
+                                .unwrap()
+                        } else {
+                            std::process::Command::new(&exe).args(["--child", mode, format, path]).output().unwrap()
+                        };
                         let report = String::from_utf8_lossy(&output.stdout);
                         let mut fields = report.split_whitespace();
                         let seconds: f64 = fields.next().and_then(|field| field.parse().ok()).unwrap_or(f64::NAN);
@@ -68,7 +80,9 @@ fn main() {
                         "parse" => "parse only",
                         "read" => "read only",
                         "eval" => "read + evaluate",
-                        _ => "run (+ JSON result)",
+                        "run" if format == "csv" => "run (+ CSV result)",
+                        "run" => "run (+ JSON result)",
+                        _ => "run, one core (taskset -c 0)",
                     },
                     seconds / parse_seconds,
                     size as f64 / seconds,
@@ -216,7 +230,9 @@ fn child(mode: &str, format: &str, path: &str) {
     } else {
         let result = polc::eval::run(&policy, file, format, None).unwrap();
         assert!(result.errors.is_empty(), "{:?}", result.errors.first());
-        if mode == "run" {
+        if mode == "run" && format == InputFormat::Csv {
+            polc::eval::report::csv(&policy, &result, &mut std::io::sink()).unwrap();
+        } else if mode == "run" {
             polc::eval::report::json(&policy, &result, &mut std::io::sink()).unwrap();
         }
         std::hint::black_box(&result);
