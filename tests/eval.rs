@@ -439,8 +439,8 @@ fn min_and_max_pick_among_their_arguments() {
     );
     // The reason says which argument was the least.
     let a_first = &result.awards[0];
-    assert_eq!(a_first.trace.picks.len(), 1);
-    assert_eq!(a_first.trace.picks[0].arg, 0);
+    assert_eq!(a_first.trace.picks().len(), 1);
+    assert_eq!(a_first.trace.picks()[0].arg, 0);
     let why = polc::eval::why::award_why(&policy, a_first, result.cases[0].date);
     assert_eq!(why.reasons[1], "min picks the least: 10% of amount (1,000,000.00) = 100,000.00");
 }

@@ -204,7 +204,7 @@ fn apply_instalments(program: &Program<'_>, awards: &mut [AwardRecord], order: &
         else {
             continue;
         };
-        let (Some(total), Some(key)) = (award.amount, award.keys.instalment.as_ref()) else { continue };
+        let (Some(total), Some(key)) = (award.amount, award.keys.instalment()) else { continue };
         if award.revoked {
             continue;
         }
@@ -259,7 +259,7 @@ fn apply_years(
             let Some(limit) = program.policy.clauses.get(award.clause).and_then(|clause| clause.years.as_ref()) else {
                 continue;
             };
-            let Some(key) = award.keys.years.as_deref() else { continue };
+            let Some(key) = award.keys.years() else { continue };
             // As with `once`, a revoked award's year stays used.
             if !takes_part(award) && !award.revoked {
                 continue;
@@ -406,7 +406,7 @@ fn apply_history(
                     continue;
                 }
                 let Some(date) = cases.get(award.case_index as usize).map(|case| case.date) else { continue };
-                for (rule_index, key) in &award.keys.history {
+                for (rule_index, key) in award.keys.history() {
                     let Some(rule) = rules.get(*rule_index).filter(|rule| rule.clause == award.clause) else {
                         continue;
                     };
@@ -471,7 +471,7 @@ fn apply_history(
                     continue;
                 }
                 let Some(year) = cases.get(award.case_index as usize).map(|case| case.date.year) else { continue };
-                for (rule_index, key) in &award.keys.history {
+                for (rule_index, key) in award.keys.history() {
                     let names_this_clause = rules.get(*rule_index).is_some_and(
                         |rule| matches!(rule.subject, HistorySubject::Clause { clause, .. } if clause == award.clause),
                     );
@@ -516,7 +516,7 @@ pub(super) fn note_received(
         years.push(year);
     }
     let shares = clause.and_then(|clause| clause.instalments.as_ref());
-    if let (Some(shares), Some(instalment)) = (shares, keys.instalment.as_ref()) {
+    if let (Some(shares), Some(instalment)) = (shares, keys.instalment()) {
         let count = i64::try_from(shares.shares.len()).unwrap_or(i64::MAX);
         *paid_out |= instalment.all_at_once || instalment.reached >= count;
     }

@@ -274,9 +274,14 @@ impl Evaluator<'_, '_> {
                 amount = Some(*granted);
             }
         }
-        trace.picks = std::mem::take(&mut self.picks);
-        trace.named = std::mem::take(&mut self.named);
-        trace.named.dedup_by_key(|(id, _)| *id);
+        if !self.picks.is_empty() {
+            trace.extra_mut().picks = std::mem::take(&mut self.picks);
+        }
+        if !self.named.is_empty() {
+            let named = &mut trace.extra_mut().named;
+            *named = std::mem::take(&mut self.named);
+            named.dedup_by_key(|(id, _)| *id);
+        }
         let mut given = 0;
         for (recipient_index, recipient) in clause.recipients.iter().enumerate() {
             let Some(Some(Fact::Text(entity))) = self.case.facts.get(recipient.input) else { continue };
@@ -351,7 +356,7 @@ impl Evaluator<'_, '_> {
                 adjustments: Vec::new(),
                 revoked: false,
                 settled: None,
-                keys: KeyValues { once, years, instalment, history, classes, caps },
+                keys: KeyValues::new(once, years, instalment, history, classes, caps),
             });
         }
         if given > 0 {
@@ -393,7 +398,6 @@ impl Evaluator<'_, '_> {
                         cap,
                         tier,
                         extra: (!terms.is_empty()).then(|| Box::new(TraceExtra { terms, ..TraceExtra::default() })),
-                        ..AmountTrace::default()
                     },
                 ))
             }

@@ -175,7 +175,7 @@ impl Counted {
         let keys = &award.keys;
         // Instalments: what this award paid for its key.
         if let (Some(_), Some(instalment), Some(_), false) =
-            (&clause.instalments, &keys.instalment, award.computed, award.revoked)
+            (&clause.instalments, keys.instalment(), award.computed, award.revoked)
         {
             if let (Some(key), Some(paid)) = (&instalment.key, self.paid.get_mut(award.clause)) {
                 *paid.entry(key.clone()).or_default() += after_instalments.unwrap_or_default();
@@ -193,10 +193,10 @@ impl Counted {
             }
         }
         // Years: decided again as the rule decides it, from the years already paid.
-        if let (Some(limit), Some(key)) = (&clause.years, &keys.years) {
+        if let (Some(limit), Some(key)) = (&clause.years, keys.years()) {
             if award.revoked || takes_part(after_once) {
                 if let Some(paid) = self.years.get_mut(award.clause) {
-                    let years = paid.entry(key.clone()).or_default();
+                    let years = paid.entry(key.to_vec()).or_default();
                     if !years.contains(&award.date.year) && refuse_year(limit, years, award.date.year).is_none() {
                         years.push(award.date.year);
                     }
@@ -207,7 +207,7 @@ impl Counted {
         let [.., cut_by_history, _, _] = changed;
         let received_it = award.revoked || (!cut_by_history && takes_part(after_history));
         if received_it {
-            for (rule_index, key) in &keys.history {
+            for (rule_index, key) in keys.history() {
                 let names_this_clause = policy.history.get(*rule_index).is_some_and(
                     |rule| matches!(rule.subject, HistorySubject::Clause { clause, .. } if clause == award.clause),
                 );

@@ -76,10 +76,6 @@ pub struct AmountTrace {
     pub cap: Option<Decimal>,
     /// The threshold a tier table paid.
     pub tier: Option<Fact>,
-    /// What each `min` or `max` in the amount or its cap picked.
-    pub picks: Vec<Pick>,
-    /// The named values the amount read, with what they were for the case.
-    pub named: Vec<(usize, Fact)>,
     /// What only some awards have, boxed so that the common award stays small (a batch
     /// keeps one record per award).
     pub extra: Option<Box<TraceExtra>>,
@@ -98,6 +94,10 @@ pub struct TraceExtra {
     /// What a cross-case rule says about the award without changing it (a cap passed by
     /// its relaxation).
     pub notes: Vec<String>,
+    /// What each `min` or `max` in the amount or its cap picked.
+    pub picks: Vec<Pick>,
+    /// The named values the amount read, with what they were for the case.
+    pub named: Vec<(usize, Fact)>,
 }
 
 impl AmountTrace {
@@ -123,6 +123,14 @@ impl AmountTrace {
 
     pub fn notes(&self) -> &[String] {
         self.extra().map_or(&[], |extra| extra.notes.as_slice())
+    }
+
+    pub fn picks(&self) -> &[Pick] {
+        self.extra().map_or(&[], |extra| extra.picks.as_slice())
+    }
+
+    pub fn named(&self) -> &[(usize, Fact)] {
+        self.extra().map_or(&[], |extra| extra.named.as_slice())
     }
 }
 
@@ -164,18 +172,51 @@ pub struct Pick {
 #[derive(Clone, Debug, Default)]
 pub struct KeyValues {
     pub once: Option<Vec<Fact>>,
-    /// The key of the clause's `for at most N years`.
-    pub years: Option<Vec<Fact>>,
-    /// The clause's `in instalments`: the key, the milestones reached and whether the case
-    /// meets `all at once`.
-    pub instalment: Option<InstalmentKey>,
-    /// Per history rule that conditions the clause or looks for its awards: (rule, key
-    /// values).
-    pub history: Vec<(usize, Option<Vec<Fact>>)>,
     /// Per class that lists the clause: (class, key values).
     pub classes: Vec<(usize, Option<Vec<Fact>>)>,
     /// Per cap that counts the clause: its key values and the limit this award may reach.
     pub caps: Vec<CapKey>,
+    /// The keys of rules few clauses have, boxed so that the common award stays small.
+    rare: Option<Box<RareKeys>>,
+}
+
+/// An award's keys for `for at most N years`, `in instalments` and history rules.
+#[derive(Clone, Debug, Default)]
+struct RareKeys {
+    years: Option<Vec<Fact>>,
+    instalment: Option<InstalmentKey>,
+    history: Vec<(usize, Option<Vec<Fact>>)>,
+}
+
+impl KeyValues {
+    /// `years` is the key of the clause's `for at most N years`; `instalment`, of its `in
+    /// instalments` (with the milestones reached and whether the case meets `all at
+    /// once`); `history`, per history rule that conditions the clause or looks for its
+    /// awards, (rule, key values).
+    pub fn new(
+        once: Option<Vec<Fact>>,
+        years: Option<Vec<Fact>>,
+        instalment: Option<InstalmentKey>,
+        history: Vec<(usize, Option<Vec<Fact>>)>,
+        classes: Vec<(usize, Option<Vec<Fact>>)>,
+        caps: Vec<CapKey>,
+    ) -> KeyValues {
+        let rare = (years.is_some() || instalment.is_some() || !history.is_empty())
+            .then(|| Box::new(RareKeys { years, instalment, history }));
+        KeyValues { once, classes, caps, rare }
+    }
+
+    pub fn years(&self) -> Option<&[Fact]> {
+        self.rare.as_ref()?.years.as_deref()
+    }
+
+    pub fn instalment(&self) -> Option<&InstalmentKey> {
+        self.rare.as_ref()?.instalment.as_ref()
+    }
+
+    pub fn history(&self) -> &[(usize, Option<Vec<Fact>>)] {
+        self.rare.as_ref().map_or(&[], |rare| rare.history.as_slice())
+    }
 }
 
 /// How an award paid in instalments finds what is due.

@@ -151,7 +151,7 @@ pub fn award_why(policy: &Policy, award: &AwardRecord, date: Date) -> AwardWhy {
 /// (5,000,000.00) = 2,500,000.00".
 fn picks(policy: &Policy, trace: &AmountTrace, exprs: [Option<&Expr>; 2], case: &Case) -> Vec<String> {
     let mut reasons = Vec::new();
-    for pick in &trace.picks {
+    for pick in trace.picks() {
         let call = exprs.iter().flatten().find_map(|expr| expr.call_at(pick.at));
         match call {
             Some(Expr { kind: ExprKind::Call(function, args), ty, .. }) => {
@@ -189,7 +189,7 @@ fn picks(policy: &Policy, trace: &AmountTrace, exprs: [Option<&Expr>; 2], case: 
 /// 10,000,000.00".
 fn named_values(policy: &Policy, trace: &AmountTrace, case: &Case) -> Vec<String> {
     trace
-        .named
+        .named()
         .iter()
         .filter_map(|(id, fact)| {
             let value = policy.values.get(*id)?;

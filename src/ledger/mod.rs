@@ -1226,7 +1226,7 @@ fn decode_changes(text: &str) -> Vec<(RuleRef, Option<Decimal>)> {
 }
 
 /// One entry of a key list: the rule's position, its key values, and a cap's relaxation.
-type KeyEntry<'k> = (usize, &'k Option<Vec<Fact>>, Option<bool>);
+type KeyEntry<'k> = (usize, Option<&'k [Fact]>, Option<bool>);
 
 /// An award's keys as one JSON object, written by hand: a commit writes one per award,
 /// and building `serde_json` values for them cost as much as SQLite's writing. Absent and
@@ -1250,16 +1250,16 @@ fn encode_keys_into(keys: &KeyValues, out: &mut String) {
     };
     if keys.once.is_some() {
         field(out, "once");
-        write_facts(out, &keys.once);
+        write_facts(out, keys.once.as_deref());
     }
-    if keys.years.is_some() {
+    if let Some(years) = keys.years() {
         field(out, "years");
-        write_facts(out, &keys.years);
+        write_facts(out, Some(years));
     }
-    if let Some(instalment) = &keys.instalment {
+    if let Some(instalment) = keys.instalment() {
         field(out, "instalment");
         out.push('[');
-        write_facts(out, &instalment.key);
+        write_facts(out, instalment.key.as_deref());
         let _ = write!(out, ",{},{}]", instalment.reached, instalment.all_at_once);
     }
     // Each list without gathering its entries first: a commit writes a million.
@@ -1283,14 +1283,14 @@ fn encode_keys_into(keys: &KeyValues, out: &mut String) {
         }
         out.push(']');
     };
-    list(out, "history", &mut keys.history.iter().map(|(rule, key)| (*rule, key, None)));
-    list(out, "classes", &mut keys.classes.iter().map(|(class, key)| (*class, key, None)));
-    list(out, "caps", &mut keys.caps.iter().map(|cap| (cap.cap, &cap.key, Some(cap.relaxed))));
+    list(out, "history", &mut keys.history().iter().map(|(rule, key)| (*rule, key.as_deref(), None)));
+    list(out, "classes", &mut keys.classes.iter().map(|(class, key)| (*class, key.as_deref(), None)));
+    list(out, "caps", &mut keys.caps.iter().map(|cap| (cap.cap, cap.key.as_deref(), Some(cap.relaxed))));
     out.push_str(if first { "{}" } else { "}" });
 }
 
 /// Key facts as a JSON array of encoded facts, or `null` for a missing key.
-fn write_facts(out: &mut String, facts: &Option<Vec<Fact>>) {
+fn write_facts(out: &mut String, facts: Option<&[Fact]>) {
     let Some(facts) = facts else {
         out.push_str("null");
         return;
@@ -1355,18 +1355,14 @@ fn decode_keys(text: &str, interned: &mut Interned) -> KeyValues {
             })
             .collect()
     };
-    KeyValues {
-        once: facts(stored.once),
-        years: facts(stored.years),
-        instalment: stored.instalment.map(|(key, reached, all_at_once)| InstalmentKey {
-            key: facts(key),
-            reached,
-            all_at_once,
-        }),
-        history: stored.history.into_iter().map(|(rule, key)| (rule, facts(key))).collect(),
-        classes: stored.classes.into_iter().map(|(class, key)| (class, facts(key))).collect(),
-        caps: stored.caps.into_iter().map(|(cap, key, relaxed)| CapKey { cap, key: facts(key), relaxed }).collect(),
-    }
+    KeyValues::new(
+        facts(stored.once),
+        facts(stored.years),
+        stored.instalment.map(|(key, reached, all_at_once)| InstalmentKey { key: facts(key), reached, all_at_once }),
+        stored.history.into_iter().map(|(rule, key)| (rule, facts(key))).collect(),
+        stored.classes.into_iter().map(|(class, key)| (class, facts(key))).collect(),
+        stored.caps.into_iter().map(|(cap, key, relaxed)| CapKey { cap, key: facts(key), relaxed }).collect(),
+    )
 }
 
 #[cfg(test)]
@@ -1379,14 +1375,14 @@ mod tests {
         let texts = ["E1", "引号\"和\\反斜杠", "tab\there\nline", "\u{1}\u{1f}", "", "{\"once\":[]}"];
         for text in texts {
             let fact = |text: &str| Fact::Text(Arc::from(text));
-            let keys = KeyValues {
-                once: Some(vec![fact(text), Fact::Integer(-3), Fact::Money(Decimal::new(12345, 2))]),
-                years: None,
-                instalment: Some(InstalmentKey { key: Some(vec![fact(text)]), reached: 2, all_at_once: true }),
-                history: vec![(1, None), (0, Some(vec![fact(text)]))],
-                classes: vec![(2, Some(vec![Fact::Bool(true)]))],
-                caps: vec![CapKey { cap: 3, key: Some(vec![fact(text), Fact::Enum(4)]), relaxed: true }],
-            };
+            let keys = KeyValues::new(
+                Some(vec![fact(text), Fact::Integer(-3), Fact::Money(Decimal::new(12345, 2))]),
+                None,
+                Some(InstalmentKey { key: Some(vec![fact(text)]), reached: 2, all_at_once: true }),
+                vec![(1, None), (0, Some(vec![fact(text)]))],
+                vec![(2, Some(vec![Fact::Bool(true)]))],
+                vec![CapKey { cap: 3, key: Some(vec![fact(text), Fact::Enum(4)]), relaxed: true }],
+            );
             let written = encode_keys(&keys);
             assert!(serde_json::from_str::<Value>(&written).is_ok(), "{written}");
             assert_eq!(
@@ -1400,11 +1396,14 @@ mod tests {
         // As the polc of schema version 1 wrote them.
         let version_1 = r#"{"once":null,"classes":[[0,["tE1","i2024"]]],"caps":[[1,null,false]]}"#;
         let read = decode_keys(version_1, &mut Interned::default());
-        let expected = KeyValues {
-            classes: vec![(0, Some(vec![Fact::Text(Arc::from("E1")), Fact::Integer(2024)]))],
-            caps: vec![CapKey { cap: 1, key: None, relaxed: false }],
-            ..KeyValues::default()
-        };
+        let expected = KeyValues::new(
+            None,
+            None,
+            None,
+            Vec::new(),
+            vec![(0, Some(vec![Fact::Text(Arc::from("E1")), Fact::Integer(2024)]))],
+            vec![CapKey { cap: 1, key: None, relaxed: false }],
+        );
         assert_eq!(format!("{read:?}"), format!("{expected:?}"));
     }
 }
