@@ -3,6 +3,8 @@
 //! every input format and every result format, with good and bad data mixed, on the
 //! Chengdu policy and every shape policy's worked cases.
 
+mod common;
+
 use polc::check::checked::Policy;
 use polc::data::InputFormat;
 use polc::eval::{self, report};
@@ -144,20 +146,7 @@ fn as_csv(records: &[Value]) -> String {
             columns.push(needed.to_string());
         }
     }
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(&columns).unwrap();
-    for record in records {
-        let row: Vec<String> = columns
-            .iter()
-            .map(|column| match record.get(column) {
-                None | Some(Value::Null) => String::new(),
-                Some(Value::String(text)) => text.clone(),
-                Some(other) => other.to_string(),
-            })
-            .collect();
-        writer.write_record(&row).unwrap();
-    }
-    String::from_utf8(writer.into_inner().unwrap()).unwrap()
+    common::as_csv(&columns, records.iter().filter_map(Value::as_object))
 }
 
 proptest! {

@@ -1,6 +1,8 @@
 //! Properties of `run`: the result does not depend on the order of cases in the input,
 //! and a JSON array, JSON Lines and CSV of the same batch give the same result.
 
+mod common;
+
 use polc::check::checked::Policy;
 use polc::data::InputFormat;
 use proptest::prelude::*;
@@ -117,20 +119,7 @@ fn as_csv(cases: &[Map<String, Value>]) -> String {
             }
         }
     }
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(&columns).unwrap();
-    for case in cases {
-        let row: Vec<String> = columns
-            .iter()
-            .map(|column| match case.get(column) {
-                None | Some(Value::Null) => String::new(),
-                Some(Value::String(text)) => text.clone(),
-                Some(other) => other.to_string(),
-            })
-            .collect();
-        writer.write_record(&row).unwrap();
-    }
-    String::from_utf8(writer.into_inner().unwrap()).unwrap()
+    common::as_csv(&columns, cases.iter())
 }
 
 /// Per case id: its awards (clause, recipient, kind, amount, adjustments) and its gate.
