@@ -10,6 +10,7 @@ use std::borrow::Cow;
 
 /// A JSON field's value, as far as a fact needs it. Lists and objects are never facts, so
 /// they are skipped while parsing, not built: a 200 MB list costs no memory.
+///
 /// Text is borrowed from the record where it has no escapes, so that a typical field costs
 /// no allocation.
 #[derive(Clone, Debug, PartialEq)]

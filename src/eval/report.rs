@@ -103,28 +103,17 @@ pub fn json_in(parallelism: Parallelism, policy: &Policy, result: &BatchResult, 
     writeln!(out, "{{")?;
     writeln!(out, "  \"policy\": {},", serde_json::to_string(&policy.title)?)?;
     writeln!(out, "  \"cases\": [")?;
-    let mut written = Ok(());
-    crate::parallel::ordered(
-        parallelism.threads,
-        |emit| case_chunks(result.cases.len(), parallelism, emit),
-        |cases: std::ops::Range<usize>| -> io::Result<Vec<u8>> {
-            let mut text = Vec::with_capacity(cases.len() * 512);
-            for index in cases {
-                if let Some(case) = result.cases.get(index) {
-                    json_case(policy, result, case, &mut text)?;
-                    let comma = if index + 1 < result.cases.len() { "," } else { "" };
-                    writeln!(text, "{comma}")?;
-                }
+    write_cases_in(parallelism, result.cases.len(), out, |cases| {
+        let mut text = Vec::with_capacity(cases.len() * 512);
+        for index in cases {
+            if let Some(case) = result.cases.get(index) {
+                json_case(policy, result, case, &mut text)?;
+                let comma = if index + 1 < result.cases.len() { "," } else { "" };
+                writeln!(text, "{comma}")?;
             }
-            Ok(text)
-        },
-        |text| {
-            if written.is_ok() {
-                written = text.and_then(|text| out.write_all(&text));
-            }
-        },
-    );
-    written?;
+        }
+        Ok(text)
+    })?;
     writeln!(out, "  ],")?;
     writeln!(out, "  \"errors\": [")?;
     for (index, error) in result.errors.iter().enumerate() {
@@ -174,16 +163,35 @@ pub fn json_in(parallelism: Parallelism, policy: &Policy, result: &BatchResult, 
     writeln!(out, "}}")
 }
 
-/// Cuts `count` cases into ranges of about `parallelism.chunk_bytes` of output (a case's
-/// line is a few hundred bytes).
-fn case_chunks(count: usize, parallelism: Parallelism, emit: &mut dyn FnMut(std::ops::Range<usize>)) {
+/// Renders `count` cases in ranges of about `parallelism.chunk_bytes` of output (a case
+/// is a few hundred bytes) on the workers, and writes each range's text to `out` in order.
+/// After the first error nothing more is written, and that error is returned.
+fn write_cases_in(
+    parallelism: Parallelism,
+    count: usize,
+    out: &mut dyn Write,
+    render: impl Fn(std::ops::Range<usize>) -> io::Result<Vec<u8>> + Sync,
+) -> io::Result<()> {
     let per_chunk = (parallelism.chunk_bytes / 256).max(1);
-    let mut start = 0;
-    while start < count {
-        let end = count.min(start + per_chunk);
-        emit(start..end);
-        start = end;
-    }
+    let mut written = Ok(());
+    crate::parallel::ordered(
+        parallelism.threads,
+        |emit| {
+            let mut start = 0;
+            while start < count {
+                let end = count.min(start + per_chunk);
+                emit(start..end);
+                start = end;
+            }
+        },
+        render,
+        |text| {
+            if written.is_ok() {
+                written = text.and_then(|text| out.write_all(&text));
+            }
+        },
+    );
+    written
 }
 
 /// One case's line of the JSON result, without its comma.
@@ -223,20 +231,23 @@ fn csv_case<W: Write>(
     case: &CaseSummary,
     writer: &mut csv::Writer<W>,
 ) -> io::Result<()> {
-    let mut write =
-        |cells: [&str; 10]| writer.write_record(cells.map(spreadsheet_safe).iter().map(|cell| cell.as_ref()));
     let awards = result.case_awards(case);
     if awards.is_empty() {
-        write([case.id.as_str(), "", "", "", "none", "", "", no_award_reason(case), "", ""])?;
+        write_row(writer, [case.id.as_str(), "", "", "", "none", "", "", no_award_reason(case), "", ""])?;
     }
     for award in awards {
         let (clause, role, kind, review) = clause_facts(policy, award);
         let why = one_line_why(policy, award, case.date);
         let amount = award.amount.map(money::format_yuan).unwrap_or_default();
         let review = if review { "true" } else { "false" };
-        write([case.id.as_str(), clause, &award.recipient, role, kind, &amount, review, &why, "", ""])?;
+        write_row(writer, [case.id.as_str(), clause, &award.recipient, role, kind, &amount, review, &why, "", ""])?;
     }
     Ok(())
+}
+
+/// One CSV row of the result, its cells neutralised for spreadsheets.
+fn write_row<W: Write>(writer: &mut csv::Writer<W>, cells: [&str; 10]) -> csv::Result<()> {
+    writer.write_record(cells.map(spreadsheet_safe).iter().map(|cell| cell.as_ref()))
 }
 
 /// The CSV columns: one row per award; a row of kind `none` for a case that ran and got
@@ -259,36 +270,23 @@ pub fn csv_in(parallelism: Parallelism, policy: &Policy, result: &BatchResult, o
         header.write_record(CSV_COLUMNS)?;
         header.flush()?;
     }
-    let mut written = Ok(());
-    crate::parallel::ordered(
-        parallelism.threads,
-        |emit| case_chunks(result.cases.len(), parallelism, emit),
-        |cases: std::ops::Range<usize>| -> io::Result<Vec<u8>> {
-            // Each record is written on its own (quoted only where it needs it), so rows
-            // written apart are the rows one writer makes.
-            let mut rows = csv::Writer::from_writer(Vec::with_capacity(cases.len() * 256));
-            for case in result.cases.get(cases).unwrap_or_default() {
-                csv_case(policy, result, case, &mut rows)?;
-            }
-            rows.into_inner().map_err(|error| error.into_error())
-        },
-        |rows| {
-            if written.is_ok() {
-                written = rows.and_then(|rows| out.write_all(&rows));
-            }
-        },
-    );
-    written?;
+    write_cases_in(parallelism, result.cases.len(), out, |cases| {
+        // Each record is written on its own (quoted only where it needs it), so rows
+        // written apart are the rows one writer makes.
+        let mut rows = csv::Writer::from_writer(Vec::with_capacity(cases.len() * 256));
+        for case in result.cases.get(cases).unwrap_or_default() {
+            csv_case(policy, result, case, &mut rows)?;
+        }
+        rows.into_inner().map_err(|error| error.into_error())
+    })?;
     let mut writer = csv::Writer::from_writer(out);
-    let mut write =
-        |cells: [&str; 10]| writer.write_record(cells.map(spreadsheet_safe).iter().map(|cell| cell.as_ref()));
     for error in &result.errors {
         let location = error.location.to_string();
         let (case, field) = (error.case.as_deref().unwrap_or(""), error.field.as_deref().unwrap_or(""));
-        write([case, "", "", "", "error", "", "", &error.message, field, &location])?;
+        write_row(&mut writer, [case, "", "", "", "error", "", "", &error.message, field, &location])?;
     }
     for (recipient, sum) in result.overflowed_totals() {
-        write(["", "", recipient, "", "error", "", "", &total_error(recipient, sum), "", ""])?;
+        write_row(&mut writer, ["", "", recipient, "", "error", "", "", &total_error(recipient, sum), "", ""])?;
     }
     writer.flush()
 }
