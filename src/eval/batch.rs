@@ -134,6 +134,8 @@ fn cut(award: &mut AwardRecord, to: Decimal, source: RuleRef, rule: String, reas
     let from = award.amount;
     let to = from.map(|_| to);
     award.amount = to;
+    // Most awards a rule cuts are cut once: room for one, not the four a first push makes.
+    award.adjustments.reserve_exact(1);
     award.adjustments.push(Adjustment { source, rule, from, to, reason });
 }
 
