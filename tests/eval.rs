@@ -30,6 +30,22 @@ fn policy(articles: &str) -> Policy {
     report.policy.unwrap()
 }
 
+/// Every adjustment's reason, award by award, as a result writes them.
+fn reasons(policy: &Policy, result: &BatchResult) -> Vec<String> {
+    let wording = eval::why::Wording::new(policy);
+    let mut reasons = Vec::new();
+    for award in &result.awards {
+        reasons.extend(award.adjustments.iter().map(|adjustment| wording.reason(&result.cases, award, adjustment)));
+    }
+    reasons
+}
+
+/// The reason of the first adjustment of award `award`.
+fn reason(policy: &Policy, result: &BatchResult, award: usize) -> String {
+    let award = &result.awards[award];
+    eval::why::Wording::new(policy).reason(&result.cases, award, &award.adjustments[0])
+}
+
 fn run_on(policy: &Policy, lines: &[impl AsRef<str>]) -> BatchResult {
     let lines: Vec<&str> = lines.iter().map(AsRef::as_ref).collect();
     eval::run(policy, lines.join("\n").as_bytes(), InputFormat::JsonLines, None).unwrap()
@@ -271,7 +287,7 @@ fn classes_keep_the_highest_and_ties_go_to_the_earlier() {
         ]
     );
     let superseded = &result.awards[1];
-    assert_eq!(superseded.adjustments[0].rule, "class c");
+    assert_eq!(eval::why::Wording::new(&policy).rule(&superseded.adjustments[0]), "class c");
 }
 
 #[test]
@@ -388,8 +404,7 @@ fn a_cap_over_many_clauses_names_them_once_not_in_every_reason() {
     let articles = format!("article 1 \"a\"\n{}  cap 2万 per recipient over {}\n", clauses.concat(), ids.join(", "));
     let many = policy(&articles);
     let result = run_on(&many, &[&case("A", "2024-03-01", "")]);
-    let reasons: Vec<&str> =
-        result.awards.iter().flat_map(|award| award.adjustments.iter().map(|cut| cut.reason.as_str())).collect();
+    let reasons = reasons(&many, &result);
     assert_eq!(reasons.len(), 4);
     assert_eq!(
         reasons[0],
@@ -400,7 +415,7 @@ fn a_cap_over_many_clauses_names_them_once_not_in_every_reason() {
     let few = policy(articles);
     let result = run_on(&few, &[&case("A", "2024-03-01", "")]);
     assert_eq!(
-        result.awards[1].adjustments[0].reason,
+        reason(&few, &result, 1),
         "cap 1万 per recipient over clause 1.1, 1.2 (Article 1 a): 10,000.00 already counted, 0.00 left"
     );
 }
@@ -670,7 +685,7 @@ fn a_cap_without_per_is_one_pool_over_the_batch_in_batch_order() {
         result.awards.iter().map(|award| polc::money::format_yuan(award.amount.unwrap_or_default())).collect();
     assert_eq!(amounts, ["10000.00", "20000.00", "0.00"]);
     assert_eq!(
-        result.awards[0].adjustments[0].reason,
+        reason(&policy, &result, 0),
         "cap 3万 in all over clause 1.1 (Article 1 a): 20,000.00 already counted, 10,000.00 left"
     );
     let formatted = polc::fmt::format(&format!("{HEADER}\n{articles}")).unwrap();
@@ -765,8 +780,9 @@ fn an_undetermined_award_cut_by_once_carries_no_amount() {
     assert_eq!((first.amount, second.amount), (None, None));
     assert!(first.adjustments.is_empty());
     let once = &second.adjustments[0];
-    assert_eq!((once.rule.as_str(), once.from, once.to), ("once", None, None));
-    assert!(once.reason.contains("case A (2024-03-01) already has it"), "{}", once.reason);
+    assert_eq!((eval::why::Wording::new(&policy).rule(once).as_ref(), once.from, once.to), ("once", None, None));
+    let once = reason(&policy, &result, 1);
+    assert!(once.contains("case A (2024-03-01) already has it"), "{once}");
     let mut json = Vec::new();
     eval::report::json(&policy, &result, &mut json).unwrap();
     let json = String::from_utf8(json).unwrap();
@@ -855,7 +871,7 @@ fn a_pool_exactly_full_cuts_nothing_and_a_fen_over_cuts_to_the_fen() {
     ];
     let tight = policy("article 1 \"a\"\n  clause 1.1 award amount to applicant\n  cap 100.01元 pro rata over 1.1\n");
     assert_eq!(kept(&run_on(&tight, &tied)), ["33.34", "33.34", "33.33"]);
-    let reason = &result.awards[0].adjustments[0].reason;
+    let reason = reason(&pro_rata, &result, 0);
     assert!(reason.contains("30,000.01 asked in all, each scaled by 30,000.00 ÷ 30,000.01 ≈ 0.99999966"), "{reason}");
 }
 

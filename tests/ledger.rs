@@ -526,9 +526,9 @@ fn an_imported_award_takes_part_in_the_classes_that_name_its_label(db: Db) {
             result.awards.iter().map(|award| polc::money::format_yuan(award.amount.unwrap())).collect();
         // E1's 50万 gives way to its imported 80万; E2's imported award has another label.
         assert_eq!(amounts, ["0.00", "500000.00"]);
-        assert!(result.awards[0].adjustments[0]
-            .reason
-            .contains("superseded by an imported award \"省级研发补助\" of 800,000.00"));
+        assert!(
+            first_reason(&policy, &result).contains("superseded by an imported award \"省级研发补助\" of 800,000.00")
+        );
     }
 }
 
@@ -558,7 +558,7 @@ fn an_amended_policy_and_a_case_dated_before_the_history_are_noted(db: Db) {
         ]
     );
     assert_eq!(result.awards[0].amount.map(polc::money::format_yuan).as_deref(), Some("0.00"));
-    assert!(result.awards[0].adjustments[0].reason.contains("600万"), "{:?}", result.awards[0].adjustments);
+    assert!(first_reason(&amended, &result).contains("600万"), "{:?}", result.awards[0].adjustments);
 }
 
 /// An unreachable PostgreSQL server is a clear error, exit 2, after the connect timeout.
@@ -833,7 +833,7 @@ fn a_pro_rata_pool_shares_what_earlier_rounds_left_and_reopens_nothing(db: Db) {
         round.awards.iter().map(|award| polc::money::format_yuan(award.amount.unwrap())).collect();
     assert_eq!(amounts, ["2000000.00", "2000000.00"]);
     assert!(round.revisions.is_empty());
-    assert!(round.awards[0].adjustments[0].reason.contains("4,000,000.00 left after committed rounds"));
+    assert!(first_reason(&policy, &round).contains("4,000,000.00 left after committed rounds"));
     let held: Vec<Option<String>> =
         ledger.awards().unwrap().iter().map(|award| award["amount"].as_str().map(str::to_string)).collect();
     assert_eq!(
@@ -1006,4 +1006,10 @@ proptest::proptest! {
         }
         proptest::prop_assert_eq!(held(&mut ledger), whole);
     }
+}
+
+/// The reason of the first award's first adjustment, as a result writes it.
+fn first_reason(policy: &Policy, result: &polc::eval::BatchResult) -> String {
+    let award = &result.awards[0];
+    polc::eval::why::Wording::new(policy).reason(&result.cases, award, &award.adjustments[0])
 }

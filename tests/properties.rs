@@ -128,6 +128,7 @@ type Outcome = BTreeMap<String, (Vec<(String, String, Option<String>, Vec<String
 fn outcome(policy: &Policy, data: &str, format: InputFormat) -> Outcome {
     let result = polc::eval::run(policy, data.as_bytes(), format, None).unwrap();
     assert!(result.errors.is_empty(), "{:?}", result.errors);
+    let wording = polc::eval::why::Wording::new(policy);
     result
         .cases
         .iter()
@@ -140,7 +141,11 @@ fn outcome(policy: &Policy, data: &str, format: InputFormat) -> Outcome {
                         policy.clauses[award.clause].id.clone(),
                         award.recipient.to_string(),
                         award.amount.map(polc::money::format_yuan),
-                        award.adjustments.iter().map(|adjustment| adjustment.reason.clone()).collect(),
+                        award
+                            .adjustments
+                            .iter()
+                            .map(|adjustment| wording.reason(&result.cases, award, adjustment))
+                            .collect(),
                     )
                 })
                 .collect();

@@ -5,7 +5,8 @@
 
 use super::counted::Counted;
 use super::program::Program;
-use super::{Adjustment, AwardRecord, CaseSummary, ExternalAward, RuleRef};
+use super::why::{self, Wording};
+use super::{Adjustment, AwardRecord, CaseSummary, ExternalAward, RuleRef, Why};
 use crate::check::checked::{HistorySubject, Key, Policy, YearLimit};
 use crate::data::Fact;
 use crate::money::Date;
@@ -17,7 +18,8 @@ use std::collections::hash_map::Entry;
 /// and why.
 pub(super) struct Superseded {
     pub holder: u32,
-    pub adjustment: Adjustment,
+    pub amount: Option<Decimal>,
+    pub reason: String,
 }
 
 /// The rules over the batch after what committed rounds counted. `Err` when a class
@@ -86,20 +88,6 @@ fn takes_part(award: &AwardRecord) -> bool {
     award.amount != Some(Decimal::ZERO)
 }
 
-fn case_label(cases: &[CaseSummary], award: &AwardRecord) -> String {
-    match cases.get(award.case_index as usize) {
-        // A committed case also names the run that decided it.
-        Some(case) if case.round != super::THIS_BATCH => committed_case_label(&case.id, case.date, case.round),
-        Some(case) => format!("case {} ({})", case.id, case.date),
-        None => "an earlier case".to_string(),
-    }
-}
-
-/// A committed case as reasons name it: "case X (date, run N)".
-fn committed_case_label(id: &str, date: crate::money::Date, round: u64) -> String {
-    format!("case {id} ({date}, run {round})")
-}
-
 /// The award that decides another's fate — the one that used a once-key first, the one
 /// an `after`/`unless` found, the one that superseded it in a class: an award of the
 /// batch (or of the whole history replayed with it), a committed one that [`Counted`]
@@ -119,24 +107,24 @@ fn holder_case(
     holder: Holder<'_>,
 ) -> Option<(String, usize)> {
     match holder {
-        Holder::Award(index) => awards.get(index).map(|award| (case_label(cases, award), award.clause)),
+        Holder::Award(index) => awards.get(index).map(|award| (why::case_label(cases, award.case_index), award.clause)),
         Holder::Committed(index) => counted
             .holders
             .get(index as usize)
-            .map(|holder| (committed_case_label(&holder.case, holder.date, holder.round), holder.clause)),
+            .map(|holder| (why::committed_case_label(&holder.case, holder.date, holder.round), holder.clause)),
         Holder::Imported(_) => None,
     }
 }
 
 /// Cuts an award to `to`. An award without an amount (`undetermined`) keeps none: cut
 /// by `once`, it is not awarded, which is not an award of 0.
-fn cut(award: &mut AwardRecord, to: Decimal, source: RuleRef, rule: String, reason: String) {
+fn cut(award: &mut AwardRecord, to: Decimal, source: RuleRef, why: Why) {
     let from = award.amount;
     let to = from.map(|_| to);
     award.amount = to;
     // Most awards a rule cuts are cut once: room for one, not the four a first push makes.
     award.adjustments.reserve_exact(1);
-    award.adjustments.push(Adjustment { source, rule, from, to, reason });
+    award.adjustments.push(Adjustment { source, from, to, why });
 }
 
 // Each rule first decides over borrowed keys, then applies its cuts: the keys are never
@@ -172,11 +160,21 @@ fn apply_once(
         }
     }
     for (index, holder) in cuts {
-        let holder_label = holder_case(cases, awards, counted, holder).map(|(label, _)| label).unwrap_or_default();
+        let why = match holder {
+            Holder::Award(holder) => match awards.get(holder) {
+                Some(holder) => Why::OnceHeld { case: holder.case_index },
+                None => continue,
+            },
+            // The rare holder outside the batch is named now.
+            holder => {
+                let holder_label =
+                    holder_case(cases, awards, counted, holder).map(|(label, _)| label).unwrap_or_default();
+                let clause = awards.get(index).map_or("?", |award| program.clause_id(award.clause));
+                Why::Worded(format!("clause {clause} is paid once per key; {holder_label} already has it").into())
+            }
+        };
         if let Some(award) = awards.get_mut(index) {
-            let clause = program.clause_id(award.clause);
-            let reason = format!("clause {clause} is paid once per key; {holder_label} already has it");
-            cut(award, Decimal::ZERO, RuleRef::Once, "once".to_string(), reason);
+            cut(award, Decimal::ZERO, RuleRef::Once, why);
         }
     }
 }
@@ -235,7 +233,7 @@ fn apply_instalments(program: &Program<'_>, awards: &mut [AwardRecord], order: &
             super::show::money_text(before),
             super::show::money_text(pay)
         );
-        cut(award, pay, RuleRef::Instalments, "instalments".to_string(), reason);
+        cut(award, pay, RuleRef::Instalments, Why::Worded(reason.into()));
         if let Some(slot) = slot {
             *paid.entry(slot).or_insert(before) += pay;
         }
@@ -282,7 +280,7 @@ fn apply_years(
     for (index, why) in cuts {
         if let Some(award) = awards.get_mut(index) {
             let reason = format!("clause {} is {why}", program.clause_id(award.clause));
-            cut(award, Decimal::ZERO, RuleRef::Years, "years".to_string(), reason);
+            cut(award, Decimal::ZERO, RuleRef::Years, Why::Worded(reason.into()));
         }
     }
 }
@@ -385,7 +383,7 @@ fn apply_history(
     // What each rule's reasons say it needs, and per which keys: written once per rule,
     // not once per award it looks at.
     let texts: Vec<(String, String)> =
-        rules.iter().map(|rule| (history_needed(program, rule), key_names(program, &rule.per))).collect();
+        rules.iter().map(|rule| (history_needed(program, rule), why::key_names(program.policy, &rule.per))).collect();
     let mut cuts: Vec<(usize, usize, String)> = Vec::new();
     {
         let mut received: Vec<Received<'_>> = rules.iter().map(|_| HashMap::new()).collect();
@@ -497,10 +495,9 @@ fn apply_history(
         }
     }
     for (index, rule_index, why) in cuts {
-        let word = if rules.get(rule_index).is_some_and(|rule| rule.after) { "after" } else { "unless" };
         if let Some(award) = awards.get_mut(index) {
             let reason = format!("clause {} {why}", program.clause_id(award.clause));
-            cut(award, Decimal::ZERO, RuleRef::History(rule_index), word.to_string(), reason);
+            cut(award, Decimal::ZERO, RuleRef::History(rule_index), Why::Worded(reason.into()));
         }
     }
 }
@@ -630,17 +627,20 @@ fn apply_classes(
                 .map(|(label, clause)| format!("clause {} of {label}", program.clause_id(clause)))
                 .unwrap_or_default(),
         };
-        let reason = |winner_label: String| {
-            format!(
-                "class {} ({}): only the highest award stands; superseded by {winner_label}",
-                class.name,
-                class.label.as_deref().unwrap_or("same kind of award")
-            )
-        };
+        let reason = |winner_label: String| why::class_reason(Some(class), &winner_label);
         for (loser, winner) in cuts {
-            let reason = reason(winner_label(awards, winner));
+            let why = match winner {
+                Holder::Award(winner) => match awards.get(winner) {
+                    Some(winner) => Why::Superseded {
+                        case: winner.case_index,
+                        clause: u32::try_from(winner.clause).unwrap_or(u32::MAX),
+                    },
+                    None => continue,
+                },
+                winner => Why::Worded(reason(winner_label(awards, winner)).into()),
+            };
             if let Some(award) = awards.get_mut(loser) {
-                cut(award, Decimal::ZERO, RuleRef::Class(class_index), format!("class {}", class.name), reason);
+                cut(award, Decimal::ZERO, RuleRef::Class(class_index), why);
             }
         }
         for (holder, winner) in committed_cuts {
@@ -651,21 +651,13 @@ fn apply_classes(
             }
             superseded.push(Superseded {
                 holder,
-                adjustment: Adjustment {
-                    source: RuleRef::Class(class_index),
-                    rule: format!("class {}", class.name),
-                    from: standing,
-                    to: Some(Decimal::ZERO),
-                    reason: reason(winner_label(awards, winner)),
-                },
+                amount: Some(Decimal::ZERO),
+                reason: reason(winner_label(awards, winner)),
             });
         }
     }
     superseded
 }
-
-/// The most clauses a cap's reason lists by id.
-const CLAUSES_NAMED_IN_A_REASON: usize = 4;
 
 /// A cut a cap made: the award, what it kept, and the caps that left it no more room
 /// (each with what it had already counted).
@@ -735,36 +727,29 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
             }
         }
     }
-    // What each cap limits and when it is relaxed, written once, not once per cut or note.
-    let texts: Vec<CapText> = caps
-        .iter()
-        .map(|cap| CapText {
-            scope: cap_scope(program, cap),
-            relaxed_when: cap
-                .relaxed
-                .as_ref()
-                .map(|(_, condition)| super::show::expr(program.policy, condition, None))
-                .unwrap_or_default(),
-        })
-        .collect();
-    let no_text = CapText::default();
+    let wording = Wording::new(program.policy);
     for cut_by in cuts {
-        let mut reason = String::new();
-        for &(cap, counted, limit) in &cut_by.binding {
-            if !reason.is_empty() {
-                reason.push_str("; ");
-            }
-            reason.push_str(&cap_reason(program, cap, texts.get(cap).unwrap_or(&no_text), limit, counted, cut_by.kept));
-        }
         let source = cut_by.binding.first().map_or(0, |&(cap, _, _)| cap);
+        let why = match cut_by.binding.as_slice() {
+            // One cap left no room: the reason is worded from its numbers when shown.
+            [(_, counted, limit)] => Why::Capped { counted: *counted, limit: *limit },
+            binding => {
+                let reasons: Vec<String> = binding
+                    .iter()
+                    .map(|&(cap, counted, limit)| wording.cap_reason(cap, limit, counted, cut_by.kept))
+                    .collect();
+                Why::Worded(reasons.join("; ").into())
+            }
+        };
         if let Some(award) = awards.get_mut(cut_by.award) {
-            cut(award, cut_by.kept, RuleRef::Cap(source), "cap".to_string(), reason);
+            cut(award, cut_by.kept, RuleRef::Cap(source), why);
         }
     }
+    let no_text = why::CapText::default();
     for (index, cap, counted, limit) in relaxations {
         let Some(def) = caps.get(cap) else { continue };
         let Some(award) = awards.get_mut(index) else { continue };
-        let text = texts.get(cap).unwrap_or(&no_text);
+        let text = wording.cap_text(cap).unwrap_or(&no_text);
         let now = counted + award.amount.unwrap_or_default();
         award.trace.extra_mut().notes.push(format!(
             "past the cap of {} {} by its relaxation to {} when {}: {} counted with this award",
@@ -776,54 +761,6 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
         ));
     }
     apply_pro_rata(program, awards, order, counted);
-}
-
-/// "per recipient, year over clause 1.1 (Article 1 …)": what a cap limits.
-fn cap_scope(program: &Program<'_>, cap: &crate::check::checked::Cap) -> String {
-    let per = if cap.per.is_empty() { "in all".to_string() } else { format!("per {}", key_names(program, &cap.per)) };
-    // A long clause list is named once, in the policy, not copied into thousands of reasons.
-    let over = if cap.clauses.len() <= CLAUSES_NAMED_IN_A_REASON {
-        let clauses: Vec<&str> = cap.clauses.iter().map(|&clause| program.clause_id(clause)).collect();
-        format!("over clause {}", clauses.join(", "))
-    } else {
-        format!("over the {} clauses its article lists", cap.clauses.len())
-    };
-    format!("{per} {over} ({})", program.policy.article_heading(cap.article))
-}
-
-/// A cap's words that every cut and note by it repeats.
-#[derive(Default)]
-struct CapText {
-    /// What it limits: "per recipient, year over clause 1.1 (Article 1 …)".
-    scope: String,
-    /// The condition of its relaxation, as the policy writes it.
-    relaxed_when: String,
-}
-
-fn cap_reason(
-    program: &Program<'_>,
-    cap: usize,
-    text: &CapText,
-    limit: Decimal,
-    counted: Decimal,
-    left: Decimal,
-) -> String {
-    let Some(def) = program.policy.caps.get(cap) else { return String::new() };
-    let amount = match &def.relaxed {
-        Some(_) if limit != def.amount => format!(
-            "{} (relaxed from {} when {})",
-            crate::money::format_money_readable(limit),
-            crate::money::format_money_readable(def.amount),
-            text.relaxed_when
-        ),
-        _ => crate::money::format_money_readable(def.amount),
-    };
-    format!(
-        "cap {amount} {}: {} already counted, {} left",
-        text.scope,
-        super::show::money_text(counted),
-        super::show::money_text(left)
-    )
 }
 
 /// The pro-rata caps: per key, when the awards ask for more than the cap, each is scaled
@@ -896,7 +833,7 @@ fn apply_pro_rata(program: &Program<'_>, awards: &mut [AwardRecord], order: &[us
             let reason = format!(
                 "cap {} pro rata {}{left}: {} asked in all, each scaled by {} ÷ {} {equals} {shown}, to the fen, the fens left over to the largest remainders",
                 crate::money::format_money_readable(cap.amount),
-                cap_scope(program, cap),
+                why::cap_scope(program.policy, cap),
                 super::show::money_text(asked_yuan),
                 super::show::money_text(pool_yuan),
                 super::show::money_text(asked_yuan),
@@ -904,7 +841,7 @@ fn apply_pro_rata(program: &Program<'_>, awards: &mut [AwardRecord], order: &[us
             for (index, share) in shares {
                 if let Some(award) = awards.get_mut(index) {
                     let to = Decimal::from(share) / Decimal::ONE_HUNDRED;
-                    cut(award, to, RuleRef::Cap(cap_index), "cap".to_string(), reason.clone());
+                    cut(award, to, RuleRef::Cap(cap_index), Why::Worded(reason.as_str().into()));
                 }
             }
         }
@@ -937,17 +874,4 @@ fn largest_remainder(members: &[(usize, i128)], pool: i128, asked: i128) -> Opti
         }
     }
     Some(shares)
-}
-
-fn key_names(program: &Program<'_>, keys: &[crate::check::checked::Key]) -> String {
-    use crate::check::checked::Key;
-    keys.iter()
-        .map(|key| match key {
-            Key::Recipient => "recipient".to_string(),
-            Key::Tier => "tier".to_string(),
-            Key::Year => "year".to_string(),
-            Key::Input(input) => program.policy.inputs.get(*input).map_or("?".to_string(), |input| input.name.clone()),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }

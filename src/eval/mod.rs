@@ -247,20 +247,31 @@ pub enum RuleRef {
     Cap(usize),
 }
 
-/// A change made to an award by a cross-case rule.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+/// A change made to an award by a cross-case rule. Its reason is kept as the facts it
+/// names (the case that held a key first, what a cap had counted), and worded only when
+/// a result is written ([`why::Wording`]): a batch of a million cuts keeps no text.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Adjustment {
-    #[serde(skip)]
     pub source: RuleRef,
-    /// `instalments`, `once`, `years`, `after`, `unless`, `class NAME` or `cap`.
-    pub rule: String,
     /// The amounts before and after; none for an award without an amount (an
     /// `undetermined` award cut by `once` still has none: it is not paid, not paid 0).
-    #[serde(serialize_with = "report::serialize_optional_yuan", skip_serializing_if = "Option::is_none")]
     pub from: Option<Decimal>,
-    #[serde(serialize_with = "report::serialize_optional_yuan", skip_serializing_if = "Option::is_none")]
     pub to: Option<Decimal>,
-    pub reason: String,
+    pub(crate) why: Why,
+}
+
+/// What an adjustment's reason says, in the fewest facts the common rules need.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Why {
+    /// `once`: the case (its place among the batch's cases) whose award used the key first.
+    OnceHeld { case: u32 },
+    /// A class: the award that superseded this one, by its case's place and its clause.
+    Superseded { case: u32, clause: u32 },
+    /// The one cap that left no more room: what it had counted before this award, and the
+    /// limit it held the award to (relaxed or not). What the award kept is its `to`.
+    Capped { counted: Decimal, limit: Decimal },
+    /// Worded when the rule applied: the rules and holders few awards meet.
+    Worded(Box<str>),
 }
 
 /// Why a clause did or did not give an award to a case (for explanations).
@@ -351,7 +362,8 @@ pub struct BatchResult {
 pub struct Revision {
     pub award_id: i64,
     pub amount: Option<Decimal>,
-    pub adjustments: Vec<Adjustment>,
+    /// Each change's reason, in the order made, joined by "; ".
+    pub reason: String,
 }
 
 /// A case of the batch that a committed round decided with the same facts.
@@ -719,11 +731,7 @@ pub fn finish_counted(
                 .into_iter()
                 .filter_map(|superseded| {
                     let holder = counted.holders.get(superseded.holder as usize)?;
-                    Some(Revision {
-                        award_id: holder.award_id,
-                        amount: superseded.adjustment.to,
-                        adjustments: vec![superseded.adjustment],
-                    })
+                    Some(Revision { award_id: holder.award_id, amount: superseded.amount, reason: superseded.reason })
                 })
                 .collect();
             Ok(totals_and_coverage(policy, result, hits))
@@ -791,15 +799,35 @@ fn with_history(program: &Program<'_>, prior: Prior, result: &mut BatchResult) {
     // Everything committed is among the awards: nothing is counted apart from them.
     let _ = batch::apply_cross_case_rules(program, &cases, &mut awards, &external, &mut Counted::new(program.policy));
     let batch_awards = awards.split_off(award_offset);
+    let wording = why::Wording::new(program.policy);
     for ((after, before), award_id) in awards.into_iter().zip(committed).zip(award_ids) {
         if after.amount != before {
-            result.revisions.push(Revision { award_id, amount: after.amount, adjustments: after.adjustments });
+            let reasons: Vec<String> =
+                after.adjustments.iter().map(|adjustment| wording.reason(&cases, &after, adjustment)).collect();
+            result.revisions.push(Revision { award_id, amount: after.amount, reason: reasons.join("; ") });
         }
     }
+    let offset = u32::try_from(case_offset).unwrap_or(0);
     result.awards = batch_awards
         .into_iter()
         .map(|mut award| {
-            award.case_index -= u32::try_from(case_offset).unwrap_or(0);
+            // The batch's cases are numbered from 0 again; a reason that names a case of
+            // the history is worded while the history is at hand.
+            let mut adjustments = std::mem::take(&mut award.adjustments);
+            for adjustment in &mut adjustments {
+                adjustment.why = match adjustment.why {
+                    Why::OnceHeld { case } if case >= offset => Why::OnceHeld { case: case - offset },
+                    Why::Superseded { case, clause } if case >= offset => {
+                        Why::Superseded { case: case - offset, clause }
+                    }
+                    Why::OnceHeld { .. } | Why::Superseded { .. } => {
+                        Why::Worded(wording.reason(&cases, &award, adjustment).into())
+                    }
+                    ref why @ (Why::Capped { .. } | Why::Worded(_)) => why.clone(),
+                };
+            }
+            award.adjustments = adjustments;
+            award.case_index -= offset;
             award
         })
         .collect();

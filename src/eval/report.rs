@@ -1,7 +1,8 @@
 //! Renders a [`BatchResult`]: the JSON result contract, CSV rows for spreadsheets, a
 //! table for terminals, and one case's explanation. All read the same records.
 
-use super::{show, why};
+use super::show;
+use super::why::{self, Wording};
 use super::{AwardRecord, BatchResult, CaseSummary, ClauseStatus};
 use crate::check::checked::Policy;
 use crate::money;
@@ -52,8 +53,20 @@ struct JsonAward<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     condition: Option<String>,
     reasons: Vec<String>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    adjustments: &'a [super::Adjustment],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    adjustments: Vec<JsonAdjustment>,
+}
+
+/// A cross-case rule's change to an award, as the result contract writes it.
+#[derive(Serialize)]
+struct JsonAdjustment {
+    /// `instalments`, `once`, `years`, `after`, `unless`, `class NAME` or `cap`.
+    rule: Cow<'static, str>,
+    #[serde(serialize_with = "serialize_optional_yuan", skip_serializing_if = "Option::is_none")]
+    from: Option<Decimal>,
+    #[serde(serialize_with = "serialize_optional_yuan", skip_serializing_if = "Option::is_none")]
+    to: Option<Decimal>,
+    reason: String,
 }
 
 #[derive(Serialize)]
@@ -103,11 +116,12 @@ pub fn json_in(parallelism: Parallelism, policy: &Policy, result: &BatchResult, 
     writeln!(out, "{{")?;
     writeln!(out, "  \"policy\": {},", serde_json::to_string(&policy.title)?)?;
     writeln!(out, "  \"cases\": [")?;
+    let wording = Wording::new(policy);
     write_cases_in(parallelism, result.cases.len(), out, |cases| {
         let mut text = Vec::with_capacity(cases.len() * 512);
         for index in cases {
             if let Some(case) = result.cases.get(index) {
-                json_case(policy, result, case, &mut text)?;
+                json_case(policy, &wording, result, case, &mut text)?;
                 let comma = if index + 1 < result.cases.len() { "," } else { "" };
                 writeln!(text, "{comma}")?;
             }
@@ -195,7 +209,13 @@ fn write_cases_in(
 }
 
 /// One case's line of the JSON result, without its comma.
-fn json_case(policy: &Policy, result: &BatchResult, case: &CaseSummary, text: &mut Vec<u8>) -> io::Result<()> {
+fn json_case(
+    policy: &Policy,
+    wording: &Wording<'_>,
+    result: &BatchResult,
+    case: &CaseSummary,
+    text: &mut Vec<u8>,
+) -> io::Result<()> {
     let awards = result
         .case_awards(case)
         .iter()
@@ -214,7 +234,16 @@ fn json_case(policy: &Policy, result: &BatchResult, case: &CaseSummary, text: &m
                 subject_to_review,
                 condition: why.condition,
                 reasons: why.reasons,
-                adjustments: &award.adjustments,
+                adjustments: award
+                    .adjustments
+                    .iter()
+                    .map(|adjustment| JsonAdjustment {
+                        rule: wording.rule(adjustment),
+                        from: adjustment.from,
+                        to: adjustment.to,
+                        reason: wording.reason(&result.cases, award, adjustment),
+                    })
+                    .collect(),
             }
         })
         .collect();
@@ -226,7 +255,7 @@ fn json_case(policy: &Policy, result: &BatchResult, case: &CaseSummary, text: &m
 
 /// One case's CSV rows: its awards, or the row saying why it has none.
 fn csv_case<W: Write>(
-    policy: &Policy,
+    wording: &Wording<'_>,
     result: &BatchResult,
     case: &CaseSummary,
     writer: &mut csv::Writer<W>,
@@ -236,8 +265,8 @@ fn csv_case<W: Write>(
         write_row(writer, [case.id.as_str(), "", "", "", "none", "", "", no_award_reason(case), "", ""])?;
     }
     for award in awards {
-        let (clause, role, kind, review) = clause_facts(policy, award);
-        let why = one_line_why(policy, award, case.date);
+        let (clause, role, kind, review) = clause_facts(wording.policy(), award);
+        let why = one_line_why(wording, result, award, case.date);
         let amount = award.amount.map(money::format_yuan).unwrap_or_default();
         let review = if review { "true" } else { "false" };
         write_row(writer, [case.id.as_str(), clause, &award.recipient, role, kind, &amount, review, &why, "", ""])?;
@@ -270,12 +299,13 @@ pub fn csv_in(parallelism: Parallelism, policy: &Policy, result: &BatchResult, o
         header.write_record(CSV_COLUMNS)?;
         header.flush()?;
     }
+    let wording = Wording::new(policy);
     write_cases_in(parallelism, result.cases.len(), out, |cases| {
         // Each record is written on its own (quoted only where it needs it), so rows
         // written apart are the rows one writer makes.
         let mut rows = csv::Writer::from_writer(Vec::with_capacity(cases.len() * 256));
         for case in result.cases.get(cases).unwrap_or_default() {
-            csv_case(policy, result, case, &mut rows)?;
+            csv_case(&wording, result, case, &mut rows)?;
         }
         rows.into_inner().map_err(|error| error.into_error())
     })?;
@@ -322,14 +352,15 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
 }
 
 /// The reasons of an award in one line: its arithmetic, then what cross-case rules did.
-fn one_line_why(policy: &Policy, award: &AwardRecord, date: crate::money::Date) -> String {
-    let mut parts = why::award_why(policy, award, date).reasons;
-    parts.extend(award.adjustments.iter().map(|adjustment| adjustment.reason.clone()));
+fn one_line_why(wording: &Wording<'_>, result: &BatchResult, award: &AwardRecord, date: crate::money::Date) -> String {
+    let mut parts = why::award_why(wording.policy(), award, date).reasons;
+    parts.extend(award.adjustments.iter().map(|adjustment| wording.reason(&result.cases, award, adjustment)));
     parts.join("; ")
 }
 
 /// A table for terminals: one row per award, then totals per entity and the errors.
 pub fn table(policy: &Policy, result: &BatchResult) -> String {
+    let wording = Wording::new(policy);
     let mut rows: Vec<Vec<String>> =
         vec![["case", "clause", "recipient", "role", "kind", "amount", "note"].map(String::from).to_vec()];
     for case in &result.cases {
@@ -347,7 +378,7 @@ pub fn table(policy: &Policy, result: &BatchResult) -> String {
         for award in result.case_awards(case) {
             let (clause, role, kind, review) = clause_facts(policy, award);
             let amount = award.amount.map(show::money_text).unwrap_or_else(|| "-".into());
-            let mut note = one_line_why(policy, award, case.date);
+            let mut note = one_line_why(&wording, result, award, case.date);
             if review {
                 note = format!("subject to review; {note}");
             }
@@ -442,6 +473,7 @@ pub fn explain(policy: &Policy, result: &BatchResult) -> Option<String> {
 fn explain_text(policy: &Policy, result: &BatchResult) -> Option<String> {
     let explained = result.explained.as_ref()?;
     let summary = result.cases.get(explained.case_index)?;
+    let wording = Wording::new(policy);
     let mut out = format!("Case {} ({}, {})\n", summary.id, summary.date, summary.location);
     out.push_str("\nFacts:\n");
     for (input, fact) in policy.inputs.iter().zip(&explained.case.facts) {
@@ -496,15 +528,14 @@ fn explain_text(policy: &Policy, result: &BatchResult) -> Option<String> {
                 out.push_str(&format!("       {reason}\n"));
             }
             for adjustment in &award.adjustments {
+                let (rule, reason) = (wording.rule(adjustment), wording.reason(&result.cases, award, adjustment));
                 match (adjustment.from, adjustment.to) {
                     (Some(from), Some(to)) => out.push_str(&format!(
-                        "       {}: {} -> {}: {}\n",
-                        adjustment.rule,
+                        "       {rule}: {} -> {}: {reason}\n",
                         show::money_text(from),
                         show::money_text(to),
-                        adjustment.reason
                     )),
-                    _ => out.push_str(&format!("       {}: not awarded: {}\n", adjustment.rule, adjustment.reason)),
+                    _ => out.push_str(&format!("       {rule}: not awarded: {reason}\n")),
                 }
             }
         }

@@ -2,11 +2,13 @@
 //! arithmetic, the clause's own cap, and the rounding. Rendered only when a result is
 //! written, from the few facts the award kept, so a large batch keeps no strings.
 
-use super::{show, AmountTrace, AwardRecord};
+use super::{show, Adjustment, AmountTrace, AwardRecord, CaseSummary, RuleRef, Why};
 use crate::check::checked::{Award, Expr, ExprKind, Policy};
 use crate::data::{Case, Fact, Location};
 use crate::money::{self, Date};
 use crate::syntax::ast::{Function, Sign};
+use rust_decimal::Decimal;
+use std::borrow::Cow;
 
 /// An award's explanation.
 pub struct AwardWhy {
@@ -201,4 +203,171 @@ fn named_values(policy: &Policy, trace: &AmountTrace, case: &Case) -> Vec<String
             ))
         })
         .collect()
+}
+
+/// The words of the cross-case rules: each adjustment's rule and reason, from the facts
+/// it kept. Built once per result written; what every reason of a cap repeats is
+/// written here once.
+pub struct Wording<'p> {
+    policy: &'p Policy,
+    caps: Vec<CapText>,
+}
+
+/// A cap's words that every cut and note by it repeats.
+#[derive(Default)]
+pub(super) struct CapText {
+    /// What it limits: "per recipient, year over clause 1.1 (Article 1 …)".
+    pub scope: String,
+    /// The condition of its relaxation, as the policy writes it.
+    pub relaxed_when: String,
+}
+
+/// The most clauses a cap's reason lists by id.
+const CLAUSES_NAMED_IN_A_REASON: usize = 4;
+
+impl<'p> Wording<'p> {
+    pub fn new(policy: &'p Policy) -> Wording<'p> {
+        let caps = policy
+            .caps
+            .iter()
+            .map(|cap| CapText {
+                scope: cap_scope(policy, cap),
+                relaxed_when: cap
+                    .relaxed
+                    .as_ref()
+                    .map(|(_, condition)| show::expr(policy, condition, None))
+                    .unwrap_or_default(),
+            })
+            .collect();
+        Wording { policy, caps }
+    }
+
+    pub fn policy(&self) -> &'p Policy {
+        self.policy
+    }
+
+    pub(super) fn cap_text(&self, cap: usize) -> Option<&CapText> {
+        self.caps.get(cap)
+    }
+
+    /// The rule that made an adjustment: `once`, `class NAME`, `cap`, ...
+    pub fn rule(&self, adjustment: &Adjustment) -> Cow<'static, str> {
+        match adjustment.source {
+            RuleRef::Instalments => "instalments".into(),
+            RuleRef::Once => "once".into(),
+            RuleRef::Years => "years".into(),
+            RuleRef::History(rule) if self.policy.history.get(rule).is_some_and(|rule| rule.after) => "after".into(),
+            RuleRef::History(_) => "unless".into(),
+            RuleRef::Class(class) => {
+                format!("class {}", self.policy.classes.get(class).map_or("?", |class| class.name.as_str())).into()
+            }
+            RuleRef::Cap(_) => "cap".into(),
+        }
+    }
+
+    /// Why `adjustment` changed `award`; `cases` are the cases of the batch its reason
+    /// may name.
+    pub fn reason(&self, cases: &[CaseSummary], award: &AwardRecord, adjustment: &Adjustment) -> String {
+        match (&adjustment.why, adjustment.source) {
+            (Why::Worded(text), _) => text.to_string(),
+            (Why::OnceHeld { case }, _) => format!(
+                "clause {} is paid once per key; {} already has it",
+                self.clause_id(award.clause),
+                case_label(cases, *case)
+            ),
+            (Why::Superseded { case, clause }, source) => {
+                let class = match source {
+                    RuleRef::Class(class) => self.policy.classes.get(class),
+                    _ => None,
+                };
+                let winner = format!("clause {} of {}", self.clause_id(*clause as usize), case_label(cases, *case));
+                class_reason(class, &winner)
+            }
+            (Why::Capped { counted, limit }, RuleRef::Cap(cap)) => {
+                self.cap_reason(cap, *limit, *counted, adjustment.to.unwrap_or_default())
+            }
+            (Why::Capped { .. }, _) => String::new(),
+        }
+    }
+
+    fn clause_id(&self, clause: usize) -> &str {
+        self.policy.clauses.get(clause).map_or("?", |clause| clause.id.as_str())
+    }
+
+    /// A cap's reason for cutting an award to `left`: its amount (as relaxed to `limit`),
+    /// what it limits, and what it had counted.
+    pub(super) fn cap_reason(&self, cap: usize, limit: Decimal, counted: Decimal, left: Decimal) -> String {
+        let (Some(def), Some(text)) = (self.policy.caps.get(cap), self.caps.get(cap)) else { return String::new() };
+        let amount = match &def.relaxed {
+            Some(_) if limit != def.amount => format!(
+                "{} (relaxed from {} when {})",
+                money::format_money_readable(limit),
+                money::format_money_readable(def.amount),
+                text.relaxed_when
+            ),
+            _ => money::format_money_readable(def.amount),
+        };
+        format!(
+            "cap {amount} {}: {} already counted, {} left",
+            text.scope,
+            show::money_text(counted),
+            show::money_text(left)
+        )
+    }
+}
+
+/// A class's reason for a superseded award, `winner` naming the award that stands.
+pub(super) fn class_reason(class: Option<&crate::check::checked::Class>, winner: &str) -> String {
+    format!(
+        "class {} ({}): only the highest award stands; superseded by {winner}",
+        class.map_or("?", |class| class.name.as_str()),
+        class.and_then(|class| class.label.as_deref()).unwrap_or("same kind of award")
+    )
+}
+
+/// "case X (date)" for a case of the batch by its place, "case X (date, run N)" for one of
+/// a committed round.
+pub(super) fn case_label(cases: &[CaseSummary], case: u32) -> String {
+    match cases.get(case as usize) {
+        // A committed case also names the run that decided it.
+        Some(case) if case.round != super::THIS_BATCH => committed_case_label(&case.id, case.date, case.round),
+        Some(case) => format!("case {} ({})", case.id, case.date),
+        None => "an earlier case".to_string(),
+    }
+}
+
+/// A committed case as reasons name it: "case X (date, run N)".
+pub(super) fn committed_case_label(id: &str, date: Date, round: u64) -> String {
+    format!("case {id} ({date}, run {round})")
+}
+
+/// "per recipient, year over clause 1.1 (Article 1 …)": what a cap limits.
+pub(super) fn cap_scope(policy: &Policy, cap: &crate::check::checked::Cap) -> String {
+    let per = if cap.per.is_empty() { "in all".to_string() } else { format!("per {}", key_names(policy, &cap.per)) };
+    // A long clause list is named once, in the policy, not copied into thousands of reasons.
+    let over = if cap.clauses.len() <= CLAUSES_NAMED_IN_A_REASON {
+        let clauses: Vec<&str> = cap
+            .clauses
+            .iter()
+            .map(|&clause| policy.clauses.get(clause).map_or("?", |clause| clause.id.as_str()))
+            .collect();
+        format!("over clause {}", clauses.join(", "))
+    } else {
+        format!("over the {} clauses its article lists", cap.clauses.len())
+    };
+    format!("{per} {over} ({})", policy.article_heading(cap.article))
+}
+
+/// A rule's keys as its reasons name them: "recipient, year".
+pub(super) fn key_names(policy: &Policy, keys: &[crate::check::checked::Key]) -> String {
+    use crate::check::checked::Key;
+    keys.iter()
+        .map(|key| match key {
+            Key::Recipient => "recipient".to_string(),
+            Key::Tier => "tier".to_string(),
+            Key::Year => "year".to_string(),
+            Key::Input(input) => policy.inputs.get(*input).map_or("?".to_string(), |input| input.name.clone()),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -259,12 +259,13 @@ struct Computed {
 }
 
 fn computed_awards(policy: &Policy, result: &BatchResult) -> Vec<Computed> {
+    let wording = why::Wording::new(policy);
     let mut computed = Vec::new();
     for case in &result.cases {
         for award in result.case_awards(case) {
             let Some(clause) = policy.clauses.get(award.clause) else { continue };
             let mut reasons = why::award_why(policy, award, case.date).reasons;
-            reasons.extend(award.adjustments.iter().map(|adjustment| adjustment.reason.clone()));
+            reasons.extend(award.adjustments.iter().map(|adjustment| wording.reason(&result.cases, award, adjustment)));
             computed.push(Computed {
                 award: ExpectedAward {
                     case: case.id.clone(),

@@ -1013,7 +1013,8 @@ struct AwardRows<'r> {
 
 /// Awards are written in batch order, so that the ledger's ids are batch order across
 /// runs and a later round reads the history in id order.
-fn award_texts(result: &BatchResult) -> AwardRows<'_> {
+fn award_texts<'r>(policy: &Policy, result: &'r BatchResult) -> AwardRows<'r> {
+    let wording = eval::why::Wording::new(policy);
     let mut in_batch_order: Vec<&CaseSummary> = result.cases.iter().collect();
     in_batch_order.sort_by(|left, right| (left.date, &left.id).cmp(&(right.date, &right.id)));
     let mut texts = Texts::default();
@@ -1026,8 +1027,11 @@ fn award_texts(result: &BatchResult) -> AwardRows<'_> {
             if award.adjustments.is_empty() {
                 out.push_str("[]");
             } else {
-                let reasons: Vec<&str> =
-                    award.adjustments.iter().map(|adjustment| adjustment.reason.as_str()).collect();
+                let reasons: Vec<String> = award
+                    .adjustments
+                    .iter()
+                    .map(|adjustment| wording.reason(&result.cases, award, adjustment))
+                    .collect();
                 out.push_str(&serde_json::to_string(&reasons).unwrap_or_default());
             }
         });
@@ -1064,7 +1068,7 @@ fn write_run(store: &mut Store, policy: &Policy, result: &BatchResult) -> Result
         .ok_or_else(|| LedgerError::Database("the new run has no id".into()))?;
     // The awards' texts are made on another thread while the cases are written.
     let (written, made) = std::thread::scope(|scope| {
-        let made = scope.spawn(|| award_texts(result));
+        let made = scope.spawn(|| award_texts(policy, result));
         (write_cases(store, policy, result, run), made.join())
     });
     written?;
@@ -1112,10 +1116,7 @@ fn write_run(store: &mut Store, policy: &Policy, result: &BatchResult) -> Result
     let revisions: Vec<(i64, Option<String>, String)> = result
         .revisions
         .iter()
-        .map(|revision| {
-            let reasons: Vec<&str> = revision.adjustments.iter().map(|adjustment| adjustment.reason.as_str()).collect();
-            (revision.award_id, revision.amount.map(exact_text), reasons.join("; "))
-        })
+        .map(|revision| (revision.award_id, revision.amount.map(exact_text), revision.reason.clone()))
         .collect();
     store.insert_rows(
         "revisions",
