@@ -303,24 +303,27 @@ impl Evaluator<'_, '_> {
                 }
                 None => None,
             };
+            // Each list is collected from a slice, so it is allocated at its length, not
+            // at the four a first push of unknown length makes.
             let history = self
                 .program
                 .history_of
                 .get(clause_index)
-                .into_iter()
-                .flatten()
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
                 .map(|&rule| (rule, policy.history.get(rule).and_then(|def| self.key_values(&def.per, &entity))))
                 .collect();
             let classes = self
                 .program
                 .classes_of
                 .get(clause_index)
-                .into_iter()
-                .flatten()
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
                 .map(|&class| (class, policy.classes.get(class).and_then(|def| self.key_values(&def.per, &entity))))
                 .collect();
-            let mut caps = Vec::new();
-            for &cap in self.program.caps_of.get(clause_index).into_iter().flatten() {
+            let caps_of = self.program.caps_of.get(clause_index).map_or(&[][..], Vec::as_slice);
+            let mut caps = Vec::with_capacity(caps_of.len());
+            for &cap in caps_of {
                 let Some(def) = policy.caps.get(cap) else { continue };
                 let key = self.key_values(&def.per, &entity);
                 // A missing fact in the condition means the case does not show it: the
@@ -336,14 +339,12 @@ impl Evaluator<'_, '_> {
                 };
                 caps.push(CapKey { cap, key, relaxed });
             }
-            let facts = self
-                .program
-                .inputs_of
-                .get(clause_index)
-                .into_iter()
-                .flatten()
-                .filter_map(|&input| Some((input, self.case.facts.get(input)?.clone()?)))
-                .collect();
+            // Sized to what the clause reads, so that the box takes the vector's block as
+            // it is: a batch keeps every award's facts.
+            let read = self.program.inputs_of.get(clause_index).map_or(&[][..], Vec::as_slice);
+            let mut facts = Vec::with_capacity(read.len());
+            facts.extend(read.iter().filter_map(|&input| Some((input, self.case.facts.get(input)?.clone()?))));
+            let facts = facts.into_boxed_slice();
             awards.push(AwardRecord {
                 case_index,
                 clause: clause_index,
@@ -441,14 +442,17 @@ impl Evaluator<'_, '_> {
     }
 
     fn key_values(&self, keys: &[Key], recipient: &std::sync::Arc<str>) -> Option<Vec<Fact>> {
-        keys.iter()
-            .map(|key| match key {
-                Key::Recipient => Some(Fact::Text(recipient.clone())),
-                Key::Tier => self.tier_paid.clone(),
-                Key::Year => Some(Fact::Integer(i64::from(self.case.date.year))),
-                Key::Input(input) => self.case.facts.get(*input).cloned().flatten(),
-            })
-            .collect()
+        // Sized to the key, not grown: a batch keeps every award's keys.
+        let mut values = Vec::with_capacity(keys.len());
+        for key in keys {
+            values.push(match key {
+                Key::Recipient => Fact::Text(recipient.clone()),
+                Key::Tier => self.tier_paid.clone()?,
+                Key::Year => Fact::Integer(i64::from(self.case.date.year)),
+                Key::Input(input) => self.case.facts.get(*input).cloned().flatten()?,
+            });
+        }
+        Some(values)
     }
 
     /// An amount an award pays, caps at or shows: money, and never below zero.
