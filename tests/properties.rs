@@ -149,7 +149,7 @@ fn outcome(policy: &Policy, data: &str, format: InputFormat) -> Outcome {
                     )
                 })
                 .collect();
-            (case.id.clone(), (awards, case.gate_failure.clone()))
+            (case.id.to_string(), (awards, case.gate_failure.as_deref().map(str::to_string)))
         })
         .collect()
 }

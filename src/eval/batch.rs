@@ -71,13 +71,14 @@ fn batch_order(cases: &[CaseSummary]) -> Vec<usize> {
     // point, which is Rust's `str` order; the position last makes the order total, so the
     // unstable sort gives the stable one's result.
     let mut case_order: Vec<(u64, Date, &str, usize)> =
-        cases.iter().enumerate().map(|(index, case)| (case.round, case.date, case.id.as_str(), index)).collect();
+        cases.iter().enumerate().map(|(index, case)| (case.round, case.date, &*case.id, index)).collect();
     case_order.sort_unstable();
-    let award_count = cases.iter().map(|case| case.award_count).sum();
+    let award_count = cases.iter().map(|case| case.award_count as usize).sum();
     let mut order = Vec::with_capacity(award_count);
     for (_, _, _, index) in case_order {
         if let Some(case) = cases.get(index) {
-            order.extend(case.first_award..case.first_award + case.award_count);
+            let first = case.first_award as usize;
+            order.extend(first..first + case.award_count as usize);
         }
     }
     order

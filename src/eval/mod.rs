@@ -296,16 +296,16 @@ pub enum ClauseStatus {
 /// A readable case's place in the result.
 #[derive(Clone, Debug)]
 pub struct CaseSummary {
-    pub id: String,
+    pub id: Box<str>,
     pub date: Date,
     /// The round the case was decided in: committed rounds in the order committed, this
     /// batch last. Batch order sorts by round first, so a committed decision stands.
     pub round: u64,
     pub location: Location,
-    pub gate_failure: Option<String>,
+    pub gate_failure: Option<Box<str>>,
     /// Its awards: `awards[first_award .. first_award + award_count]`.
-    pub first_award: usize,
-    pub award_count: usize,
+    pub first_award: u32,
+    pub award_count: u32,
 }
 
 /// One case explained: its facts and why each clause did or did not apply.
@@ -422,7 +422,8 @@ impl Pending {
 
 impl BatchResult {
     pub fn case_awards(&self, case: &CaseSummary) -> &[AwardRecord] {
-        self.awards.get(case.first_award..case.first_award + case.award_count).unwrap_or_default()
+        let first = case.first_award as usize;
+        self.awards.get(first..first + case.award_count as usize).unwrap_or_default()
     }
 
     /// The entities whose total overflowed, and in which sum.
@@ -661,13 +662,13 @@ fn take_evaluated(
             let index = u32::try_from(case_index).unwrap_or(u32::MAX);
             result.fingerprints.extend(fingerprint);
             result.cases.push(CaseSummary {
-                id,
+                id: id.into_boxed_str(),
                 date,
                 round: THIS_BATCH,
                 location,
-                gate_failure: outcome.gate_failure,
-                first_award: result.awards.len(),
-                award_count: outcome.awards.len(),
+                gate_failure: outcome.gate_failure.map(String::into_boxed_str),
+                first_award: u32::try_from(result.awards.len()).unwrap_or(u32::MAX),
+                award_count: u32::try_from(outcome.awards.len()).unwrap_or(u32::MAX),
             });
             result.awards.extend(outcome.awards.into_iter().map(|mut award| {
                 award.case_index = index;
@@ -776,8 +777,12 @@ fn totals_and_coverage(policy: &Policy, mut result: BatchResult, hits: Option<co
 fn with_history(program: &Program<'_>, prior: Prior, result: &mut BatchResult) {
     let Prior { external, mut cases, awards: history, award_ids } = prior;
     let (case_offset, award_offset) = (cases.len(), history.len());
+    let first_after_history = u32::try_from(award_offset).unwrap_or(u32::MAX);
     cases.extend(
-        result.cases.iter().map(|case| CaseSummary { first_award: case.first_award + award_offset, ..case.clone() }),
+        result.cases.iter().map(|case| CaseSummary {
+            first_award: case.first_award.saturating_add(first_after_history),
+            ..case.clone()
+        }),
     );
     // The history's awards start from what their clauses computed, so every rule applies
     // over the history and the batch as one batch; what each was committed at is kept to

@@ -262,14 +262,14 @@ fn csv_case<W: Write>(
 ) -> io::Result<()> {
     let awards = result.case_awards(case);
     if awards.is_empty() {
-        write_row(writer, [case.id.as_str(), "", "", "", "none", "", "", no_award_reason(case), "", ""])?;
+        write_row(writer, [&*case.id, "", "", "", "none", "", "", no_award_reason(case), "", ""])?;
     }
     for award in awards {
         let (clause, role, kind, review) = clause_facts(wording.policy(), award);
         let why = one_line_why(wording, result, award, case.date);
         let amount = award.amount.map(money::format_yuan).unwrap_or_default();
         let review = if review { "true" } else { "false" };
-        write_row(writer, [case.id.as_str(), clause, &award.recipient, role, kind, &amount, review, &why, "", ""])?;
+        write_row(writer, [&*case.id, clause, &award.recipient, role, kind, &amount, review, &why, "", ""])?;
     }
     Ok(())
 }
@@ -366,7 +366,7 @@ pub fn table(policy: &Policy, result: &BatchResult) -> String {
     for case in &result.cases {
         if result.case_awards(case).is_empty() {
             rows.push(vec![
-                case.id.clone(),
+                case.id.to_string(),
                 "-".into(),
                 "-".into(),
                 "".into(),
@@ -383,7 +383,7 @@ pub fn table(policy: &Policy, result: &BatchResult) -> String {
                 note = format!("subject to review; {note}");
             }
             rows.push(vec![
-                case.id.clone(),
+                case.id.to_string(),
                 clause.into(),
                 award.recipient.to_string(),
                 role.into(),

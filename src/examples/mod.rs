@@ -268,7 +268,7 @@ fn computed_awards(policy: &Policy, result: &BatchResult) -> Vec<Computed> {
             reasons.extend(award.adjustments.iter().map(|adjustment| wording.reason(&result.cases, award, adjustment)));
             computed.push(Computed {
                 award: ExpectedAward {
-                    case: case.id.clone(),
+                    case: case.id.to_string(),
                     clause: clause.id.clone(),
                     recipient: award.recipient.to_string(),
                     kind: award.kind(policy).to_string(),
@@ -334,7 +334,7 @@ fn compare(policy: &Policy, example: &Example, result: &BatchResult) -> Vec<Stri
         differences.extend(extra.reasons.iter().map(|reason| format!("           because {reason}")));
     }
     for expected in &example.no_award {
-        let case = result.cases.iter().find(|case| case.id == expected.case);
+        let case = result.cases.iter().find(|case| *case.id == *expected.case);
         match case.and_then(|case| case.gate_failure.as_deref()) {
             Some(reason) if reason.contains(&expected.why) => {}
             Some(reason) => differences.push(format!("case {} gets nothing, but because: {reason}", expected.case)),
@@ -345,7 +345,7 @@ fn compare(policy: &Policy, example: &Example, result: &BatchResult) -> Vec<Stri
         .cases
         .iter()
         .filter(|case| case.gate_failure.is_some())
-        .map(|case| case.id.as_str())
+        .map(|case| &*case.id)
         .filter(|id| !example.no_award.iter().any(|expected| expected.case == *id))
         .collect();
     for id in gated {

@@ -868,7 +868,7 @@ fn read_history(store: &mut Store, policy: &Policy, external: Vec<ExternalAward>
             let date = Date::parse(&date).ok_or_else(|| LedgerError::NotALedger(format!("case {id} has no date")))?;
             case_index.insert(id.clone(), prior.cases.len());
             prior.cases.push(CaseSummary {
-                id,
+                id: id.into_boxed_str(),
                 date,
                 round,
                 location: crate::data::Location::Line { line: 0 },
@@ -923,8 +923,8 @@ fn read_history(store: &mut Store, policy: &Policy, external: Vec<ExternalAward>
         },
     )?;
     for (case, awards) in prior.cases.iter_mut().zip(per_case) {
-        case.first_award = prior.awards.len();
-        case.award_count = awards.len();
+        case.first_award = u32::try_from(prior.awards.len()).unwrap_or(u32::MAX);
+        case.award_count = u32::try_from(awards.len()).unwrap_or(u32::MAX);
         for (id, award) in awards {
             prior.award_ids.push(id);
             prior.awards.push(award);
@@ -959,7 +959,7 @@ fn write_cases(store: &mut Store, policy: &Policy, result: &BatchResult, run: i6
     }
     let mut by_id: Vec<usize> = (0..result.cases.len()).collect();
     by_id.sort_by(|&left, &right| {
-        let id = |index: usize| result.cases.get(index).map(|case| case.id.as_str());
+        let id = |index: usize| result.cases.get(index).map(|case| &*case.id);
         id(left).cmp(&id(right))
     });
     store.insert_rows(
@@ -968,7 +968,7 @@ fn write_cases(store: &mut Store, policy: &Policy, result: &BatchResult, run: i6
         &["case_id", "date", "fingerprint"],
         by_id.into_iter().filter_map(|index| Some((index, result.cases.get(index)?))).map(|(index, case)| {
             let fingerprint = result.fingerprints.get(index).map_or("", String::as_str);
-            [case.id.as_str().into(), dates.get(index).into(), fingerprint.into()]
+            [(&*case.id).into(), dates.get(index).into(), fingerprint.into()]
         }),
     )
 }
@@ -1099,7 +1099,7 @@ fn write_run(store: &mut Store, policy: &Policy, result: &BatchResult) -> Result
             let text = |part: usize| texts.get(index * TEXTS_PER_AWARD + part);
             let optional = |part: usize| texts.get_optional(index * TEXTS_PER_AWARD + part);
             [
-                case.id.as_str().into(),
+                (&*case.id).into(),
                 clause.into(),
                 Param::Int(i64::from(award.recipient_index)),
                 (*award.recipient).into(),
