@@ -10,10 +10,13 @@
 // with `#[expect(..., reason = "...")]`. Tests may unwrap.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-/// mimalloc, not the system allocator: a run allocates and frees millions of small
-/// records, and glibc's malloc spent a quarter of it consolidating and unlinking chunks.
+mod allocator;
+
+/// mimalloc, not the system allocator, for all but huge blocks: a run allocates and frees
+/// millions of small records, and glibc's malloc spent a quarter of it consolidating and
+/// unlinking chunks. Huge blocks are the system's ([`allocator`]).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: allocator::Allocator = allocator::Allocator;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use polc::check::checked::Policy;
