@@ -157,6 +157,7 @@ on_both_databases!(
     a_later_round_counts_the_history_without_replaying_it,
     a_commit_shows_what_a_dry_run_shows,
     a_class_superseding_an_award_a_cap_counted_replays_the_whole_history,
+    a_replayed_history_names_its_cases_and_the_batchs_in_reasons,
 );
 
 /// A commit's report is rendered while the run is written and shown once it holds: it is
@@ -247,6 +248,60 @@ article 1 "补助"
     assert_eq!(round.result.revisions.len(), 2);
     assert_eq!(held(&mut ledger), whole);
     assert_eq!(ledger.verify().unwrap(), Vec::<String>::new());
+}
+
+/// Reasons keep the case they name by its place among the cases cut; a replay of the
+/// whole history puts the history's cases first, so its reasons must still name the right
+/// case of each kind once the batch stands alone: the committed one with its run, the
+/// batch's own by its date.
+fn a_replayed_history_names_its_cases_and_the_batchs_in_reasons(db: Db) {
+    let source = |amount: &str| {
+        format!(
+            r#"
+policy "一次性"
+  valid from 2020-01-01 for 20 years
+  cases identified by id, dated by date
+
+input id: text required
+input date: date required
+input applicant: entity required
+
+article 1 "补助"
+  clause 1.1 "一次性补助"
+    award {amount}
+    to applicant
+    once per recipient
+"#
+        )
+    };
+    let policy = polc::check_source(&source("1万")).policy.unwrap();
+    let amended = polc::check_source(&source("2万")).policy.unwrap();
+    let case =
+        |id: &str, date: &str, applicant: &str| serde_json::json!({"id": id, "date": date, "applicant": applicant});
+    let fresh = Fresh::new(db, "replayed-reasons");
+    let mut ledger = fresh.open();
+    decide(&mut ledger, &policy, &[case("A", "2025-01-01", "E1")], true);
+    // The amended policy makes the ledger replay the whole history with the batch.
+    let batch = [case("B", "2025-02-01", "E1"), case("C", "2025-03-01", "E2"), case("D", "2025-04-01", "E2")];
+    let round = decision(&mut ledger, &amended, &batch, false);
+    assert!(round.whole_history);
+    let wording = eval::why::Wording::new(&amended);
+    let reasons: Vec<Vec<String>> = round
+        .result
+        .awards
+        .iter()
+        .map(|award| {
+            award.adjustments.iter().map(|adjustment| wording.reason(&round.result.cases, award, adjustment)).collect()
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            vec!["clause 1.1 is paid once per key; case A (2025-01-01, run 1) already has it".to_string()],
+            vec![],
+            vec!["clause 1.1 is paid once per key; case C (2025-03-01) already has it".to_string()],
+        ]
+    );
 }
 
 fn decide(ledger: &mut Ledger, policy: &Policy, cases: &[Value], commit: bool) -> BatchResult {
