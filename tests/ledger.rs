@@ -210,15 +210,9 @@ fn a_later_round_counts_the_history_without_replaying_it(db: Db) {
 /// have had its whole 60万: only a replay of the whole history reopens B, and the ledger
 /// takes it.
 fn a_class_superseding_an_award_a_cap_counted_replays_the_whole_history(db: Db) {
-    let source = r#"
-policy "就高与年度上限"
-  valid from 2020-01-01 for 20 years
-  cases identified by id, dated by date
-
-input id: text required
-input date: date required
-input applicant: entity required
-input project: text required
+    let source = small_policy(
+        "就高与年度上限",
+        r#"input project: text required
 input amount: money required
 
 article 1 "补助"
@@ -228,8 +222,9 @@ article 1 "补助"
 
   cap 100万 per recipient, year over 1.1
   class best "项目补助" of 1.1 keep highest per recipient, project
-"#;
-    let checked = polc::check_source(source);
+"#,
+    );
+    let checked = polc::check_source(&source);
     let policy = checked.policy.unwrap_or_else(|| panic!("{:?}", checked.diagnostics));
     let case = |id: &str, date: &str, project: &str, amount: &str| serde_json::json!({"id": id, "date": date, "applicant": "E1", "project": project, "amount": amount});
     let cases = [
@@ -256,23 +251,8 @@ article 1 "补助"
 /// batch's own by its date.
 fn a_replayed_history_names_its_cases_and_the_batchs_in_reasons(db: Db) {
     let source = |amount: &str| {
-        format!(
-            r#"
-policy "一次性"
-  valid from 2020-01-01 for 20 years
-  cases identified by id, dated by date
-
-input id: text required
-input date: date required
-input applicant: entity required
-
-article 1 "补助"
-  clause 1.1 "一次性补助"
-    award {amount}
-    to applicant
-    once per recipient
-"#
-        )
+        let clause = format!("\narticle 1 \"补助\"\n  clause 1.1 \"一次性补助\"\n    award {amount}\n    to applicant\n    once per recipient\n");
+        small_policy("一次性", &clause)
     };
     let policy = polc::check_source(&source("1万")).policy.unwrap();
     let amended = polc::check_source(&source("2万")).policy.unwrap();
@@ -302,6 +282,14 @@ article 1 "补助"
             vec!["clause 1.1 is paid once per key; case C (2025-03-01) already has it".to_string()],
         ]
     );
+}
+
+/// A small policy's text: its header and the inputs every case has (id, date, applicant),
+/// then `rest`.
+fn small_policy(title: &str, rest: &str) -> String {
+    format!(
+        "policy \"{title}\"\n  valid from 2020-01-01 for 20 years\n  cases identified by id, dated by date\n\ninput id: text required\ninput date: date required\ninput applicant: entity required\n{rest}"
+    )
 }
 
 fn decide(ledger: &mut Ledger, policy: &Policy, cases: &[Value], commit: bool) -> BatchResult {
