@@ -145,7 +145,7 @@ fn apply_once(
             let Some(award) = awards.get(index) else { continue };
             let Some(key) = award.keys.once.as_deref() else { continue };
             // A revoked award keeps its once-key used: a clawback is not a second chance.
-            if !takes_part(award) && !award.revoked {
+            if !takes_part(award) && !award.revoked() {
                 continue;
             }
             if let Some(&committed) = counted.once.get(award.clause).and_then(|once| once.get(key)) {
@@ -206,7 +206,7 @@ fn apply_instalments(program: &Program<'_>, awards: &mut [AwardRecord], order: &
             continue;
         };
         let (Some(total), Some(key)) = (award.amount, award.keys.instalment()) else { continue };
-        if award.revoked {
+        if award.revoked() {
             continue;
         }
         let count = instalments.shares.len();
@@ -262,7 +262,7 @@ fn apply_years(
             };
             let Some(key) = award.keys.years() else { continue };
             // As with `once`, a revoked award's year stays used.
-            if !takes_part(award) && !award.revoked {
+            if !takes_part(award) && !award.revoked() {
                 continue;
             }
             let Some(year) = cases.get(award.case_index as usize).map(|case| case.date.year) else { continue };
@@ -468,7 +468,7 @@ fn apply_history(
             // What this case received counts for the cases after it.
             for &index in group {
                 let Some(award) = awards.get(index) else { continue };
-                if cut_here.contains(&index) || (!takes_part(award) && !award.revoked) {
+                if cut_here.contains(&index) || (!takes_part(award) && !award.revoked()) {
                     continue;
                 }
                 let Some(year) = cases.get(award.case_index as usize).map(|case| case.date.year) else { continue };
@@ -794,7 +794,7 @@ fn apply_pro_rata(program: &Program<'_>, awards: &mut [AwardRecord], order: &[us
                 }
                 // A committed award keeps what it was committed at and takes that much of
                 // the pool; the rest of the round shares what is left.
-                if let Some(committed) = award.settled {
+                if let Some(committed) = award.settled() {
                     settled.push((index, committed));
                     if let (Some(taken), Some(fen)) = (taken.get_mut(group), to_fen(committed)) {
                         *taken += fen;

@@ -355,8 +355,7 @@ impl Evaluator<'_, '_> {
                 trace: trace.clone(),
                 facts,
                 adjustments: Vec::new(),
-                revoked: false,
-                settled: None,
+                committed: None,
                 keys: KeyValues::new(once, years, instalment, history, classes, caps),
             });
         }
@@ -397,8 +396,8 @@ impl Evaluator<'_, '_> {
                     AmountTrace {
                         raw: Some(raw),
                         cap,
-                        tier,
-                        extra: (!terms.is_empty()).then(|| Box::new(TraceExtra { terms, ..TraceExtra::default() })),
+                        extra: (tier.is_some() || !terms.is_empty())
+                            .then(|| Box::new(TraceExtra { tier, terms, ..TraceExtra::default() })),
                     },
                 ))
             }
@@ -435,7 +434,7 @@ impl Evaluator<'_, '_> {
                 let minimum = self.round(capped(low_value), low)?;
                 let maximum = self.round(capped(high_value), high)?;
                 let extra = Some(Box::new(TraceExtra { minimum: Some(minimum), ..TraceExtra::default() }));
-                let trace = AmountTrace { raw: Some(high_value), cap, extra, ..AmountTrace::default() };
+                let trace = AmountTrace { raw: Some(high_value), cap, extra };
                 Ok((Some(maximum), trace))
             }
         }

@@ -58,13 +58,21 @@ pub struct AwardRecord {
     pub facts: Box<[(InputId, Fact)]>,
     /// Every cross-case rule that changed the amount, in the order applied.
     pub adjustments: Vec<Adjustment>,
-    /// A committed award clawed back (`polc ledger revoke`): it still holds its once-key,
-    /// but counts toward no class or cap, and pays nothing.
-    pub revoked: bool,
-    /// For an award of a committed round: the amount it was committed at. A pro-rata cap
-    /// shares only what such awards left, and never reopens them.
-    pub settled: Option<Decimal>,
+    /// For an award of a committed round (a replay of the history): how it stands. Boxed,
+    /// because a batch's own awards, nearly all of them, have none.
+    pub committed: Option<Box<Committed>>,
     pub keys: KeyValues,
+}
+
+/// How an award of a committed round stands when the history is replayed.
+#[derive(Clone, Debug, Default)]
+pub struct Committed {
+    /// Clawed back (`polc ledger revoke`): it still holds its once-key, but counts toward
+    /// no class or cap, and pays nothing.
+    pub revoked: bool,
+    /// The amount it was committed at. A pro-rata cap shares only what such awards left,
+    /// and never reopens them.
+    pub settled: Option<Decimal>,
 }
 
 /// The numbers an award's amount came from.
@@ -74,8 +82,6 @@ pub struct AmountTrace {
     pub raw: Option<Decimal>,
     /// The clause's own cap, when it has one.
     pub cap: Option<Decimal>,
-    /// The threshold a tier table paid.
-    pub tier: Option<Fact>,
     /// What only some awards have, boxed so that the common award stays small (a batch
     /// keeps one record per award).
     pub extra: Option<Box<TraceExtra>>,
@@ -84,6 +90,8 @@ pub struct AmountTrace {
 /// The parts of an award's trace that only some shapes of award have.
 #[derive(Clone, Debug, Default)]
 pub struct TraceExtra {
+    /// The threshold a tier table paid.
+    pub tier: Option<Fact>,
     /// For an `up to` award the review granted (`granted as`): its maximum. The award is
     /// then a grant of the reviewed amount.
     pub reviewed_maximum: Option<Decimal>,
@@ -107,6 +115,10 @@ impl AmountTrace {
 
     pub fn extra_mut(&mut self) -> &mut TraceExtra {
         self.extra.get_or_insert_with(Box::default)
+    }
+
+    pub fn tier(&self) -> Option<&Fact> {
+        self.extra()?.tier.as_ref()
     }
 
     pub fn reviewed_maximum(&self) -> Option<Decimal> {
@@ -135,6 +147,16 @@ impl AmountTrace {
 }
 
 impl AwardRecord {
+    /// Whether it is a committed award clawed back.
+    pub fn revoked(&self) -> bool {
+        self.committed.as_ref().is_some_and(|committed| committed.revoked)
+    }
+
+    /// What a committed award was committed at.
+    pub fn settled(&self) -> Option<Decimal> {
+        self.committed.as_ref().and_then(|committed| committed.settled)
+    }
+
     /// The kind as results name it: a reviewed `up to` is a grant.
     pub fn kind<'p>(&self, policy: &'p Policy) -> &'p str {
         if self.trace.reviewed_maximum().is_some() {
@@ -791,9 +813,12 @@ fn with_history(program: &Program<'_>, prior: Prior, result: &mut BatchResult) {
     let mut awards: Vec<AwardRecord> = history
         .into_iter()
         .map(|award| AwardRecord {
-            amount: if award.revoked { award.amount } else { award.computed },
+            amount: if award.revoked() { award.amount } else { award.computed },
             adjustments: Vec::new(),
-            settled: Some(award.amount.unwrap_or_default()),
+            committed: Some(Box::new(Committed {
+                revoked: award.revoked(),
+                settled: Some(award.amount.unwrap_or_default()),
+            })),
             ..award
         })
         .collect();

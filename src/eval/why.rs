@@ -35,7 +35,7 @@ pub fn award_why(policy: &Policy, award: &AwardRecord, date: Date) -> AwardWhy {
     let reasons = match &clause.award {
         Award::Grant { amount, cap } => {
             let raw = trace.raw.unwrap_or_default();
-            let mut reasons = vec![match (&amount.kind, &trace.tier) {
+            let mut reasons = vec![match (&amount.kind, trace.tier()) {
                 (ExprKind::Literal(_), _) => format!("fixed amount {}", show::expr(policy, amount, None)),
                 (ExprKind::Tiers { subject, .. }, Some(tier)) => format!(
                     "{}: highest tier {} => {}",

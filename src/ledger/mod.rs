@@ -912,8 +912,7 @@ fn read_history(store: &mut Store, policy: &Policy, external: Vec<ExternalAward>
                 trace: Default::default(),
                 facts: Box::new([]),
                 adjustments: Vec::new(),
-                revoked,
-                settled: None,
+                committed: revoked.then(|| Box::new(eval::Committed { revoked, settled: None })),
                 keys: decode_keys(&row.text(7)?, &mut interned),
             };
             if let Some(list) = per_case.get_mut(case) {
