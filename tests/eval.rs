@@ -35,7 +35,7 @@ fn reasons(policy: &Policy, result: &BatchResult) -> Vec<String> {
     let wording = eval::why::Wording::new(policy);
     let mut reasons = Vec::new();
     for award in &result.awards {
-        reasons.extend(award.adjustments.iter().map(|adjustment| wording.reason(&result.cases, award, adjustment)));
+        reasons.extend(wording.reasons(&result.cases, award));
     }
     reasons
 }

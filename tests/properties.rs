@@ -141,11 +141,7 @@ fn outcome(policy: &Policy, data: &str, format: InputFormat) -> Outcome {
                         policy.clauses[award.clause].id.clone(),
                         award.recipient.to_string(),
                         award.amount.map(polc::money::format_yuan),
-                        award
-                            .adjustments
-                            .iter()
-                            .map(|adjustment| wording.reason(&result.cases, award, adjustment))
-                            .collect(),
+                        wording.reasons(&result.cases, award).collect(),
                     )
                 })
                 .collect();

@@ -14,11 +14,10 @@ use foldhash::{HashMap, HashMapExt};
 use rust_decimal::Decimal;
 use std::collections::hash_map::Entry;
 
-/// A committed award that one of this batch supersedes in a class, with the new amount
+/// A committed award that one of this batch supersedes in a class (it gives way to 0),
 /// and why.
 pub(super) struct Superseded {
     pub holder: u32,
-    pub amount: Option<Decimal>,
     pub reason: String,
 }
 
@@ -77,8 +76,7 @@ fn batch_order(cases: &[CaseSummary]) -> Vec<usize> {
     let mut order = Vec::with_capacity(award_count);
     for (_, _, _, index) in case_order {
         if let Some(case) = cases.get(index) {
-            let first = case.first_award as usize;
-            order.extend(first..first + case.award_count as usize);
+            order.extend(case.award_range());
         }
     }
     order
@@ -171,7 +169,7 @@ fn apply_once(
                 let holder_label =
                     holder_case(cases, awards, counted, holder).map(|(label, _)| label).unwrap_or_default();
                 let clause = awards.get(index).map_or("?", |award| program.clause_id(award.clause));
-                Why::Worded(format!("clause {clause} is paid once per key; {holder_label} already has it").into())
+                Why::Worded(why::once_reason(clause, &holder_label).into())
             }
         };
         if let Some(award) = awards.get_mut(index) {
@@ -650,11 +648,7 @@ fn apply_classes(
             if standing.is_none_or(|standing| standing.is_zero()) {
                 continue;
             }
-            superseded.push(Superseded {
-                holder,
-                amount: Some(Decimal::ZERO),
-                reason: reason(winner_label(awards, winner)),
-            });
+            superseded.push(Superseded { holder, reason: reason(winner_label(awards, winner)) });
         }
     }
     superseded

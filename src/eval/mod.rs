@@ -330,6 +330,14 @@ pub struct CaseSummary {
     pub award_count: u32,
 }
 
+impl CaseSummary {
+    /// Where its awards are among the batch's.
+    pub fn award_range(&self) -> std::ops::Range<usize> {
+        let first = self.first_award as usize;
+        first..first + self.award_count as usize
+    }
+}
+
 /// One case explained: its facts and why each clause did or did not apply.
 pub struct Explained {
     pub case: Case,
@@ -444,8 +452,7 @@ impl Pending {
 
 impl BatchResult {
     pub fn case_awards(&self, case: &CaseSummary) -> &[AwardRecord] {
-        let first = case.first_award as usize;
-        self.awards.get(first..first + case.award_count as usize).unwrap_or_default()
+        self.awards.get(case.award_range()).unwrap_or_default()
     }
 
     /// The entities whose total overflowed, and in which sum.
@@ -754,7 +761,7 @@ pub fn finish_counted(
                 .into_iter()
                 .filter_map(|superseded| {
                     let holder = counted.holders.get(superseded.holder as usize)?;
-                    Some(Revision { award_id: holder.award_id, amount: superseded.amount, reason: superseded.reason })
+                    Some(Revision { award_id: holder.award_id, amount: Some(Decimal::ZERO), reason: superseded.reason })
                 })
                 .collect();
             Ok(totals_and_coverage(policy, result, hits))
@@ -832,8 +839,7 @@ fn with_history(program: &Program<'_>, prior: Prior, result: &mut BatchResult) {
     let wording = why::Wording::new(program.policy);
     for ((after, before), award_id) in awards.into_iter().zip(committed).zip(award_ids) {
         if after.amount != before {
-            let reasons: Vec<String> =
-                after.adjustments.iter().map(|adjustment| wording.reason(&cases, &after, adjustment)).collect();
+            let reasons: Vec<String> = wording.reasons(&cases, &after).collect();
             result.revisions.push(Revision { award_id, amount: after.amount, reason: reasons.join("; ") });
         }
     }

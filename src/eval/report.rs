@@ -354,7 +354,7 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
 /// The reasons of an award in one line: its arithmetic, then what cross-case rules did.
 fn one_line_why(wording: &Wording<'_>, result: &BatchResult, award: &AwardRecord, date: crate::money::Date) -> String {
     let mut parts = why::award_why(wording.policy(), award, date).reasons;
-    parts.extend(award.adjustments.iter().map(|adjustment| wording.reason(&result.cases, award, adjustment)));
+    parts.extend(wording.reasons(&result.cases, award));
     parts.join("; ")
 }
 

@@ -265,16 +265,21 @@ impl<'p> Wording<'p> {
         }
     }
 
+    /// Why each of `award`'s adjustments changed it, in the order made.
+    pub fn reasons<'a>(
+        &'a self,
+        cases: &'a [CaseSummary],
+        award: &'a AwardRecord,
+    ) -> impl Iterator<Item = String> + 'a {
+        award.adjustments.iter().map(move |adjustment| self.reason(cases, award, adjustment))
+    }
+
     /// Why `adjustment` changed `award`; `cases` are the cases of the batch its reason
     /// may name.
     pub fn reason(&self, cases: &[CaseSummary], award: &AwardRecord, adjustment: &Adjustment) -> String {
         match (&adjustment.why, adjustment.source) {
             (Why::Worded(text), _) => text.to_string(),
-            (Why::OnceHeld { case }, _) => format!(
-                "clause {} is paid once per key; {} already has it",
-                self.clause_id(award.clause),
-                case_label(cases, *case)
-            ),
+            (Why::OnceHeld { case }, _) => once_reason(self.clause_id(award.clause), &case_label(cases, *case)),
             (Why::Superseded { case, clause }, source) => {
                 let class = match source {
                     RuleRef::Class(class) => self.policy.classes.get(class),
@@ -314,6 +319,12 @@ impl<'p> Wording<'p> {
             show::money_text(left)
         )
     }
+}
+
+/// `once`'s reason for a cut award of `clause`, `holder` naming the case that used the
+/// key first.
+pub(super) fn once_reason(clause: &str, holder: &str) -> String {
+    format!("clause {clause} is paid once per key; {holder} already has it")
 }
 
 /// A class's reason for a superseded award, `winner` naming the award that stands.

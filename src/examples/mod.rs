@@ -265,7 +265,7 @@ fn computed_awards(policy: &Policy, result: &BatchResult) -> Vec<Computed> {
         for award in result.case_awards(case) {
             let Some(clause) = policy.clauses.get(award.clause) else { continue };
             let mut reasons = why::award_why(policy, award, case.date).reasons;
-            reasons.extend(award.adjustments.iter().map(|adjustment| wording.reason(&result.cases, award, adjustment)));
+            reasons.extend(wording.reasons(&result.cases, award));
             computed.push(Computed {
                 award: ExpectedAward {
                     case: case.id.to_string(),

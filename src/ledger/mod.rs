@@ -1026,11 +1026,7 @@ fn award_texts<'r>(policy: &Policy, result: &'r BatchResult) -> AwardRows<'r> {
             if award.adjustments.is_empty() {
                 out.push_str("[]");
             } else {
-                let reasons: Vec<String> = award
-                    .adjustments
-                    .iter()
-                    .map(|adjustment| wording.reason(&result.cases, award, adjustment))
-                    .collect();
+                let reasons: Vec<String> = wording.reasons(&result.cases, award).collect();
                 out.push_str(&serde_json::to_string(&reasons).unwrap_or_default());
             }
         });
