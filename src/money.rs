@@ -179,53 +179,139 @@ pub fn round_to_fen(amount: Decimal) -> Decimal {
 
 /// Formats a yuan amount with two decimals, as results carry it (`2500000.00`).
 pub fn format_yuan(amount: Decimal) -> String {
+    yuan_digits(amount).as_str().to_string()
+}
+
+/// [`format_yuan`], written onto `out`: a result writes millions of amounts, none of
+/// which needs a string of its own.
+pub fn write_yuan(out: &mut String, amount: Decimal) {
+    out.push_str(yuan_digits(amount).as_str());
+}
+
+/// A yuan amount with two decimals, on the stack.
+fn yuan_digits(amount: Decimal) -> Digits {
     let mut fen = round_to_fen(amount);
     fen.rescale(2);
-    if fen.scale() == 2 {
-        return fen.to_string();
+    let mut digits = Digits::of(fen);
+    if fen.scale() != 2 {
+        // Padded as text: near the largest decimal, `rescale(2)` cannot add the zeros.
+        match digits.as_str().find('.') {
+            Some(point) => {
+                let decimals = digits.len - point - 1;
+                for _ in decimals..2 {
+                    digits.push("0");
+                }
+            }
+            None => digits.push(".00"),
+        }
     }
-    // Padded as text: near the largest decimal, `rescale(2)` cannot add the zeros.
-    let plain = fen.to_string();
-    match plain.split_once('.') {
-        Some((whole, fraction)) => format!("{whole}.{fraction:0<2}"),
-        None => format!("{plain}.00"),
+    digits
+}
+
+/// A decimal's text on the stack: the longest a `Decimal` writes (29 digits, a sign, a
+/// point) and its padding fit.
+struct Digits {
+    bytes: [u8; 40],
+    len: usize,
+}
+
+impl Digits {
+    fn of(value: impl fmt::Display) -> Digits {
+        use fmt::Write;
+        let mut digits = Digits { bytes: [0; 40], len: 0 };
+        let _ = write!(digits, "{value}");
+        digits
+    }
+
+    fn push(&mut self, text: &str) {
+        let _ = fmt::Write::write_str(self, text);
+    }
+
+    fn as_str(&self) -> &str {
+        self.bytes.get(..self.len).and_then(|bytes| std::str::from_utf8(bytes).ok()).unwrap_or("")
+    }
+}
+
+impl fmt::Write for Digits {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let end = self.len + text.len();
+        let room = self.bytes.get_mut(self.len..end).ok_or(fmt::Error)?;
+        room.copy_from_slice(text.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 
 /// Formats money the way analysts write it: `250万`, `3.5亿`, else yuan with grouping.
 pub fn format_money_readable(amount: Decimal) -> String {
+    let mut out = String::new();
+    write_money_readable(&mut out, amount);
+    out
+}
+
+/// [`format_money_readable`], written onto `out`.
+pub fn write_money_readable(out: &mut String, amount: Decimal) {
+    use fmt::Write;
     let yi = Decimal::from(100_000_000);
     let wan = Decimal::from(10_000);
     if amount >= yi && (amount % (yi / Decimal::from(100))).is_zero() {
-        format!("{}亿", (amount / yi).normalize())
+        let _ = write!(out, "{}亿", (amount / yi).normalize());
     } else if amount >= wan && (amount % Decimal::from(100)).is_zero() {
-        format!("{}万", (amount / wan).normalize())
+        let _ = write!(out, "{}万", (amount / wan).normalize());
     } else if amount.fract().is_zero() {
-        format!("{}元", group_thousands(&amount.trunc().normalize().to_string()))
+        write_grouped(out, Digits::of(amount.trunc().normalize()).as_str());
+        out.push('元');
     } else {
-        format!("{}元", group_thousands(&format_yuan(amount)))
+        write_grouped(out, yuan_digits(amount).as_str());
+        out.push('元');
     }
+}
+
+/// Money as results show it, grouped and to the fen (`1,234,567.80`), written onto `out`.
+pub fn write_yuan_grouped(out: &mut String, amount: Decimal) {
+    write_grouped(out, yuan_digits(amount).as_str());
 }
 
 /// `1234567.80` → `1,234,567.80`.
 pub fn group_thousands(plain: &str) -> String {
-    if let Some(unsigned) = plain.strip_prefix('-') {
-        return format!("-{}", group_thousands(unsigned));
-    }
-    let (whole, frac) = match plain.split_once('.') {
-        Some((whole, frac)) => (whole, Some(frac)),
-        None => (plain, None),
+    let mut grouped = String::with_capacity(plain.len() + plain.len() / 3);
+    write_grouped(&mut grouped, plain);
+    grouped
+}
+
+/// [`group_thousands`], written onto `out`.
+pub fn write_grouped(out: &mut String, plain: &str) {
+    let unsigned = match plain.strip_prefix('-') {
+        Some(unsigned) => {
+            out.push('-');
+            unsigned
+        }
+        None => plain,
     };
-    let mut grouped = String::new();
+    let (whole, fraction) = match unsigned.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (unsigned, None),
+    };
     for (index, ch) in whole.chars().enumerate() {
         if index > 0 && (whole.len() - index) % 3 == 0 {
-            grouped.push(',');
+            out.push(',');
         }
-        grouped.push(ch);
+        out.push(ch);
     }
-    match frac {
-        Some(frac) => format!("{grouped}.{frac}"),
-        None => grouped,
+    if let Some(fraction) = fraction {
+        out.push('.');
+        out.push_str(fraction);
+    }
+}
+
+/// [`format_percent`], written onto `out`.
+pub fn write_percent(out: &mut String, ratio: Decimal) {
+    match exact_mul(ratio, Decimal::ONE_HUNDRED) {
+        Some(percent) => {
+            use fmt::Write;
+            let _ = write!(out, "{}%", percent.normalize());
+        }
+        None => out.push_str(&format_percent(ratio)),
     }
 }
 

@@ -455,7 +455,7 @@ fn min_and_max_pick_among_their_arguments() {
     let a_first = &result.awards[0];
     assert_eq!(a_first.trace.picks().len(), 1);
     assert_eq!(a_first.trace.picks()[0].arg, 0);
-    let why = polc::eval::why::award_why(&policy, a_first, result.cases[0].date);
+    let why = polc::eval::why::award_why(&policy, a_first);
     assert_eq!(why.reasons[1], "min picks the least: 10% of amount (1,000,000.00) = 100,000.00");
 }
 
@@ -646,7 +646,7 @@ fn named_values_read_inputs_and_earlier_values_and_defaults_fill_missing_facts()
     // A: extra defaults to 1万, so it is present: 10% of (20万 + 1万). C: no amount, so
     // `doubled` is missing and the clause does not apply.
     assert_eq!(awards(&policy, &result), [row("A", "21000.00"), row("B", "25000.00")]);
-    let why = polc::eval::why::award_why(&policy, &result.awards[0], result.cases[0].date);
+    let why = polc::eval::why::award_why(&policy, &result.awards[0]);
     assert_eq!(why.reasons[1], "where total = doubled + extra (10,000.00) = 210,000.00");
     let formatted = polc::fmt::format(&format!("{header}\n{articles}")).unwrap();
     assert!(formatted.contains("input extra: money default 1万\n"), "{formatted}");
@@ -887,7 +887,7 @@ fn a_progressive_scale_at_its_band_edges() {
     // 10% up to 500万; 15% of the part to 2000万; 20% above; each band edge in the lower band.
     assert_eq!(kept(&result), ["500000.00", "500000.00", "2750000.00", "2750000.01", "0.00"]);
     // The reasons give each band on its own.
-    let why = polc::eval::why::award_why(&policy, &result.awards[2], result.cases[2].date).reasons;
+    let why = polc::eval::why::award_why(&policy, &result.awards[2]).reasons;
     assert_eq!(
         why[1..4],
         [

@@ -2,7 +2,7 @@
 //! table for terminals, and one case's explanation. All read the same records.
 
 use super::show;
-use super::why::{self, Wording};
+use super::why::{self, AwardText, Wording};
 use super::{AwardRecord, BatchResult, CaseSummary, ClauseStatus};
 use crate::check::checked::Policy;
 use crate::money;
@@ -12,62 +12,6 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::io::{self, Write};
-
-pub(crate) fn serialize_optional_yuan<S: serde::Serializer>(
-    amount: &Option<Decimal>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match amount {
-        Some(amount) => serialize_yuan(amount, serializer),
-        None => serializer.serialize_none(),
-    }
-}
-
-pub(crate) fn serialize_yuan<S: serde::Serializer>(amount: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&money::format_yuan(*amount))
-}
-
-#[derive(Serialize)]
-struct JsonCase<'a> {
-    id: &'a str,
-    awards: Vec<JsonAward<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    no_award: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct JsonAward<'a> {
-    clause: &'a str,
-    recipient: &'a str,
-    role: &'a str,
-    kind: &'a str,
-    /// The low end of a `range` (its `amount` is the high end).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    minimum: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    amount: Option<String>,
-    /// The most an `undetermined` award may be, where the policy states it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    maximum: Option<String>,
-    subject_to_review: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    condition: Option<String>,
-    reasons: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    adjustments: Vec<JsonAdjustment>,
-}
-
-/// A cross-case rule's change to an award, as the result contract writes it.
-#[derive(Serialize)]
-struct JsonAdjustment {
-    /// `instalments`, `once`, `years`, `after`, `unless`, `class NAME` or `cap`.
-    rule: Cow<'static, str>,
-    #[serde(serialize_with = "serialize_optional_yuan", skip_serializing_if = "Option::is_none")]
-    from: Option<Decimal>,
-    #[serde(serialize_with = "serialize_optional_yuan", skip_serializing_if = "Option::is_none")]
-    to: Option<Decimal>,
-    reason: String,
-}
 
 #[derive(Serialize)]
 struct JsonTotal<'a> {
@@ -119,9 +63,10 @@ pub fn json_in(parallelism: Parallelism, policy: &Policy, result: &BatchResult, 
     let wording = Wording::new(policy);
     write_cases_in(parallelism, result.cases.len(), out, |cases| {
         let mut text = Vec::with_capacity(cases.len() * 512);
+        let mut why = AwardText::default();
         for index in cases {
             if let Some(case) = result.cases.get(index) {
-                json_case(policy, &wording, result, case, &mut text)?;
+                json_case(policy, &wording, result, case, &mut why, &mut text)?;
                 let comma = if index + 1 < result.cases.len() { "," } else { "" };
                 writeln!(text, "{comma}")?;
             }
@@ -208,54 +153,104 @@ fn write_cases_in(
     written
 }
 
-/// One case's line of the JSON result, without its comma.
+/// One case's line of the JSON result, without its comma: section 4's case record,
+/// written field by field into `text` (in the order of the contract), so an award's
+/// strings go straight from its records into the result.
 fn json_case(
     policy: &Policy,
     wording: &Wording<'_>,
     result: &BatchResult,
     case: &CaseSummary,
+    why: &mut AwardText,
     text: &mut Vec<u8>,
 ) -> io::Result<()> {
-    let awards = result
-        .case_awards(case)
-        .iter()
-        .map(|award| {
-            let (clause, role, kind, subject_to_review) = clause_facts(policy, award);
-            let why = why::award_why(policy, award, case.date);
-            JsonAward {
-                clause,
-                recipient: &award.recipient,
-                role,
-                kind,
-                // A cap that cuts a range's high end cuts its low end with it.
-                minimum: award.minimum().map(money::format_yuan),
-                amount: award.amount.map(money::format_yuan),
-                maximum: award.maximum(policy).map(money::format_yuan),
-                subject_to_review,
-                condition: why.condition,
-                reasons: why.reasons,
-                adjustments: award
-                    .adjustments
-                    .iter()
-                    .map(|adjustment| JsonAdjustment {
-                        rule: wording.rule(adjustment),
-                        from: adjustment.from,
-                        to: adjustment.to,
-                        reason: wording.reason(&result.cases, award, adjustment),
-                    })
-                    .collect(),
+    text.extend_from_slice(b"    {\"id\":");
+    json_str(text, &case.id)?;
+    text.extend_from_slice(b",\"awards\":[");
+    for (index, award) in result.case_awards(case).iter().enumerate() {
+        if index > 0 {
+            text.push(b',');
+        }
+        let (clause, role, kind, subject_to_review) = clause_facts(policy, award);
+        why.write(policy, award);
+        text.extend_from_slice(b"{\"clause\":");
+        json_str(text, clause)?;
+        text.extend_from_slice(b",\"recipient\":");
+        json_str(text, &award.recipient)?;
+        text.extend_from_slice(b",\"role\":");
+        json_str(text, role)?;
+        text.extend_from_slice(b",\"kind\":");
+        json_str(text, kind)?;
+        // A cap that cuts a range's high end cuts its low end with it.
+        json_yuan_field(text, "minimum", award.minimum());
+        json_yuan_field(text, "amount", award.amount);
+        json_yuan_field(text, "maximum", award.maximum(policy));
+        text.extend_from_slice(if subject_to_review {
+            b",\"subject_to_review\":true"
+        } else {
+            b",\"subject_to_review\":false"
+        });
+        if let Some(condition) = why.condition() {
+            text.extend_from_slice(b",\"condition\":");
+            json_str(text, condition)?;
+        }
+        text.extend_from_slice(b",\"reasons\":[");
+        for (index, reason) in why.reasons().enumerate() {
+            if index > 0 {
+                text.push(b',');
             }
-        })
-        .collect();
-    let record = JsonCase { id: &case.id, no_award: case.gate_failure.as_deref(), awards };
-    text.extend_from_slice(b"    ");
-    serde_json::to_writer(&mut *text, &record)?;
+            json_str(text, reason)?;
+        }
+        text.push(b']');
+        if !award.adjustments.is_empty() {
+            text.extend_from_slice(b",\"adjustments\":[");
+            for (index, adjustment) in award.adjustments.iter().enumerate() {
+                if index > 0 {
+                    text.push(b',');
+                }
+                text.extend_from_slice(b"{\"rule\":");
+                json_str(text, &wording.rule(adjustment))?;
+                json_yuan_field(text, "from", adjustment.from);
+                json_yuan_field(text, "to", adjustment.to);
+                text.extend_from_slice(b",\"reason\":");
+                json_str(text, &wording.reason(&result.cases, award, adjustment))?;
+                text.push(b'}');
+            }
+            text.push(b']');
+        }
+        text.push(b'}');
+    }
+    text.push(b']');
+    if let Some(gate_failure) = &case.gate_failure {
+        text.extend_from_slice(b",\"no_award\":");
+        json_str(text, gate_failure)?;
+    }
+    text.push(b'}');
     Ok(())
+}
+
+/// A JSON string, escaped as `serde_json` escapes it.
+fn json_str(text: &mut Vec<u8>, value: &str) -> io::Result<()> {
+    serde_json::to_writer(&mut *text, value).map_err(io::Error::from)
+}
+
+/// `,"name":"2500000.00"` for an amount; nothing without one. An amount's text is digits,
+/// a point and a sign: it needs no escaping.
+fn json_yuan_field(text: &mut Vec<u8>, name: &str, amount: Option<Decimal>) {
+    let Some(amount) = amount else { return };
+    let mut yuan = String::with_capacity(24);
+    money::write_yuan(&mut yuan, amount);
+    text.extend_from_slice(b",\"");
+    text.extend_from_slice(name.as_bytes());
+    text.extend_from_slice(b"\":\"");
+    text.extend_from_slice(yuan.as_bytes());
+    text.push(b'"');
 }
 
 /// One case's CSV rows: its awards, or the row saying why it has none.
 fn csv_case<W: Write>(
     wording: &Wording<'_>,
+    why: &mut AwardText,
     result: &BatchResult,
     case: &CaseSummary,
     writer: &mut csv::Writer<W>,
@@ -266,7 +261,7 @@ fn csv_case<W: Write>(
     }
     for award in awards {
         let (clause, role, kind, review) = clause_facts(wording.policy(), award);
-        let why = one_line_why(wording, result, award, case.date);
+        let why = one_line_why(wording, result, award, why);
         let amount = award.amount.map(money::format_yuan).unwrap_or_default();
         let review = if review { "true" } else { "false" };
         write_row(writer, [&*case.id, clause, &award.recipient, role, kind, &amount, review, &why, "", ""])?;
@@ -304,8 +299,9 @@ pub fn csv_in(parallelism: Parallelism, policy: &Policy, result: &BatchResult, o
         // Each record is written on its own (quoted only where it needs it), so rows
         // written apart are the rows one writer makes.
         let mut rows = csv::Writer::from_writer(Vec::with_capacity(cases.len() * 256));
+        let mut why = AwardText::default();
         for case in result.cases.get(cases).unwrap_or_default() {
-            csv_case(&wording, result, case, &mut rows)?;
+            csv_case(&wording, &mut why, result, case, &mut rows)?;
         }
         rows.into_inner().map_err(|error| error.into_error())
     })?;
@@ -352,15 +348,23 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
 }
 
 /// The reasons of an award in one line: its arithmetic, then what cross-case rules did.
-fn one_line_why(wording: &Wording<'_>, result: &BatchResult, award: &AwardRecord, date: crate::money::Date) -> String {
-    let mut parts = why::award_why(wording.policy(), award, date).reasons;
-    parts.extend(wording.reasons(&result.cases, award));
-    parts.join("; ")
+fn one_line_why(wording: &Wording<'_>, result: &BatchResult, award: &AwardRecord, why: &mut AwardText) -> String {
+    why.write(wording.policy(), award);
+    let mut line = String::with_capacity(128);
+    let rules = wording.reasons(&result.cases, award);
+    for (index, part) in why.reasons().map(Cow::Borrowed).chain(rules.map(Cow::Owned)).enumerate() {
+        if index > 0 {
+            line.push_str("; ");
+        }
+        line.push_str(&part);
+    }
+    line
 }
 
 /// A table for terminals: one row per award, then totals per entity and the errors.
 pub fn table(policy: &Policy, result: &BatchResult) -> String {
     let wording = Wording::new(policy);
+    let mut why = AwardText::default();
     let mut rows: Vec<Vec<String>> =
         vec![["case", "clause", "recipient", "role", "kind", "amount", "note"].map(String::from).to_vec()];
     for case in &result.cases {
@@ -378,7 +382,7 @@ pub fn table(policy: &Policy, result: &BatchResult) -> String {
         for award in result.case_awards(case) {
             let (clause, role, kind, review) = clause_facts(policy, award);
             let amount = award.amount.map(show::money_text).unwrap_or_else(|| "-".into());
-            let mut note = one_line_why(&wording, result, award, case.date);
+            let mut note = one_line_why(&wording, result, award, &mut why);
             if review {
                 note = format!("subject to review; {note}");
             }
@@ -520,7 +524,7 @@ fn explain_text(policy: &Policy, result: &BatchResult) -> Option<String> {
                 award.recipient,
                 if review { " (subject to review)" } else { "" }
             ));
-            let why = why::award_why(policy, award, summary.date);
+            let why = why::award_why(policy, award);
             if let Some(condition) = &why.condition {
                 out.push_str(&format!("       when {condition}: true\n"));
             }

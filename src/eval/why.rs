@@ -2,9 +2,10 @@
 //! arithmetic, the clause's own cap, and the rounding. Rendered only when a result is
 //! written, from the few facts the award kept, so a large batch keeps no strings.
 
-use super::{show, Adjustment, AmountTrace, AwardRecord, CaseSummary, RuleRef, Why};
+use super::show::{self, Facts, KeptFacts};
+use super::{Adjustment, AwardRecord, CaseSummary, RuleRef, Why};
 use crate::check::checked::{Award, Expr, ExprKind, Policy};
-use crate::data::{Case, Fact, Location};
+use crate::data::Fact;
 use crate::money::{self, Date};
 use crate::syntax::ast::{Function, Sign};
 use rust_decimal::Decimal;
@@ -18,191 +19,305 @@ pub struct AwardWhy {
     pub reasons: Vec<String>,
 }
 
-/// Explains `award` of a case dated `date`.
-pub fn award_why(policy: &Policy, award: &AwardRecord, date: Date) -> AwardWhy {
-    let Some(clause) = policy.clauses.get(award.clause) else {
-        return AwardWhy { condition: None, reasons: Vec::new() };
-    };
-    let mut facts = vec![None; policy.inputs.len()];
-    for (input, fact) in award.facts.iter() {
-        if let Some(slot) = facts.get_mut(*input) {
-            *slot = Some(fact.clone());
+/// Explains `award`.
+pub fn award_why(policy: &Policy, award: &AwardRecord) -> AwardWhy {
+    let mut text = AwardText::default();
+    text.write(policy, award);
+    AwardWhy { condition: text.condition().map(str::to_string), reasons: text.reasons().map(str::to_string).collect() }
+}
+
+/// An award's explanation in buffers that a renderer reuses from award to award: the
+/// condition, and the reasons one after another in one string.
+#[derive(Default)]
+pub struct AwardText {
+    condition: Option<String>,
+    reasons: String,
+    /// Where each reason ends in `reasons`.
+    ends: Vec<usize>,
+}
+
+impl AwardText {
+    /// The clause's condition shown with the case's facts, when it has one.
+    pub fn condition(&self) -> Option<&str> {
+        self.condition.as_deref()
+    }
+
+    /// The arithmetic: amount, cap, rounding.
+    pub fn reasons(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(start, &end)| self.reasons.get(start..end).unwrap_or(""))
+    }
+
+    /// Explains `award`, in place of the award before.
+    pub fn write(&mut self, policy: &Policy, award: &AwardRecord) {
+        self.condition = None;
+        self.reasons.clear();
+        self.ends.clear();
+        let Some(clause) = policy.clauses.get(award.clause) else { return };
+        let mut writer = Writer { policy, facts: KeptFacts(&award.facts), text: self };
+        if let Some(condition) = &clause.condition {
+            let mut shown = String::with_capacity(64);
+            show::write_expr(&mut shown, policy, condition, Some(&writer.facts as &dyn Facts));
+            writer.text.condition = Some(shown);
+        }
+        writer.award(clause, award);
+        for note in award.trace.notes() {
+            writer.push(note);
+            writer.end();
         }
     }
-    let case = Case { id: String::new(), date, location: Location::Line { line: 0 }, facts };
-    let condition = clause.condition.as_ref().map(|condition| show::expr(policy, condition, Some(&case)));
-    let trace = &award.trace;
-    let reasons = match &clause.award {
-        Award::Grant { amount, cap } => {
-            let raw = trace.raw.unwrap_or_default();
-            let mut reasons = vec![match (&amount.kind, trace.tier()) {
-                (ExprKind::Literal(_), _) => format!("fixed amount {}", show::expr(policy, amount, None)),
-                (ExprKind::Tiers { subject, .. }, Some(tier)) => format!(
-                    "{}: highest tier {} => {}",
-                    show::expr(policy, amount, Some(&case)),
-                    match tier {
-                        Fact::Money(threshold) => money::format_money_readable(*threshold),
-                        other => show::fact(policy, subject.ty, other),
-                    },
-                    show::exact_money(raw)
-                ),
-                _ => format!("{} = {}", show::expr(policy, amount, Some(&case)), show::exact_money(raw)),
-            }];
-            if let ExprKind::Sum(first, rest) = &amount.kind {
-                let signs = std::iter::once("").chain(rest.iter().map(|(sign, _)| match sign {
-                    Sign::Plus => "+ ",
-                    Sign::Minus => "- ",
-                }));
-                let parts = std::iter::once(&**first).chain(rest.iter().map(|(_, term)| term));
-                for ((sign, part), value) in signs.zip(parts).zip(trace.terms()) {
-                    reasons.push(format!(
-                        "{sign}{} = {}",
-                        show::expr(policy, part, Some(&case)),
-                        show::exact_money(*value)
-                    ));
-                }
-            }
-            reasons.extend(named_values(policy, trace, &case));
-            reasons.extend(picks(policy, trace, [Some(amount), cap.as_ref()], &case));
-            let mut capped = raw;
-            if let (Some(cap), Some(limit)) = (cap, trace.cap) {
-                let limit_text = match &cap.kind {
-                    ExprKind::Literal(_) => show::expr(policy, cap, None),
-                    _ => format!("{} = {}", show::expr(policy, cap, Some(&case)), money::format_money_readable(limit)),
-                };
-                if raw > limit {
-                    capped = limit;
-                    reasons.push(format!("capped at max {limit_text}"));
-                } else {
-                    reasons.push(format!("within max {limit_text}"));
-                }
-            }
-            let rounded = money::round_to_fen(capped);
-            if rounded != capped {
-                reasons.push(format!("rounded half up to the fen: {}", show::money_text(rounded)));
-            }
-            reasons
-        }
-        Award::Range { low, high, cap } => {
-            let mut reasons = vec![format!(
-                "a range set by review, from {} to {}",
-                show::expr(policy, low, Some(&case)),
-                show::expr(policy, high, Some(&case))
-            )];
-            if let (Some(cap), Some(limit)) = (cap, trace.cap) {
-                reasons.push(format!(
-                    "each end within max {} = {}",
-                    show::expr(policy, cap, None),
-                    money::format_money_readable(limit)
-                ));
-            }
-            if let (Some(minimum), Some(maximum)) = (trace.minimum(), award.computed) {
-                reasons.push(format!(
-                    "from {} to {}, rounded to the fen",
-                    show::money_text(minimum),
-                    show::money_text(maximum)
-                ));
-            }
-            reasons.extend(named_values(policy, trace, &case));
-            reasons.extend(picks(policy, trace, [Some(low), Some(high)], &case));
-            reasons
-        }
-        Award::UpTo { max } => {
-            let input =
-                clause.granted.and_then(|input| policy.inputs.get(input)).map_or("", |input| input.name.as_str());
-            let mut reasons = vec![match (trace.reviewed_maximum(), award.computed) {
-                (Some(maximum), Some(granted)) => format!(
-                    "granted by review: {input} = {}, within the maximum {} = {}",
-                    show::money_text(granted),
-                    show::expr(policy, max, Some(&case)),
-                    show::money_text(maximum)
-                ),
-                _ => format!("up to {}, amount set by review", show::expr(policy, max, Some(&case))),
-            }];
-            reasons.extend(picks(policy, trace, [Some(max), None], &case));
-            reasons
-        }
-        Award::Open { label, base, maximum, negotiated } => {
-            let mut reason = if *negotiated {
-                format!("amount negotiated case by case: {label}")
-            } else {
-                format!("amount left open by the policy: {label}")
-            };
-            if let (Some(base), Some(value)) = (base, trace.raw) {
-                reason.push_str(&format!(" of {} = {}", show::expr(policy, base, None), show::money_text(value)));
-            }
-            if let (Some(maximum), Some(value)) = (maximum, trace.cap) {
-                reason.push_str(&format!(
-                    "; at most {}",
-                    match &maximum.kind {
-                        ExprKind::Literal(_) => show::expr(policy, maximum, None),
-                        _ => format!("{} = {}", show::expr(policy, maximum, Some(&case)), show::money_text(value)),
+}
+
+/// One award's reasons being written.
+struct Writer<'a, 'p> {
+    policy: &'p Policy,
+    /// The facts the award kept, to show beside its inputs.
+    facts: KeptFacts<'a>,
+    text: &'a mut AwardText,
+}
+
+impl Writer<'_, '_> {
+    fn push(&mut self, text: &str) {
+        self.text.reasons.push_str(text);
+    }
+
+    /// Ends the reason being written.
+    fn end(&mut self) {
+        self.text.ends.push(self.text.reasons.len());
+    }
+
+    /// `expr` as the policy writes it, with the award's facts beside its inputs.
+    fn expr(&mut self, expr: &Expr) {
+        show::write_expr(&mut self.text.reasons, self.policy, expr, Some(&self.facts as &dyn Facts));
+    }
+
+    /// `expr` as the policy writes it.
+    fn plain(&mut self, expr: &Expr) {
+        show::write_expr(&mut self.text.reasons, self.policy, expr, None);
+    }
+
+    fn fact(&mut self, ty: crate::check::checked::Type, fact: &Fact) {
+        show::write_fact(&mut self.text.reasons, self.policy, ty, fact);
+    }
+
+    fn money(&mut self, amount: Decimal) {
+        money::write_yuan_grouped(&mut self.text.reasons, amount);
+    }
+
+    fn exact_money(&mut self, amount: Decimal) {
+        show::write_exact_money(&mut self.text.reasons, amount);
+    }
+
+    fn readable_money(&mut self, amount: Decimal) {
+        money::write_money_readable(&mut self.text.reasons, amount);
+    }
+
+    fn award(&mut self, clause: &crate::check::checked::Clause, award: &AwardRecord) {
+        let trace = &award.trace;
+        match &clause.award {
+            Award::Grant { amount, cap } => {
+                let raw = trace.raw.unwrap_or_default();
+                match (&amount.kind, trace.tier()) {
+                    (ExprKind::Literal(_), _) => {
+                        self.push("fixed amount ");
+                        self.plain(amount);
                     }
-                ));
-            }
-            vec![reason]
-        }
-        Award::Benefit { description } => vec![format!("benefit: {description}")],
-    };
-    let mut reasons = reasons;
-    reasons.extend(award.trace.notes().iter().cloned());
-    AwardWhy { condition, reasons }
-}
-
-/// What each `min` and `max` in `exprs` picked: "min picks the least: 50% of interest_paid
-/// (5,000,000.00) = 2,500,000.00".
-fn picks(policy: &Policy, trace: &AmountTrace, exprs: [Option<&Expr>; 2], case: &Case) -> Vec<String> {
-    let mut reasons = Vec::new();
-    for pick in trace.picks() {
-        let call = exprs.iter().flatten().find_map(|expr| expr.call_at(pick.at));
-        match call {
-            Some(Expr { kind: ExprKind::Call(function, args), ty, .. }) => {
-                if let Some(arg) = args.get(pick.arg) {
-                    let chosen = if *function == Function::Min { "least" } else { "greatest" };
-                    reasons.push(format!(
-                        "{} picks the {chosen}: {} = {}",
-                        function.name(),
-                        show::expr(policy, arg, Some(case)),
-                        show::fact(policy, *ty, &pick.value)
-                    ));
+                    (ExprKind::Tiers { subject, .. }, Some(tier)) => {
+                        self.expr(amount);
+                        self.push(": highest tier ");
+                        match tier {
+                            Fact::Money(threshold) => self.readable_money(*threshold),
+                            other => self.fact(subject.ty, other),
+                        }
+                        self.push(" => ");
+                        self.exact_money(raw);
+                    }
+                    _ => {
+                        self.expr(amount);
+                        self.push(" = ");
+                        self.exact_money(raw);
+                    }
+                }
+                self.end();
+                if let ExprKind::Sum(first, rest) = &amount.kind {
+                    let signs = std::iter::once("").chain(rest.iter().map(|(sign, _)| match sign {
+                        Sign::Plus => "+ ",
+                        Sign::Minus => "- ",
+                    }));
+                    let parts = std::iter::once(&**first).chain(rest.iter().map(|(_, term)| term));
+                    for ((sign, part), value) in signs.zip(parts).zip(trace.terms()) {
+                        self.push(sign);
+                        self.expr(part);
+                        self.push(" = ");
+                        self.exact_money(*value);
+                        self.end();
+                    }
+                }
+                self.named_values(award);
+                self.picks(award, [Some(amount), cap.as_ref()]);
+                let mut capped = raw;
+                if let (Some(cap), Some(limit)) = (cap, trace.cap) {
+                    if raw > limit {
+                        capped = limit;
+                        self.push("capped at max ");
+                    } else {
+                        self.push("within max ");
+                    }
+                    match &cap.kind {
+                        ExprKind::Literal(_) => self.plain(cap),
+                        _ => {
+                            self.expr(cap);
+                            self.push(" = ");
+                            self.readable_money(limit);
+                        }
+                    }
+                    self.end();
+                }
+                let rounded = money::round_to_fen(capped);
+                if rounded != capped {
+                    self.push("rounded half up to the fen: ");
+                    self.money(rounded);
+                    self.end();
                 }
             }
-            Some(Expr { kind: ExprKind::Brackets { subject, arms, otherwise }, .. }) => {
-                let value = show::fact(policy, subject.ty, &pick.value);
-                let subject_text = show::expr(policy, subject, None);
-                let chosen = match arms.get(pick.arg) {
-                    Some(arm) => Some((show::range(policy, subject.ty, arm), &arm.amount)),
-                    None => otherwise.as_deref().map(|amount| ("else".to_string(), amount)),
-                };
-                if let Some((range, amount)) = chosen {
-                    reasons.push(format!(
-                        "{subject_text} ({value}) is in range {range} => {}",
-                        show::expr(policy, amount, Some(case))
-                    ));
+            Award::Range { low, high, cap } => {
+                self.push("a range set by review, from ");
+                self.expr(low);
+                self.push(" to ");
+                self.expr(high);
+                self.end();
+                if let (Some(cap), Some(limit)) = (cap, trace.cap) {
+                    self.push("each end within max ");
+                    self.plain(cap);
+                    self.push(" = ");
+                    self.readable_money(limit);
+                    self.end();
                 }
+                if let (Some(minimum), Some(maximum)) = (trace.minimum(), award.computed) {
+                    self.push("from ");
+                    self.money(minimum);
+                    self.push(" to ");
+                    self.money(maximum);
+                    self.push(", rounded to the fen");
+                    self.end();
+                }
+                self.named_values(award);
+                self.picks(award, [Some(low), Some(high)]);
             }
-            _ => {}
+            Award::UpTo { max } => {
+                match (trace.reviewed_maximum(), award.computed) {
+                    (Some(maximum), Some(granted)) => {
+                        let input = clause
+                            .granted
+                            .and_then(|input| self.policy.inputs.get(input))
+                            .map_or("", |input| input.name.as_str());
+                        self.push("granted by review: ");
+                        self.push(input);
+                        self.push(" = ");
+                        self.money(granted);
+                        self.push(", within the maximum ");
+                        self.expr(max);
+                        self.push(" = ");
+                        self.money(maximum);
+                    }
+                    _ => {
+                        self.push("up to ");
+                        self.expr(max);
+                        self.push(", amount set by review");
+                    }
+                }
+                self.end();
+                self.picks(award, [Some(max), None]);
+            }
+            Award::Open { label, base, maximum, negotiated } => {
+                self.push(if *negotiated {
+                    "amount negotiated case by case: "
+                } else {
+                    "amount left open by the policy: "
+                });
+                self.push(label);
+                if let (Some(base), Some(value)) = (base, trace.raw) {
+                    self.push(" of ");
+                    self.plain(base);
+                    self.push(" = ");
+                    self.money(value);
+                }
+                if let (Some(maximum), Some(value)) = (maximum, trace.cap) {
+                    self.push("; at most ");
+                    match &maximum.kind {
+                        ExprKind::Literal(_) => self.plain(maximum),
+                        _ => {
+                            self.expr(maximum);
+                            self.push(" = ");
+                            self.money(value);
+                        }
+                    }
+                }
+                self.end();
+            }
+            Award::Benefit { description } => {
+                self.push("benefit: ");
+                self.push(description);
+                self.end();
+            }
         }
     }
-    reasons
-}
 
-/// What each named value the amount read was: "where rd_expense = staff_cost (…) + … =
-/// 10,000,000.00".
-fn named_values(policy: &Policy, trace: &AmountTrace, case: &Case) -> Vec<String> {
-    trace
-        .named()
-        .iter()
-        .filter_map(|(id, fact)| {
-            let value = policy.values.get(*id)?;
-            Some(format!(
-                "where {} = {} = {}",
-                value.name,
-                show::expr(policy, &value.expr, Some(case)),
-                show::fact(policy, value.expr.ty, fact)
-            ))
-        })
-        .collect()
+    /// What each `min` and `max` in `exprs` picked: "min picks the least: 50% of
+    /// interest_paid (5,000,000.00) = 2,500,000.00".
+    fn picks(&mut self, award: &AwardRecord, exprs: [Option<&Expr>; 2]) {
+        for pick in award.trace.picks() {
+            let call = exprs.iter().flatten().find_map(|expr| expr.call_at(pick.at));
+            match call {
+                Some(Expr { kind: ExprKind::Call(function, args), ty, .. }) => {
+                    if let Some(arg) = args.get(pick.arg) {
+                        self.push(function.name());
+                        self.push(if *function == Function::Min {
+                            " picks the least: "
+                        } else {
+                            " picks the greatest: "
+                        });
+                        self.expr(arg);
+                        self.push(" = ");
+                        self.fact(*ty, &pick.value);
+                        self.end();
+                    }
+                }
+                Some(Expr { kind: ExprKind::Brackets { subject, arms, otherwise }, .. }) => {
+                    let chosen = match arms.get(pick.arg) {
+                        Some(arm) => Some((show::range(self.policy, subject.ty, arm), &arm.amount)),
+                        None => otherwise.as_deref().map(|amount| ("else".to_string(), amount)),
+                    };
+                    if let Some((range, amount)) = chosen {
+                        self.plain(subject);
+                        self.push(" (");
+                        self.fact(subject.ty, &pick.value);
+                        self.push(") is in range ");
+                        self.push(&range);
+                        self.push(" => ");
+                        self.expr(amount);
+                        self.end();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// What each named value the amount read was: "where rd_expense = staff_cost (…) + …
+    /// = 10,000,000.00".
+    fn named_values(&mut self, award: &AwardRecord) {
+        for (id, fact) in award.trace.named() {
+            let Some(value) = self.policy.values.get(*id) else { continue };
+            self.push("where ");
+            self.push(&value.name);
+            self.push(" = ");
+            self.expr(&value.expr);
+            self.push(" = ");
+            self.fact(value.expr.ty, fact);
+            self.end();
+        }
+    }
 }
 
 /// The words of the cross-case rules: each adjustment's rule and reason, from the facts

@@ -264,7 +264,7 @@ fn computed_awards(policy: &Policy, result: &BatchResult) -> Vec<Computed> {
     for case in &result.cases {
         for award in result.case_awards(case) {
             let Some(clause) = policy.clauses.get(award.clause) else { continue };
-            let mut reasons = why::award_why(policy, award, case.date).reasons;
+            let mut reasons = why::award_why(policy, award).reasons;
             reasons.extend(wording.reasons(&result.cases, award));
             computed.push(Computed {
                 award: ExpectedAward {
