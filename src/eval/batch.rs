@@ -4,9 +4,10 @@
 //! it: it uses no once-key, supersedes nothing and counts against no cap.
 
 use super::counted::Counted;
+use super::keys::{KeyId, KeyTable};
 use super::program::Program;
 use super::why::{self, Wording};
-use super::{Adjustment, AwardRecord, CaseSummary, ExternalAward, RuleRef, Why};
+use super::{Adjustment, AwardRecord, CaseSummary, ExternalAward, InstalmentKey, RuleRef, Why};
 use crate::check::checked::{HistorySubject, Key, Policy, YearLimit};
 use crate::data::Fact;
 use crate::money::Date;
@@ -28,15 +29,16 @@ pub(super) fn apply_cross_case_rules(
     program: &Program<'_>,
     cases: &[CaseSummary],
     awards: &mut [AwardRecord],
+    keys: &KeyTable,
     external: &[ExternalAward],
     counted: &mut Counted,
 ) -> Result<Vec<Superseded>, NeedsWholeHistory> {
     let order = batch_order(cases);
     apply_instalments(program, awards, &order, counted);
-    apply_once(program, cases, awards, &order, counted);
+    apply_once(program, cases, awards, &order, keys, counted);
     apply_years(program, cases, awards, &order, counted);
     apply_history(program, cases, awards, &order, external, counted);
-    let superseded = apply_classes(program, cases, awards, &order, external, counted);
+    let superseded = apply_classes(program, cases, awards, &order, keys, external, counted);
     for superseded in &superseded {
         let Some(holder) = counted.holders.get(superseded.holder as usize) else { continue };
         let mut pools = Vec::new();
@@ -55,7 +57,7 @@ pub(super) fn apply_cross_case_rules(
             }
         }
     }
-    apply_caps(program, awards, &order, counted);
+    apply_caps(program, awards, &order, keys, counted);
     Ok(superseded)
 }
 
@@ -134,19 +136,21 @@ fn apply_once(
     cases: &[CaseSummary],
     awards: &mut [AwardRecord],
     order: &[usize],
+    keys: &KeyTable,
     counted: &Counted,
 ) {
     let mut cuts: Vec<(usize, Holder<'_>)> = Vec::new();
     {
-        let mut first_holder: HashMap<(usize, &[Fact]), usize> = HashMap::new();
+        let mut first_holder: HashMap<(usize, KeyId), usize> = HashMap::new();
         for &index in order {
             let Some(award) = awards.get(index) else { continue };
-            let Some(key) = award.keys.once.as_deref() else { continue };
+            let Some(key) = award.keys.once else { continue };
             // A revoked award keeps its once-key used: a clawback is not a second chance.
             if !takes_part(award) && !award.revoked() {
                 continue;
             }
-            if let Some(&committed) = counted.once.get(award.clause).and_then(|once| once.get(key)) {
+            let committed = counted.once.get(award.clause).filter(|once| !once.is_empty());
+            if let Some(&committed) = committed.and_then(|once| once.get(keys.facts(key))) {
                 cuts.push((index, Holder::Committed(committed)));
                 continue;
             }
@@ -488,7 +492,7 @@ fn apply_history(
                         }
                     });
                     let clause = program.policy.clauses.get(award.clause);
-                    note_received(&mut entry.1, &mut entry.2, year, clause, &award.keys);
+                    note_received(&mut entry.1, &mut entry.2, year, clause, award.keys.instalment());
                 }
             }
         }
@@ -508,13 +512,13 @@ pub(super) fn note_received(
     paid_out: &mut bool,
     year: i32,
     clause: Option<&crate::check::checked::Clause>,
-    keys: &super::KeyValues,
+    instalment: Option<&InstalmentKey>,
 ) {
     if !years.contains(&year) {
         years.push(year);
     }
     let shares = clause.and_then(|clause| clause.instalments.as_ref());
-    if let (Some(shares), Some(instalment)) = (shares, keys.instalment()) {
+    if let (Some(shares), Some(instalment)) = (shares, instalment) {
         let count = i64::try_from(shares.shares.len()).unwrap_or(i64::MAX);
         *paid_out |= instalment.all_at_once || instalment.reached >= count;
     }
@@ -541,6 +545,7 @@ fn apply_classes(
     cases: &[CaseSummary],
     awards: &mut [AwardRecord],
     order: &[usize],
+    keys: &KeyTable,
     external: &[ExternalAward],
     counted: &Counted,
 ) -> Vec<Superseded> {
@@ -564,25 +569,21 @@ fn apply_classes(
             // Per key: the best award so far (a committed one first) and every member of
             // the batch. Members keep batch order, so the first of equal amounts is the
             // earliest case, then the earliest clause.
-            let mut groups: HashMap<&[Fact], (Holder<'_>, Decimal, Vec<usize>)> = HashMap::new();
+            let mut groups: HashMap<KeyId, (Holder<'_>, Decimal, Vec<usize>)> = HashMap::new();
             for &index in order {
                 let Some(award) = awards.get(index) else { continue };
                 let Some(amount) = award.amount else { continue };
                 if amount.is_zero() {
                     continue;
                 }
-                let key = award
-                    .keys
-                    .classes
-                    .iter()
-                    .find(|(class, _)| *class == class_index)
-                    .and_then(|(_, key)| key.as_deref());
+                let key = award.keys.classes.iter().find(|(class, _)| *class == class_index).and_then(|(_, key)| *key);
                 let Some(key) = key else { continue };
-                let group =
-                    groups.entry(key).or_insert_with(|| match committed.and_then(|committed| committed.get(key)) {
+                let group = groups.entry(key).or_insert_with(|| {
+                    match committed.and_then(|committed| committed.get(keys.facts(key))) {
                         Some(best) => (Holder::Committed(best.holder), best.amount, Vec::new()),
                         None => (Holder::Award(index), amount, Vec::new()),
-                    });
+                    }
+                });
                 if amount > group.1 {
                     group.0 = Holder::Award(index);
                     group.1 = amount;
@@ -592,13 +593,14 @@ fn apply_classes(
             // A committed highest award that an award imported since outranks.
             let outranked = committed.into_iter().flatten().filter(|_| !imported.is_empty());
             for (key, best) in outranked {
-                if !groups.contains_key(key.as_slice()) {
+                if !keys.find(key).is_some_and(|id| groups.contains_key(&id)) {
                     if let Some(&outside) = imported.get(key).filter(|outside| outside.amount >= best.amount) {
                         committed_cuts.push((best.holder, Holder::Imported(outside)));
                     }
                 }
             }
             for (key, (winner, best, members)) in groups {
+                let key = keys.facts(key);
                 let committed_best = committed.and_then(|committed| committed.get(key));
                 // An imported award as high or higher was there first: it stands, and
                 // every award of the batch for the key gives way.
@@ -665,7 +667,7 @@ struct CapCut {
 /// The caps paid in batch order, all in one pass: each award is cut to the least room
 /// left under every cap that counts it, and every such cap counts what the award kept.
 /// The result does not depend on the order the caps are declared in.
-fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize], counted: &Counted) {
+fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize], keys: &KeyTable, counted: &Counted) {
     let caps = &program.policy.caps;
     let committed = counted;
     let mut cuts: Vec<CapCut> = Vec::new();
@@ -673,7 +675,7 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
     // the general one.
     let mut relaxations: Vec<(usize, usize, Decimal, Decimal)> = Vec::new();
     {
-        let mut used: Vec<HashMap<&[Fact], Decimal>> = caps.iter().map(|_| HashMap::new()).collect();
+        let mut used: Vec<HashMap<KeyId, Decimal>> = caps.iter().map(|_| HashMap::new()).collect();
         for &index in order {
             let Some(award) = awards.get(index) else { continue };
             let Some(amount) = award.amount else { continue };
@@ -688,11 +690,11 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
             let mut kept = amount;
             let mut binding: Vec<(usize, Decimal, Decimal)> = Vec::new();
             for counted in counting.clone() {
-                let Some(key) = counted.key.as_deref() else { continue };
+                let Some(key) = counted.key else { continue };
                 let spent = used
                     .get(counted.cap)
-                    .and_then(|used| used.get(key))
-                    .or_else(|| committed.spent.get(counted.cap).and_then(|spent| spent.get(key)))
+                    .and_then(|used| used.get(&key))
+                    .or_else(|| committed.spent.get(counted.cap).and_then(|spent| spent.get(keys.facts(key))))
                     .copied()
                     .unwrap_or_default();
                 let limit = caps.get(counted.cap).map_or(Decimal::ZERO, |cap| cap.limit(counted.relaxed));
@@ -706,10 +708,11 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
                 }
             }
             for counted in counting {
-                let Some(key) = counted.key.as_deref() else { continue };
+                let Some(key) = counted.key else { continue };
                 let Some(used) = used.get_mut(counted.cap) else { continue };
                 let spent = used.entry(key).or_insert_with(|| {
-                    committed.spent.get(counted.cap).and_then(|spent| spent.get(key)).copied().unwrap_or_default()
+                    let spent = committed.spent.get(counted.cap).and_then(|spent| spent.get(keys.facts(key)));
+                    spent.copied().unwrap_or_default()
                 });
                 let Some(cap) = caps.get(counted.cap) else { continue };
                 if counted.relaxed && *spent + kept > cap.amount {
@@ -755,14 +758,20 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
             super::show::money_text(now),
         ));
     }
-    apply_pro_rata(program, awards, order, counted);
+    apply_pro_rata(program, awards, order, keys, counted);
 }
 
 /// The pro-rata caps: per key, when the awards ask for more than the cap, each is scaled
 /// by cap ÷ asked, rounded down to the fen, and the fens left over go one each to the
 /// largest remainders (ties to the earlier in batch order), so the awards add up to the
 /// cap exactly.
-fn apply_pro_rata(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize], committed: &Counted) {
+fn apply_pro_rata(
+    program: &Program<'_>,
+    awards: &mut [AwardRecord],
+    order: &[usize],
+    keys: &KeyTable,
+    committed: &Counted,
+) {
     for (cap_index, cap) in program.policy.caps.iter().enumerate() {
         if !cap.pro_rata {
             continue;
@@ -773,17 +782,17 @@ fn apply_pro_rata(program: &Program<'_>, awards: &mut [AwardRecord], order: &[us
         let mut taken: Vec<i128> = Vec::new();
         let mut settled: Vec<(usize, Decimal)> = Vec::new();
         {
-            let mut group_of: HashMap<&[Fact], usize> = HashMap::new();
+            let mut group_of: HashMap<KeyId, usize> = HashMap::new();
             for &index in order {
                 let Some(award) = awards.get(index) else { continue };
                 let Some(amount) = award.amount.filter(|amount| !amount.is_zero()) else { continue };
                 let counted = award.keys.caps.iter().find(|counted| counted.cap == cap_index);
-                let Some(key) = counted.and_then(|counted| counted.key.as_deref()) else { continue };
+                let Some(key) = counted.and_then(|counted| counted.key) else { continue };
                 let next = groups.len();
                 let group = *group_of.entry(key).or_insert(next);
                 if group == next {
                     groups.push(Vec::new());
-                    let before = committed.spent.get(cap_index).and_then(|spent| spent.get(key)).copied();
+                    let before = committed.spent.get(cap_index).and_then(|spent| spent.get(keys.facts(key))).copied();
                     taken.push(before.and_then(to_fen).unwrap_or_default());
                 }
                 // A committed award keeps what it was committed at and takes that much of

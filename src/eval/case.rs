@@ -2,9 +2,10 @@
 //! cap and its one rounding. Produces compact award records for the cross-case phase.
 
 use super::coverage::{Hits, Owner, Probe};
+use super::keys::{KeyId, KeyTable};
 use super::program::Program;
 use super::show;
-use super::{AmountTrace, AwardRecord, CapKey, ClauseStatus, KeyValues, Pick, TraceExtra};
+use super::{AmountTrace, AwardRecord, CapKey, ClauseStatus, Keys, Pick, RareKeys, TraceExtra};
 use crate::check::checked::{Award, ClauseIndex, Expr, ExprKind, InputId, Key, Type, Value};
 use crate::data::{Case, Fact};
 use crate::money::{self, Date};
@@ -129,6 +130,10 @@ impl std::fmt::Display for CaseError {
 pub(super) struct Evaluator<'a, 'p> {
     pub program: &'a Program<'p>,
     pub case: &'a Case,
+    /// Where the case's awards' keys are interned (its chunk's table).
+    keys: &'a mut KeyTable,
+    /// A key's facts while it is looked up, so that a key seen before allocates nothing.
+    key_facts: Vec<Fact>,
     /// The threshold the last tier table paid, for `once per tier`.
     tier_paid: Option<Fact>,
     /// What the `min`s and `max`s of the current amount picked, to explain it.
@@ -157,13 +162,15 @@ pub(super) struct Evaluator<'a, 'p> {
 pub fn evaluate(
     program: &Program<'_>,
     case: &Case,
-    case_index: u32,
+    keys: &mut KeyTable,
     explain: bool,
     coverage: Option<&mut Hits>,
 ) -> Result<CaseOutcome, CaseError> {
     let mut evaluator = Evaluator {
         program,
         case,
+        keys,
+        key_facts: Vec::new(),
         tier_paid: None,
         picks: Vec::new(),
         values: Vec::new(),
@@ -209,7 +216,7 @@ pub fn evaluate(
     for clause_index in 0..policy.clauses.len() {
         evaluator.owner = Owner::Clause(clause_index);
         let status = evaluator
-            .clause(clause_index, case_index, &mut awards)
+            .clause(clause_index, &mut awards)
             .map_err(|fault| CaseError { clause: Some(program.clause_id(clause_index).to_string()), fault })?;
         if explain {
             statuses.push(status);
@@ -231,12 +238,7 @@ impl Evaluator<'_, '_> {
 
     /// Evaluates one clause, pushing its awards; the status says why it did or did not
     /// apply. `Err` only on overflow.
-    fn clause(
-        &mut self,
-        clause_index: ClauseIndex,
-        case_index: u32,
-        awards: &mut Vec<AwardRecord>,
-    ) -> Result<ClauseStatus, Fault> {
+    fn clause(&mut self, clause_index: ClauseIndex, awards: &mut Vec<AwardRecord>) -> Result<ClauseStatus, Fault> {
         let policy = self.program.policy;
         let Some(clause) = policy.clauses.get(clause_index) else { return Ok(ClauseStatus::Gated) };
         if let Some(condition) = &clause.condition {
@@ -287,7 +289,7 @@ impl Evaluator<'_, '_> {
             let Some(Some(Fact::Text(entity))) = self.case.facts.get(recipient.input) else { continue };
             given += 1;
             let entity = entity.clone();
-            let once = clause.once.as_ref().and_then(|keys| self.key_values(keys, &entity));
+            let once = clause.once.as_ref().and_then(|keys| self.key_id(keys, &entity));
             let years = clause.years.as_ref().and_then(|limit| self.key_values(&limit.per, &entity));
             let instalment = match &clause.instalments {
                 Some(instalments) => {
@@ -319,13 +321,13 @@ impl Evaluator<'_, '_> {
                 .get(clause_index)
                 .map_or(&[][..], Vec::as_slice)
                 .iter()
-                .map(|&class| (class, policy.classes.get(class).and_then(|def| self.key_values(&def.per, &entity))))
+                .map(|&class| (class, policy.classes.get(class).and_then(|def| self.key_id(&def.per, &entity))))
                 .collect();
             let caps_of = self.program.caps_of.get(clause_index).map_or(&[][..], Vec::as_slice);
             let mut caps = Vec::with_capacity(caps_of.len());
             for &cap in caps_of {
                 let Some(def) = policy.caps.get(cap) else { continue };
-                let key = self.key_values(&def.per, &entity);
+                let key = self.key_id(&def.per, &entity);
                 // A missing fact in the condition means the case does not show it: the
                 // general limit applies.
                 let relaxed = match &def.relaxed {
@@ -345,8 +347,9 @@ impl Evaluator<'_, '_> {
             let mut facts = Vec::with_capacity(read.len());
             facts.extend(read.iter().filter_map(|&input| Some((input, self.case.facts.get(input)?.clone()?))));
             let facts = facts.into_boxed_slice();
+            // The batch places the case (and so its awards) when it takes it.
             awards.push(AwardRecord {
-                case_index,
+                case_index: 0,
                 clause: clause_index,
                 recipient_index: u32::try_from(recipient_index).unwrap_or(u32::MAX),
                 recipient: entity,
@@ -356,7 +359,12 @@ impl Evaluator<'_, '_> {
                 facts,
                 adjustments: Vec::new(),
                 committed: None,
-                keys: KeyValues::new(once, years, instalment, history, classes, caps),
+                keys: Keys {
+                    once,
+                    classes,
+                    caps: caps.into_boxed_slice(),
+                    rare: RareKeys::new(years, instalment, history),
+                },
             });
         }
         if given > 0 {
@@ -440,16 +448,38 @@ impl Evaluator<'_, '_> {
         }
     }
 
+    /// The id of the award's values for `keys`, interned; `None` when a fact is missing.
+    fn key_id(&mut self, keys: &[Key], recipient: &std::sync::Arc<str>) -> Option<KeyId> {
+        let mut facts = std::mem::take(&mut self.key_facts);
+        facts.clear();
+        for key in keys {
+            match self.key_fact(key, recipient) {
+                Some(fact) => facts.push(fact),
+                None => {
+                    self.key_facts = facts;
+                    return None;
+                }
+            }
+        }
+        let id = self.keys.intern(&facts);
+        self.key_facts = facts;
+        Some(id)
+    }
+
+    fn key_fact(&self, key: &Key, recipient: &std::sync::Arc<str>) -> Option<Fact> {
+        match key {
+            Key::Recipient => Some(Fact::Text(recipient.clone())),
+            Key::Tier => self.tier_paid.clone(),
+            Key::Year => Some(Fact::Integer(i64::from(self.case.date.year))),
+            Key::Input(input) => self.case.facts.get(*input).cloned().flatten(),
+        }
+    }
+
     fn key_values(&self, keys: &[Key], recipient: &std::sync::Arc<str>) -> Option<Vec<Fact>> {
         // Sized to the key, not grown: a batch keeps every award's keys.
         let mut values = Vec::with_capacity(keys.len());
         for key in keys {
-            values.push(match key {
-                Key::Recipient => Fact::Text(recipient.clone()),
-                Key::Tier => self.tier_paid.clone()?,
-                Key::Year => Fact::Integer(i64::from(self.case.date.year)),
-                Key::Input(input) => self.case.facts.get(*input).cloned().flatten()?,
-            });
+            values.push(self.key_fact(key, recipient)?);
         }
         Some(values)
     }

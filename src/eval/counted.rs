@@ -219,7 +219,7 @@ impl Counted {
                     years: Vec::new(),
                     paid_out: false,
                 });
-                note_received(&mut entry.years, &mut entry.paid_out, award.date.year, Some(clause), keys);
+                note_received(&mut entry.years, &mut entry.paid_out, award.date.year, Some(clause), keys.instalment());
             }
         }
         // Classes: the highest award per key; the first of equal amounts stays.

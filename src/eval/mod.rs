@@ -14,6 +14,8 @@ mod case;
 mod counted;
 /// Which conditions, tiers, arms and rules examples exercised.
 pub mod coverage;
+/// Interned keys: each distinct key held once per batch.
+pub mod keys;
 /// The evaluation form: the policy plus per-clause tables.
 pub mod program;
 /// Renders results: JSON, CSV, table, and one case's explanation.
@@ -24,6 +26,7 @@ pub mod show;
 pub mod why;
 
 pub use counted::{CommittedAward, Counted};
+pub use keys::{KeyId, KeyTable};
 
 use crate::check::{
     self,
@@ -61,7 +64,8 @@ pub struct AwardRecord {
     /// For an award of a committed round (a replay of the history): how it stands. Boxed,
     /// because a batch's own awards, nearly all of them, have none.
     pub committed: Option<Box<Committed>>,
-    pub keys: KeyValues,
+    /// Its keys, interned in the batch's [`BatchResult::keys`].
+    pub keys: AwardKeys,
 }
 
 /// How an award of a committed round stands when the history is replayed.
@@ -189,17 +193,31 @@ pub struct Pick {
     pub value: Fact,
 }
 
-/// The values of an award's keys; `None` where a key fact is missing, which makes the
-/// award its own key.
-#[derive(Clone, Debug, Default)]
-pub struct KeyValues {
-    pub once: Option<Vec<Fact>>,
-    /// Per class that lists the clause: (class, key values).
-    pub classes: Vec<(usize, Option<Vec<Fact>>)>,
-    /// Per cap that counts the clause: its key values and the limit this award may reach.
-    pub caps: Vec<CapKey>,
+/// An award's keys, each `K`: `None` where a key fact is missing, which makes the award
+/// its own key. A batch's awards hold their keys interned ([`AwardKeys`]); what the
+/// ledger reads back holds the facts ([`KeyValues`]). The keys of the rules few clauses
+/// have (years, instalments, history) keep their facts either way.
+#[derive(Clone, Debug)]
+pub struct Keys<K> {
+    pub once: Option<K>,
+    /// Per class that lists the clause: (class, key).
+    pub classes: Box<[(usize, Option<K>)]>,
+    /// Per cap that counts the clause: its key and the limit this award may reach.
+    pub caps: Box<[CapKey<K>]>,
     /// The keys of rules few clauses have, boxed so that the common award stays small.
     rare: Option<Box<RareKeys>>,
+}
+
+/// An award's keys by their facts.
+pub type KeyValues = Keys<Vec<Fact>>;
+
+/// An award's keys as the batch holds them: interned in its [`KeyTable`].
+pub type AwardKeys = Keys<KeyId>;
+
+impl<K> Default for Keys<K> {
+    fn default() -> Keys<K> {
+        Keys { once: None, classes: Box::new([]), caps: Box::new([]), rare: None }
+    }
 }
 
 /// An award's keys for `for at most N years`, `in instalments` and history rules.
@@ -208,6 +226,18 @@ struct RareKeys {
     years: Option<Vec<Fact>>,
     instalment: Option<InstalmentKey>,
     history: Vec<(usize, Option<Vec<Fact>>)>,
+}
+
+impl RareKeys {
+    /// Boxed, when there are any: most awards have none.
+    fn new(
+        years: Option<Vec<Fact>>,
+        instalment: Option<InstalmentKey>,
+        history: Vec<(usize, Option<Vec<Fact>>)>,
+    ) -> Option<Box<RareKeys>> {
+        (years.is_some() || instalment.is_some() || !history.is_empty())
+            .then(|| Box::new(RareKeys { years, instalment, history }))
+    }
 }
 
 impl KeyValues {
@@ -221,13 +251,18 @@ impl KeyValues {
         instalment: Option<InstalmentKey>,
         history: Vec<(usize, Option<Vec<Fact>>)>,
         classes: Vec<(usize, Option<Vec<Fact>>)>,
-        caps: Vec<CapKey>,
+        caps: Vec<CapKey<Vec<Fact>>>,
     ) -> KeyValues {
-        let rare = (years.is_some() || instalment.is_some() || !history.is_empty())
-            .then(|| Box::new(RareKeys { years, instalment, history }));
-        KeyValues { once, classes, caps, rare }
+        Keys {
+            once,
+            classes: classes.into_boxed_slice(),
+            caps: caps.into_boxed_slice(),
+            rare: RareKeys::new(years, instalment, history),
+        }
     }
+}
 
+impl<K> Keys<K> {
     pub fn years(&self) -> Option<&[Fact]> {
         self.rare.as_ref()?.years.as_deref()
     }
@@ -241,6 +276,35 @@ impl KeyValues {
     }
 }
 
+impl AwardKeys {
+    /// `values` with its common keys interned in `table`.
+    pub fn intern(values: KeyValues, table: &mut KeyTable) -> AwardKeys {
+        let mut intern = |key: Option<Vec<Fact>>| key.map(|facts| table.intern(&facts));
+        Keys {
+            once: intern(values.once),
+            classes: values.classes.into_vec().into_iter().map(|(class, key)| (class, intern(key))).collect(),
+            caps: values
+                .caps
+                .into_vec()
+                .into_iter()
+                .map(|cap| CapKey { cap: cap.cap, key: intern(cap.key), relaxed: cap.relaxed })
+                .collect(),
+            rare: values.rare,
+        }
+    }
+
+    /// The keys of one chunk's table, in the table that absorbed it.
+    fn remap(&mut self, remap: &keys::Remap) {
+        self.once = self.once.map(|id| remap.get(id));
+        for (_, key) in self.classes.iter_mut() {
+            *key = key.map(|id| remap.get(id));
+        }
+        for cap in self.caps.iter_mut() {
+            cap.key = cap.key.map(|id| remap.get(id));
+        }
+    }
+}
+
 /// How an award paid in instalments finds what is due.
 #[derive(Clone, Debug)]
 pub struct InstalmentKey {
@@ -249,11 +313,11 @@ pub struct InstalmentKey {
     pub all_at_once: bool,
 }
 
-/// How one cap counts one award.
-#[derive(Clone, Debug)]
-pub struct CapKey {
+/// How one cap counts one award, by its key `K`.
+#[derive(Clone, Copy, Debug)]
+pub struct CapKey<K> {
     pub cap: usize,
-    pub key: Option<Vec<Fact>>,
+    pub key: Option<K>,
     /// Whether the award's case meets the cap's `relaxed to … when` condition.
     pub relaxed: bool,
 }
@@ -361,6 +425,8 @@ pub struct BatchResult {
     pub cases: Vec<CaseSummary>,
     /// Every award, grouped by case in input order, clause order within a case.
     pub awards: Vec<AwardRecord>,
+    /// The awards' keys, each held once.
+    pub keys: KeyTable,
     /// Every data error, in input order.
     pub errors: Vec<DataError>,
     /// How many records did not run: a record with three bad fields has three errors but
@@ -433,6 +499,8 @@ pub struct Prior {
     pub external: Vec<ExternalAward>,
     pub cases: Vec<CaseSummary>,
     pub awards: Vec<AwardRecord>,
+    /// The history's awards' keys.
+    pub keys: KeyTable,
     /// Each award's id in the ledger (parallel to `awards`).
     pub award_ids: Vec<i64>,
 }
@@ -540,6 +608,7 @@ pub fn evaluate_in(
     let mut result = BatchResult {
         cases: Vec::new(),
         awards: Vec::new(),
+        keys: KeyTable::new(),
         errors: Vec::new(),
         failed_records: 0,
         totals: BTreeMap::new(),
@@ -551,19 +620,23 @@ pub fn evaluate_in(
         revisions: Vec::new(),
     };
     let mut owners = data::IdOwners::new(&schema);
+    // Each chunk interns its awards' keys in a table of its own, which the batch merges
+    // as it takes the chunk: the workers never wait on one another's table.
     let evaluate_chunk = |chunk: data::Chunk| {
         let mut evaluated = Vec::new();
+        let mut keys = KeyTable::new();
         chunk.records(&schema, |record| {
             evaluated.push(match record {
                 Record::Failed(errors) => Evaluated::Failed(errors),
-                Record::Case(case) => evaluate_one(&program, case, explain, measure_coverage, decided),
+                Record::Case(case) => evaluate_one(&program, case, &mut keys, explain, measure_coverage, decided),
             });
         });
-        evaluated
+        (evaluated, keys)
     };
-    let take_chunk = |evaluated: Vec<Evaluated>| {
+    let take_chunk = |(evaluated, keys): (Vec<Evaluated>, KeyTable)| {
+        let remap = result.keys.absorb(keys);
         for evaluated in evaluated {
-            take_evaluated(&mut result, &mut owners, &mut hits, evaluated);
+            take_evaluated(&mut result, &mut owners, &mut hits, &remap, evaluated);
         }
     };
     let schema = &schema;
@@ -612,6 +685,7 @@ enum CaseEvaluated {
 fn evaluate_one(
     program: &Program<'_>,
     case: Case,
+    keys: &mut KeyTable,
     explain: Option<&str>,
     measure_coverage: bool,
     decided: Option<&Decided>,
@@ -635,7 +709,7 @@ fn evaluate_one(
     }
     let explaining = explain == Some(case.id.as_str());
     let mut hits = measure_coverage.then(coverage::Hits::new);
-    let outcome = match case::evaluate(program, &case, 0, explaining, hits.as_mut()) {
+    let outcome = match case::evaluate(program, &case, keys, explaining, hits.as_mut()) {
         Ok(outcome) => outcome,
         Err(error) => {
             let error = DataError {
@@ -657,6 +731,7 @@ fn take_evaluated(
     result: &mut BatchResult,
     owners: &mut data::IdOwners,
     hits: &mut coverage::Hits,
+    remap: &keys::Remap,
     evaluated: Evaluated,
 ) {
     let (id, location, outcome) = match evaluated {
@@ -701,6 +776,7 @@ fn take_evaluated(
             });
             result.awards.extend(outcome.awards.into_iter().map(|mut award| {
                 award.case_index = index;
+                award.keys.remap(remap);
                 award
             }));
             if let (Some(case), None) = (explained, &result.explained) {
@@ -734,6 +810,7 @@ pub fn finish(policy: &Policy, pending: Pending, prior: Option<Prior>) -> BatchR
                 &program,
                 &result.cases,
                 &mut result.awards,
+                &result.keys,
                 &[],
                 &mut Counted::new(policy),
             );
@@ -755,7 +832,14 @@ pub fn finish_counted(
     let program = Program::compile(policy);
     let Pending { mut result, hits } = pending;
     let before: Vec<Option<Decimal>> = result.awards.iter().map(|award| award.amount).collect();
-    match batch::apply_cross_case_rules(&program, &result.cases, &mut result.awards, external, &mut counted) {
+    match batch::apply_cross_case_rules(
+        &program,
+        &result.cases,
+        &mut result.awards,
+        &result.keys,
+        external,
+        &mut counted,
+    ) {
         Ok(superseded) => {
             result.revisions = superseded
                 .into_iter()
@@ -804,7 +888,8 @@ fn totals_and_coverage(policy: &Policy, mut result: BatchResult, hits: Option<co
 /// The history is taken, not copied: at a million committed awards a copy would double
 /// what the replay holds.
 fn with_history(program: &Program<'_>, prior: Prior, result: &mut BatchResult) {
-    let Prior { external, mut cases, awards: history, award_ids } = prior;
+    let Prior { external, mut cases, awards: history, keys, award_ids } = prior;
+    let remap = result.keys.absorb(keys);
     let (case_offset, award_offset) = (cases.len(), history.len());
     let first_after_history = u32::try_from(award_offset).unwrap_or(u32::MAX);
     cases.extend(
@@ -819,6 +904,10 @@ fn with_history(program: &Program<'_>, prior: Prior, result: &mut BatchResult) {
     let committed: Vec<Option<Decimal>> = history.iter().map(|award| award.amount).collect();
     let mut awards: Vec<AwardRecord> = history
         .into_iter()
+        .map(|mut award| {
+            award.keys.remap(&remap);
+            award
+        })
         .map(|award| AwardRecord {
             amount: if award.revoked() { award.amount } else { award.computed },
             adjustments: Vec::new(),
@@ -834,7 +923,8 @@ fn with_history(program: &Program<'_>, prior: Prior, result: &mut BatchResult) {
         award
     }));
     // Everything committed is among the awards: nothing is counted apart from them.
-    let _ = batch::apply_cross_case_rules(program, &cases, &mut awards, &external, &mut Counted::new(program.policy));
+    let (keys, policy) = (&result.keys, program.policy);
+    let _ = batch::apply_cross_case_rules(program, &cases, &mut awards, keys, &external, &mut Counted::new(policy));
     let batch_awards = awards.split_off(award_offset);
     let wording = why::Wording::new(program.policy);
     for ((after, before), award_id) in awards.into_iter().zip(committed).zip(award_ids) {

@@ -10,8 +10,8 @@
 use crate::check::checked::Policy;
 use crate::data::Fact;
 use crate::eval::{
-    self, Adjustment, AwardRecord, BatchResult, CapKey, CaseSummary, CommittedAward, Counted, Decided, ExternalAward,
-    InstalmentKey, KeyValues, Pending, Prior, RuleRef,
+    self, Adjustment, AwardKeys, AwardRecord, BatchResult, CapKey, CaseSummary, CommittedAward, Counted, Decided,
+    ExternalAward, InstalmentKey, KeyId, KeyTable, KeyValues, Pending, Prior, RuleRef,
 };
 use crate::money::{self, Date};
 pub use import::{read_external_awards, ImportError};
@@ -913,7 +913,7 @@ fn read_history(store: &mut Store, policy: &Policy, external: Vec<ExternalAward>
                 facts: Box::new([]),
                 adjustments: Vec::new(),
                 committed: revoked.then(|| Box::new(eval::Committed { revoked, settled: None })),
-                keys: decode_keys(&row.text(7)?, &mut interned),
+                keys: AwardKeys::intern(decode_keys(&row.text(7)?, &mut interned), &mut prior.keys),
             };
             if let Some(list) = per_case.get_mut(case) {
                 list.push((award_id, record));
@@ -1020,7 +1020,7 @@ fn award_texts<'r>(policy: &Policy, result: &'r BatchResult) -> AwardRows<'r> {
     for award in in_batch_order.iter().flat_map(|case| result.case_awards(case)) {
         texts.add(|out| award.computed.into_iter().for_each(|amount| write_exact(out, amount)));
         texts.add(|out| award.amount.into_iter().for_each(|amount| write_exact(out, amount)));
-        texts.add(|out| encode_keys_into(&award.keys, out));
+        texts.add(|out| encode_keys_into(&award.keys, &result.keys, out));
         texts.add(|out| {
             // Most awards have no adjustment: their reasons are the empty list, not built.
             if award.adjustments.is_empty() {
@@ -1229,13 +1229,15 @@ type KeyEntry<'k> = (usize, Option<&'k [Fact]>, Option<bool>);
 /// empty parts are left out; [`decode_keys`] reads both forms.
 #[cfg(test)]
 fn encode_keys(keys: &KeyValues) -> String {
+    let mut table = KeyTable::new();
+    let keys = AwardKeys::intern(keys.clone(), &mut table);
     let mut out = String::new();
-    encode_keys_into(keys, &mut out);
+    encode_keys_into(&keys, &table, &mut out);
     out
 }
 
-/// [`encode_keys`], appended to `out`.
-fn encode_keys_into(keys: &KeyValues, out: &mut String) {
+/// [`encode_keys`] of an award's keys, interned in `table`, appended to `out`.
+fn encode_keys_into(keys: &AwardKeys, table: &KeyTable, out: &mut String) {
     use std::fmt::Write as _;
     let mut first = true;
     let mut field = |out: &mut String, name: &str| {
@@ -1244,9 +1246,9 @@ fn encode_keys_into(keys: &KeyValues, out: &mut String) {
         out.push_str(name);
         out.push_str("\":");
     };
-    if keys.once.is_some() {
+    if let Some(once) = keys.once {
         field(out, "once");
-        write_facts(out, keys.once.as_deref());
+        write_facts(out, Some(table.facts(once)));
     }
     if let Some(years) = keys.years() {
         field(out, "years");
@@ -1280,8 +1282,9 @@ fn encode_keys_into(keys: &KeyValues, out: &mut String) {
         out.push(']');
     };
     list(out, "history", &mut keys.history().iter().map(|(rule, key)| (*rule, key.as_deref(), None)));
-    list(out, "classes", &mut keys.classes.iter().map(|(class, key)| (*class, key.as_deref(), None)));
-    list(out, "caps", &mut keys.caps.iter().map(|cap| (cap.cap, cap.key.as_deref(), Some(cap.relaxed))));
+    let facts = |key: Option<KeyId>| key.map(|id| table.facts(id));
+    list(out, "classes", &mut keys.classes.iter().map(|(class, key)| (*class, facts(*key), None)));
+    list(out, "caps", &mut keys.caps.iter().map(|cap| (cap.cap, facts(cap.key), Some(cap.relaxed))));
     out.push_str(if first { "{}" } else { "}" });
 }
 
