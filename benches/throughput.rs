@@ -231,9 +231,9 @@ fn child(mode: &str, format: &str, path: &str) {
         let result = polc::eval::run(&policy, file, format, None).unwrap();
         assert!(result.errors.is_empty(), "{:?}", result.errors.first());
         if mode == "run" && format == InputFormat::Csv {
-            polc::eval::report::csv(&policy, &result, &mut std::io::sink()).unwrap();
+            polc::render::csv(&policy, &result, &mut std::io::sink()).unwrap();
         } else if mode == "run" {
-            polc::eval::report::json(&policy, &result, &mut std::io::sink()).unwrap();
+            polc::render::json(&policy, &result, &mut std::io::sink()).unwrap();
         }
         std::hint::black_box(&result);
     }

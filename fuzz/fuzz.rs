@@ -20,7 +20,7 @@
 //! run, each with its own seed.
 
 use polc::data::InputFormat;
-use polc::eval::report;
+use polc::render;
 use std::io::{self, Write};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -384,23 +384,23 @@ fn run_and_render(
         }
     }
     let mut json = Vec::new();
-    if report::json(policy, &result, &mut json).is_err() || serde_json::from_slice::<serde_json::Value>(&json).is_err()
+    if render::json(policy, &result, &mut json).is_err() || serde_json::from_slice::<serde_json::Value>(&json).is_err()
     {
         findings.report("json-output", input, "the JSON result is not JSON");
     }
     let mut csv_out = Vec::new();
-    let _ = report::csv(policy, &result, &mut csv_out);
-    let _ = report::table(policy, &result);
-    let _ = report::explain(policy, &result);
+    let _ = render::csv(policy, &result, &mut csv_out);
+    let _ = render::table(policy, &result);
+    let _ = render::explain(policy, &result);
     // A writer that fails part-way: the renderers must return the error, not panic.
     let kind = if rng.chance(50) { io::ErrorKind::BrokenPipe } else { io::ErrorKind::StorageFull };
     let budget = rng.below(json.len().max(1));
     let mut failing = FailingWriter { budget, kind };
-    if report::json(policy, &result, &mut failing).is_ok() && budget < json.len() {
+    if render::json(policy, &result, &mut failing).is_ok() && budget < json.len() {
         findings.report("write-failure-lost", input, "a failing writer was reported as success");
     }
     let mut failing = FailingWriter { budget: rng.below(csv_out.len().max(1)), kind };
-    let _ = report::csv(policy, &result, &mut failing);
+    let _ = render::csv(policy, &result, &mut failing);
 }
 
 fn worker(seed: u64, inputs: usize, done: &AtomicUsize, findings: &Findings) {

@@ -21,12 +21,14 @@ pub mod eval;
 pub mod examples;
 /// The formatter: one canonical layout, comments kept.
 pub mod fmt;
-/// The award ledger: committed rounds in SQLite.
+/// The award ledger: committed rounds in SQLite or PostgreSQL.
 pub mod ledger;
 /// Exact money, ratios and dates, and the one rounding function.
 pub mod money;
 /// Work spread over the cores, results in input order.
 pub mod parallel;
+/// Rendering: results → JSON, CSV, a table, explanations and their reasons.
+pub mod render;
 /// Policy files as bytes: the encoding check.
 pub mod source;
 /// Byte spans.

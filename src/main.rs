@@ -22,7 +22,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use polc::check::checked::Policy;
 use polc::data::InputFormat;
 use polc::diag::render::{self, Source};
-use polc::eval::report;
+use polc::render as results;
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -42,9 +42,9 @@ fn write_result(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        ResultFormat::Table => out.write_all(report::table(policy, result).as_bytes()),
-        ResultFormat::Json => report::json(policy, result, out),
-        ResultFormat::Csv => report::csv(policy, result, out),
+        ResultFormat::Table => out.write_all(results::table(policy, result).as_bytes()),
+        ResultFormat::Json => results::json(policy, result, out),
+        ResultFormat::Csv => results::csv(policy, result, out),
     }
 }
 
@@ -388,12 +388,12 @@ fn run(
                 Ok(Ok(decision)) => {
                     let polc::ledger::Decision { result, run, history_cases, .. } = decision;
                     for note in &result.ledger_notes {
-                        say!("note: {}", report::escape_controls(note));
+                        say!("note: {}", results::escape_controls(note));
                     }
                     for decided in &result.already_decided {
                         say!(
                             "case {} was decided in run {} with the same facts: not decided again",
-                            report::escape_controls(&decided.id),
+                            results::escape_controls(&decided.id),
                             decided.round
                         );
                     }
@@ -422,18 +422,18 @@ fn run(
         }
     };
     if let Some(case_id) = explain {
-        match report::explain(&policy, &result) {
+        match results::explain(&policy, &result) {
             Some(text) => out.write_all(text.as_bytes())?,
             None => {
                 let errors: Vec<_> =
                     result.errors.iter().filter(|error| error.case.as_deref() == Some(case_id)).collect();
                 if errors.is_empty() {
-                    say!("error: no readable case has id `{}`", report::escape_controls(case_id));
+                    say!("error: no readable case has id `{}`", results::escape_controls(case_id));
                 } else {
-                    say!("error: case `{}` did not run; its data has errors:", report::escape_controls(case_id));
+                    say!("error: case `{}` did not run; its data has errors:", results::escape_controls(case_id));
                     for error in errors {
                         let field = error.field.as_deref().unwrap_or("-");
-                        say!("  {}, field {field}: {}", error.location, report::escape_controls(&error.message));
+                        say!("  {}, field {field}: {}", error.location, results::escape_controls(&error.message));
                     }
                 }
                 return Ok(EXIT_UNUSABLE);
@@ -574,7 +574,7 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                 Ok(awards) => awards,
                 Err(errors) => {
                     for error in &errors {
-                        say!("error: `{}` {}", display_name(file), report::escape_controls(&error.to_string()));
+                        say!("error: `{}` {}", display_name(file), results::escape_controls(&error.to_string()));
                     }
                     say!("error: nothing imported: {} malformed row{}", errors.len(), plural(errors.len()));
                     return Ok(EXIT_UNUSABLE);
@@ -661,7 +661,7 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
             if let Some(bad) = groups.iter().find(|group| !["recipient", "year", "clause", "policy"].contains(group)) {
                 say!(
                     "error: cannot group by `{}`: choose from recipient, year, clause, policy",
-                    report::escape_controls(bad)
+                    results::escape_controls(bad)
                 );
                 return Ok(EXIT_UNUSABLE);
             }
@@ -684,7 +684,7 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                         out,
                         "imported {count} external award{} from {}",
                         plural(count),
-                        report::escape_controls(&source)
+                        results::escape_controls(&source)
                     )?,
                 }
                 Ok(0)
@@ -714,7 +714,7 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                             out,
                             "revoked {count} award{} of case {}",
                             plural(count),
-                            report::escape_controls(&case_id)
+                            results::escape_controls(&case_id)
                         )?,
                     }
                     Ok(0)
@@ -733,7 +733,7 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
             let Ok(amount) = polc::data::money_text(&amount) else {
                 say!(
                     "error: nothing granted: `{}` is not an amount (write 50万 or 500000)",
-                    report::escape_controls(&amount)
+                    results::escape_controls(&amount)
                 );
                 return Ok(EXIT_UNUSABLE);
             };
@@ -752,9 +752,9 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                         TestFormat::Table => writeln!(
                             out,
                             "granted {} to case {} clause {}",
-                            polc::eval::show::money_text(amount),
-                            report::escape_controls(&case_id),
-                            report::escape_controls(&clause)
+                            polc::render::show::money_text(amount),
+                            results::escape_controls(&case_id),
+                            results::escape_controls(&clause)
                         )?,
                     }
                     Ok(0)
@@ -833,7 +833,7 @@ fn write_register(
                         .iter()
                         .map(|column| match cell(row, column) {
                             text if text.is_empty() => "-".to_string(),
-                            text => report::escape_controls(&text).into_owned(),
+                            text => results::escape_controls(&text).into_owned(),
                         })
                         .collect()
                 })

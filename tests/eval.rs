@@ -32,7 +32,7 @@ fn policy(articles: &str) -> Policy {
 
 /// Every adjustment's reason, award by award, as a result writes them.
 fn reasons(policy: &Policy, result: &BatchResult) -> Vec<String> {
-    let wording = eval::why::Wording::new(policy);
+    let wording = polc::render::why::Wording::new(policy);
     let mut reasons = Vec::new();
     for award in &result.awards {
         reasons.extend(wording.reasons(&result.cases, award));
@@ -43,7 +43,7 @@ fn reasons(policy: &Policy, result: &BatchResult) -> Vec<String> {
 /// The reason of the first adjustment of award `award`.
 fn reason(policy: &Policy, result: &BatchResult, award: usize) -> String {
     let award = &result.awards[award];
-    eval::why::Wording::new(policy).reason(&result.cases, award, &award.adjustments[0])
+    polc::render::why::Wording::new(policy).reason(&result.cases, award, &award.adjustments[0])
 }
 
 fn run_on(policy: &Policy, lines: &[impl AsRef<str>]) -> BatchResult {
@@ -286,7 +286,7 @@ fn classes_keep_the_highest_and_ties_go_to_the_earlier() {
         ]
     );
     let superseded = &result.awards[1];
-    assert_eq!(eval::why::Wording::new(&policy).rule(&superseded.adjustments[0]), "class c");
+    assert_eq!(polc::render::why::Wording::new(&policy).rule(&superseded.adjustments[0]), "class c");
 }
 
 #[test]
@@ -351,7 +351,7 @@ fn totals_that_overflow_are_errors_not_saturated() {
     assert_eq!(overflowed, [("E1", "granted")]);
     assert_eq!(result.totals.values().map(|total| total.granted.is_some()).collect::<Vec<_>>(), [false, true]);
     let mut json = Vec::new();
-    polc::eval::report::json(&policy, &result, &mut json).unwrap();
+    polc::render::json(&policy, &result, &mut json).unwrap();
     let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(json["totals"][0]["granted"], serde_json::Value::Null);
     assert_eq!(
@@ -455,7 +455,7 @@ fn min_and_max_pick_among_their_arguments() {
     let a_first = &result.awards[0];
     assert_eq!(a_first.trace.picks().len(), 1);
     assert_eq!(a_first.trace.picks()[0].arg, 0);
-    let why = polc::eval::why::award_why(&policy, a_first);
+    let why = polc::render::why::award_why(&policy, a_first);
     assert_eq!(why.reasons[1], "min picks the least: 10% of amount (1,000,000.00) = 100,000.00");
 }
 
@@ -646,7 +646,7 @@ fn named_values_read_inputs_and_earlier_values_and_defaults_fill_missing_facts()
     // A: extra defaults to 1万, so it is present: 10% of (20万 + 1万). C: no amount, so
     // `doubled` is missing and the clause does not apply.
     assert_eq!(awards(&policy, &result), [row("A", "21000.00"), row("B", "25000.00")]);
-    let why = polc::eval::why::award_why(&policy, &result.awards[0]);
+    let why = polc::render::why::award_why(&policy, &result.awards[0]);
     assert_eq!(why.reasons[1], "where total = doubled + extra (10,000.00) = 210,000.00");
     let formatted = polc::fmt::format(&format!("{header}\n{articles}")).unwrap();
     assert!(formatted.contains("input extra: money default 1万\n"), "{formatted}");
@@ -755,7 +755,7 @@ fn a_zero_divisor_makes_a_rule_not_applicable_with_the_reason() {
     assert_eq!(paid, [("1.3".to_string(), "2.00".to_string())]);
     let line = case("A", "2024-03-01", r#""amount": "5万", "area": 0"#);
     let explained = eval::run(&policy, line.as_bytes(), InputFormat::JsonLines, Some("A")).unwrap();
-    let text = eval::report::explain(&policy, &explained).unwrap();
+    let text = polc::render::explain(&policy, &explained).unwrap();
     assert_eq!(text.matches("not applicable: the divisor area (0) is zero").count(), 2, "{text}");
     // In a gate, the case gets nothing, and the reason names the divisor.
     let gated = policy_with_gate("require amount / area > 0元");
@@ -779,11 +779,14 @@ fn an_undetermined_award_cut_by_once_carries_no_amount() {
     assert_eq!((first.amount, second.amount), (None, None));
     assert!(first.adjustments.is_empty());
     let once = &second.adjustments[0];
-    assert_eq!((eval::why::Wording::new(&policy).rule(once).as_ref(), once.from, once.to), ("once", None, None));
+    assert_eq!(
+        (polc::render::why::Wording::new(&policy).rule(once).as_ref(), once.from, once.to),
+        ("once", None, None)
+    );
     let once = reason(&policy, &result, 1);
     assert!(once.contains("case A (2024-03-01) already has it"), "{once}");
     let mut json = Vec::new();
-    eval::report::json(&policy, &result, &mut json).unwrap();
+    polc::render::json(&policy, &result, &mut json).unwrap();
     let json = String::from_utf8(json).unwrap();
     assert!(json.contains(r#""adjustments":[{"rule":"once","reason":"#), "{json}");
 }
@@ -887,7 +890,7 @@ fn a_progressive_scale_at_its_band_edges() {
     // 10% up to 500万; 15% of the part to 2000万; 20% above; each band edge in the lower band.
     assert_eq!(kept(&result), ["500000.00", "500000.00", "2750000.00", "2750000.01", "0.00"]);
     // The reasons give each band on its own.
-    let why = polc::eval::why::award_why(&policy, &result.awards[2]).reasons;
+    let why = polc::render::why::award_why(&policy, &result.awards[2]).reasons;
     assert_eq!(
         why[1..4],
         [

@@ -265,7 +265,7 @@ fn a_replayed_history_names_its_cases_and_the_batchs_in_reasons(db: Db) {
     let batch = [case("B", "2025-02-01", "E1"), case("C", "2025-03-01", "E2"), case("D", "2025-04-01", "E2")];
     let round = decision(&mut ledger, &amended, &batch, false);
     assert!(round.whole_history);
-    let wording = eval::why::Wording::new(&amended);
+    let wording = polc::render::why::Wording::new(&amended);
     let reasons: Vec<Vec<String>> = round
         .result
         .awards
@@ -1054,5 +1054,5 @@ proptest::proptest! {
 /// The reason of the first award's first adjustment, as a result writes it.
 fn first_reason(policy: &Policy, result: &polc::eval::BatchResult) -> String {
     let award = &result.awards[0];
-    polc::eval::why::Wording::new(policy).reason(&result.cases, award, &award.adjustments[0])
+    polc::render::why::Wording::new(policy).reason(&result.cases, award, &award.adjustments[0])
 }

@@ -7,8 +7,9 @@ mod common;
 
 use polc::check::checked::Policy;
 use polc::data::InputFormat;
-use polc::eval::{self, report};
+use polc::eval;
 use polc::parallel::Parallelism;
+use polc::render;
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -32,9 +33,9 @@ fn everything(policy: &Policy, data: &[u8], format: InputFormat, parallelism: Pa
     };
     let result = eval::finish(policy, pending, None);
     let mut out = Vec::new();
-    report::json_in(parallelism, policy, &result, &mut out).unwrap();
-    report::csv_in(parallelism, policy, &result, &mut out).unwrap();
-    out.extend(report::explain(policy, &result).unwrap_or_default().into_bytes());
+    render::json_in(parallelism, policy, &result, &mut out).unwrap();
+    render::csv_in(parallelism, policy, &result, &mut out).unwrap();
+    out.extend(render::explain(policy, &result).unwrap_or_default().into_bytes());
     out.extend(format!("{:?}", result.coverage).into_bytes());
     String::from_utf8(out).unwrap()
 }

@@ -128,7 +128,7 @@ type Outcome = BTreeMap<String, (Vec<(String, String, Option<String>, Vec<String
 fn outcome(policy: &Policy, data: &str, format: InputFormat) -> Outcome {
     let result = polc::eval::run(policy, data.as_bytes(), format, None).unwrap();
     assert!(result.errors.is_empty(), "{:?}", result.errors);
-    let wording = polc::eval::why::Wording::new(policy);
+    let wording = polc::render::why::Wording::new(policy);
     result
         .cases
         .iter()
@@ -219,9 +219,9 @@ proptest! {
         for (data, format) in [(lines, InputFormat::JsonLines), (as_json(&cases), InputFormat::Json), (as_csv(&cases), InputFormat::Csv)] {
             if let Ok(result) = polc::eval::run(&policy, data.as_bytes(), format, None) {
                 let mut sink = Vec::new();
-                polc::eval::report::json(&policy, &result, &mut sink).unwrap();
-                polc::eval::report::csv(&policy, &result, &mut sink).unwrap();
-                let _ = polc::eval::report::table(&policy, &result);
+                polc::render::json(&policy, &result, &mut sink).unwrap();
+                polc::render::csv(&policy, &result, &mut sink).unwrap();
+                let _ = polc::render::table(&policy, &result);
             }
         }
     }

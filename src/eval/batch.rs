@@ -6,11 +6,11 @@
 use super::counted::Counted;
 use super::keys::{KeyId, KeyTable};
 use super::program::Program;
-use super::why::{self, Wording};
 use super::{Adjustment, AwardRecord, CaseSummary, ExternalAward, InstalmentKey, RuleRef, Why};
 use crate::check::checked::{HistorySubject, Key, Policy, YearLimit};
 use crate::data::Fact;
 use crate::money::Date;
+use crate::render::why::{self, Wording};
 use foldhash::{HashMap, HashMapExt};
 use rust_decimal::Decimal;
 use std::collections::hash_map::Entry;
@@ -231,10 +231,10 @@ fn apply_instalments(program: &Program<'_>, awards: &mut [AwardRecord], order: &
             "in instalments {}: {progress}, {} of {} due = {}, less {} paid before: {}",
             shares_text.get(award.clause).map_or("", String::as_str),
             crate::money::format_percent(share),
-            super::show::money_text(total),
-            super::show::money_text(due),
-            super::show::money_text(before),
-            super::show::money_text(pay)
+            crate::render::show::money_text(total),
+            crate::render::show::money_text(due),
+            crate::render::show::money_text(before),
+            crate::render::show::money_text(pay)
         );
         cut(award, pay, RuleRef::Instalments, Why::Worded(reason.into()));
         if let Some(slot) = slot {
@@ -455,7 +455,7 @@ fn apply_history(
                         }
                         (false, Some(Holder::Imported(outside))) => Some(format!(
                             "does not apply after {needed} per {per}: one of {} ({}) was imported",
-                            super::show::money_text(outside.amount),
+                            crate::render::show::money_text(outside.amount),
                             outside.date
                         )),
                         _ => None,
@@ -620,7 +620,7 @@ fn apply_classes(
             Holder::Imported(outside) => format!(
                 "an imported award \"{}\" of {} ({}{})",
                 outside.class_label,
-                super::show::money_text(outside.amount),
+                crate::render::show::money_text(outside.amount),
                 outside.date,
                 outside.policy.as_deref().map(|policy| format!(", {policy}")).unwrap_or_default()
             ),
@@ -755,7 +755,7 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
             text.scope,
             crate::money::format_money_readable(limit),
             text.relaxed_when,
-            super::show::money_text(now),
+            crate::render::show::money_text(now),
         ));
     }
     apply_pro_rata(program, awards, order, keys, counted);
@@ -829,7 +829,7 @@ fn apply_pro_rata(
             let shown = factor.normalize();
             let exact = crate::money::exact_mul(factor, asked_yuan) == Some(pool_yuan);
             let left = if taken > 0 {
-                format!(", {} left after committed rounds", super::show::money_text(pool_yuan))
+                format!(", {} left after committed rounds", crate::render::show::money_text(pool_yuan))
             } else {
                 String::new()
             };
@@ -838,9 +838,9 @@ fn apply_pro_rata(
                 "cap {} pro rata {}{left}: {} asked in all, each scaled by {} ÷ {} {equals} {shown}, to the fen, the fens left over to the largest remainders",
                 crate::money::format_money_readable(cap.amount),
                 why::cap_scope(program.policy, cap),
-                super::show::money_text(asked_yuan),
-                super::show::money_text(pool_yuan),
-                super::show::money_text(asked_yuan),
+                crate::render::show::money_text(asked_yuan),
+                crate::render::show::money_text(pool_yuan),
+                crate::render::show::money_text(asked_yuan),
             );
             for (index, share) in shares {
                 if let Some(award) = awards.get_mut(index) {

@@ -4,11 +4,11 @@
 use super::coverage::{Hits, Owner, Probe};
 use super::keys::{KeyId, KeyTable};
 use super::program::Program;
-use super::show;
 use super::{AmountTrace, AwardRecord, CapKey, ClauseStatus, Keys, Pick, RareKeys, TraceExtra};
 use crate::check::checked::{Award, ClauseIndex, Expr, ExprKind, InputId, Key, Type, Value};
 use crate::data::{Case, Fact};
 use crate::money::{self, Date};
+use crate::render::show;
 use crate::syntax::ast::{CompareOp, Function, MulOp, PeriodUnit, Sign};
 use rust_decimal::Decimal;
 use std::cmp::Ordering;

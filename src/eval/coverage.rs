@@ -2,8 +2,8 @@
 //! of examples exercised. The evaluator records [`Probe`]s as it runs; [`universe`] lists
 //! every probe a policy has, so the difference is what no example tried.
 
-use super::show;
 use crate::check::checked::{Award, Expr, ExprKind, Policy};
+use crate::render::show;
 use std::collections::BTreeSet;
 
 /// Whose expression a probe sits in.

@@ -18,12 +18,6 @@ pub mod coverage;
 pub mod keys;
 /// The evaluation form: the policy plus per-clause tables.
 pub mod program;
-/// Renders results: JSON, CSV, table, and one case's explanation.
-pub mod report;
-/// Expressions and facts in the policy's notation.
-pub mod show;
-/// Why an award has its amount: condition, arithmetic, cap, rounding.
-pub mod why;
 
 pub use counted::{CommittedAward, Counted};
 pub use keys::{KeyId, KeyTable};
@@ -35,6 +29,7 @@ use crate::check::{
 use crate::data::{self, BatchError, Case, DataError, Fact, InputFormat, Location, Record};
 use crate::money::Date;
 use crate::parallel::Parallelism;
+use crate::render::why;
 use program::Program;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};

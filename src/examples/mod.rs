@@ -8,8 +8,9 @@
 
 use crate::check::checked::Policy;
 use crate::data::InputFormat;
-use crate::eval::{self, coverage, why, BatchResult};
+use crate::eval::{self, coverage, BatchResult};
 use crate::money;
+use crate::render::why;
 use serde::Deserialize;
 
 /// A sidecar file: the examples of one policy.

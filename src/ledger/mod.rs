@@ -1013,7 +1013,7 @@ struct AwardRows<'r> {
 /// Awards are written in batch order, so that the ledger's ids are batch order across
 /// runs and a later round reads the history in id order.
 fn award_texts<'r>(policy: &Policy, result: &'r BatchResult) -> AwardRows<'r> {
-    let wording = eval::why::Wording::new(policy);
+    let wording = crate::render::why::Wording::new(policy);
     let mut in_batch_order: Vec<&CaseSummary> = result.cases.iter().collect();
     in_batch_order.sort_by(|left, right| (left.date, &left.id).cmp(&(right.date, &right.id)));
     let mut texts = Texts::default();

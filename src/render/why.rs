@@ -3,9 +3,9 @@
 //! written, from the few facts the award kept, so a large batch keeps no strings.
 
 use super::show::{self, Facts, KeptFacts};
-use super::{Adjustment, AwardRecord, CaseSummary, RuleRef, Why};
 use crate::check::checked::{Award, Expr, ExprKind, Policy};
 use crate::data::Fact;
+use crate::eval::{Adjustment, AwardRecord, CaseSummary, RuleRef, Why};
 use crate::money::{self, Date};
 use crate::syntax::ast::{Function, Sign};
 use rust_decimal::Decimal;
@@ -330,7 +330,7 @@ pub struct Wording<'p> {
 
 /// A cap's words that every cut and note by it repeats.
 #[derive(Default)]
-pub(super) struct CapText {
+pub(crate) struct CapText {
     /// What it limits: "per recipient, year over clause 1.1 (Article 1 …)".
     pub scope: String,
     /// The condition of its relaxation, as the policy writes it.
@@ -361,7 +361,7 @@ impl<'p> Wording<'p> {
         self.policy
     }
 
-    pub(super) fn cap_text(&self, cap: usize) -> Option<&CapText> {
+    pub(crate) fn cap_text(&self, cap: usize) -> Option<&CapText> {
         self.caps.get(cap)
     }
 
@@ -416,7 +416,7 @@ impl<'p> Wording<'p> {
 
     /// A cap's reason for cutting an award to `left`: its amount (as relaxed to `limit`),
     /// what it limits, and what it had counted.
-    pub(super) fn cap_reason(&self, cap: usize, limit: Decimal, counted: Decimal, left: Decimal) -> String {
+    pub(crate) fn cap_reason(&self, cap: usize, limit: Decimal, counted: Decimal, left: Decimal) -> String {
         let (Some(def), Some(text)) = (self.policy.caps.get(cap), self.caps.get(cap)) else { return String::new() };
         let amount = match &def.relaxed {
             Some(_) if limit != def.amount => format!(
@@ -438,12 +438,12 @@ impl<'p> Wording<'p> {
 
 /// `once`'s reason for a cut award of `clause`, `holder` naming the case that used the
 /// key first.
-pub(super) fn once_reason(clause: &str, holder: &str) -> String {
+pub(crate) fn once_reason(clause: &str, holder: &str) -> String {
     format!("clause {clause} is paid once per key; {holder} already has it")
 }
 
 /// A class's reason for a superseded award, `winner` naming the award that stands.
-pub(super) fn class_reason(class: Option<&crate::check::checked::Class>, winner: &str) -> String {
+pub(crate) fn class_reason(class: Option<&crate::check::checked::Class>, winner: &str) -> String {
     format!(
         "class {} ({}): only the highest award stands; superseded by {winner}",
         class.map_or("?", |class| class.name.as_str()),
@@ -453,22 +453,22 @@ pub(super) fn class_reason(class: Option<&crate::check::checked::Class>, winner:
 
 /// "case X (date)" for a case of the batch by its place, "case X (date, run N)" for one of
 /// a committed round.
-pub(super) fn case_label(cases: &[CaseSummary], case: u32) -> String {
+pub(crate) fn case_label(cases: &[CaseSummary], case: u32) -> String {
     match cases.get(case as usize) {
         // A committed case also names the run that decided it.
-        Some(case) if case.round != super::THIS_BATCH => committed_case_label(&case.id, case.date, case.round),
+        Some(case) if case.round != crate::eval::THIS_BATCH => committed_case_label(&case.id, case.date, case.round),
         Some(case) => format!("case {} ({})", case.id, case.date),
         None => "an earlier case".to_string(),
     }
 }
 
 /// A committed case as reasons name it: "case X (date, run N)".
-pub(super) fn committed_case_label(id: &str, date: Date, round: u64) -> String {
+pub(crate) fn committed_case_label(id: &str, date: Date, round: u64) -> String {
     format!("case {id} ({date}, run {round})")
 }
 
 /// "per recipient, year over clause 1.1 (Article 1 …)": what a cap limits.
-pub(super) fn cap_scope(policy: &Policy, cap: &crate::check::checked::Cap) -> String {
+pub(crate) fn cap_scope(policy: &Policy, cap: &crate::check::checked::Cap) -> String {
     let per = if cap.per.is_empty() { "in all".to_string() } else { format!("per {}", key_names(policy, &cap.per)) };
     // A long clause list is named once, in the policy, not copied into thousands of reasons.
     let over = if cap.clauses.len() <= CLAUSES_NAMED_IN_A_REASON {
@@ -485,7 +485,7 @@ pub(super) fn cap_scope(policy: &Policy, cap: &crate::check::checked::Cap) -> St
 }
 
 /// A rule's keys as its reasons name them: "recipient, year".
-pub(super) fn key_names(policy: &Policy, keys: &[crate::check::checked::Key]) -> String {
+pub(crate) fn key_names(policy: &Policy, keys: &[crate::check::checked::Key]) -> String {
     use crate::check::checked::Key;
     keys.iter()
         .map(|key| match key {

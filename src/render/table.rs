@@ -1,0 +1,113 @@
+//! A table for terminals: one row per award, then totals per entity and the errors.
+
+use super::why::{AwardText, Wording};
+use super::{clause_facts, escape_controls, no_award_reason, one_line_why, show, total_error};
+use crate::check::checked::Policy;
+use crate::eval::BatchResult;
+use crate::width::display_width;
+use rust_decimal::Decimal;
+use std::borrow::Cow;
+
+/// A table for terminals: one row per award, then totals per entity and the errors.
+pub fn table(policy: &Policy, result: &BatchResult) -> String {
+    let wording = Wording::new(policy);
+    let mut why = AwardText::default();
+    let mut rows: Vec<Vec<String>> =
+        vec![["case", "clause", "recipient", "role", "kind", "amount", "note"].map(String::from).to_vec()];
+    for case in &result.cases {
+        if result.case_awards(case).is_empty() {
+            rows.push(vec![
+                case.id.to_string(),
+                "-".into(),
+                "-".into(),
+                "".into(),
+                "none".into(),
+                "".into(),
+                no_award_reason(case).to_string(),
+            ]);
+        }
+        for award in result.case_awards(case) {
+            let (clause, role, kind, review) = clause_facts(policy, award);
+            let amount = award.amount.map(show::money_text).unwrap_or_else(|| "-".into());
+            let mut note = one_line_why(&wording, result, award, &mut why);
+            if review {
+                note = format!("subject to review; {note}");
+            }
+            rows.push(vec![
+                case.id.to_string(),
+                clause.into(),
+                award.recipient.to_string(),
+                role.into(),
+                kind.into(),
+                amount,
+                note,
+            ]);
+        }
+    }
+    let mut out = render_rows(&rows, &[5]);
+    out.push('\n');
+    let mut total_rows = vec![["recipient", "granted", "up to (set by review)"].map(String::from).to_vec()];
+    let sum_text = |sum: Option<Decimal>| sum.map_or_else(|| "overflow".to_string(), show::money_text);
+    for (recipient, total) in &result.totals {
+        total_rows.push(vec![recipient.to_string(), sum_text(total.granted), sum_text(total.up_to)]);
+    }
+    out.push_str("Totals per entity\n");
+    out.push_str(&render_rows(&total_rows, &[1, 2]));
+    for (recipient, sum) in result.overflowed_totals() {
+        out.push_str(&format!("error: {}\n", escape_controls(&total_error(recipient, sum))));
+    }
+    if !result.errors.is_empty() {
+        let failed = result.failed_records;
+        out.push_str(&format!("\n{failed} record{} could not run:\n", if failed == 1 { "" } else { "s" }));
+        for error in &result.errors {
+            out.push_str(&format!(
+                "  {} {}, field {}: {}\n",
+                escape_controls(error.case.as_deref().unwrap_or("(no case id)")),
+                error.location,
+                escape_controls(error.field.as_deref().unwrap_or("-")),
+                escape_controls(&error.message)
+            ));
+        }
+    }
+    out
+}
+
+/// Columns in `right_aligned` are numbers. Cells come from the data, so their control
+/// characters are escaped first.
+fn render_rows(rows: &[Vec<String>], right_aligned: &[usize]) -> String {
+    let rows: Vec<Vec<Cow<'_, str>>> =
+        rows.iter().map(|row| row.iter().map(|cell| escape_controls(cell)).collect()).collect();
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|column| rows.iter().filter_map(|row| row.get(column)).map(|cell| display_width(cell)).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for (row_index, row) in rows.iter().enumerate() {
+        let mut line = String::new();
+        for (column, cell) in row.iter().enumerate() {
+            let width = widths.get(column).copied().unwrap_or(0);
+            let pad = " ".repeat(width.saturating_sub(display_width(cell)));
+            let last = column + 1 == row.len();
+            if right_aligned.contains(&column) {
+                line.push_str(&pad);
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                if !last {
+                    line.push_str(&pad);
+                }
+            }
+            if !last {
+                line.push_str("  ");
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+        if row_index == 0 {
+            let rule: Vec<String> = widths.iter().map(|width| "-".repeat(*width)).collect();
+            out.push_str(&rule.join("  "));
+            out.push('\n');
+        }
+    }
+    out
+}
