@@ -55,7 +55,8 @@ impl Fact {
 /// A readable case: its id, date, where it came from, and its facts by input slot.
 #[derive(Clone, Debug)]
 pub struct Case {
-    pub id: String,
+    /// Shared with its `Fact::Text` and with the batch's summary of the case: one copy.
+    pub id: std::sync::Arc<str>,
     pub date: Date,
     pub location: Location,
     /// `facts[input]` is `None` when the case does not give that input.
@@ -238,6 +239,32 @@ impl<'p> Schema<'p> {
 
 /// Builds a case from its fields, checking each against the schema. `location_of`
 /// says where a field sits (CSV adds its column).
+/// The inputs a record has given so far: a bit each, on the stack for the first 128 (a
+/// policy rarely has more), so that reading a record allocates only its facts.
+#[derive(Default)]
+struct Given {
+    first: u128,
+    rest: Vec<InputId>,
+}
+
+impl Given {
+    /// Notes `input` as given; whether it was already.
+    fn again(&mut self, input: InputId) -> bool {
+        match u32::try_from(input).ok().and_then(|bit| 1u128.checked_shl(bit)) {
+            Some(bit) => {
+                let again = self.first & bit != 0;
+                self.first |= bit;
+                again
+            }
+            None if self.rest.contains(&input) => true,
+            None => {
+                self.rest.push(input);
+                false
+            }
+        }
+    }
+}
+
 fn build_case<'v>(
     schema: &Schema<'_>,
     fields: impl Iterator<Item = (&'v str, value::Raw<'v>)>,
@@ -246,18 +273,15 @@ fn build_case<'v>(
     let policy = schema.policy;
     let mut facts: Vec<Option<Fact>> = vec![None; policy.inputs.len()];
     let mut problems: Vec<(String, String)> = Vec::new();
-    let mut given = vec![false; policy.inputs.len()];
+    let mut given = Given::default();
     for (name, raw) in fields {
         let Some(id) = schema.input(name) else {
             problems.push((name.to_string(), format!("unknown field `{name}`: the policy declares no such input")));
             continue;
         };
-        if let Some(seen) = given.get_mut(id) {
-            if *seen {
-                problems.push((name.to_string(), format!("field `{name}` is given twice in this record")));
-                continue;
-            }
-            *seen = true;
+        if given.again(id) {
+            problems.push((name.to_string(), format!("field `{name}` is given twice in this record")));
+            continue;
         }
         let Some(ty) = schema.type_of(id) else { continue };
         match value::read(raw, ty, &policy.enums) {
@@ -285,7 +309,7 @@ fn build_case<'v>(
         }
     }
     let id = match facts.get(policy.case_id) {
-        Some(Some(Fact::Text(id))) => Some(id.to_string()),
+        Some(Some(Fact::Text(id))) => Some(id.clone()),
         _ => None,
     };
     let date = match facts.get(policy.case_date) {
@@ -298,12 +322,27 @@ fn build_case<'v>(
             problems
                 .into_iter()
                 .map(|(field, message)| DataError {
-                    case: id.clone(),
+                    case: id.as_deref().map(str::to_string),
                     location: location_of(Some(&field)),
                     field: Some(field),
                     message,
                 })
                 .collect(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Given;
+
+    #[test]
+    fn an_input_given_again_is_noticed_past_the_first_128_too() {
+        let mut given = Given::default();
+        for input in [0, 127, 128, 500] {
+            assert!(!given.again(input), "{input} the first time");
+            assert!(given.again(input), "{input} the second time");
+        }
+        assert!(!given.again(1));
     }
 }

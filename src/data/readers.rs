@@ -32,7 +32,7 @@ const DEFAULT_CHUNK_BYTES: usize = 512 * 1024;
 /// Which record owns each case id: the first that has it. A record with a readable id owns
 /// it, even when another field is bad; only a record that cannot be read at all owns none.
 pub struct IdOwners {
-    seen: foldhash::HashSet<String>,
+    seen: foldhash::HashSet<Arc<str>>,
     id_field: String,
 }
 
@@ -67,19 +67,16 @@ impl IdOwners {
     }
 
     /// For a readable case: the duplicate-id error when an earlier record owns its id.
-    pub fn admit_case(&mut self, id: &str, location: Location) -> Option<DataError> {
-        if self.seen.contains(id) {
-            return Some(self.duplicate(id, location));
-        }
-        self.seen.insert(id.to_string());
-        None
+    pub fn admit_case(&mut self, id: &Arc<str>, location: Location) -> Option<DataError> {
+        // The set holds the case's own id, not a copy; one look-up decides.
+        (!self.seen.insert(Arc::clone(id))).then(|| self.duplicate(id, location))
     }
 
     /// For a record that failed: adds the duplicate-id error when its id is owned.
     pub fn admit_failed(&mut self, errors: &mut Vec<DataError>) {
         let owner = errors.iter().find_map(|error| error.case.clone().map(|id| (id, error.location)));
         if let Some((id, location)) = owner {
-            if !self.seen.insert(id.clone()) {
+            if !self.seen.insert(Arc::from(id.as_str())) {
                 errors.push(self.duplicate(&id, location));
             }
         }

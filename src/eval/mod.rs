@@ -377,7 +377,8 @@ pub enum ClauseStatus {
 /// A readable case's place in the result.
 #[derive(Clone, Debug)]
 pub struct CaseSummary {
-    pub id: Box<str>,
+    /// The case's own id, shared with the set that finds duplicates.
+    pub id: Arc<str>,
     pub date: Date,
     /// The round the case was decided in: committed rounds in the order committed, this
     /// batch last. Batch order sorts by round first, so a committed decision stands.
@@ -651,7 +652,7 @@ enum Evaluated {
     /// It could not be read.
     Failed(Vec<DataError>),
     /// A readable case, under its id.
-    Case { id: String, location: Location, outcome: CaseEvaluated },
+    Case { id: Arc<str>, location: Location, outcome: CaseEvaluated },
 }
 
 enum CaseEvaluated {
@@ -687,7 +688,7 @@ fn evaluate_one(
 ) -> Evaluated {
     let fingerprint = decided.map(|_| case.fingerprint());
     if let (Some(decided), Some(fingerprint)) = (decided, &fingerprint) {
-        match decided.get(case.id.as_str()) {
+        match decided.get(&*case.id) {
             Some(&(round, hash)) if hash == fingerprint_hash(fingerprint) => {
                 let outcome = CaseEvaluated::AlreadyDecided { round, fingerprint: fingerprint.clone() };
                 return Evaluated::Case { id: case.id, location: case.location, outcome };
@@ -702,14 +703,14 @@ fn evaluate_one(
             None => {}
         }
     }
-    let explaining = explain == Some(case.id.as_str());
+    let explaining = explain == Some(&*case.id);
     let mut hits = measure_coverage.then(coverage::Hits::new);
     let outcome = match case::evaluate(program, &case, keys, explaining, hits.as_mut()) {
         Ok(outcome) => outcome,
         Err(error) => {
             let error = DataError {
                 message: error.to_string(),
-                case: Some(case.id.clone()),
+                case: Some(case.id.to_string()),
                 field: error.field().map(str::to_string),
                 location: case.location,
             };
@@ -746,11 +747,17 @@ fn take_evaluated(
     match outcome {
         // Its committed awards are the ledger's to add.
         CaseEvaluated::AlreadyDecided { round, fingerprint } => {
-            result.already_decided.push(AlreadyDecided { id, round, awards: Vec::new(), fingerprint, location });
+            result.already_decided.push(AlreadyDecided {
+                id: id.to_string(),
+                round,
+                awards: Vec::new(),
+                fingerprint,
+                location,
+            });
         }
         CaseEvaluated::DecidedOtherwise { round } => {
             result.failed_records += 1;
-            result.errors.push(decided_with_other_facts(id, round, location));
+            result.errors.push(decided_with_other_facts(id.to_string(), round, location));
         }
         CaseEvaluated::Error(error) => {
             result.failed_records += 1;
@@ -761,7 +768,7 @@ fn take_evaluated(
             let index = u32::try_from(case_index).unwrap_or(u32::MAX);
             result.fingerprints.extend(fingerprint);
             result.cases.push(CaseSummary {
-                id: id.into_boxed_str(),
+                id,
                 date,
                 round: THIS_BATCH,
                 location,

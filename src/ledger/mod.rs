@@ -868,7 +868,7 @@ fn read_history(store: &mut Store, policy: &Policy, external: Vec<ExternalAward>
             let date = Date::parse(&date).ok_or_else(|| LedgerError::NotALedger(format!("case {id} has no date")))?;
             case_index.insert(id.clone(), prior.cases.len());
             prior.cases.push(CaseSummary {
-                id: id.into_boxed_str(),
+                id: Arc::from(id),
                 date,
                 round,
                 location: crate::data::Location::Line { line: 0 },
