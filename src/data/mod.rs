@@ -239,6 +239,27 @@ impl<'p> Schema<'p> {
 
 /// Builds a case from its fields, checking each against the schema. `location_of`
 /// says where a field sits (CSV adds its column).
+/// The texts of a chunk's cases, each held once: a firm's id repeats in every case it
+/// applies in, and its awards keep it (as their recipient, in their facts and keys) long
+/// after the case is gone.
+#[derive(Default)]
+pub(crate) struct TextPool {
+    held: foldhash::HashSet<std::sync::Arc<str>>,
+}
+
+impl TextPool {
+    /// The pool's copy of `text`, which is kept when it is the first.
+    fn hold(&mut self, text: std::sync::Arc<str>) -> std::sync::Arc<str> {
+        match self.held.get(&*text) {
+            Some(held) => held.clone(),
+            None => {
+                self.held.insert(text.clone());
+                text
+            }
+        }
+    }
+}
+
 /// The inputs a record has given so far: a bit each, on the stack for the first 128 (a
 /// policy rarely has more), so that reading a record allocates only its facts.
 #[derive(Default)]
@@ -267,6 +288,7 @@ impl Given {
 
 fn build_case<'v>(
     schema: &Schema<'_>,
+    texts: &mut TextPool,
     fields: impl Iterator<Item = (&'v str, value::Raw<'v>)>,
     location_of: impl Fn(Option<&str>) -> Location,
 ) -> Record {
@@ -286,6 +308,11 @@ fn build_case<'v>(
         let Some(ty) = schema.type_of(id) else { continue };
         match value::read(raw, ty, &policy.enums) {
             Ok(fact) => {
+                // The case's id is its own: only the texts that repeat are pooled.
+                let fact = match fact {
+                    Some(Fact::Text(text)) if id != policy.case_id => Some(Fact::Text(texts.hold(text))),
+                    fact => fact,
+                };
                 if let Some(slot) = facts.get_mut(id) {
                     *slot = fact;
                 }
@@ -334,7 +361,17 @@ fn build_case<'v>(
 
 #[cfg(test)]
 mod tests {
-    use super::Given;
+    use super::{Given, TextPool};
+    use std::sync::Arc;
+
+    #[test]
+    fn a_pool_holds_one_copy_of_each_text() {
+        let mut pool = TextPool::default();
+        let first = pool.hold(Arc::from("E101"));
+        let again = pool.hold(Arc::from("E101"));
+        assert!(Arc::ptr_eq(&first, &again));
+        assert!(!Arc::ptr_eq(&first, &pool.hold(Arc::from("E102"))));
+    }
 
     #[test]
     fn an_input_given_again_is_noticed_past_the_first_128_too() {

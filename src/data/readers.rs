@@ -106,6 +106,8 @@ impl Chunk {
     /// Types each record of the chunk, in file order. Duplicate ids are the caller's to
     /// find ([`IdOwners`]), across chunks.
     pub fn records(self, schema: &Schema<'_>, mut each: impl FnMut(Record)) {
+        // A chunk's repeated texts (recipients, projects) are held once for all its cases.
+        let mut texts = super::TextPool::default();
         match self.0 {
             ChunkKind::Lines { first_line, bytes } => {
                 let mut lines = bytes.split_inclusive(|byte| *byte == b'\n');
@@ -117,19 +119,19 @@ impl Chunk {
                     if line.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
-                    each(json_record(line, Location::Line { line: line_number }, schema));
+                    each(json_record(line, Location::Line { line: line_number }, schema, &mut texts));
                 }
             }
             ChunkKind::Elements { text, elements } => {
                 for (range, location) in elements {
-                    each(json_record(text.get(range).unwrap_or_default(), location, schema));
+                    each(json_record(text.get(range).unwrap_or_default(), location, schema, &mut texts));
                 }
             }
             ChunkKind::Rows { columns, rows } => {
                 for row in rows {
                     match row {
                         Row::Failed(record) => each(record),
-                        Row::Cells(cells, line) => each(csv_record(schema, &columns, &cells, line)),
+                        Row::Cells(cells, line) => each(csv_record(schema, &columns, &cells, line, &mut texts)),
                     }
                 }
             }
@@ -222,13 +224,13 @@ impl<'de> serde::de::Visitor<'de> for RecordVisitor {
     }
 }
 
-fn json_record(bytes: &[u8], location: Location, schema: &Schema<'_>) -> Record {
+fn json_record(bytes: &[u8], location: Location, schema: &Schema<'_>, texts: &mut super::TextPool) -> Record {
     let fields = match serde_json::from_slice::<JsonRecord>(bytes) {
         Ok(JsonRecord::Object(fields)) => fields,
         Ok(JsonRecord::NotObject) => return unreadable(location, "a record must be a JSON object".to_string()),
         Err(error) => return unreadable(location, format!("not a JSON object: {}", strip_position(&error))),
     };
-    build_case(schema, fields.iter().map(|(name, value)| (&**name, Raw::Json(value))), |_| location)
+    build_case(schema, texts, fields.iter().map(|(name, value)| (&**name, Raw::Json(value))), |_| location)
 }
 
 fn unreadable(location: Location, message: String) -> Record {
@@ -508,13 +510,19 @@ fn read_csv(
 }
 
 /// Types one CSV row read under `columns`.
-fn csv_record(schema: &Schema<'_>, columns: &[String], row: &csv::StringRecord, line: u64) -> Record {
+fn csv_record(
+    schema: &Schema<'_>,
+    columns: &[String],
+    row: &csv::StringRecord,
+    line: u64,
+    texts: &mut super::TextPool,
+) -> Record {
     let fields = columns.iter().zip(row.iter()).map(|(name, cell)| (name.as_str(), Raw::Csv(cell)));
     let column_of = |field: Option<&str>| Location::Row {
         row: line,
         column: field.and_then(|field| columns.iter().position(|name| name == field)).map(|index| index + 1),
     };
-    build_case(schema, fields, column_of)
+    build_case(schema, texts, fields, column_of)
 }
 
 /// Hands bytes to the CSV reader while noting where lines break and whether the text so
