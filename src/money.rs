@@ -182,14 +182,8 @@ pub fn format_yuan(amount: Decimal) -> String {
     yuan_digits(amount).as_str().to_string()
 }
 
-/// [`format_yuan`], written onto `out`: a result writes millions of amounts, none of
-/// which needs a string of its own.
-pub fn write_yuan(out: &mut String, amount: Decimal) {
-    out.push_str(yuan_digits(amount).as_str());
-}
-
-/// A yuan amount with two decimals, on the stack.
-fn yuan_digits(amount: Decimal) -> Digits {
+/// A yuan amount with two decimals, on the stack (`2500000.00`, as [`format_yuan`]).
+pub fn yuan_digits(amount: Decimal) -> Digits {
     let mut fen = round_to_fen(amount);
     fen.rescale(2);
     let mut digits = Digits::of(fen);
@@ -210,7 +204,7 @@ fn yuan_digits(amount: Decimal) -> Digits {
 
 /// A decimal's text on the stack: the longest a `Decimal` writes (29 digits, a sign, a
 /// point) and its padding fit.
-struct Digits {
+pub struct Digits {
     bytes: [u8; 40],
     len: usize,
 }
@@ -227,7 +221,7 @@ impl Digits {
         let _ = fmt::Write::write_str(self, text);
     }
 
-    fn as_str(&self) -> &str {
+    pub fn as_str(&self) -> &str {
         self.bytes.get(..self.len).and_then(|bytes| std::str::from_utf8(bytes).ok()).unwrap_or("")
     }
 }

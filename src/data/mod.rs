@@ -237,11 +237,9 @@ impl<'p> Schema<'p> {
     }
 }
 
-/// Builds a case from its fields, checking each against the schema. `location_of`
-/// says where a field sits (CSV adds its column).
-/// The texts of a chunk's cases, each held once: a firm's id repeats in every case it
-/// applies in, and its awards keep it (as their recipient, in their facts and keys) long
-/// after the case is gone.
+/// Texts held once however often they repeat: a firm's id repeats in every case it
+/// applies in (the reader pools a chunk's) and in every committed award (the ledger
+/// pools a history's), and awards keep it as their recipient, in their facts and keys.
 #[derive(Default)]
 pub(crate) struct TextPool {
     held: foldhash::HashSet<std::sync::Arc<str>>,
@@ -249,13 +247,21 @@ pub(crate) struct TextPool {
 
 impl TextPool {
     /// The pool's copy of `text`, which is kept when it is the first.
-    fn hold(&mut self, text: std::sync::Arc<str>) -> std::sync::Arc<str> {
+    pub(crate) fn hold(&mut self, text: std::sync::Arc<str>) -> std::sync::Arc<str> {
         match self.held.get(&*text) {
             Some(held) => held.clone(),
             None => {
                 self.held.insert(text.clone());
                 text
             }
+        }
+    }
+
+    /// The pool's copy of `text`; only a text not held yet allocates.
+    pub(crate) fn text(&mut self, text: &str) -> std::sync::Arc<str> {
+        match self.held.get(text) {
+            Some(held) => held.clone(),
+            None => self.hold(std::sync::Arc::from(text)),
         }
     }
 }
@@ -286,6 +292,8 @@ impl Given {
     }
 }
 
+/// Builds a case from its fields, checking each against the schema. `location_of`
+/// says where a field sits (CSV adds its column).
 fn build_case<'v>(
     schema: &Schema<'_>,
     texts: &mut TextPool,

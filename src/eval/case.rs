@@ -450,20 +450,12 @@ impl Evaluator<'_, '_> {
 
     /// The id of the award's values for `keys`, interned; `None` when a fact is missing.
     fn key_id(&mut self, keys: &[Key], recipient: &std::sync::Arc<str>) -> Option<KeyId> {
-        let mut facts = std::mem::take(&mut self.key_facts);
-        facts.clear();
+        self.key_facts.clear();
         for key in keys {
-            match self.key_fact(key, recipient) {
-                Some(fact) => facts.push(fact),
-                None => {
-                    self.key_facts = facts;
-                    return None;
-                }
-            }
+            let fact = self.key_fact(key, recipient)?;
+            self.key_facts.push(fact);
         }
-        let id = self.keys.intern(&facts);
-        self.key_facts = facts;
-        Some(id)
+        Some(self.keys.intern(&self.key_facts))
     }
 
     fn key_fact(&self, key: &Key, recipient: &std::sync::Arc<str>) -> Option<Fact> {

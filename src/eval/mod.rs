@@ -908,16 +908,15 @@ fn with_history(program: &Program<'_>, prior: Prior, result: &mut BatchResult) {
         .into_iter()
         .map(|mut award| {
             award.keys.remap(&remap);
-            award
-        })
-        .map(|award| AwardRecord {
-            amount: if award.revoked() { award.amount } else { award.computed },
-            adjustments: Vec::new(),
-            committed: Some(Box::new(Committed {
-                revoked: award.revoked(),
-                settled: Some(award.amount.unwrap_or_default()),
-            })),
-            ..award
+            AwardRecord {
+                amount: if award.revoked() { award.amount } else { award.computed },
+                adjustments: Vec::new(),
+                committed: Some(Box::new(Committed {
+                    revoked: award.revoked(),
+                    settled: Some(award.amount.unwrap_or_default()),
+                })),
+                ..award
+            }
         })
         .collect();
     awards.extend(std::mem::take(&mut result.awards).into_iter().map(|mut award| {

@@ -8,7 +8,7 @@
 //! class) gains a revision row.
 
 use crate::check::checked::Policy;
-use crate::data::Fact;
+use crate::data::{Fact, TextPool};
 use crate::eval::{
     self, Adjustment, AwardKeys, AwardRecord, BatchResult, CapKey, CaseSummary, CommittedAward, Counted, Decided,
     ExternalAward, InstalmentKey, KeyId, KeyTable, KeyValues, Pending, Prior, RuleRef,
@@ -750,7 +750,7 @@ fn read_counted(store: &mut Store, policy: &Policy) -> Result<Option<Counted>, L
     let mut counted = Counted::new(policy);
     let mut countable = true;
     let mut last: Option<(u64, Date)> = None;
-    let mut interned = Interned::default();
+    let mut interned = TextPool::default();
     let clause_of: HashMap<&str, usize> =
         policy.clauses.iter().enumerate().map(|(index, clause)| (clause.id.as_str(), index)).collect();
     let mut case: Option<Arc<str>> = None;
@@ -881,7 +881,7 @@ fn read_history(store: &mut Store, policy: &Policy, external: Vec<ExternalAward>
     )?;
     // Awards, grouped by case in the cases' order. Their texts (recipients, key facts)
     // repeat across thousands of awards: each is held once.
-    let mut interned = Interned::default();
+    let mut interned = TextPool::default();
     let mut per_case: Vec<Vec<(i64, AwardRecord)>> = prior.cases.iter().map(|_| Vec::new()).collect();
     store.query(
         "SELECT id, case_id, clause, recipient_index, recipient, computed, standing_amount, keys,
@@ -930,23 +930,6 @@ fn read_history(store: &mut Store, policy: &Policy, external: Vec<ExternalAward>
         }
     }
     Ok(prior)
-}
-
-/// Texts read from the history, each held once however many awards repeat it.
-#[derive(Default)]
-struct Interned {
-    texts: std::collections::HashSet<Arc<str>>,
-}
-
-impl Interned {
-    fn text(&mut self, text: &str) -> Arc<str> {
-        if let Some(held) = self.texts.get(text) {
-            return held.clone();
-        }
-        let held: Arc<str> = Arc::from(text);
-        self.texts.insert(held.clone());
-        held
-    }
 }
 
 /// The cases of a run, in id order: the index on (policy, case_id) then grows at its end,
@@ -1343,7 +1326,7 @@ type StoredFacts<'a> = Vec<std::borrow::Cow<'a, str>>;
 /// Reads keys written by [`encode_keys`], or by the polc of schema version 1 (every part
 /// present, `null` where absent). Texts are held once, in `interned`. A key with a fact
 /// that does not read back is missing, as an unreadable fact would be.
-fn decode_keys(text: &str, interned: &mut Interned) -> KeyValues {
+fn decode_keys(text: &str, interned: &mut TextPool) -> KeyValues {
     let stored: StoredKeys<'_> = serde_json::from_str(text).unwrap_or_default();
     let mut facts = |stored: Option<StoredFacts<'_>>| -> Option<Vec<Fact>> {
         stored?
@@ -1385,16 +1368,16 @@ mod tests {
             let written = encode_keys(&keys);
             assert!(serde_json::from_str::<Value>(&written).is_ok(), "{written}");
             assert_eq!(
-                format!("{:?}", decode_keys(&written, &mut Interned::default())),
+                format!("{:?}", decode_keys(&written, &mut TextPool::default())),
                 format!("{keys:?}"),
                 "{written}"
             );
         }
-        let empty = decode_keys(&encode_keys(&KeyValues::default()), &mut Interned::default());
+        let empty = decode_keys(&encode_keys(&KeyValues::default()), &mut TextPool::default());
         assert_eq!(format!("{empty:?}"), format!("{:?}", KeyValues::default()));
         // As the polc of schema version 1 wrote them.
         let version_1 = r#"{"once":null,"classes":[[0,["tE1","i2024"]]],"caps":[[1,null,false]]}"#;
-        let read = decode_keys(version_1, &mut Interned::default());
+        let read = decode_keys(version_1, &mut TextPool::default());
         let expected = KeyValues::new(
             None,
             None,

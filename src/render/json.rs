@@ -181,11 +181,9 @@ fn json_str(text: &mut Vec<u8>, value: &str) -> io::Result<()> {
 /// a point and a sign: it needs no escaping.
 fn json_yuan_field(text: &mut Vec<u8>, name: &str, amount: Option<Decimal>) {
     let Some(amount) = amount else { return };
-    let mut yuan = String::with_capacity(24);
-    money::write_yuan(&mut yuan, amount);
     text.extend_from_slice(b",\"");
     text.extend_from_slice(name.as_bytes());
     text.extend_from_slice(b"\":\"");
-    text.extend_from_slice(yuan.as_bytes());
+    text.extend_from_slice(money::yuan_digits(amount).as_str().as_bytes());
     text.push(b'"');
 }

@@ -309,11 +309,7 @@ impl Shown<'_, '_> {
                     let _ = write!(self.out, " {} => ", range(policy, subject.ty, arm));
                     self.plain(&arm.amount);
                 }
-                if let Some(otherwise) = otherwise {
-                    self.out.push_str(" else => ");
-                    self.plain(otherwise);
-                }
-                self.out.push_str(" }");
+                self.otherwise(otherwise.as_deref());
             }
             ExprKind::DateShift(date, shifts) => {
                 self.expr(date);
@@ -362,11 +358,7 @@ impl Shown<'_, '_> {
                     self.out.push_str(" => ");
                     self.plain(&arm.amount);
                 }
-                if let Some(otherwise) = otherwise {
-                    self.out.push_str(" else => ");
-                    self.plain(otherwise);
-                }
-                self.out.push_str(" }");
+                self.otherwise(otherwise.as_deref());
             }
             ExprKind::Tiers { subject, since, tiers } => {
                 self.out.push_str("tiers of ");
@@ -385,6 +377,15 @@ impl Shown<'_, '_> {
                 self.out.push_str(" }");
             }
         }
+    }
+
+    /// The end of a table: its `else` arm, when it has one, and the closing brace.
+    fn otherwise(&mut self, otherwise: Option<&Expr>) {
+        if let Some(otherwise) = otherwise {
+            self.out.push_str(" else => ");
+            self.plain(otherwise);
+        }
+        self.out.push_str(" }");
     }
 
     /// A factor of a product: a product or `of` inside one is bracketed too.

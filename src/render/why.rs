@@ -30,7 +30,9 @@ pub fn award_why(policy: &Policy, award: &AwardRecord) -> AwardWhy {
 /// condition, and the reasons one after another in one string.
 #[derive(Default)]
 pub struct AwardText {
-    condition: Option<String>,
+    /// The condition shown, when `has_condition`.
+    condition: String,
+    has_condition: bool,
     reasons: String,
     /// Where each reason ends in `reasons`.
     ends: Vec<usize>,
@@ -39,7 +41,7 @@ pub struct AwardText {
 impl AwardText {
     /// The clause's condition shown with the case's facts, when it has one.
     pub fn condition(&self) -> Option<&str> {
-        self.condition.as_deref()
+        self.has_condition.then_some(self.condition.as_str())
     }
 
     /// The arithmetic: amount, cap, rounding.
@@ -50,15 +52,17 @@ impl AwardText {
 
     /// Explains `award`, in place of the award before.
     pub fn write(&mut self, policy: &Policy, award: &AwardRecord) {
-        self.condition = None;
+        self.condition.clear();
         self.reasons.clear();
         self.ends.clear();
-        let Some(clause) = policy.clauses.get(award.clause) else { return };
+        let Some(clause) = policy.clauses.get(award.clause) else {
+            self.has_condition = false;
+            return;
+        };
+        self.has_condition = clause.condition.is_some();
         let mut writer = Writer { policy, facts: KeptFacts(&award.facts), text: self };
         if let Some(condition) = &clause.condition {
-            let mut shown = String::with_capacity(64);
-            show::write_expr(&mut shown, policy, condition, Some(&writer.facts as &dyn Facts));
-            writer.text.condition = Some(shown);
+            show::write_expr(&mut writer.text.condition, policy, condition, Some(&writer.facts as &dyn Facts));
         }
         writer.award(clause, award);
         for note in award.trace.notes() {
