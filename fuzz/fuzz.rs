@@ -357,7 +357,7 @@ fn run_and_render(
     }
     let mut sums: std::collections::BTreeMap<&str, rust_decimal::Decimal> = Default::default();
     for award in &result.awards {
-        if let Some(amount) = award.amount {
+        if let Some(amount) = award.amount() {
             if amount.is_sign_negative() && !amount.is_zero() {
                 findings.report("negative-amount", input, &format!("an award of {amount}"));
             }

@@ -374,6 +374,70 @@ pub fn parse_chinese_numeral(text: &str) -> Option<u64> {
     (total > 0).then_some(total)
 }
 
+/// `N` optional decimals held in 64-bit mantissas and one-byte scales: 9 bytes each
+/// instead of the 20 of an `Option<Decimal>`. A batch keeps one record per award, so the
+/// amounts of a million awards take a third of the room. Every amount a policy pays fits;
+/// a value that does not (a mantissa past 2^63, a negative zero) is [`Packed::WIDE`], and
+/// its owner keeps it exactly beside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Packed<const N: usize> {
+    mantissas: [i64; N],
+    scales: [u8; N],
+}
+
+/// What a slot of a [`Packed`] holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    Held(Option<Decimal>),
+    /// Too wide to pack: its owner keeps the value.
+    Wide,
+}
+
+impl<const N: usize> Default for Packed<N> {
+    fn default() -> Packed<N> {
+        Packed { mantissas: [0; N], scales: [Packed::<N>::ABSENT; N] }
+    }
+}
+
+impl<const N: usize> Packed<N> {
+    const ABSENT: u8 = u8::MAX;
+    const WIDE: u8 = u8::MAX - 1;
+
+    pub fn get(&self, slot: usize) -> Slot {
+        let (Some(&mantissa), Some(&scale)) = (self.mantissas.get(slot), self.scales.get(slot)) else {
+            return Slot::Held(None);
+        };
+        match scale {
+            Self::ABSENT => Slot::Held(None),
+            Self::WIDE => Slot::Wide,
+            // Every held scale came from a decimal, so it is at most 28.
+            scale => Decimal::try_from_i128_with_scale(i128::from(mantissa), u32::from(scale))
+                .map_or(Slot::Wide, |value| Slot::Held(Some(value))),
+        }
+    }
+
+    /// Holds `value` in `slot`; false when it is too wide to pack (the slot then says
+    /// [`Slot::Wide`]).
+    pub fn set(&mut self, slot: usize, value: Option<Decimal>) -> bool {
+        let (mantissa, scale) = match value {
+            None => (0, Self::ABSENT),
+            Some(value) => {
+                let narrow =
+                    i64::try_from(value.mantissa()).ok().filter(|_| !(value.is_zero() && value.is_sign_negative()));
+                match (narrow, u8::try_from(value.scale())) {
+                    (Some(mantissa), Ok(scale)) => (mantissa, scale),
+                    _ => (0, Self::WIDE),
+                }
+            }
+        };
+        if let (Some(held), Some(held_scale)) = (self.mantissas.get_mut(slot), self.scales.get_mut(slot)) {
+            *held = mantissa;
+            *held_scale = scale;
+        }
+        scale != Self::WIDE
+    }
+}
+
 /// A calendar date (proleptic Gregorian).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
@@ -473,6 +537,25 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn packed_decimals_keep_value_and_scale() {
+        let mut packed = super::Packed::<3>::default();
+        assert_eq!(packed.get(0), super::Slot::Held(None));
+        for value in ["2500000.00", "2500000", "-0.005", "0", "92233720368547758.07"] {
+            let value: Decimal = value.parse().unwrap();
+            assert!(packed.set(1, Some(value)));
+            let super::Slot::Held(Some(back)) = packed.get(1) else { panic!("{value} not held") };
+            assert_eq!((back, back.to_string()), (value, value.to_string()));
+        }
+        assert!(!packed.set(2, Some(Decimal::MAX)));
+        assert!(!packed.set(2, Some("1.0000000000000000000000000001".parse().unwrap())));
+        assert_eq!(packed.get(2), super::Slot::Wide);
+        assert!(!packed.set(2, Some(-Decimal::ZERO)));
+        assert!(packed.set(2, None));
+        assert_eq!(packed.get(2), super::Slot::Held(None));
+        assert_eq!(packed.get(9), super::Slot::Held(None));
+    }
+
     use super::*;
 
     #[test]

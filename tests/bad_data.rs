@@ -266,7 +266,7 @@ fn exponents_and_units_are_read_exactly() {
     let result = eval::run(&policy, data.as_bytes(), InputFormat::JsonLines, None).unwrap();
     assert!(result.errors.is_empty());
     assert_eq!(result.awards.len(), 1);
-    assert_eq!(result.awards[0].amount.map(polc::money::format_yuan).as_deref(), Some("250000.00"));
+    assert_eq!(result.awards[0].amount().map(polc::money::format_yuan).as_deref(), Some("250000.00"));
 }
 
 #[test]

@@ -43,7 +43,7 @@ fn reasons(policy: &Policy, result: &BatchResult) -> Vec<String> {
 /// The reason of the first adjustment of award `award`.
 fn reason(policy: &Policy, result: &BatchResult, award: usize) -> String {
     let award = &result.awards[award];
-    polc::render::why::Wording::new(policy).reason(&result.cases, award, &award.adjustments[0])
+    polc::render::why::Wording::new(policy).reason(&result.cases, award, &award.adjustments()[0])
 }
 
 fn run_on(policy: &Policy, lines: &[impl AsRef<str>]) -> BatchResult {
@@ -62,7 +62,7 @@ fn awards(policy: &Policy, result: &BatchResult) -> Vec<(String, String, String,
                     case.id.to_string(),
                     policy.clauses[award.clause].id.clone(),
                     award.recipient.to_string(),
-                    award.amount.map(polc::money::format_yuan).unwrap_or_else(|| "-".into()),
+                    award.amount().map(polc::money::format_yuan).unwrap_or_else(|| "-".into()),
                 )
             })
         })
@@ -286,7 +286,7 @@ fn classes_keep_the_highest_and_ties_go_to_the_earlier() {
         ]
     );
     let superseded = &result.awards[1];
-    assert_eq!(polc::render::why::Wording::new(&policy).rule(&superseded.adjustments[0]), "class c");
+    assert_eq!(polc::render::why::Wording::new(&policy).rule(&superseded.adjustments()[0]), "class c");
 }
 
 #[test]
@@ -453,8 +453,8 @@ fn min_and_max_pick_among_their_arguments() {
     );
     // The reason says which argument was the least.
     let a_first = &result.awards[0];
-    assert_eq!(a_first.trace.picks().len(), 1);
-    assert_eq!(a_first.trace.picks()[0].arg, 0);
+    assert_eq!(a_first.picks().len(), 1);
+    assert_eq!(a_first.picks()[0].arg, 0);
     let why = polc::render::why::award_why(&policy, a_first);
     assert_eq!(why.reasons[1], "min picks the least: 10% of amount (1,000,000.00) = 100,000.00");
 }
@@ -681,7 +681,7 @@ fn a_cap_without_per_is_one_pool_over_the_batch_in_batch_order() {
         ],
     );
     let amounts: Vec<String> =
-        result.awards.iter().map(|award| polc::money::format_yuan(award.amount.unwrap_or_default())).collect();
+        result.awards.iter().map(|award| polc::money::format_yuan(award.amount().unwrap_or_default())).collect();
     assert_eq!(amounts, ["10000.00", "20000.00", "0.00"]);
     assert_eq!(
         reason(&policy, &result, 0),
@@ -776,9 +776,9 @@ fn an_undetermined_award_cut_by_once_carries_no_amount() {
     let result = run_on(&policy, &lines);
     assert_eq!(awards(&policy, &result).len(), 2);
     let (first, second) = (&result.awards[0], &result.awards[1]);
-    assert_eq!((first.amount, second.amount), (None, None));
-    assert!(first.adjustments.is_empty());
-    let once = &second.adjustments[0];
+    assert_eq!((first.amount(), second.amount()), (None, None));
+    assert!(first.adjustments().is_empty());
+    let once = &second.adjustments()[0];
     assert_eq!(
         (polc::render::why::Wording::new(&policy).rule(once).as_ref(), once.from, once.to),
         ("once", None, None)
@@ -835,7 +835,7 @@ fn sections_and_split_clause_ids_keep_the_policys_numbering() {
 
 /// Amounts of every award, in output order, as yuan text.
 fn kept(result: &BatchResult) -> Vec<String> {
-    result.awards.iter().map(|award| award.amount.map(polc::money::format_yuan).unwrap_or_default()).collect()
+    result.awards.iter().map(|award| award.amount().map(polc::money::format_yuan).unwrap_or_default()).collect()
 }
 
 #[test]
@@ -850,7 +850,7 @@ fn a_pool_exactly_full_cuts_nothing_and_a_fen_over_cuts_to_the_fen() {
     for policy in [&first_come, &pro_rata] {
         let result = run_on(policy, &exactly);
         assert_eq!(kept(&result), ["10000.00", "20000.00", "0.00"]);
-        assert!(result.awards.iter().all(|award| award.adjustments.is_empty()));
+        assert!(result.awards.iter().all(|award| award.adjustments().is_empty()));
     }
     // One fen over: paid in order, the last is cut by the fen; pro rata, 30000.01 asked is
     // scaled to 30000.00, and the fens go to the largest remainders.

@@ -271,7 +271,11 @@ fn a_replayed_history_names_its_cases_and_the_batchs_in_reasons(db: Db) {
         .awards
         .iter()
         .map(|award| {
-            award.adjustments.iter().map(|adjustment| wording.reason(&round.result.cases, award, adjustment)).collect()
+            award
+                .adjustments()
+                .iter()
+                .map(|adjustment| wording.reason(&round.result.cases, award, adjustment))
+                .collect()
         })
         .collect();
     assert_eq!(
@@ -316,7 +320,7 @@ fn one_run(policy: &Policy, cases: &[Value]) -> BTreeMap<(String, String, String
             result.case_awards(case).iter().map(|award| {
                 (
                     (case.id.to_string(), policy.clauses[award.clause].id.clone(), award.recipient.to_string()),
-                    award.amount.map(polc::money::format_yuan),
+                    award.amount().map(polc::money::format_yuan),
                 )
             })
         })
@@ -415,7 +419,7 @@ fn a_dry_run_counts_the_history_and_writes_nothing(db: Db) {
     assert_eq!(held(&mut ledger), before);
     // The dry run decided the second half as a commit would.
     let committed = decide(&mut ledger, &policy, second, true);
-    let amounts = |result: &BatchResult| result.awards.iter().map(|award| award.amount).collect::<Vec<_>>();
+    let amounts = |result: &BatchResult| result.awards.iter().map(|award| award.amount()).collect::<Vec<_>>();
     assert_eq!(amounts(&dry), amounts(&committed));
 }
 
@@ -566,7 +570,7 @@ fn an_imported_award_takes_part_in_the_classes_that_name_its_label(db: Db) {
     for commit in [false, true] {
         let result = decide(&mut ledger, &policy, &[case("A1", "E1"), case("A2", "E2")], commit);
         let amounts: Vec<String> =
-            result.awards.iter().map(|award| polc::money::format_yuan(award.amount.unwrap())).collect();
+            result.awards.iter().map(|award| polc::money::format_yuan(award.amount().unwrap())).collect();
         // E1's 50万 gives way to its imported 80万; E2's imported award has another label.
         assert_eq!(amounts, ["0.00", "500000.00"]);
         assert!(
@@ -600,8 +604,8 @@ fn an_amended_policy_and_a_case_dated_before_the_history_are_noted(db: Db) {
             "case D (2025-01-01) is dated before committed case B (2025-03-02, run 1): it is decided after the committed history".to_string(),
         ]
     );
-    assert_eq!(result.awards[0].amount.map(polc::money::format_yuan).as_deref(), Some("0.00"));
-    assert!(first_reason(&amended, &result).contains("600万"), "{:?}", result.awards[0].adjustments);
+    assert_eq!(result.awards[0].amount().map(polc::money::format_yuan).as_deref(), Some("0.00"));
+    assert!(first_reason(&amended, &result).contains("600万"), "{:?}", result.awards[0].adjustments());
 }
 
 /// An unreachable PostgreSQL server is a clear error, exit 2, after the connect timeout.
@@ -794,7 +798,7 @@ fn a_revoked_award_frees_its_cap_but_keeps_its_once_key(db: Db) {
     assert!(matches!(ledger.revoke(&policy.title, "NO-SUCH", None, "x", "test"), Err(LedgerError::Unknown(_))));
     let result = decide(&mut ledger, &policy, &[case("EX-15"), case("EX-16")], true);
     let amounts: Vec<String> =
-        result.awards.iter().map(|award| polc::money::format_yuan(award.amount.unwrap())).collect();
+        result.awards.iter().map(|award| polc::money::format_yuan(award.amount().unwrap())).collect();
     // EX-15 gets its whole 600,000 (EX-14 no longer counts); EX-16's once-key is still used.
     assert_eq!(amounts, ["600000.00", "0.00"]);
     let totals = ledger.totals(&["recipient"]).unwrap();
@@ -837,7 +841,7 @@ fn a_review_granted_later_is_what_caps_count_from_then_on(db: Db) {
     decide(&mut ledger, &policy, &[line("A", "2025-03-01")], true);
     // Up to 150万 (30% of 500万), counted at its maximum by the yearly cap of 200万.
     let dry = decide(&mut ledger, &policy, &[line("B", "2025-04-01")], false);
-    assert_eq!(dry.awards[0].amount.map(polc::money::format_yuan).as_deref(), Some("500000.00"));
+    assert_eq!(dry.awards[0].amount().map(polc::money::format_yuan).as_deref(), Some("500000.00"));
     // Above the maximum, or of an unknown clause: errors that change nothing.
     let amount = |text: &str| polc::data::money_text(text).unwrap();
     assert!(matches!(ledger.grant(&policy.title, "A", "1.1", None, amount("151万")), Err(LedgerError::Unknown(_))));
@@ -845,7 +849,7 @@ fn a_review_granted_later_is_what_caps_count_from_then_on(db: Db) {
     ledger.grant(&policy.title, "A", "1.1", None, amount("50万")).unwrap();
     // Now the cap counts the 50万 granted: B may have its whole 150万.
     let after = decide(&mut ledger, &policy, &[line("B", "2025-04-01")], true);
-    assert_eq!(after.awards[0].amount.map(polc::money::format_yuan).as_deref(), Some("1500000.00"));
+    assert_eq!(after.awards[0].amount().map(polc::money::format_yuan).as_deref(), Some("1500000.00"));
     let shown = ledger.awards().unwrap();
     assert_eq!(
         (shown[0]["kind"].as_str(), shown[0]["amount"].as_str(), shown[0]["status"].as_str()),
@@ -873,7 +877,7 @@ fn a_pro_rata_pool_shares_what_earlier_rounds_left_and_reopens_nothing(db: Db) {
     let round =
         decide(&mut ledger, &policy, &[line("C", "2025-06-01", "1500万"), line("D", "2025-06-02", "1500万")], true);
     let amounts: Vec<String> =
-        round.awards.iter().map(|award| polc::money::format_yuan(award.amount.unwrap())).collect();
+        round.awards.iter().map(|award| polc::money::format_yuan(award.amount().unwrap())).collect();
     assert_eq!(amounts, ["2000000.00", "2000000.00"]);
     assert!(round.revisions.is_empty());
     assert!(first_reason(&policy, &round).contains("4,000,000.00 left after committed rounds"));
@@ -1054,5 +1058,5 @@ proptest::proptest! {
 /// The reason of the first award's first adjustment, as a result writes it.
 fn first_reason(policy: &Policy, result: &polc::eval::BatchResult) -> String {
     let award = &result.awards[0];
-    polc::render::why::Wording::new(policy).reason(&result.cases, award, &award.adjustments[0])
+    polc::render::why::Wording::new(policy).reason(&result.cases, award, &award.adjustments()[0])
 }

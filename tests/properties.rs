@@ -140,7 +140,7 @@ fn outcome(policy: &Policy, data: &str, format: InputFormat) -> Outcome {
                     (
                         policy.clauses[award.clause].id.clone(),
                         award.recipient.to_string(),
-                        award.amount.map(polc::money::format_yuan),
+                        award.amount().map(polc::money::format_yuan),
                         wording.reasons(&result.cases, award).collect(),
                     )
                 })
@@ -357,8 +357,8 @@ proptest! {
         for award in &result.awards {
             let year = result.cases[award.case_index as usize].date.year;
             let entry = paid.entry(year).or_default();
-            entry.0 += award.amount.unwrap();
-            entry.1 += award.computed.unwrap();
+            entry.0 += award.amount().unwrap();
+            entry.1 += award.computed().unwrap();
         }
         let pool = rust_decimal::Decimal::from(10_000_000);
         for (year, (total, asked)) in paid {

@@ -86,7 +86,7 @@ fn batch_order(cases: &[CaseSummary]) -> Vec<usize> {
 
 /// Whether an award takes part in a step: one already at 0 does not.
 fn takes_part(award: &AwardRecord) -> bool {
-    award.amount != Some(Decimal::ZERO)
+    award.amount() != Some(Decimal::ZERO)
 }
 
 /// The award that decides another's fate — the one that used a once-key first, the one
@@ -120,12 +120,10 @@ fn holder_case(
 /// Cuts an award to `to`. An award without an amount (`undetermined`) keeps none: cut
 /// by `once`, it is not awarded, which is not an award of 0.
 fn cut(award: &mut AwardRecord, to: Decimal, source: RuleRef, why: Why) {
-    let from = award.amount;
+    let from = award.amount();
     let to = from.map(|_| to);
-    award.amount = to;
-    // Most awards a rule cuts are cut once: room for one, not the four a first push makes.
-    award.adjustments.reserve_exact(1);
-    award.adjustments.push(Adjustment { source, from, to, why });
+    award.set_amount(to);
+    award.push_adjustment(Adjustment { source, from, to, why });
 }
 
 // Each rule first decides over borrowed keys, then applies its cuts: the keys are never
@@ -207,7 +205,7 @@ fn apply_instalments(program: &Program<'_>, awards: &mut [AwardRecord], order: &
         else {
             continue;
         };
-        let (Some(total), Some(key)) = (award.amount, award.keys.instalment()) else { continue };
+        let (Some(total), Some(key)) = (award.amount(), award.keys.instalment()) else { continue };
         if award.revoked() {
             continue;
         }
@@ -572,7 +570,7 @@ fn apply_classes(
             let mut groups: HashMap<KeyId, (Holder<'_>, Decimal, Vec<usize>)> = HashMap::new();
             for &index in order {
                 let Some(award) = awards.get(index) else { continue };
-                let Some(amount) = award.amount else { continue };
+                let Some(amount) = award.amount() else { continue };
                 if amount.is_zero() {
                     continue;
                 }
@@ -678,7 +676,7 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
         let mut used: Vec<HashMap<KeyId, Decimal>> = caps.iter().map(|_| HashMap::new()).collect();
         for &index in order {
             let Some(award) = awards.get(index) else { continue };
-            let Some(amount) = award.amount else { continue };
+            let Some(amount) = award.amount() else { continue };
             if amount.is_zero() {
                 continue;
             }
@@ -748,8 +746,8 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
         let Some(def) = caps.get(cap) else { continue };
         let Some(award) = awards.get_mut(index) else { continue };
         let text = wording.cap_text(cap).unwrap_or(&no_text);
-        let now = counted + award.amount.unwrap_or_default();
-        award.trace.extra_mut().notes.push(format!(
+        let now = counted + award.amount().unwrap_or_default();
+        award.push_note(format!(
             "past the cap of {} {} by its relaxation to {} when {}: {} counted with this award",
             crate::money::format_money_readable(def.amount),
             text.scope,
@@ -785,7 +783,7 @@ fn apply_pro_rata(
             let mut group_of: HashMap<KeyId, usize> = HashMap::new();
             for &index in order {
                 let Some(award) = awards.get(index) else { continue };
-                let Some(amount) = award.amount.filter(|amount| !amount.is_zero()) else { continue };
+                let Some(amount) = award.amount().filter(|amount| !amount.is_zero()) else { continue };
                 let counted = award.keys.caps.iter().find(|counted| counted.cap == cap_index);
                 let Some(key) = counted.and_then(|counted| counted.key) else { continue };
                 let next = groups.len();
@@ -812,7 +810,7 @@ fn apply_pro_rata(
         }
         for (index, committed) in settled {
             if let Some(award) = awards.get_mut(index) {
-                award.amount = Some(committed);
+                award.set_amount(Some(committed));
             }
         }
         let Some(whole_pool) = to_fen(cap.amount) else { continue };

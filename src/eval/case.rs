@@ -348,24 +348,15 @@ impl Evaluator<'_, '_> {
             facts.extend(read.iter().filter_map(|&input| Some((input, self.case.facts.get(input)?.clone()?))));
             let facts = facts.into_boxed_slice();
             // The batch places the case (and so its awards) when it takes it.
-            awards.push(AwardRecord {
-                case_index: 0,
-                clause: clause_index,
-                recipient_index: u32::try_from(recipient_index).unwrap_or(u32::MAX),
-                recipient: entity,
-                computed: amount,
+            awards.push(AwardRecord::new(
+                clause_index,
+                u32::try_from(recipient_index).unwrap_or(u32::MAX),
+                entity,
                 amount,
-                trace: trace.clone(),
+                trace.clone(),
                 facts,
-                adjustments: Vec::new(),
-                committed: None,
-                keys: Keys {
-                    once,
-                    classes,
-                    caps: caps.into_boxed_slice(),
-                    rare: RareKeys::new(years, instalment, history),
-                },
-            });
+                Keys { once, classes, caps: caps.into_boxed_slice(), rare: RareKeys::new(years, instalment, history) },
+            ));
         }
         if given > 0 {
             self.hit(Probe::Applied(clause_index));

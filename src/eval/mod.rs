@@ -27,7 +27,7 @@ use crate::check::{
     checked::{ClauseIndex, InputId, Policy},
 };
 use crate::data::{self, BatchError, Case, DataError, Fact, InputFormat, Location, Record};
-use crate::money::Date;
+use crate::money::{self, Date};
 use crate::parallel::Parallelism;
 use crate::render::why;
 use program::Program;
@@ -36,31 +36,50 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::sync::Arc;
 
-/// One award as the cross-case phase sees it.
+/// One award as the cross-case phase sees it. A batch keeps one per award, so it is
+/// small: its four amounts packed ([`money::Packed`]), and what few awards have (cuts,
+/// a committed round's standing, the rarer parts of a trace, an amount too wide to pack)
+/// in one box that most awards do not allocate.
 #[derive(Clone, Debug)]
 pub struct AwardRecord {
     /// The case's position among the readable cases, in input order.
     pub case_index: u32,
-    pub clause: ClauseIndex,
     /// Which of the clause's recipients (for its role).
     pub recipient_index: u32,
+    pub clause: ClauseIndex,
     pub recipient: std::sync::Arc<str>,
-    /// The amount the clause computed (after its own cap); `None` when not money.
-    pub computed: Option<Decimal>,
-    /// The amount after the cross-case rules.
-    pub amount: Option<Decimal>,
-    /// The numbers behind `computed`, to explain it.
-    pub trace: AmountTrace,
     /// The case's facts that the clause read, to show its condition and arithmetic after
     /// the case itself is dropped (`why` renders them).
     pub facts: Box<[(InputId, Fact)]>,
-    /// Every cross-case rule that changed the amount, in the order applied.
-    pub adjustments: Vec<Adjustment>,
-    /// For an award of a committed round (a replay of the history): how it stands. Boxed,
-    /// because a batch's own awards, nearly all of them, have none.
-    pub committed: Option<Box<Committed>>,
     /// Its keys, interned in the batch's [`BatchResult::keys`].
     pub keys: AwardKeys,
+    /// By [`Amount`]: what the clause computed (after its own cap; none when not money),
+    /// the amount after the cross-case rules, and the numbers behind the first.
+    amounts: money::Packed<4>,
+    rare: Option<Box<RareParts>>,
+}
+
+/// An award's amounts, by their slot in its [`money::Packed`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Amount {
+    Computed = 0,
+    Standing = 1,
+    /// The amount before its own cap and rounding (for `open`, the base).
+    Raw = 2,
+    /// The clause's own cap, when it has one.
+    Cap = 3,
+}
+
+/// What only some awards have.
+#[derive(Clone, Debug, Default)]
+struct RareParts {
+    /// Every cross-case rule that changed the amount, in the order applied.
+    adjustments: Vec<Adjustment>,
+    /// For an award of a committed round (a replay of the history): how it stands.
+    committed: Option<Committed>,
+    extra: TraceExtra,
+    /// The amounts too wide to pack, by slot.
+    wide: [Option<Decimal>; 4],
 }
 
 /// How an award of a committed round stands when the history is replayed.
@@ -108,72 +127,190 @@ pub struct TraceExtra {
 }
 
 impl AmountTrace {
-    fn extra(&self) -> Option<&TraceExtra> {
-        self.extra.as_deref()
-    }
-
     pub fn extra_mut(&mut self) -> &mut TraceExtra {
         self.extra.get_or_insert_with(Box::default)
-    }
-
-    pub fn tier(&self) -> Option<&Fact> {
-        self.extra()?.tier.as_ref()
-    }
-
-    pub fn reviewed_maximum(&self) -> Option<Decimal> {
-        self.extra()?.reviewed_maximum
-    }
-
-    pub fn minimum(&self) -> Option<Decimal> {
-        self.extra()?.minimum
-    }
-
-    pub fn terms(&self) -> &[Decimal] {
-        self.extra().map_or(&[], |extra| extra.terms.as_slice())
-    }
-
-    pub fn notes(&self) -> &[String] {
-        self.extra().map_or(&[], |extra| extra.notes.as_slice())
-    }
-
-    pub fn picks(&self) -> &[Pick] {
-        self.extra().map_or(&[], |extra| extra.picks.as_slice())
-    }
-
-    pub fn named(&self) -> &[(usize, Fact)] {
-        self.extra().map_or(&[], |extra| extra.named.as_slice())
     }
 }
 
 impl AwardRecord {
+    /// An award as its clause made it: its standing amount is what the clause computed.
+    pub fn new(
+        clause: ClauseIndex,
+        recipient_index: u32,
+        recipient: Arc<str>,
+        amount: Option<Decimal>,
+        trace: AmountTrace,
+        facts: Box<[(InputId, Fact)]>,
+        keys: AwardKeys,
+    ) -> AwardRecord {
+        let mut award = AwardRecord {
+            case_index: 0,
+            recipient_index,
+            clause,
+            recipient,
+            facts,
+            keys,
+            amounts: money::Packed::default(),
+            rare: None,
+        };
+        award.put(Amount::Computed, amount);
+        award.put(Amount::Standing, amount);
+        award.put(Amount::Raw, trace.raw);
+        award.put(Amount::Cap, trace.cap);
+        if let Some(extra) = trace.extra {
+            award.rare_mut().extra = *extra;
+        }
+        award
+    }
+
+    fn amount_in(&self, slot: Amount) -> Option<Decimal> {
+        match self.amounts.get(slot as usize) {
+            money::Slot::Held(value) => value,
+            money::Slot::Wide => self.rare.as_ref().and_then(|rare| rare.wide.get(slot as usize).copied().flatten()),
+        }
+    }
+
+    fn put(&mut self, slot: Amount, value: Option<Decimal>) {
+        if !self.amounts.set(slot as usize, value) {
+            if let Some(wide) = self.rare_mut().wide.get_mut(slot as usize) {
+                *wide = value;
+            }
+        }
+    }
+
+    fn rare_mut(&mut self) -> &mut RareParts {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    fn extra(&self) -> Option<&TraceExtra> {
+        self.rare.as_ref().map(|rare| &rare.extra)
+    }
+
+    /// The amount the clause computed (after its own cap); `None` when not money.
+    pub fn computed(&self) -> Option<Decimal> {
+        self.amount_in(Amount::Computed)
+    }
+
+    /// The amount after the cross-case rules.
+    pub fn amount(&self) -> Option<Decimal> {
+        self.amount_in(Amount::Standing)
+    }
+
+    pub fn set_amount(&mut self, amount: Option<Decimal>) {
+        self.put(Amount::Standing, amount);
+    }
+
+    /// The amount before its own cap and rounding (for `open`, the base).
+    pub fn raw(&self) -> Option<Decimal> {
+        self.amount_in(Amount::Raw)
+    }
+
+    /// The clause's own cap, when it has one.
+    pub fn cap(&self) -> Option<Decimal> {
+        self.amount_in(Amount::Cap)
+    }
+
+    /// Every cross-case rule that changed the amount, in the order applied.
+    pub fn adjustments(&self) -> &[Adjustment] {
+        self.rare.as_ref().map_or(&[], |rare| rare.adjustments.as_slice())
+    }
+
+    pub fn push_adjustment(&mut self, adjustment: Adjustment) {
+        let adjustments = &mut self.rare_mut().adjustments;
+        // Most awards a rule cuts are cut once: room for one, not the four a first push
+        // makes.
+        adjustments.reserve_exact(1);
+        adjustments.push(adjustment);
+    }
+
+    fn take_adjustments(&mut self) -> Vec<Adjustment> {
+        self.rare.as_mut().map(|rare| std::mem::take(&mut rare.adjustments)).unwrap_or_default()
+    }
+
+    fn set_adjustments(&mut self, adjustments: Vec<Adjustment>) {
+        if !adjustments.is_empty() || self.rare.is_some() {
+            self.rare_mut().adjustments = adjustments;
+        }
+    }
+
+    /// Notes a cross-case rule's word on the award that changes nothing (a cap passed by
+    /// its relaxation).
+    pub fn push_note(&mut self, note: String) {
+        self.rare_mut().extra.notes.push(note);
+    }
+
+    /// How an award of a committed round stands, when the history is replayed.
+    pub fn committed(&self) -> Option<&Committed> {
+        self.rare.as_ref().and_then(|rare| rare.committed.as_ref())
+    }
+
+    pub fn set_committed(&mut self, committed: Committed) {
+        self.rare_mut().committed = Some(committed);
+    }
+
     /// Whether it is a committed award clawed back.
     pub fn revoked(&self) -> bool {
-        self.committed.as_ref().is_some_and(|committed| committed.revoked)
+        self.committed().is_some_and(|committed| committed.revoked)
     }
 
     /// What a committed award was committed at.
     pub fn settled(&self) -> Option<Decimal> {
-        self.committed.as_ref().and_then(|committed| committed.settled)
+        self.committed().and_then(|committed| committed.settled)
+    }
+
+    /// The threshold a tier table paid.
+    pub fn tier(&self) -> Option<&Fact> {
+        self.extra()?.tier.as_ref()
+    }
+
+    /// For an `up to` award the review granted (`granted as`): its maximum.
+    pub fn reviewed_maximum(&self) -> Option<Decimal> {
+        self.extra()?.reviewed_maximum
+    }
+
+    /// When the amount is a sum (the bands of a progressive scale), each term's value.
+    pub fn terms(&self) -> &[Decimal] {
+        self.extra().map_or(&[], |extra| extra.terms.as_slice())
+    }
+
+    /// What the cross-case rules said about the award without changing it.
+    pub fn notes(&self) -> &[String] {
+        self.extra().map_or(&[], |extra| extra.notes.as_slice())
+    }
+
+    /// What each `min` or `max` in the amount or its cap picked.
+    pub fn picks(&self) -> &[Pick] {
+        self.extra().map_or(&[], |extra| extra.picks.as_slice())
+    }
+
+    /// The named values the amount read, with what they were for the case.
+    pub fn named(&self) -> &[(usize, Fact)] {
+        self.extra().map_or(&[], |extra| extra.named.as_slice())
     }
 
     /// The kind as results name it: a reviewed `up to` is a grant.
     pub fn kind<'p>(&self, policy: &'p Policy) -> &'p str {
-        if self.trace.reviewed_maximum().is_some() {
+        if self.reviewed_maximum().is_some() {
             return "grant";
         }
         policy.clauses.get(self.clause).map_or("", |clause| clause.award.kind_name())
     }
 
+    /// The low end of a `range` as the clause computed it, after its cap and rounded.
+    pub fn range_minimum(&self) -> Option<Decimal> {
+        self.extra()?.minimum
+    }
+
     /// The low end of a `range`; a cap that cut its high end cuts the low end with it.
     pub fn minimum(&self) -> Option<Decimal> {
-        let minimum = self.trace.minimum()?;
-        Some(self.amount.map_or(minimum, |amount| minimum.min(amount)))
+        let minimum = self.range_minimum()?;
+        Some(self.amount().map_or(minimum, |amount| minimum.min(amount)))
     }
 
     /// The most an `undetermined` award may be, where the policy states it.
     pub fn maximum(&self, policy: &Policy) -> Option<Decimal> {
         match policy.clauses.get(self.clause).map(|clause| &clause.award) {
-            Some(check::checked::Award::Open { .. }) => self.trace.cap,
+            Some(check::checked::Award::Open { .. }) => self.cap(),
             _ => None,
         }
     }
@@ -833,7 +970,7 @@ pub fn finish_counted(
 ) -> Result<BatchResult, Box<Pending>> {
     let program = Program::compile(policy);
     let Pending { mut result, hits } = pending;
-    let before: Vec<Option<Decimal>> = result.awards.iter().map(|award| award.amount).collect();
+    let before: Vec<Option<Decimal>> = result.awards.iter().map(|award| award.amount()).collect();
     match batch::apply_cross_case_rules(
         &program,
         &result.cases,
@@ -856,8 +993,8 @@ pub fn finish_counted(
             // Back to what the per-case phase left: no rule has noted anything yet (caps,
             // which add notes, had not run).
             for (award, amount) in result.awards.iter_mut().zip(before) {
-                award.amount = amount;
-                award.adjustments.clear();
+                award.set_amount(amount);
+                award.set_adjustments(Vec::new());
             }
             Err(Box::new(Pending { result, hits }))
         }
@@ -868,7 +1005,7 @@ fn totals_and_coverage(policy: &Policy, mut result: BatchResult, hits: Option<co
     result.totals = totals(policy, &result.awards);
     if let Some(mut hits) = hits {
         for adjustment in
-            result.awards.iter().flat_map(|award| award.adjustments.iter().map(move |a| (award.clause, a)))
+            result.awards.iter().flat_map(|award| award.adjustments().iter().map(move |a| (award.clause, a)))
         {
             hits.insert(match adjustment.1.source {
                 RuleRef::Once => coverage::Probe::OnceCut(adjustment.0),
@@ -903,20 +1040,16 @@ fn with_history(program: &Program<'_>, prior: Prior, result: &mut BatchResult) {
     // The history's awards start from what their clauses computed, so every rule applies
     // over the history and the batch as one batch; what each was committed at is kept to
     // compare with.
-    let committed: Vec<Option<Decimal>> = history.iter().map(|award| award.amount).collect();
+    let committed: Vec<Option<Decimal>> = history.iter().map(|award| award.amount()).collect();
     let mut awards: Vec<AwardRecord> = history
         .into_iter()
         .map(|mut award| {
             award.keys.remap(&remap);
-            AwardRecord {
-                amount: if award.revoked() { award.amount } else { award.computed },
-                adjustments: Vec::new(),
-                committed: Some(Box::new(Committed {
-                    revoked: award.revoked(),
-                    settled: Some(award.amount.unwrap_or_default()),
-                })),
-                ..award
-            }
+            let (revoked, settled) = (award.revoked(), award.amount());
+            award.set_amount(if revoked { settled } else { award.computed() });
+            award.set_adjustments(Vec::new());
+            award.set_committed(Committed { revoked, settled: Some(settled.unwrap_or_default()) });
+            award
         })
         .collect();
     awards.extend(std::mem::take(&mut result.awards).into_iter().map(|mut award| {
@@ -929,9 +1062,9 @@ fn with_history(program: &Program<'_>, prior: Prior, result: &mut BatchResult) {
     let batch_awards = awards.split_off(award_offset);
     let wording = why::Wording::new(program.policy);
     for ((after, before), award_id) in awards.into_iter().zip(committed).zip(award_ids) {
-        if after.amount != before {
+        if after.amount() != before {
             let reasons: Vec<String> = wording.reasons(&cases, &after).collect();
-            result.revisions.push(Revision { award_id, amount: after.amount, reason: reasons.join("; ") });
+            result.revisions.push(Revision { award_id, amount: after.amount(), reason: reasons.join("; ") });
         }
     }
     let offset = u32::try_from(case_offset).unwrap_or(0);
@@ -940,7 +1073,7 @@ fn with_history(program: &Program<'_>, prior: Prior, result: &mut BatchResult) {
         .map(|mut award| {
             // The batch's cases are numbered from 0 again; a reason that names a case of
             // the history is worded while the history is at hand.
-            let mut adjustments = std::mem::take(&mut award.adjustments);
+            let mut adjustments = award.take_adjustments();
             for adjustment in &mut adjustments {
                 adjustment.why = match adjustment.why {
                     Why::OnceHeld { case } if case >= offset => Why::OnceHeld { case: case - offset },
@@ -953,7 +1086,7 @@ fn with_history(program: &Program<'_>, prior: Prior, result: &mut BatchResult) {
                     ref why @ (Why::Capped { .. } | Why::Worded(_)) => why.clone(),
                 };
             }
-            award.adjustments = adjustments;
+            award.set_adjustments(adjustments);
             award.case_index -= offset;
             award
         })
@@ -964,7 +1097,7 @@ fn with_history(program: &Program<'_>, prior: Prior, result: &mut BatchResult) {
 fn totals(policy: &Policy, awards: &[AwardRecord]) -> BTreeMap<Arc<str>, EntityTotal> {
     let mut totals: BTreeMap<Arc<str>, EntityTotal> = BTreeMap::new();
     for award in awards {
-        let Some(amount) = award.amount else { continue };
+        let Some(amount) = award.amount() else { continue };
         let total = totals
             .entry(award.recipient.clone())
             .or_insert(EntityTotal { granted: Some(Decimal::ZERO), up_to: Some(Decimal::ZERO) });

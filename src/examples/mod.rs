@@ -273,7 +273,7 @@ fn computed_awards(policy: &Policy, result: &BatchResult) -> Vec<Computed> {
                     clause: clause.id.clone(),
                     recipient: award.recipient.to_string(),
                     kind: award.kind(policy).to_string(),
-                    amount: award.amount.map(money::format_yuan),
+                    amount: award.amount().map(money::format_yuan),
                     minimum: award.minimum().map(money::format_yuan),
                     maximum: award.maximum(policy).map(money::format_yuan),
                     why: None,

@@ -901,20 +901,24 @@ fn read_history(store: &mut Store, policy: &Policy, external: Vec<ExternalAward>
             // A clause the policy no longer has takes part in no rule of this version.
             let Some(clause) = policy.clauses.iter().position(|clause| clause.id == clause_id) else { return Ok(()) };
             let decimal = |text: Option<String>| text.and_then(|text| text.parse::<Decimal>().ok());
-            let record = AwardRecord {
-                case_index: u32::try_from(case).unwrap_or(u32::MAX),
+            let keys = AwardKeys::intern(decode_keys(&row.text(7)?, &mut interned), &mut prior.keys);
+            let recipient_index = u32::try_from(row.int(3)?).unwrap_or(0);
+            let recipient = interned.text(&row.text(4)?);
+            let mut record = AwardRecord::new(
                 clause,
-                recipient_index: u32::try_from(row.int(3)?).unwrap_or(0),
-                recipient: interned.text(&row.text(4)?),
-                computed: decimal(computed),
-                // A revoked award pays nothing from then on.
-                amount: if revoked { decimal(amount).map(|_| Decimal::ZERO) } else { decimal(amount) },
-                trace: Default::default(),
-                facts: Box::new([]),
-                adjustments: Vec::new(),
-                committed: revoked.then(|| Box::new(eval::Committed { revoked, settled: None })),
-                keys: AwardKeys::intern(decode_keys(&row.text(7)?, &mut interned), &mut prior.keys),
-            };
+                recipient_index,
+                recipient,
+                decimal(computed),
+                Default::default(),
+                Box::new([]),
+                keys,
+            );
+            record.case_index = u32::try_from(case).unwrap_or(u32::MAX);
+            // A revoked award pays nothing from then on.
+            record.set_amount(if revoked { decimal(amount).map(|_| Decimal::ZERO) } else { decimal(amount) });
+            if revoked {
+                record.set_committed(eval::Committed { revoked, settled: None });
+            }
             if let Some(list) = per_case.get_mut(case) {
                 list.push((award_id, record));
             }
@@ -1001,19 +1005,19 @@ fn award_texts<'r>(policy: &Policy, result: &'r BatchResult) -> AwardRows<'r> {
     in_batch_order.sort_by(|left, right| (left.date, &left.id).cmp(&(right.date, &right.id)));
     let mut texts = Texts::default();
     for award in in_batch_order.iter().flat_map(|case| result.case_awards(case)) {
-        texts.add(|out| award.computed.into_iter().for_each(|amount| write_exact(out, amount)));
-        texts.add(|out| award.amount.into_iter().for_each(|amount| write_exact(out, amount)));
+        texts.add(|out| award.computed().into_iter().for_each(|amount| write_exact(out, amount)));
+        texts.add(|out| award.amount().into_iter().for_each(|amount| write_exact(out, amount)));
         texts.add(|out| encode_keys_into(&award.keys, &result.keys, out));
         texts.add(|out| {
             // Most awards have no adjustment: their reasons are the empty list, not built.
-            if award.adjustments.is_empty() {
+            if award.adjustments().is_empty() {
                 out.push_str("[]");
             } else {
                 let reasons: Vec<String> = wording.reasons(&result.cases, award).collect();
                 out.push_str(&serde_json::to_string(&reasons).unwrap_or_default());
             }
         });
-        texts.add(|out| encode_changes_into(&award.adjustments, out));
+        texts.add(|out| encode_changes_into(award.adjustments(), out));
     }
     let mut case_dates = Texts::default();
     for case in &in_batch_order {
@@ -1026,7 +1030,7 @@ fn write_run(store: &mut Store, policy: &Policy, result: &BatchResult) -> Result
     let total = result
         .awards
         .iter()
-        .filter_map(|award| award.amount)
+        .filter_map(|award| award.amount())
         .try_fold(Decimal::ZERO, |sum, amount| sum.checked_add(amount))
         .ok_or_else(|| LedgerError::Database("the run's awards overflow a total".into()))?;
     let version = policy_version(policy);

@@ -26,7 +26,7 @@ fn csv_case<W: Write>(
     for award in awards {
         let (clause, role, kind, review) = clause_facts(wording.policy(), award);
         let why = one_line_why(wording, result, award, why);
-        let amount = award.amount.map(money::format_yuan).unwrap_or_default();
+        let amount = award.amount().map(money::format_yuan).unwrap_or_default();
         let review = if review { "true" } else { "false" };
         write_row(writer, [&*case.id, clause, &award.recipient, role, kind, &amount, review, &why, "", ""])?;
     }

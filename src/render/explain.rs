@@ -59,7 +59,7 @@ fn explain_text(policy: &Policy, result: &BatchResult) -> Option<String> {
         out.push_str(&format!("    from {}\n", policy.clause_citation(clause_index)));
         for award in awards.iter().filter(|award| award.clause == clause_index) {
             let (_, role, kind, review) = clause_facts(policy, award);
-            let amount = award.amount.map(show::money_text).unwrap_or_else(|| "no amount".into());
+            let amount = award.amount().map(show::money_text).unwrap_or_else(|| "no amount".into());
             out.push_str(&format!(
                 "    -> {} as {role}: {kind} {amount}{}\n",
                 award.recipient,
@@ -72,7 +72,7 @@ fn explain_text(policy: &Policy, result: &BatchResult) -> Option<String> {
             for reason in &why.reasons {
                 out.push_str(&format!("       {reason}\n"));
             }
-            for adjustment in &award.adjustments {
+            for adjustment in award.adjustments() {
                 let (rule, reason) = (wording.rule(adjustment), wording.reason(&result.cases, award, adjustment));
                 match (adjustment.from, adjustment.to) {
                     (Some(from), Some(to)) => out.push_str(&format!(

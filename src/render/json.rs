@@ -126,7 +126,7 @@ fn json_case(
         json_str(text, kind)?;
         // A cap that cuts a range's high end cuts its low end with it.
         json_yuan_field(text, "minimum", award.minimum());
-        json_yuan_field(text, "amount", award.amount);
+        json_yuan_field(text, "amount", award.amount());
         json_yuan_field(text, "maximum", award.maximum(policy));
         text.extend_from_slice(if subject_to_review {
             b",\"subject_to_review\":true"
@@ -145,9 +145,9 @@ fn json_case(
             json_str(text, reason)?;
         }
         text.push(b']');
-        if !award.adjustments.is_empty() {
+        if !award.adjustments().is_empty() {
             text.extend_from_slice(b",\"adjustments\":[");
-            for (index, adjustment) in award.adjustments.iter().enumerate() {
+            for (index, adjustment) in award.adjustments().iter().enumerate() {
                 if index > 0 {
                     text.push(b',');
                 }

@@ -28,7 +28,7 @@ pub fn table(policy: &Policy, result: &BatchResult) -> String {
         }
         for award in result.case_awards(case) {
             let (clause, role, kind, review) = clause_facts(policy, award);
-            let amount = award.amount.map(show::money_text).unwrap_or_else(|| "-".into());
+            let amount = award.amount().map(show::money_text).unwrap_or_else(|| "-".into());
             let mut note = one_line_why(&wording, result, award, &mut why);
             if review {
                 note = format!("subject to review; {note}");

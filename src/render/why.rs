@@ -65,7 +65,7 @@ impl AwardText {
             show::write_expr(&mut writer.text.condition, policy, condition, Some(&writer.facts as &dyn Facts));
         }
         writer.award(clause, award);
-        for note in award.trace.notes() {
+        for note in award.notes() {
             writer.push(note);
             writer.end();
         }
@@ -117,11 +117,10 @@ impl Writer<'_, '_> {
     }
 
     fn award(&mut self, clause: &crate::check::checked::Clause, award: &AwardRecord) {
-        let trace = &award.trace;
         match &clause.award {
             Award::Grant { amount, cap } => {
-                let raw = trace.raw.unwrap_or_default();
-                match (&amount.kind, trace.tier()) {
+                let raw = award.raw().unwrap_or_default();
+                match (&amount.kind, award.tier()) {
                     (ExprKind::Literal(_), _) => {
                         self.push("fixed amount ");
                         self.plain(amount);
@@ -149,7 +148,7 @@ impl Writer<'_, '_> {
                         Sign::Minus => "- ",
                     }));
                     let parts = std::iter::once(&**first).chain(rest.iter().map(|(_, term)| term));
-                    for ((sign, part), value) in signs.zip(parts).zip(trace.terms()) {
+                    for ((sign, part), value) in signs.zip(parts).zip(award.terms()) {
                         self.push(sign);
                         self.expr(part);
                         self.push(" = ");
@@ -160,7 +159,7 @@ impl Writer<'_, '_> {
                 self.named_values(award);
                 self.picks(award, [Some(amount), cap.as_ref()]);
                 let mut capped = raw;
-                if let (Some(cap), Some(limit)) = (cap, trace.cap) {
+                if let (Some(cap), Some(limit)) = (cap, award.cap()) {
                     if raw > limit {
                         capped = limit;
                         self.push("capped at max ");
@@ -190,14 +189,14 @@ impl Writer<'_, '_> {
                 self.push(" to ");
                 self.expr(high);
                 self.end();
-                if let (Some(cap), Some(limit)) = (cap, trace.cap) {
+                if let (Some(cap), Some(limit)) = (cap, award.cap()) {
                     self.push("each end within max ");
                     self.plain(cap);
                     self.push(" = ");
                     self.readable_money(limit);
                     self.end();
                 }
-                if let (Some(minimum), Some(maximum)) = (trace.minimum(), award.computed) {
+                if let (Some(minimum), Some(maximum)) = (award.range_minimum(), award.computed()) {
                     self.push("from ");
                     self.money(minimum);
                     self.push(" to ");
@@ -209,7 +208,7 @@ impl Writer<'_, '_> {
                 self.picks(award, [Some(low), Some(high)]);
             }
             Award::UpTo { max } => {
-                match (trace.reviewed_maximum(), award.computed) {
+                match (award.reviewed_maximum(), award.computed()) {
                     (Some(maximum), Some(granted)) => {
                         let input = clause
                             .granted
@@ -240,13 +239,13 @@ impl Writer<'_, '_> {
                     "amount left open by the policy: "
                 });
                 self.push(label);
-                if let (Some(base), Some(value)) = (base, trace.raw) {
+                if let (Some(base), Some(value)) = (base, award.raw()) {
                     self.push(" of ");
                     self.plain(base);
                     self.push(" = ");
                     self.money(value);
                 }
-                if let (Some(maximum), Some(value)) = (maximum, trace.cap) {
+                if let (Some(maximum), Some(value)) = (maximum, award.cap()) {
                     self.push("; at most ");
                     match &maximum.kind {
                         ExprKind::Literal(_) => self.plain(maximum),
@@ -270,7 +269,7 @@ impl Writer<'_, '_> {
     /// What each `min` and `max` in `exprs` picked: "min picks the least: 50% of
     /// interest_paid (5,000,000.00) = 2,500,000.00".
     fn picks(&mut self, award: &AwardRecord, exprs: [Option<&Expr>; 2]) {
-        for pick in award.trace.picks() {
+        for pick in award.picks() {
             let call = exprs.iter().flatten().find_map(|expr| expr.call_at(pick.at));
             match call {
                 Some(Expr { kind: ExprKind::Call(function, args), ty, .. }) => {
@@ -311,7 +310,7 @@ impl Writer<'_, '_> {
     /// What each named value the amount read was: "where rd_expense = staff_cost (…) + …
     /// = 10,000,000.00".
     fn named_values(&mut self, award: &AwardRecord) {
-        for (id, fact) in award.trace.named() {
+        for (id, fact) in award.named() {
             let Some(value) = self.policy.values.get(*id) else { continue };
             self.push("where ");
             self.push(&value.name);
@@ -390,7 +389,7 @@ impl<'p> Wording<'p> {
         cases: &'a [CaseSummary],
         award: &'a AwardRecord,
     ) -> impl Iterator<Item = String> + 'a {
-        award.adjustments.iter().map(move |adjustment| self.reason(cases, award, adjustment))
+        award.adjustments().iter().map(move |adjustment| self.reason(cases, award, adjustment))
     }
 
     /// Why `adjustment` changed `award`; `cases` are the cases of the batch its reason
