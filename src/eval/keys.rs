@@ -9,73 +9,86 @@
 //! facts, and an award holds a number, not a vector.
 
 use crate::data::Fact;
-use foldhash::{HashMap, HashMapExt};
-use std::sync::Arc;
+use hashbrown::HashTable;
+use std::hash::BuildHasher;
 
 /// A key's facts, by its place in a [`KeyTable`]. Equal facts have equal ids in one
 /// table; ids of different tables are not comparable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct KeyId(u32);
 
-/// Distinct keys in the order first seen.
+/// Distinct keys in the order first seen, their facts end to end in one vector.
+///
+/// Nearly every award of a batch has a key of its own (`once per recipient, project`),
+/// so a key is held in the fewest bytes: its facts in the arena, where they end (4
+/// bytes), and its id in the index (4 bytes), which finds a key by hashing the facts
+/// and comparing them with the arena's. An `Arc` and a map entry per key took about
+/// twice that.
 #[derive(Default)]
 pub struct KeyTable {
-    keys: Vec<Arc<[Fact]>>,
-    ids: HashMap<Arc<[Fact]>, KeyId>,
+    facts: Vec<Fact>,
+    /// Key `i`'s facts are `facts[ends[i - 1] .. ends[i]]`.
+    ends: Vec<u32>,
+    index: HashTable<KeyId>,
+    // Seeded per process, so that crafted keys cannot all collide.
+    hasher: foldhash::fast::RandomState,
 }
 
 impl KeyTable {
     pub fn new() -> KeyTable {
-        KeyTable { keys: Vec::new(), ids: HashMap::new() }
+        KeyTable::default()
     }
 
-    /// The id of `facts`, added when new. Only a new key allocates.
+    /// The id of `facts`, added when new.
     pub fn intern(&mut self, facts: &[Fact]) -> KeyId {
-        if let Some(&id) = self.ids.get(facts) {
+        let hash = self.hasher.hash_one(facts);
+        let (arena, ends) = (&self.facts, &self.ends);
+        if let Some(&id) = self.index.find(hash, |&id| key_facts(arena, ends, id) == facts) {
             return id;
         }
-        self.insert(Arc::from(facts))
-    }
-
-    fn insert(&mut self, facts: Arc<[Fact]>) -> KeyId {
-        // INVARIANT: fewer than 2^32 distinct keys: each holds at least one fact of 24
-        // bytes, so a table of 2^32 would need more than 100 GB.
-        let id = KeyId(u32::try_from(self.keys.len()).unwrap_or(u32::MAX));
-        self.keys.push(Arc::clone(&facts));
-        self.ids.insert(facts, id);
+        // INVARIANT: fewer than 2^32 keys and facts: each fact is 24 bytes, so a table
+        // of 2^32 would need more than 100 GB.
+        let id = KeyId(u32::try_from(self.ends.len()).unwrap_or(u32::MAX));
+        self.facts.extend_from_slice(facts);
+        self.ends.push(u32::try_from(self.facts.len()).unwrap_or(u32::MAX));
+        let (hasher, arena, ends) = (&self.hasher, &self.facts, &self.ends);
+        self.index.insert_unique(hash, id, |&id| hasher.hash_one(key_facts(arena, ends, id)));
         id
     }
 
     /// The id of `facts`, when the table has them.
     pub fn find(&self, facts: &[Fact]) -> Option<KeyId> {
-        self.ids.get(facts).copied()
+        let hash = self.hasher.hash_one(facts);
+        self.index.find(hash, |&id| self.facts(id) == facts).copied()
     }
 
     /// The facts of `id`; none for an id of another table.
     pub fn facts(&self, id: KeyId) -> &[Fact] {
-        self.keys.get(id.0 as usize).map_or(&[], |facts| facts)
+        key_facts(&self.facts, &self.ends, id)
     }
 
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.ends.is_empty()
     }
 
     /// Takes in `other`'s keys: what each of its ids is here ([`Remap::get`]).
     pub fn absorb(&mut self, other: KeyTable) -> Remap {
-        let mut ids = Vec::with_capacity(other.keys.len());
-        for facts in other.keys {
-            let id = match self.ids.get(&facts) {
-                Some(&id) => id,
-                None => self.insert(facts),
-            };
-            ids.push(id);
-        }
+        let ids = (0..other.ends.len())
+            .map(|index| self.intern(other.facts(KeyId(u32::try_from(index).unwrap_or(u32::MAX)))))
+            .collect();
         Remap(ids)
     }
+}
+
+fn key_facts<'t>(facts: &'t [Fact], ends: &[u32], id: KeyId) -> &'t [Fact] {
+    let index = id.0 as usize;
+    let end = ends.get(index).map_or(0, |&end| end as usize);
+    let start = index.checked_sub(1).and_then(|previous| ends.get(previous)).map_or(0, |&start| start as usize);
+    facts.get(start..end).unwrap_or(&[])
 }
 
 /// What the ids of a table absorbed into another are there.
