@@ -520,7 +520,6 @@ pub struct CaseSummary {
     /// The round the case was decided in: committed rounds in the order committed, this
     /// batch last. Batch order sorts by round first, so a committed decision stands.
     pub round: u64,
-    pub location: Location,
     pub gate_failure: Option<Box<str>>,
     /// Its awards: `awards[first_award .. first_award + award_count]`.
     pub first_award: u32,
@@ -908,7 +907,6 @@ fn take_evaluated(
                 id,
                 date,
                 round: THIS_BATCH,
-                location,
                 gate_failure: outcome.gate_failure.map(String::into_boxed_str),
                 first_award: u32::try_from(result.awards.len()).unwrap_or(u32::MAX),
                 award_count: u32::try_from(outcome.awards.len()).unwrap_or(u32::MAX),

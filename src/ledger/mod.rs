@@ -871,7 +871,6 @@ fn read_history(store: &mut Store, policy: &Policy, external: Vec<ExternalAward>
                 id: Arc::from(id),
                 date,
                 round,
-                location: crate::data::Location::Line { line: 0 },
                 gate_failure: None,
                 first_award: 0,
                 award_count: 0,
