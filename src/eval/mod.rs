@@ -1106,3 +1106,38 @@ fn totals(policy: &Policy, awards: &[AwardRecord]) -> BTreeMap<Arc<str>, EntityT
     }
     totals
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A batch keeps one record per award and one summary per case: their size is what a
+    /// million-case run holds (docs/performance.md, issue 10).
+    #[test]
+    fn records_stay_small() {
+        assert_eq!(std::mem::size_of::<AwardRecord>(), 144);
+        assert_eq!(std::mem::size_of::<CaseSummary>(), 64);
+    }
+
+    #[test]
+    fn an_amount_too_wide_to_pack_is_kept_exactly() {
+        let wide: Decimal = "79228162514264337593543950335".parse().unwrap();
+        let mut award = AwardRecord::new(
+            0,
+            0,
+            Arc::from("E1"),
+            Some(wide),
+            AmountTrace { raw: Some(wide), cap: None, extra: None },
+            Box::new([]),
+            AwardKeys::default(),
+        );
+        assert_eq!(
+            (award.computed(), award.amount(), award.raw(), award.cap()),
+            (Some(wide), Some(wide), Some(wide), None)
+        );
+        award.set_amount(Some(Decimal::ONE));
+        assert_eq!((award.computed(), award.amount()), (Some(wide), Some(Decimal::ONE)));
+        award.set_amount(Some(-Decimal::ZERO));
+        assert_eq!(award.amount().map(|amount| amount.to_string()), Some((-Decimal::ZERO).to_string()));
+    }
+}
