@@ -21,7 +21,7 @@ fn outcome(data: &str, format: InputFormat) -> (Vec<ErrorFacts>, Vec<String>) {
         .iter()
         .map(|error| (error.case.clone(), error.field.clone(), error.location, error.message.clone()))
         .collect();
-    (errors, result.cases.iter().map(|case| case.id.to_string()).collect())
+    (errors, result.cases.iter().map(|case| result.cases.id(case).to_string()).collect())
 }
 
 fn some(text: &str) -> Option<String> {

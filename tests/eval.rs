@@ -59,7 +59,7 @@ fn awards(policy: &Policy, result: &BatchResult) -> Vec<(String, String, String,
         .flat_map(|case| {
             result.case_awards(case).iter().map(move |award| {
                 (
-                    case.id.to_string(),
+                    result.cases.id(case).to_string(),
                     policy.clauses[award.clause].id.clone(),
                     award.recipient.to_string(),
                     award.amount().map(polc::money::format_yuan).unwrap_or_else(|| "-".into()),
@@ -95,7 +95,8 @@ fn validity_edges_are_inclusive() {
         .map(|(index, date)| case(&format!("C{index}"), date, ""))
         .collect();
     let result = run_on(&policy, &lines.iter().map(String::as_str).collect::<Vec<_>>());
-    let awarded: Vec<&str> = result.cases.iter().filter(|case| case.award_count > 0).map(|case| &*case.id).collect();
+    let awarded: Vec<&str> =
+        result.cases.iter().filter(|case| case.award_count > 0).map(|case| result.cases.id(case)).collect();
     assert_eq!(awarded, ["C1", "C2"]);
     assert!(result.cases[0].gate_failure.as_deref().unwrap().starts_with("Article 14 有效期限:"));
 }

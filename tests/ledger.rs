@@ -319,7 +319,11 @@ fn one_run(policy: &Policy, cases: &[Value]) -> BTreeMap<(String, String, String
         .flat_map(|case| {
             result.case_awards(case).iter().map(|award| {
                 (
-                    (case.id.to_string(), policy.clauses[award.clause].id.clone(), award.recipient.to_string()),
+                    (
+                        result.cases.id(case).to_string(),
+                        policy.clauses[award.clause].id.clone(),
+                        award.recipient.to_string(),
+                    ),
                     award.amount().map(polc::money::format_yuan),
                 )
             })

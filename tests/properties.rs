@@ -145,7 +145,7 @@ fn outcome(policy: &Policy, data: &str, format: InputFormat) -> Outcome {
                     )
                 })
                 .collect();
-            (case.id.to_string(), (awards, case.gate_failure.as_deref().map(str::to_string)))
+            (result.cases.id(case).to_string(), (awards, case.gate_failure.as_deref().map(str::to_string)))
         })
         .collect()
 }

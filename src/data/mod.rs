@@ -5,11 +5,14 @@
 //! name its case, field and line or row. Records are handed to the caller one at a time,
 //! so JSON Lines and CSV stream; a JSON array is read whole, then parsed element by element.
 
+/// Case ids held once per batch.
+mod ids;
 mod readers;
 /// The data contract as a JSON Schema.
 pub mod schema;
 mod value;
 
+pub use ids::{CaseId, CaseIds};
 pub use readers::{read_batch, split_batch, Chunk, IdOwners};
 pub use value::money_text;
 

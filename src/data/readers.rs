@@ -2,7 +2,7 @@
 //! [`Record`]s in file order and hands them to the caller.
 
 use super::value::{Json, Raw, Text, EXACT_NUMBER_KEY};
-use super::{build_case, BatchError, DataError, InputFormat, Location, Record, Schema};
+use super::{build_case, BatchError, CaseId, CaseIds, DataError, InputFormat, Location, Record, Schema};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{HashSet, VecDeque};
@@ -32,7 +32,7 @@ const DEFAULT_CHUNK_BYTES: usize = 512 * 1024;
 /// Which record owns each case id: the first that has it. A record with a readable id owns
 /// it, even when another field is bad; only a record that cannot be read at all owns none.
 pub struct IdOwners {
-    seen: foldhash::HashSet<Arc<str>>,
+    ids: CaseIds,
     id_field: String,
 }
 
@@ -40,7 +40,7 @@ impl IdOwners {
     pub fn new(schema: &Schema<'_>) -> IdOwners {
         let policy = schema.policy;
         let id_field = policy.inputs.get(policy.case_id).map(|input| input.name.clone()).unwrap_or_default();
-        IdOwners { seen: foldhash::HashSet::default(), id_field }
+        IdOwners { ids: CaseIds::new(), id_field }
     }
 
     fn duplicate(&self, id: &str, location: Location) -> DataError {
@@ -56,8 +56,8 @@ impl IdOwners {
     pub fn admit(&mut self, record: Record) -> Record {
         match record {
             Record::Case(case) => match self.admit_case(&case.id, case.location) {
-                Some(duplicate) => Record::Failed(vec![duplicate]),
-                None => Record::Case(case),
+                Err(duplicate) => Record::Failed(vec![duplicate]),
+                Ok(_) => Record::Case(case),
             },
             Record::Failed(mut errors) => {
                 self.admit_failed(&mut errors);
@@ -66,20 +66,25 @@ impl IdOwners {
         }
     }
 
-    /// For a readable case: the duplicate-id error when an earlier record owns its id.
-    pub fn admit_case(&mut self, id: &Arc<str>, location: Location) -> Option<DataError> {
-        // The set holds the case's own id, not a copy; one look-up decides.
-        (!self.seen.insert(Arc::clone(id))).then(|| self.duplicate(id, location))
+    /// For a readable case: its id in [`IdOwners::ids`], or the duplicate-id error when
+    /// an earlier record owns it.
+    pub fn admit_case(&mut self, id: &str, location: Location) -> Result<CaseId, DataError> {
+        self.ids.insert(id).map_err(|_| self.duplicate(id, location))
     }
 
     /// For a record that failed: adds the duplicate-id error when its id is owned.
     pub fn admit_failed(&mut self, errors: &mut Vec<DataError>) {
         let owner = errors.iter().find_map(|error| error.case.clone().map(|id| (id, error.location)));
         if let Some((id, location)) = owner {
-            if !self.seen.insert(Arc::from(id.as_str())) {
+            if self.ids.insert(&id).is_err() {
                 errors.push(self.duplicate(&id, location));
             }
         }
+    }
+
+    /// Every id owned, the cases' among them.
+    pub fn into_ids(self) -> CaseIds {
+        self.ids
     }
 }
 

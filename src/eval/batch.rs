@@ -6,7 +6,7 @@
 use super::counted::Counted;
 use super::keys::{KeyId, KeyTable};
 use super::program::Program;
-use super::{Adjustment, AwardRecord, CaseSummary, ExternalAward, InstalmentKey, RuleRef, Why};
+use super::{Adjustment, AwardRecord, Cases, ExternalAward, InstalmentKey, RuleRef, Why};
 use crate::check::checked::{HistorySubject, Key, Policy, YearLimit};
 use crate::data::Fact;
 use crate::render::why::{self, Wording};
@@ -26,7 +26,7 @@ pub(super) struct Superseded {
 /// cap cut would then get more, and only the whole history can say how much.
 pub(super) fn apply_cross_case_rules(
     program: &Program<'_>,
-    cases: &[CaseSummary],
+    cases: &Cases,
     awards: &mut [AwardRecord],
     keys: &KeyTable,
     external: &[ExternalAward],
@@ -65,7 +65,7 @@ pub(super) fn apply_cross_case_rules(
 pub(super) struct NeedsWholeHistory;
 
 /// Award indices in batch order.
-fn batch_order(cases: &[CaseSummary]) -> Vec<usize> {
+fn batch_order(cases: &Cases) -> Vec<usize> {
     // The sort keys side by side, not behind a pointer to each case: at a million cases
     // the sort is then bounded by comparing, not by fetching. Ids compare as text by code
     // point, which is Rust's `str` order; the position last makes the order total, so the
@@ -75,7 +75,9 @@ fn batch_order(cases: &[CaseSummary]) -> Vec<usize> {
     let mut case_order: Vec<(u64, i64, &str, u32)> = cases
         .iter()
         .enumerate()
-        .map(|(index, case)| (case.round, case.date.day_number(), &*case.id, u32::try_from(index).unwrap_or(u32::MAX)))
+        .map(|(index, case)| {
+            (case.round, case.date.day_number(), cases.id(case), u32::try_from(index).unwrap_or(u32::MAX))
+        })
         .collect();
     case_order.sort_unstable();
     let award_count = cases.iter().map(|case| case.award_count as usize).sum();
@@ -106,7 +108,7 @@ enum Holder<'e> {
 
 /// "case X (date, run N)" for a holder, and its clause.
 fn holder_case(
-    cases: &[CaseSummary],
+    cases: &Cases,
     awards: &[AwardRecord],
     counted: &Counted,
     holder: Holder<'_>,
@@ -135,7 +137,7 @@ fn cut(award: &mut AwardRecord, to: Decimal, source: RuleRef, why: Why) {
 
 fn apply_once(
     program: &Program<'_>,
-    cases: &[CaseSummary],
+    cases: &Cases,
     awards: &mut [AwardRecord],
     order: &[usize],
     keys: &KeyTable,
@@ -252,13 +254,7 @@ fn apply_instalments(program: &Program<'_>, awards: &mut [AwardRecord], order: &
 /// in, in batch order. An award in a year already paid stands; one in a new year stands
 /// while fewer than N years are paid, and, when consecutive, only in the year after the
 /// last one paid: a year without an award ends the support. A cut award pays no year.
-fn apply_years(
-    program: &Program<'_>,
-    cases: &[CaseSummary],
-    awards: &mut [AwardRecord],
-    order: &[usize],
-    counted: &Counted,
-) {
+fn apply_years(program: &Program<'_>, cases: &Cases, awards: &mut [AwardRecord], order: &[usize], counted: &Counted) {
     let mut cuts: Vec<(usize, String)> = Vec::new();
     {
         let mut paid: HashMap<(usize, &[Fact]), Vec<i32>> = HashMap::new();
@@ -356,7 +352,7 @@ type Received<'a> = HashMap<&'a [Fact], (Holder<'static>, Vec<i32>, bool)>;
 /// clause with neither: received). An award whose key fact is missing matches nothing.
 fn apply_history(
     program: &Program<'_>,
-    cases: &[CaseSummary],
+    cases: &Cases,
     awards: &mut [AwardRecord],
     order: &[usize],
     external: &[ExternalAward],
@@ -547,7 +543,7 @@ fn imported_key(program: &Program<'_>, keys: &[Key], award: &ExternalAward) -> O
 
 fn apply_classes(
     program: &Program<'_>,
-    cases: &[CaseSummary],
+    cases: &Cases,
     awards: &mut [AwardRecord],
     order: &[usize],
     keys: &KeyTable,

@@ -511,11 +511,61 @@ pub enum ClauseStatus {
     Gated,
 }
 
+/// The readable cases of a batch, in input order, and their ids, held once
+/// ([`data::CaseIds`]). It reads as the slice of summaries.
+#[derive(Clone, Default)]
+pub struct Cases {
+    summaries: Vec<CaseSummary>,
+    ids: data::CaseIds,
+}
+
+impl std::ops::Deref for Cases {
+    type Target = [CaseSummary];
+
+    fn deref(&self) -> &[CaseSummary] {
+        &self.summaries
+    }
+}
+
+impl<'c> IntoIterator for &'c Cases {
+    type Item = &'c CaseSummary;
+    type IntoIter = std::slice::Iter<'c, CaseSummary>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.summaries.iter()
+    }
+}
+
+impl Cases {
+    pub fn new() -> Cases {
+        Cases::default()
+    }
+
+    /// The case's id.
+    pub fn id(&self, case: &CaseSummary) -> &str {
+        self.ids.get(case.id)
+    }
+
+    /// The id of `id` among these cases', added when new.
+    pub fn intern(&mut self, id: &str) -> data::CaseId {
+        self.ids.intern(id)
+    }
+
+    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, CaseSummary> {
+        self.summaries.iter_mut()
+    }
+
+    /// Adds a case whose id is among these cases' ids.
+    pub fn push(&mut self, case: CaseSummary) {
+        self.summaries.push(case);
+    }
+}
+
 /// A readable case's place in the result.
 #[derive(Clone, Debug)]
 pub struct CaseSummary {
-    /// The case's own id, shared with the set that finds duplicates.
-    pub id: Arc<str>,
+    /// The case's id in its [`Cases`].
+    pub id: data::CaseId,
     pub date: Date,
     /// The round the case was decided in: committed rounds in the order committed, this
     /// batch last. Batch order sorts by round first, so a committed decision stands.
@@ -554,7 +604,7 @@ pub struct EntityTotal {
 /// Everything a run produced.
 pub struct BatchResult {
     /// The readable cases, in input order.
-    pub cases: Vec<CaseSummary>,
+    pub cases: Cases,
     /// Every award, grouped by case in input order, clause order within a case.
     pub awards: Vec<AwardRecord>,
     /// The awards' keys, each held once.
@@ -629,7 +679,7 @@ pub fn fingerprint_hash(fingerprint: &str) -> u64 {
 pub struct Prior {
     /// Awards decided outside this policy and imported into the ledger, in date order.
     pub external: Vec<ExternalAward>,
-    pub cases: Vec<CaseSummary>,
+    pub cases: Cases,
     pub awards: Vec<AwardRecord>,
     /// The history's awards' keys.
     pub keys: KeyTable,
@@ -645,7 +695,7 @@ pub struct Pending {
 
 impl Pending {
     /// The cases of the batch that were evaluated.
-    pub fn cases(&self) -> &[CaseSummary] {
+    pub fn cases(&self) -> &Cases {
         &self.result.cases
     }
 }
@@ -738,7 +788,7 @@ pub fn evaluate_in(
     let schema = data::Schema::new(policy);
     let mut hits = coverage::Hits::new();
     let mut result = BatchResult {
-        cases: Vec::new(),
+        cases: Cases::new(),
         awards: Vec::new(),
         keys: KeyTable::new(),
         errors: Vec::new(),
@@ -778,6 +828,8 @@ pub fn evaluate_in(
         evaluate_chunk,
         take_chunk,
     )?;
+    // The ids the batch admitted are its cases' (and those of records that failed).
+    result.cases.ids = owners.into_ids();
     Ok(Pending { result, hits: measure_coverage.then_some(hits) })
 }
 
@@ -875,11 +927,14 @@ fn take_evaluated(
         }
         Evaluated::Case { id, location, outcome } => (id, location, outcome),
     };
-    if let Some(duplicate) = owners.admit_case(&id, location) {
-        result.failed_records += 1;
-        result.errors.push(duplicate);
-        return;
-    }
+    let case_id = match owners.admit_case(&id, location) {
+        Ok(case_id) => case_id,
+        Err(duplicate) => {
+            result.failed_records += 1;
+            result.errors.push(duplicate);
+            return;
+        }
+    };
     match outcome {
         // Its committed awards are the ledger's to add.
         CaseEvaluated::AlreadyDecided { round, fingerprint } => {
@@ -904,7 +959,7 @@ fn take_evaluated(
             let index = u32::try_from(case_index).unwrap_or(u32::MAX);
             result.fingerprints.extend(fingerprint);
             result.cases.push(CaseSummary {
-                id,
+                id: case_id,
                 date,
                 round: THIS_BATCH,
                 gate_failure: outcome.gate_failure.map(String::into_boxed_str),
@@ -1029,12 +1084,14 @@ fn with_history(program: &Program<'_>, prior: Prior, result: &mut BatchResult) {
     let remap = result.keys.absorb(keys);
     let (case_offset, award_offset) = (cases.len(), history.len());
     let first_after_history = u32::try_from(award_offset).unwrap_or(u32::MAX);
-    cases.extend(
-        result.cases.iter().map(|case| CaseSummary {
+    for case in &result.cases {
+        let id = cases.intern(result.cases.id(case));
+        cases.push(CaseSummary {
+            id,
             first_award: case.first_award.saturating_add(first_after_history),
             ..case.clone()
-        }),
-    );
+        });
+    }
     // The history's awards start from what their clauses computed, so every rule applies
     // over the history and the batch as one batch; what each was committed at is kept to
     // compare with.
@@ -1116,7 +1173,7 @@ mod tests {
     #[test]
     fn records_stay_small() {
         assert_eq!(std::mem::size_of::<AwardRecord>(), 144);
-        assert_eq!(std::mem::size_of::<CaseSummary>(), 64);
+        assert_eq!(std::mem::size_of::<CaseSummary>(), 48);
     }
 
     #[test]

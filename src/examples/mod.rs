@@ -269,7 +269,7 @@ fn computed_awards(policy: &Policy, result: &BatchResult) -> Vec<Computed> {
             reasons.extend(wording.reasons(&result.cases, award));
             computed.push(Computed {
                 award: ExpectedAward {
-                    case: case.id.to_string(),
+                    case: result.cases.id(case).to_string(),
                     clause: clause.id.clone(),
                     recipient: award.recipient.to_string(),
                     kind: award.kind(policy).to_string(),
@@ -335,7 +335,7 @@ fn compare(policy: &Policy, example: &Example, result: &BatchResult) -> Vec<Stri
         differences.extend(extra.reasons.iter().map(|reason| format!("           because {reason}")));
     }
     for expected in &example.no_award {
-        let case = result.cases.iter().find(|case| *case.id == *expected.case);
+        let case = result.cases.iter().find(|case| result.cases.id(case) == expected.case);
         match case.and_then(|case| case.gate_failure.as_deref()) {
             Some(reason) if reason.contains(&expected.why) => {}
             Some(reason) => differences.push(format!("case {} gets nothing, but because: {reason}", expected.case)),
@@ -346,7 +346,7 @@ fn compare(policy: &Policy, example: &Example, result: &BatchResult) -> Vec<Stri
         .cases
         .iter()
         .filter(|case| case.gate_failure.is_some())
-        .map(|case| &*case.id)
+        .map(|case| result.cases.id(case))
         .filter(|id| !example.no_award.iter().any(|expected| expected.case == *id))
         .collect();
     for id in gated {

@@ -633,7 +633,7 @@ fn ledger_notes(
         for case in result.cases.iter().filter(|case| case.date < latest_date) {
             notes.push(format!(
                 "case {} ({}) is dated before committed case {latest} ({latest_date}, run {run}): it is decided after the committed history",
-                case.id, case.date
+                result.cases.id(case), case.date
             ));
         }
     }
@@ -867,14 +867,8 @@ fn read_history(store: &mut Store, policy: &Policy, external: Vec<ExternalAward>
             let round = u64::try_from(run).unwrap_or_default();
             let date = Date::parse(&date).ok_or_else(|| LedgerError::NotALedger(format!("case {id} has no date")))?;
             case_index.insert(id.clone(), prior.cases.len());
-            prior.cases.push(CaseSummary {
-                id: Arc::from(id),
-                date,
-                round,
-                gate_failure: None,
-                first_award: 0,
-                award_count: 0,
-            });
+            let id = prior.cases.intern(&id);
+            prior.cases.push(CaseSummary { id, date, round, gate_failure: None, first_award: 0, award_count: 0 });
             Ok(())
         },
     )?;
@@ -944,7 +938,7 @@ fn write_cases(store: &mut Store, policy: &Policy, result: &BatchResult, run: i6
     }
     let mut by_id: Vec<usize> = (0..result.cases.len()).collect();
     by_id.sort_by(|&left, &right| {
-        let id = |index: usize| result.cases.get(index).map(|case| &*case.id);
+        let id = |index: usize| result.cases.get(index).map(|case| result.cases.id(case));
         id(left).cmp(&id(right))
     });
     store.insert_rows(
@@ -953,7 +947,7 @@ fn write_cases(store: &mut Store, policy: &Policy, result: &BatchResult, run: i6
         &["case_id", "date", "fingerprint"],
         by_id.into_iter().filter_map(|index| Some((index, result.cases.get(index)?))).map(|(index, case)| {
             let fingerprint = result.fingerprints.get(index).map_or("", String::as_str);
-            [(&*case.id).into(), dates.get(index).into(), fingerprint.into()]
+            [result.cases.id(case).into(), dates.get(index).into(), fingerprint.into()]
         }),
     )
 }
@@ -1001,7 +995,7 @@ struct AwardRows<'r> {
 fn award_texts<'r>(policy: &Policy, result: &'r BatchResult) -> AwardRows<'r> {
     let wording = crate::render::why::Wording::new(policy);
     let mut in_batch_order: Vec<&CaseSummary> = result.cases.iter().collect();
-    in_batch_order.sort_by(|left, right| (left.date, &left.id).cmp(&(right.date, &right.id)));
+    in_batch_order.sort_by(|left, right| (left.date, result.cases.id(left)).cmp(&(right.date, result.cases.id(right))));
     let mut texts = Texts::default();
     for award in in_batch_order.iter().flat_map(|case| result.case_awards(case)) {
         texts.add(|out| award.computed().into_iter().for_each(|amount| write_exact(out, amount)));
@@ -1080,7 +1074,7 @@ fn write_run(store: &mut Store, policy: &Policy, result: &BatchResult) -> Result
             let text = |part: usize| texts.get(index * TEXTS_PER_AWARD + part);
             let optional = |part: usize| texts.get_optional(index * TEXTS_PER_AWARD + part);
             [
-                (&*case.id).into(),
+                result.cases.id(case).into(),
                 clause.into(),
                 Param::Int(i64::from(award.recipient_index)),
                 (*award.recipient).into(),

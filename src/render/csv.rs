@@ -21,14 +21,17 @@ fn csv_case<W: Write>(
 ) -> io::Result<()> {
     let awards = result.case_awards(case);
     if awards.is_empty() {
-        write_row(writer, [&*case.id, "", "", "", "none", "", "", no_award_reason(case), "", ""])?;
+        write_row(writer, [result.cases.id(case), "", "", "", "none", "", "", no_award_reason(case), "", ""])?;
     }
     for award in awards {
         let (clause, role, kind, review) = clause_facts(wording.policy(), award);
         let why = one_line_why(wording, result, award, why);
         let amount = award.amount().map(money::format_yuan).unwrap_or_default();
         let review = if review { "true" } else { "false" };
-        write_row(writer, [&*case.id, clause, &award.recipient, role, kind, &amount, review, &why, "", ""])?;
+        write_row(
+            writer,
+            [result.cases.id(case), clause, &award.recipient, role, kind, &amount, review, &why, "", ""],
+        )?;
     }
     Ok(())
 }

@@ -19,7 +19,7 @@ fn explain_text(policy: &Policy, result: &BatchResult) -> Option<String> {
     let explained = result.explained.as_ref()?;
     let summary = result.cases.get(explained.case_index)?;
     let wording = Wording::new(policy);
-    let mut out = format!("Case {} ({}, {})\n", summary.id, summary.date, explained.case.location);
+    let mut out = format!("Case {} ({}, {})\n", result.cases.id(summary), summary.date, explained.case.location);
     out.push_str("\nFacts:\n");
     for (input, fact) in policy.inputs.iter().zip(&explained.case.facts) {
         if let Some(fact) = fact {

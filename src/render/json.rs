@@ -108,7 +108,7 @@ fn json_case(
     text: &mut Vec<u8>,
 ) -> io::Result<()> {
     text.extend_from_slice(b"    {\"id\":");
-    json_str(text, &case.id)?;
+    json_str(text, result.cases.id(case))?;
     text.extend_from_slice(b",\"awards\":[");
     for (index, award) in result.case_awards(case).iter().enumerate() {
         if index > 0 {

@@ -17,7 +17,7 @@ pub fn table(policy: &Policy, result: &BatchResult) -> String {
     for case in &result.cases {
         if result.case_awards(case).is_empty() {
             rows.push(vec![
-                case.id.to_string(),
+                result.cases.id(case).to_string(),
                 "-".into(),
                 "-".into(),
                 "".into(),
@@ -34,7 +34,7 @@ pub fn table(policy: &Policy, result: &BatchResult) -> String {
                 note = format!("subject to review; {note}");
             }
             rows.push(vec![
-                case.id.to_string(),
+                result.cases.id(case).to_string(),
                 clause.into(),
                 award.recipient.to_string(),
                 role.into(),

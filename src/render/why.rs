@@ -5,7 +5,7 @@
 use super::show::{self, Facts, KeptFacts};
 use crate::check::checked::{Award, Expr, ExprKind, Policy};
 use crate::data::Fact;
-use crate::eval::{Adjustment, AwardRecord, CaseSummary, RuleRef, Why};
+use crate::eval::{Adjustment, AwardRecord, Cases, RuleRef, Why};
 use crate::money::{self, Date};
 use crate::syntax::ast::{Function, Sign};
 use rust_decimal::Decimal;
@@ -384,17 +384,13 @@ impl<'p> Wording<'p> {
     }
 
     /// Why each of `award`'s adjustments changed it, in the order made.
-    pub fn reasons<'a>(
-        &'a self,
-        cases: &'a [CaseSummary],
-        award: &'a AwardRecord,
-    ) -> impl Iterator<Item = String> + 'a {
+    pub fn reasons<'a>(&'a self, cases: &'a Cases, award: &'a AwardRecord) -> impl Iterator<Item = String> + 'a {
         award.adjustments().iter().map(move |adjustment| self.reason(cases, award, adjustment))
     }
 
     /// Why `adjustment` changed `award`; `cases` are the cases of the batch its reason
     /// may name.
-    pub fn reason(&self, cases: &[CaseSummary], award: &AwardRecord, adjustment: &Adjustment) -> String {
+    pub fn reason(&self, cases: &Cases, award: &AwardRecord, adjustment: &Adjustment) -> String {
         match (&adjustment.why, adjustment.source) {
             (Why::Worded(text), _) => text.to_string(),
             (Why::OnceHeld { case }, _) => once_reason(self.clause_id(award.clause), &case_label(cases, *case)),
@@ -456,11 +452,13 @@ pub(crate) fn class_reason(class: Option<&crate::check::checked::Class>, winner:
 
 /// "case X (date)" for a case of the batch by its place, "case X (date, run N)" for one of
 /// a committed round.
-pub(crate) fn case_label(cases: &[CaseSummary], case: u32) -> String {
+pub(crate) fn case_label(cases: &Cases, case: u32) -> String {
     match cases.get(case as usize) {
         // A committed case also names the run that decided it.
-        Some(case) if case.round != crate::eval::THIS_BATCH => committed_case_label(&case.id, case.date, case.round),
-        Some(case) => format!("case {} ({})", case.id, case.date),
+        Some(case) if case.round != crate::eval::THIS_BATCH => {
+            committed_case_label(cases.id(case), case.date, case.round)
+        }
+        Some(case) => format!("case {} ({})", cases.id(case), case.date),
         None => "an earlier case".to_string(),
     }
 }
