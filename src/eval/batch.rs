@@ -577,7 +577,7 @@ fn apply_classes(
                 if amount.is_zero() {
                     continue;
                 }
-                let key = award.keys.classes.iter().find(|(class, _)| *class == class_index).and_then(|(_, key)| *key);
+                let key = award.keys.class_key(class_index).copied();
                 let Some(key) = key else { continue };
                 let group = groups.entry(key).or_insert_with(|| {
                     match committed.and_then(|committed| committed.get(keys.facts(key))) {
@@ -685,13 +685,12 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
             }
             let counting = award
                 .keys
-                .caps
-                .iter()
+                .caps()
                 .filter(|counted| counted.key.is_some() && caps.get(counted.cap).is_some_and(|cap| !cap.pro_rata));
             let mut kept = amount;
             let mut binding: Vec<(usize, Decimal, Decimal)> = Vec::new();
             for counted in counting.clone() {
-                let Some(key) = counted.key else { continue };
+                let Some(&key) = counted.key else { continue };
                 let spent = used
                     .get(counted.cap)
                     .and_then(|used| used.get(&key))
@@ -709,7 +708,7 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
                 }
             }
             for counted in counting {
-                let Some(key) = counted.key else { continue };
+                let Some(&key) = counted.key else { continue };
                 let Some(used) = used.get_mut(counted.cap) else { continue };
                 let spent = used.entry(key).or_insert_with(|| {
                     let spent = committed.spent.get(counted.cap).and_then(|spent| spent.get(keys.facts(key)));
@@ -787,8 +786,7 @@ fn apply_pro_rata(
             for &index in order {
                 let Some(award) = awards.get(index) else { continue };
                 let Some(amount) = award.amount().filter(|amount| !amount.is_zero()) else { continue };
-                let counted = award.keys.caps.iter().find(|counted| counted.cap == cap_index);
-                let Some(key) = counted.and_then(|counted| counted.key) else { continue };
+                let Some(&key) = award.keys.cap_key(cap_index).and_then(|counted| counted.key) else { continue };
                 let next = groups.len();
                 let group = *group_of.entry(key).or_insert(next);
                 if group == next {

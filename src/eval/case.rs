@@ -4,7 +4,7 @@
 use super::coverage::{Hits, Owner, Probe};
 use super::keys::{KeyId, KeyTable};
 use super::program::Program;
-use super::{AmountTrace, AwardRecord, CapKey, ClauseStatus, Keys, Pick, RareKeys, TraceExtra};
+use super::{AmountTrace, AwardKeys, AwardRecord, CapKey, ClauseStatus, Pick, TraceExtra};
 use crate::check::checked::{Award, ClauseIndex, Expr, ExprKind, InputId, Key, Type, Value};
 use crate::data::{Case, Fact};
 use crate::money::{self, Date};
@@ -315,7 +315,8 @@ impl Evaluator<'_, '_> {
                 .iter()
                 .map(|&rule| (rule, policy.history.get(rule).and_then(|def| self.key_values(&def.per, &entity))))
                 .collect();
-            let classes = self
+            // The keys are made before the list that holds them: both borrow the case.
+            let classes: Vec<_> = self
                 .program
                 .classes_of
                 .get(clause_index)
@@ -355,7 +356,7 @@ impl Evaluator<'_, '_> {
                 amount,
                 trace.clone(),
                 facts,
-                Keys { once, classes, caps: caps.into_boxed_slice(), rare: RareKeys::new(years, instalment, history) },
+                AwardKeys::new(once, classes, caps, years, instalment, history),
             ));
         }
         if given > 0 {

@@ -158,8 +158,7 @@ impl Counted {
         let mut holder: Option<u32> = None;
         let mut holder_of = |counted: &mut Counted| -> u32 {
             *holder.get_or_insert_with(|| {
-                let caps =
-                    award.keys.caps.iter().filter_map(|counted| Some((counted.cap, counted.key.clone()?))).collect();
+                let caps = award.keys.caps().filter_map(|counted| Some((counted.cap, counted.key?.clone()))).collect();
                 counted.holders.push(Holder {
                     award_id: award.award_id,
                     case: award.case.clone(),
@@ -224,15 +223,15 @@ impl Counted {
         }
         // Classes: the highest award per key; the first of equal amounts stays.
         if let Some(amount) = after_history.filter(|amount| !amount.is_zero()) {
-            for (class, key) in &keys.classes {
+            for (class, key) in keys.classes() {
                 let Some(key) = key else { continue };
                 let higher = self
                     .classes
-                    .get(*class)
+                    .get(class)
                     .is_none_or(|classes| classes.get(key).is_none_or(|best| amount > best.amount));
                 if higher {
                     let index = holder_of(self);
-                    if let Some(classes) = self.classes.get_mut(*class) {
+                    if let Some(classes) = self.classes.get_mut(class) {
                         classes.insert(key.clone(), ClassBest { holder: index, amount });
                     }
                 }
@@ -256,8 +255,8 @@ impl Counted {
         if award.revoked || !takes_part(after_classes) {
             return;
         }
-        for counted in &keys.caps {
-            let (Some(key), Some(cap)) = (&counted.key, policy.caps.get(counted.cap)) else { continue };
+        for counted in keys.caps() {
+            let (Some(key), Some(cap)) = (counted.key, policy.caps.get(counted.cap)) else { continue };
             let amount = if cap.pro_rata { award.standing } else { kept_under_caps };
             let Some(amount) = amount.filter(|amount| !amount.is_zero()) else { continue };
             if let Some(spent) = self.spent.get_mut(counted.cap) {

@@ -332,12 +332,18 @@ pub struct Pick {
 #[derive(Clone, Debug)]
 pub struct Keys<K> {
     pub once: Option<K>,
-    /// Per class that lists the clause: (class, key).
-    pub classes: Box<[(usize, Option<K>)]>,
-    /// Per cap that counts the clause: its key and the limit this award may reach.
-    pub caps: Box<[CapKey<K>]>,
+    /// Per class that lists the clause, then per cap that counts it: one list, so that an
+    /// award holds one pointer and allocates once ([`Keys::classes`], [`Keys::caps`]).
+    rules: Box<[RuleKey<K>]>,
     /// The keys of rules few clauses have, boxed so that the common award stays small.
     rare: Option<Box<RareKeys>>,
+}
+
+/// An award's key for one class or cap, by the rule's place in the policy.
+#[derive(Clone, Debug)]
+enum RuleKey<K> {
+    Class { class: u32, key: Option<K> },
+    Cap { cap: u32, key: Option<K>, relaxed: bool },
 }
 
 /// An award's keys by their facts.
@@ -348,7 +354,57 @@ pub type AwardKeys = Keys<KeyId>;
 
 impl<K> Default for Keys<K> {
     fn default() -> Keys<K> {
-        Keys { once: None, classes: Box::new([]), caps: Box::new([]), rare: None }
+        Keys { once: None, rules: Box::new([]), rare: None }
+    }
+}
+
+/// A rule's place as the key list holds it. INVARIANT: a policy has fewer than 2^32
+/// classes or caps (each is a line of its source).
+fn rule_place(index: usize) -> u32 {
+    u32::try_from(index).unwrap_or(u32::MAX)
+}
+
+impl<K> Keys<K> {
+    /// `classes`: per class that lists the clause, (class, key); `caps`: per cap that
+    /// counts it.
+    fn with_rules(
+        once: Option<K>,
+        classes: impl IntoIterator<Item = (usize, Option<K>)>,
+        caps: impl IntoIterator<Item = CapKey<K>>,
+        rare: Option<Box<RareKeys>>,
+    ) -> Keys<K> {
+        let classes = classes.into_iter().map(|(class, key)| RuleKey::Class { class: rule_place(class), key });
+        let caps =
+            caps.into_iter().map(|cap| RuleKey::Cap { cap: rule_place(cap.cap), key: cap.key, relaxed: cap.relaxed });
+        Keys { once, rules: classes.chain(caps).collect(), rare }
+    }
+
+    /// Per class that lists the clause: (class, key).
+    pub fn classes(&self) -> impl Iterator<Item = (usize, Option<&K>)> + '_ {
+        self.rules.iter().filter_map(|rule| match rule {
+            RuleKey::Class { class, key } => Some((*class as usize, key.as_ref())),
+            RuleKey::Cap { .. } => None,
+        })
+    }
+
+    /// Per cap that counts the clause: its key and the limit this award may reach.
+    pub fn caps(&self) -> impl Iterator<Item = CapKey<&K>> + Clone + '_ {
+        self.rules.iter().filter_map(|rule| match rule {
+            RuleKey::Cap { cap, key, relaxed } => {
+                Some(CapKey { cap: *cap as usize, key: key.as_ref(), relaxed: *relaxed })
+            }
+            RuleKey::Class { .. } => None,
+        })
+    }
+
+    /// The key of one class, when the clause is in it and the key's facts are all there.
+    pub fn class_key(&self, class: usize) -> Option<&K> {
+        self.classes().find(|(listed, _)| *listed == class).and_then(|(_, key)| key)
+    }
+
+    /// How the award counts toward one cap, when the cap counts the clause.
+    pub fn cap_key(&self, cap: usize) -> Option<CapKey<&K>> {
+        self.caps().find(|counted| counted.cap == cap)
     }
 }
 
@@ -385,12 +441,7 @@ impl KeyValues {
         classes: Vec<(usize, Option<Vec<Fact>>)>,
         caps: Vec<CapKey<Vec<Fact>>>,
     ) -> KeyValues {
-        Keys {
-            once,
-            classes: classes.into_boxed_slice(),
-            caps: caps.into_boxed_slice(),
-            rare: RareKeys::new(years, instalment, history),
-        }
+        Keys::with_rules(once, classes, caps, RareKeys::new(years, instalment, history))
     }
 }
 
@@ -412,27 +463,38 @@ impl AwardKeys {
     /// `values` with its common keys interned in `table`.
     pub fn intern(values: KeyValues, table: &mut KeyTable) -> AwardKeys {
         let mut intern = |key: Option<Vec<Fact>>| key.map(|facts| table.intern(&facts));
-        Keys {
-            once: intern(values.once),
-            classes: values.classes.into_vec().into_iter().map(|(class, key)| (class, intern(key))).collect(),
-            caps: values
-                .caps
-                .into_vec()
-                .into_iter()
-                .map(|cap| CapKey { cap: cap.cap, key: intern(cap.key), relaxed: cap.relaxed })
-                .collect(),
-            rare: values.rare,
-        }
+        let once = intern(values.once);
+        let rules = values
+            .rules
+            .into_vec()
+            .into_iter()
+            .map(|rule| match rule {
+                RuleKey::Class { class, key } => RuleKey::Class { class, key: intern(key) },
+                RuleKey::Cap { cap, key, relaxed } => RuleKey::Cap { cap, key: intern(key), relaxed },
+            })
+            .collect();
+        Keys { once, rules, rare: values.rare }
+    }
+
+    /// The award's keys when it is made: `classes` per class that lists the clause,
+    /// `caps` per cap that counts it.
+    pub fn new(
+        once: Option<KeyId>,
+        classes: impl IntoIterator<Item = (usize, Option<KeyId>)>,
+        caps: impl IntoIterator<Item = CapKey<KeyId>>,
+        years: Option<Vec<Fact>>,
+        instalment: Option<InstalmentKey>,
+        history: Vec<(usize, Option<Vec<Fact>>)>,
+    ) -> AwardKeys {
+        Keys::with_rules(once, classes, caps, RareKeys::new(years, instalment, history))
     }
 
     /// The keys of one chunk's table, in the table that absorbed it.
     fn remap(&mut self, remap: &keys::Remap) {
         self.once = self.once.map(|id| remap.get(id));
-        for (_, key) in self.classes.iter_mut() {
+        for rule in self.rules.iter_mut() {
+            let (RuleKey::Class { key, .. } | RuleKey::Cap { key, .. }) = rule;
             *key = key.map(|id| remap.get(id));
-        }
-        for cap in self.caps.iter_mut() {
-            cap.key = cap.key.map(|id| remap.get(id));
         }
     }
 }
@@ -1172,7 +1234,7 @@ mod tests {
     /// million-case run holds (docs/performance.md, issue 10).
     #[test]
     fn records_stay_small() {
-        assert_eq!(std::mem::size_of::<AwardRecord>(), 144);
+        assert_eq!(std::mem::size_of::<AwardRecord>(), 128);
         assert_eq!(std::mem::size_of::<CaseSummary>(), 48);
     }
 

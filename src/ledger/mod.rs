@@ -1262,9 +1262,9 @@ fn encode_keys_into(keys: &AwardKeys, table: &KeyTable, out: &mut String) {
         out.push(']');
     };
     list(out, "history", &mut keys.history().iter().map(|(rule, key)| (*rule, key.as_deref(), None)));
-    let facts = |key: Option<KeyId>| key.map(|id| table.facts(id));
-    list(out, "classes", &mut keys.classes.iter().map(|(class, key)| (*class, facts(*key), None)));
-    list(out, "caps", &mut keys.caps.iter().map(|cap| (cap.cap, facts(cap.key), Some(cap.relaxed))));
+    let facts = |key: Option<&KeyId>| key.map(|&id| table.facts(id));
+    list(out, "classes", &mut keys.classes().map(|(class, key)| (class, facts(key), None)));
+    list(out, "caps", &mut keys.caps().map(|cap| (cap.cap, facts(cap.key), Some(cap.relaxed))));
     out.push_str(if first { "{}" } else { "}" });
 }
 
