@@ -21,6 +21,8 @@ pub mod eval;
 pub mod examples;
 /// The formatter: one canonical layout, comments kept.
 pub mod fmt;
+/// Slices held once, each named by its place.
+mod interned;
 /// The award ledger: committed rounds in SQLite or PostgreSQL.
 pub mod ledger;
 /// Exact money, ratios and dates, and the one rounding function.

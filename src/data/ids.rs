@@ -2,11 +2,10 @@
 //!
 //! A batch keeps every readable case's id (to find duplicates, and to name the case in
 //! its result) for as long as it runs. An `Arc<str>` per id is a block of its own (32
-//! bytes for a 9-byte id) and a 16-byte pointer in each holder; here an id is its text,
-//! where it ends (8 bytes) and its entry in the index (4 bytes).
+//! bytes for a 9-byte id) and a 16-byte pointer in each holder; here an id is its bytes
+//! in one arena ([`SliceTable`]) and a `u32` in each holder.
 
-use hashbrown::HashTable;
-use std::hash::BuildHasher;
+use crate::interned::SliceTable;
 
 /// An id, by its place in a [`CaseIds`]. It neither orders nor compares with ids of
 /// another table: ids order and compare as their text ([`CaseIds::get`]).
@@ -15,14 +14,7 @@ pub struct CaseId(u32);
 
 /// Distinct case ids in the order first seen.
 #[derive(Clone, Default)]
-pub struct CaseIds {
-    text: String,
-    /// Id `i` is `text[ends[i - 1] .. ends[i]]`.
-    ends: Vec<usize>,
-    index: HashTable<CaseId>,
-    // Seeded per process, so that crafted ids cannot all collide.
-    hasher: foldhash::fast::RandomState,
-}
+pub struct CaseIds(SliceTable<u8>);
 
 impl CaseIds {
     pub fn new() -> CaseIds {
@@ -31,19 +23,7 @@ impl CaseIds {
 
     /// Adds `id`: `Err` with the id it already has when it is there.
     pub fn insert(&mut self, id: &str) -> Result<CaseId, CaseId> {
-        let hash = self.hasher.hash_one(id);
-        let (text, ends) = (&self.text, &self.ends);
-        if let Some(&known) = self.index.find(hash, |&known| id_text(text, ends, known) == id) {
-            return Err(known);
-        }
-        // INVARIANT: fewer than 2^32 ids: each is at least one byte of input plus a
-        // record around it, and a batch of 2^32 records is past what one run reads.
-        let new = CaseId(u32::try_from(self.ends.len()).unwrap_or(u32::MAX));
-        self.text.push_str(id);
-        self.ends.push(self.text.len());
-        let (hasher, text, ends) = (&self.hasher, &self.text, &self.ends);
-        self.index.insert_unique(hash, new, |&known| hasher.hash_one(id_text(text, ends, known)));
-        Ok(new)
+        self.0.insert(id.as_bytes()).map(CaseId).map_err(CaseId)
     }
 
     /// The id of `id`, added when new.
@@ -53,23 +33,17 @@ impl CaseIds {
 
     /// The text of `id`; empty for an id of another table.
     pub fn get(&self, id: CaseId) -> &str {
-        id_text(&self.text, &self.ends, id)
+        // Only whole ids are held, so the bytes are the text they came from.
+        std::str::from_utf8(self.0.get(id.0)).unwrap_or("")
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.0.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.len() == 0
     }
-}
-
-fn id_text<'t>(text: &'t str, ends: &[usize], id: CaseId) -> &'t str {
-    let index = id.0 as usize;
-    let end = ends.get(index).copied().unwrap_or(0);
-    let start = index.checked_sub(1).and_then(|previous| ends.get(previous)).copied().unwrap_or(0);
-    text.get(start..end).unwrap_or("")
 }
 
 #[cfg(test)]
