@@ -377,8 +377,8 @@ pub fn parse_chinese_numeral(text: &str) -> Option<u64> {
 /// `N` optional decimals held in 64-bit mantissas and one-byte scales: 9 bytes each
 /// instead of the 20 of an `Option<Decimal>`. A batch keeps one record per award, so the
 /// amounts of a million awards take a third of the room. Every amount a policy pays fits;
-/// a value that does not (a mantissa past 2^63, a negative zero) is [`Packed::WIDE`], and
-/// its owner keeps it exactly beside.
+/// a value that does not (a mantissa past 2^63, a negative zero) reads as [`Slot::Wide`],
+/// and its owner keeps it exactly beside.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Packed<const N: usize> {
     mantissas: [i64; N],
@@ -537,26 +537,26 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn packed_decimals_keep_value_and_scale() {
-        let mut packed = super::Packed::<3>::default();
-        assert_eq!(packed.get(0), super::Slot::Held(None));
+        let mut packed = Packed::<3>::default();
+        assert_eq!(packed.get(0), Slot::Held(None));
         for value in ["2500000.00", "2500000", "-0.005", "0", "92233720368547758.07"] {
             let value: Decimal = value.parse().unwrap();
             assert!(packed.set(1, Some(value)));
-            let super::Slot::Held(Some(back)) = packed.get(1) else { panic!("{value} not held") };
+            let Slot::Held(Some(back)) = packed.get(1) else { panic!("{value} not held") };
             assert_eq!((back, back.to_string()), (value, value.to_string()));
         }
         assert!(!packed.set(2, Some(Decimal::MAX)));
         assert!(!packed.set(2, Some("1.0000000000000000000000000001".parse().unwrap())));
-        assert_eq!(packed.get(2), super::Slot::Wide);
+        assert_eq!(packed.get(2), Slot::Wide);
         assert!(!packed.set(2, Some(-Decimal::ZERO)));
         assert!(packed.set(2, None));
-        assert_eq!(packed.get(2), super::Slot::Held(None));
-        assert_eq!(packed.get(9), super::Slot::Held(None));
+        assert_eq!(packed.get(2), Slot::Held(None));
+        assert_eq!(packed.get(9), Slot::Held(None));
     }
-
-    use super::*;
 
     #[test]
     fn units_scale_exactly() {

@@ -3,7 +3,7 @@
 //! A batch keeps every readable case's id (to find duplicates, and to name the case in
 //! its result) for as long as it runs. An `Arc<str>` per id is a block of its own (32
 //! bytes for a 9-byte id) and a 16-byte pointer in each holder; here an id is its bytes
-//! in one arena ([`SliceTable`]) and a `u32` in each holder.
+//! in one arena (a `SliceTable`) and a `u32` in each holder.
 
 use crate::interned::SliceTable;
 

@@ -18,7 +18,7 @@ pub struct KeyId(u32);
 
 /// Distinct keys in the order first seen, their facts end to end in one vector. Nearly
 /// every award of a batch has a key of its own (`once per recipient, project`), so a
-/// key is held in the fewest bytes ([`SliceTable`]).
+/// key is held in the fewest bytes (a `SliceTable`).
 #[derive(Default)]
 pub struct KeyTable(SliceTable<Fact>);
 
