@@ -16,7 +16,11 @@ fn polc() -> Command {
 fn polc_with_input(args: &[&str], input: &[u8]) -> (i32, String, String) {
     let mut child =
         polc().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
+    // A run that stops before reading its input (a usage error) may close the pipe while
+    // the input is still being written: what it says is in its status and stderr.
+    if let Err(error) = child.stdin.take().unwrap().write_all(input) {
+        assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe, "{error}");
+    }
     let output = child.wait_with_output().unwrap();
     (
         output.status.code().unwrap_or(-1),
