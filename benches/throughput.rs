@@ -3,6 +3,7 @@
 //!
 //!     cargo bench --bench throughput            # 10k and 1M cases
 //!     cargo bench --bench throughput -- 10000   # chosen sizes
+//!     cargo bench --bench throughput -- --generate 1000000 jsonl cases.jsonl
 //!
 //! Each measurement runs in a child process, so its peak resident memory (VmHWM) is its
 //! own, and is the fastest of three runs. "parse only" is the yardstick issue 10 measures
@@ -31,6 +32,13 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|arg| arg != "--bench").collect();
     if args.first().map(String::as_str) == Some("--child") {
         child(&args[1], &args[2], &args[3]);
+        return;
+    }
+    // The same cases as a file of one's own, to time or profile the binary on:
+    // cargo bench --bench throughput -- --generate 1000000 jsonl cases.jsonl
+    if args.first().map(String::as_str) == Some("--generate") {
+        let size = args[1].parse().expect("a number of cases");
+        generate(size, &args[2], std::path::Path::new(&args[3]));
         return;
     }
     let sizes: Vec<usize> = args.iter().filter_map(|arg| arg.parse().ok()).collect();

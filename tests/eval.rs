@@ -338,7 +338,7 @@ fn a_negative_amount_is_an_error_naming_the_clause_and_arithmetic() {
     );
     // Nothing negative is counted in the totals.
     assert_eq!(result.totals.len(), 1);
-    assert_eq!(result.totals.values().next().and_then(|total| total.granted), Some(10_000.into()));
+    assert_eq!(result.totals.first().and_then(|(_, total)| total.granted), Some(10_000.into()));
 }
 
 #[test]
@@ -350,7 +350,7 @@ fn totals_that_overflow_are_errors_not_saturated() {
     let result = run_on(&policy, &lines.iter().map(String::as_str).collect::<Vec<_>>());
     let overflowed: Vec<(&str, &str)> = result.overflowed_totals().collect();
     assert_eq!(overflowed, [("E1", "granted")]);
-    assert_eq!(result.totals.values().map(|total| total.granted.is_some()).collect::<Vec<_>>(), [false, true]);
+    assert_eq!(result.totals.iter().map(|(_, total)| total.granted.is_some()).collect::<Vec<_>>(), [false, true]);
     let mut json = Vec::new();
     polc::render::json(&policy, &result, &mut json).unwrap();
     let json: serde_json::Value = serde_json::from_slice(&json).unwrap();

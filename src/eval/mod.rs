@@ -32,7 +32,7 @@ use crate::parallel::Parallelism;
 use crate::render::why;
 use program::Program;
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::Read;
 use std::sync::Arc;
 
@@ -676,8 +676,8 @@ pub struct BatchResult {
     /// How many records did not run: a record with three bad fields has three errors but
     /// is one record.
     pub failed_records: usize,
-    /// Per recipient entity, sorted by id.
-    pub totals: BTreeMap<Arc<str>, EntityTotal>,
+    /// Per recipient entity, sorted by id (each once).
+    pub totals: Vec<(Arc<str>, EntityTotal)>,
     pub explained: Option<Explained>,
     /// What the batch exercised, when coverage was asked for.
     pub coverage: Option<coverage::Hits>,
@@ -855,7 +855,7 @@ pub fn evaluate_in(
         keys: KeyTable::new(),
         errors: Vec::new(),
         failed_records: 0,
-        totals: BTreeMap::new(),
+        totals: Vec::new(),
         explained: None,
         coverage: None,
         fingerprints: Vec::new(),
@@ -1211,18 +1211,34 @@ fn with_history(program: &Program<'_>, prior: Prior, result: &mut BatchResult) {
 }
 
 /// Totals per recipient entity, with checked sums.
-fn totals(policy: &Policy, awards: &[AwardRecord]) -> BTreeMap<Arc<str>, EntityTotal> {
-    let mut totals: BTreeMap<Arc<str>, EntityTotal> = BTreeMap::new();
+fn totals(policy: &Policy, awards: &[AwardRecord]) -> Vec<(Arc<str>, EntityTotal)> {
+    // Summed in first-seen order through a hash map of places, and sorted once at the
+    // end: an ordered map's look-up per award compared texts all the way down its tree,
+    // a twentieth of a million-case run (docs/performance.md, issue 10, sixth part).
+    let up_to_clauses: Vec<bool> =
+        policy.clauses.iter().map(|clause| matches!(clause.award.kind_name(), "up_to" | "range")).collect();
+    let mut places: foldhash::HashMap<&str, u32> = foldhash::HashMap::default();
+    let mut totals: Vec<(Arc<str>, EntityTotal)> = Vec::new();
     for award in awards {
         let Some(amount) = award.amount() else { continue };
-        let total = totals
-            .entry(award.recipient.clone())
-            .or_insert(EntityTotal { granted: Some(Decimal::ZERO), up_to: Some(Decimal::ZERO) });
-        // A range, like `up to`, pays at most its amount once reviewed.
-        let is_up_to = matches!(award.kind(policy), "up_to" | "range");
+        let place = *places.entry(&award.recipient).or_insert_with(|| {
+            totals.push((
+                award.recipient.clone(),
+                EntityTotal { granted: Some(Decimal::ZERO), up_to: Some(Decimal::ZERO) },
+            ));
+            // INVARIANT: fewer recipients than awards, and a batch's awards are counted in u32s.
+            u32::try_from(totals.len() - 1).unwrap_or(u32::MAX)
+        });
+        let Some((_, total)) = totals.get_mut(place as usize) else { continue };
+        // A range, like `up to`, pays at most its amount once reviewed (a reviewed award
+        // is a grant).
+        let is_up_to = award.reviewed_maximum().is_none() && up_to_clauses.get(award.clause).copied().unwrap_or(false);
         let sum = if is_up_to { &mut total.up_to } else { &mut total.granted };
         *sum = sum.and_then(|sum| sum.checked_add(amount));
     }
+    drop(places);
+    totals.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+    totals.shrink_to_fit();
     totals
 }
 
