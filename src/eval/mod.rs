@@ -1215,8 +1215,6 @@ fn totals(policy: &Policy, awards: &[AwardRecord]) -> Vec<(Arc<str>, EntityTotal
     // Summed in first-seen order through a hash map of places, and sorted once at the
     // end: an ordered map's look-up per award compared texts all the way down its tree,
     // a twentieth of a million-case run (docs/performance.md, issue 10, sixth part).
-    let up_to_clauses: Vec<bool> =
-        policy.clauses.iter().map(|clause| matches!(clause.award.kind_name(), "up_to" | "range")).collect();
     let mut places: foldhash::HashMap<&str, u32> = foldhash::HashMap::default();
     let mut totals: Vec<(Arc<str>, EntityTotal)> = Vec::new();
     for award in awards {
@@ -1230,12 +1228,12 @@ fn totals(policy: &Policy, awards: &[AwardRecord]) -> Vec<(Arc<str>, EntityTotal
             u32::try_from(totals.len() - 1).unwrap_or(u32::MAX)
         });
         let Some((_, total)) = totals.get_mut(place as usize) else { continue };
-        // A range, like `up to`, pays at most its amount once reviewed (a reviewed award
-        // is a grant).
-        let is_up_to = award.reviewed_maximum().is_none() && up_to_clauses.get(award.clause).copied().unwrap_or(false);
+        // A range, like `up to`, pays at most its amount once reviewed.
+        let is_up_to = matches!(award.kind(policy), "up_to" | "range");
         let sum = if is_up_to { &mut total.up_to } else { &mut total.granted };
         *sum = sum.and_then(|sum| sum.checked_add(amount));
     }
+    // Freed before the sort, so that the map and the sorted totals are not held at once.
     drop(places);
     totals.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
     totals.shrink_to_fit();
