@@ -236,7 +236,7 @@ fn child(mode: &str, format: &str, path: &str) {
         .unwrap();
         assert!(cases > 0);
     } else {
-        let result = polc::eval::run(&policy, file, format, None).unwrap();
+        let result = polc::eval::run(&policy, file, format.clone(), None).unwrap();
         assert!(result.errors.is_empty(), "{:?}", result.errors.first());
         if mode == "run" && format == InputFormat::Csv {
             polc::render::csv(&policy, &result, &mut std::io::sink()).unwrap();

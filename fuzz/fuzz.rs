@@ -346,7 +346,7 @@ fn run_and_render(
     findings: &Findings,
 ) {
     let explain_id = data.split('"').nth(3).map(str::to_string);
-    let Ok(result) = polc::eval::run(policy, data.as_bytes(), format, explain_id.as_deref()) else { return };
+    let Ok(result) = polc::eval::run(policy, data.as_bytes(), format.clone(), explain_id.as_deref()) else { return };
     // Nothing lost: in JSON Lines every non-blank line is a case or a failed record.
     if format == InputFormat::JsonLines {
         let records = data.lines().filter(|line| !line.trim().is_empty()).count();

@@ -45,6 +45,10 @@ fn write_result(
         ResultFormat::Table => out.write_all(results::table(policy, result).as_bytes()),
         ResultFormat::Json => results::json(policy, result, out),
         ResultFormat::Csv => results::csv(policy, result, out),
+        ResultFormat::Xlsx => {
+            let workbook = results::xlsx(policy, result).map_err(|error| io::Error::other(error.to_string()))?;
+            out.write_all(&workbook)
+        }
     }
 }
 
@@ -66,14 +70,21 @@ enum Command {
     Run {
         /// The `.pol` policy, or `-` for standard input.
         policy: String,
-        /// The cases: `.json` (an array), `.jsonl`, `.csv`, or `-` for standard input.
+        /// The cases: `.json` (an array), `.jsonl`, `.csv`, `.xlsx`, or `-` for standard input.
         cases: String,
         /// The cases' format, when the file name does not say it.
         #[arg(long, value_enum)]
         input_format: Option<CasesFormat>,
+        /// The sheet of an `.xlsx` workbook that holds the cases [default: the first].
+        #[arg(long, value_name = "NAME")]
+        sheet: Option<String>,
         /// How to print the result [default: table on a terminal, json otherwise].
         #[arg(long, value_enum)]
         format: Option<ResultFormat>,
+        /// Write the result to this file (replaced whole, or left as it was if the run
+        /// fails) instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
         /// Explain one case: every clause, why it applied or not, and the arithmetic.
         #[arg(long, value_name = "CASE_ID")]
         explain: Option<String>,
@@ -151,6 +162,8 @@ enum CasesFormat {
     Json,
     Jsonl,
     Csv,
+    /// An Excel workbook: a header row, then a row per case (`--sheet`).
+    Xlsx,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -161,6 +174,9 @@ enum ResultFormat {
     Json,
     /// One row per award, case without an award and error, for spreadsheets.
     Csv,
+    /// An Excel workbook: awards, errors, totals per recipient and per clause, and a
+    /// sheet per cross-case rule that cut something (binary: use `--output`).
+    Xlsx,
 }
 
 /// Exit statuses: 0 clean, 1 problems found, 2 usage or I/O error, or unusable input.
@@ -195,9 +211,10 @@ fn main() -> ExitCode {
     let mut out = BufWriter::new(io::stdout().lock());
     let status = match cli.command {
         Command::Check { files, format, deny_warnings } => check(&mut out, &files, format, deny_warnings),
-        Command::Run { policy, cases, input_format, format, explain, ledger, commit } => {
+        Command::Run { policy, cases, input_format, sheet, format, output, explain, ledger, commit } => {
             let ledger = ledger.as_deref().map(|location| (location, commit));
-            run(&mut out, &policy, &cases, input_format, format, explain.as_deref(), ledger)
+            let source = CasesSource { name: &cases, format: input_format, sheet };
+            run(&mut out, &policy, source, format, output.as_deref(), explain.as_deref(), ledger)
         }
         Command::Ledger { command } => ledger(&mut out, command),
         Command::Schema { policy } => schema(&mut out, &policy),
@@ -314,31 +331,67 @@ fn load_policy(name: &str) -> Result<Policy, u8> {
     }
 }
 
+/// Where `run` reads its cases, as the command line names them.
+struct CasesSource<'a> {
+    name: &'a str,
+    format: Option<CasesFormat>,
+    sheet: Option<String>,
+}
+
+impl CasesSource<'_> {
+    /// The format given, or the one the file name implies, with the sheet asked for.
+    fn input_format(&self) -> Result<InputFormat, String> {
+        let cases = self.name;
+        let format = match (self.format, InputFormat::from_extension(cases)) {
+            (Some(CasesFormat::Json), _) => InputFormat::Json,
+            (Some(CasesFormat::Jsonl), _) => InputFormat::JsonLines,
+            (Some(CasesFormat::Csv), _) => InputFormat::Csv,
+            (Some(CasesFormat::Xlsx), _) => InputFormat::Xlsx { sheet: None },
+            (None, Some(format)) => format,
+            (None, None) => {
+                return Err(format!(
+                    "cannot tell the format of `{cases}`; name it .json, .jsonl, .csv or .xlsx, or pass --input-format"
+                ))
+            }
+        };
+        match (format, &self.sheet) {
+            (InputFormat::Xlsx { .. }, sheet) => Ok(InputFormat::Xlsx { sheet: sheet.clone() }),
+            (_, Some(_)) => {
+                Err(format!("--sheet names a sheet of a workbook, and `{cases}` is not read as one (.xlsx)"))
+            }
+            (format, None) => Ok(format),
+        }
+    }
+}
+
 fn run(
     out: &mut Out,
     policy_name: &str,
-    cases: &str,
-    input_format: Option<CasesFormat>,
+    source: CasesSource<'_>,
     format: Option<ResultFormat>,
+    output: Option<&Path>,
     explain: Option<&str>,
     ledger: Option<(&str, bool)>,
 ) -> io::Result<u8> {
+    let cases = source.name;
     if let Err(status) = stdin_once([policy_name, cases]) {
         return Ok(status);
+    }
+    let input_format = match source.input_format() {
+        Ok(format) => format,
+        Err(message) => {
+            say!("error: {message}");
+            return Ok(EXIT_UNUSABLE);
+        }
+    };
+    let format = format.unwrap_or(if io::stdout().is_terminal() { ResultFormat::Table } else { ResultFormat::Json });
+    if matches!(format, ResultFormat::Xlsx) && output.is_none() && explain.is_none() && io::stdout().is_terminal() {
+        say!("error: a workbook is not text for a terminal; write it to a file with `--output FILE.xlsx`");
+        return Ok(EXIT_UNUSABLE);
     }
     let policy = match load_policy(policy_name) {
         Ok(policy) => policy,
         Err(status) => return Ok(status),
-    };
-    let input_format = match (input_format, InputFormat::from_extension(cases)) {
-        (Some(CasesFormat::Json), _) => InputFormat::Json,
-        (Some(CasesFormat::Jsonl), _) => InputFormat::JsonLines,
-        (Some(CasesFormat::Csv), _) => InputFormat::Csv,
-        (None, Some(format)) => format,
-        (None, None) => {
-            say!("error: cannot tell the format of `{cases}`; name it .json, .jsonl or .csv, or pass --input-format");
-            return Ok(EXIT_UNUSABLE);
-        }
     };
     // Sendable, so that a thread of its own reads while others evaluate.
     let reader: Box<dyn Read + Send> = if cases == "-" {
@@ -352,7 +405,6 @@ fn run(
             }
         }
     };
-    let format = format.unwrap_or(if io::stdout().is_terminal() { ResultFormat::Table } else { ResultFormat::Json });
     // A commit's report is rendered while the run is written, into a temporary file that
     // is shown once the commit holds: the second core does it, and nothing is shown of a
     // commit that failed. Without one (none could be made), it is rendered after.
@@ -421,9 +473,10 @@ fn run(
             return Ok(EXIT_UNUSABLE);
         }
     };
-    if let Some(case_id) = explain {
-        match results::explain(&policy, &result) {
-            Some(text) => out.write_all(text.as_bytes())?,
+    let explanation = match explain {
+        None => None,
+        Some(case_id) => match results::explain(&policy, &result) {
+            Some(text) => Some(text),
             None => {
                 let errors: Vec<_> =
                     result.errors.iter().filter(|error| error.case.as_deref() == Some(case_id)).collect();
@@ -438,13 +491,28 @@ fn run(
                 }
                 return Ok(EXIT_UNUSABLE);
             }
+        },
+    };
+    let write = |out: &mut dyn Write| -> io::Result<()> {
+        if let Some(text) = &explanation {
+            out.write_all(text.as_bytes())
+        } else if let Some(file) = &rendered {
+            use std::io::Seek as _;
+            let mut file = file;
+            file.rewind()?;
+            io::copy(&mut file, out).map(|_| ())
+        } else {
+            write_result(&policy, &result, format, out)
         }
-    } else if let Some(mut file) = rendered {
-        use std::io::Seek as _;
-        file.rewind()?;
-        io::copy(&mut file, out)?;
-    } else {
-        write_result(&policy, &result, format, out)?;
+    };
+    match output {
+        None => write(out)?,
+        Some(path) => {
+            if let Err(error) = write_atomically(path, write) {
+                say!("error: cannot write `{}`: {error}", path.display());
+                return Ok(EXIT_UNUSABLE);
+            }
+        }
     }
     let failed = result.failed_records;
     let overflowed = result.overflowed_totals().count();
@@ -929,7 +997,7 @@ fn fmt(out: &mut Out, files: &[String], check_only: bool) -> io::Result<u8> {
         } else if name == "-" {
             out.write_all(formatted.as_bytes())?;
         } else if !unchanged {
-            if let Err(error) = write_atomically(Path::new(name), formatted.as_bytes()) {
+            if let Err(error) = write_atomically(Path::new(name), |out| out.write_all(formatted.as_bytes())) {
                 say!("error: cannot write `{name}`: {error}; the file is unchanged");
                 status = EXIT_UNUSABLE;
             }
@@ -938,11 +1006,11 @@ fn fmt(out: &mut Out, files: &[String], check_only: bool) -> io::Result<u8> {
     Ok(status)
 }
 
-/// Replaces `path` with `bytes` so that a failure at any point leaves the old file whole:
-/// the new text goes to a temporary file beside it, is flushed to disk, and is renamed
+/// Replaces `path` with what `write` writes, so that a failure at any point leaves the old
+/// file whole (or none, when there was none): the new text goes to a temporary file beside it, is flushed to disk, and is renamed
 /// over the old one (a rename within one folder is atomic). The old file's permissions
 /// are kept.
-fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
     // Through a symbolic link, the file it points to is replaced, not the link.
     let resolved = std::fs::canonicalize(path);
     let path = resolved.as_deref().unwrap_or(path);
@@ -950,11 +1018,21 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    let mut temporary = tempfile::Builder::new().prefix(".polc-").suffix(".tmp").tempfile_in(folder)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".polc-").suffix(".tmp");
+    // A new file gets the permissions any new file gets (the umask applies), not the
+    // owner-only ones of a temporary file.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut temporary = builder.tempfile_in(folder)?;
     if let Ok(metadata) = std::fs::metadata(path) {
         temporary.as_file().set_permissions(metadata.permissions())?;
     }
-    temporary.write_all(bytes)?;
+    {
+        let mut buffered = BufWriter::new(temporary.as_file_mut());
+        write(&mut buffered)?;
+        buffered.flush()?;
+    }
     temporary.as_file().sync_all()?;
     temporary.persist(path).map_err(|error| error.error)?;
     Ok(())

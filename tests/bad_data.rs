@@ -19,7 +19,7 @@ fn outcome(data: &str, format: InputFormat) -> (Vec<ErrorFacts>, Vec<String>) {
     let errors = result
         .errors
         .iter()
-        .map(|error| (error.case.clone(), error.field.clone(), error.location, error.message.clone()))
+        .map(|error| (error.case.clone(), error.field.clone(), error.location.clone(), error.message.clone()))
         .collect();
     (errors, result.cases.iter().map(|case| result.cases.id(case).to_string()).collect())
 }
@@ -131,7 +131,7 @@ fn minified_json_array_errors_name_the_element_and_column() {
 fn csv_rows_are_file_lines_after_blank_lines() {
     let data = "id,date,applicant\nA,2025-05-01,E1\n\n\nB,2025-05-01\r\n\r\nC,2025-05-01,E3,x\n\"D\nD\",2025-05-01\nE,2025-13-01,E5\n";
     let (errors, _) = outcome(data, InputFormat::Csv);
-    let rows: Vec<(Location, &str)> = errors.iter().map(|error| (error.2, error.3.as_str())).collect();
+    let rows: Vec<(Location, &str)> = errors.iter().map(|error| (error.2.clone(), error.3.as_str())).collect();
     let at = |row, column| Location::Row { row, column };
     assert_eq!(
         rows,
@@ -251,7 +251,7 @@ fn unusable_batches_are_refused_whole() {
         refuse("id,date,colour\n", InputFormat::Csv).as_deref(),
         Some("CSV column 3 `colour` is not an input of the policy")
     );
-    assert_eq!(refuse("id,date,id\n", InputFormat::Csv).as_deref(), Some("CSV column `id` appears twice"));
+    assert_eq!(refuse("id,date,id\n", InputFormat::Csv).as_deref(), Some("CSV column 3 `id` appears twice"));
     assert_eq!(refuse("id,,date\n", InputFormat::Csv).as_deref(), Some("CSV column 2 has an empty name"));
     assert_eq!(
         refuse("id,date\n", InputFormat::Csv).as_deref(),

@@ -41,9 +41,9 @@ fn everything(policy: &Policy, data: &[u8], format: InputFormat, parallelism: Pa
 }
 
 fn assert_same_spread(policy: &Policy, data: &[u8], format: InputFormat, explain: &str) {
-    let alone = everything(policy, data, format, Parallelism::SEQUENTIAL, explain);
+    let alone = everything(policy, data, format.clone(), Parallelism::SEQUENTIAL, explain);
     for (threads, chunk_bytes) in [(2, 1), (3, 40), (2, 300), (4, 4096)] {
-        let spread_out = everything(policy, data, format, spread(threads, chunk_bytes), explain);
+        let spread_out = everything(policy, data, format.clone(), spread(threads, chunk_bytes), explain);
         assert!(
             alone == spread_out,
             "{format:?} with {threads} threads in chunks of {chunk_bytes} bytes differs from one thread\n{}",
@@ -150,6 +150,21 @@ fn as_csv(records: &[Value]) -> String {
     common::as_csv(&columns, records.iter().filter_map(Value::as_object))
 }
 
+/// A CSV file as a workbook of text cells, a row per CSV row.
+fn as_xlsx(csv_text: &str) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(csv_text.as_bytes());
+    for (row, record) in (0u32..).zip(reader.records()) {
+        for (column, cell) in (0u16..).zip(record.unwrap().iter()) {
+            if !cell.is_empty() {
+                sheet.write_string(row, column, cell).unwrap();
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
@@ -165,7 +180,9 @@ proptest! {
         assert_same_spread(&chengdu, array.as_bytes(), InputFormat::Json, &explain);
         let lines = format!("\u{feff}{}", as_json_lines(&records, unreadable_every));
         assert_same_spread(&chengdu, lines.as_bytes(), InputFormat::JsonLines, &explain);
-        assert_same_spread(&chengdu, as_csv(&records).as_bytes(), InputFormat::Csv, &explain);
+        let csv_text = as_csv(&records);
+        assert_same_spread(&chengdu, csv_text.as_bytes(), InputFormat::Csv, &explain);
+        assert_same_spread(&chengdu, &as_xlsx(&csv_text), InputFormat::Xlsx { sheet: None }, &explain);
     }
 }
 

@@ -10,6 +10,8 @@ mod ids;
 mod readers;
 /// The data contract as a JSON Schema.
 pub mod schema;
+/// Workbooks: one sheet's rows, read as CSV rows are.
+mod sheet;
 mod value;
 
 pub use ids::{CaseId, CaseIds};
@@ -133,7 +135,7 @@ impl Fact {
 }
 
 /// Where a record sits in its file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(untagged)]
 pub enum Location {
     /// A JSON Lines line, 1-based.
@@ -147,6 +149,33 @@ pub enum Location {
         #[serde(skip_serializing_if = "Option::is_none")]
         column: Option<usize>,
     },
+    /// A row of a workbook's sheet (1-based, as the spreadsheet numbers it) and the
+    /// column's letters (`C`).
+    Cell {
+        sheet: std::sync::Arc<str>,
+        row: u64,
+        #[serde(skip_serializing_if = "Option::is_none", serialize_with = "column_letters")]
+        column: Option<u32>,
+    },
+}
+
+/// A spreadsheet column's letters from its 1-based number: 1 is `A`, 27 is `AA`.
+pub fn column_name(column: u32) -> String {
+    let mut letters = Vec::new();
+    let mut rest = column;
+    while rest > 0 {
+        let digit = (rest - 1) % 26;
+        letters.push(char::from(b'A' + digit as u8));
+        rest = (rest - 1) / 26;
+    }
+    letters.iter().rev().collect()
+}
+
+fn column_letters<S: serde::Serializer>(column: &Option<u32>, serializer: S) -> Result<S::Ok, S::Error> {
+    match column {
+        Some(column) => serializer.serialize_str(&column_name(*column)),
+        None => serializer.serialize_none(),
+    }
 }
 
 impl fmt::Display for Location {
@@ -158,6 +187,10 @@ impl fmt::Display for Location {
             }
             Location::Row { row, column: Some(column) } => write!(f, "row {row}, column {column}"),
             Location::Row { row, column: None } => write!(f, "row {row}"),
+            Location::Cell { sheet, row, column: Some(column) } => {
+                write!(f, "sheet `{sheet}`, cell {}{row}", column_name(*column))
+            }
+            Location::Cell { sheet, row, column: None } => write!(f, "sheet `{sheet}`, row {row}"),
         }
     }
 }
@@ -185,21 +218,26 @@ impl fmt::Display for BatchError {
 }
 
 /// The shapes of applicant data polc reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InputFormat {
     Json,
     JsonLines,
     Csv,
+    /// An Excel workbook (`.xlsx`): the named sheet, or the first.
+    Xlsx {
+        sheet: Option<String>,
+    },
 }
 
 impl InputFormat {
-    /// The format a file name implies: `.json`, `.jsonl`/`.ndjson`, `.csv`.
+    /// The format a file name implies: `.json`, `.jsonl`/`.ndjson`, `.csv`, `.xlsx`.
     pub fn from_extension(path: &str) -> Option<InputFormat> {
         let extension = path.rsplit_once('.')?.1.to_ascii_lowercase();
         match extension.as_str() {
             "json" => Some(InputFormat::Json),
             "jsonl" | "ndjson" => Some(InputFormat::JsonLines),
             "csv" => Some(InputFormat::Csv),
+            "xlsx" => Some(InputFormat::Xlsx { sheet: None }),
             _ => None,
         }
     }

@@ -1,6 +1,7 @@
 //! The three readers: JSON array, JSON Lines, CSV. Each turns its records into
 //! [`Record`]s in file order and hands them to the caller.
 
+use super::sheet::{Cell, SheetColumns, SheetRow};
 use super::value::{Json, Raw, Text, EXACT_NUMBER_KEY};
 use super::{build_case, BatchError, CaseId, CaseIds, DataError, InputFormat, Location, Record, Schema};
 use std::borrow::Cow;
@@ -43,11 +44,11 @@ impl IdOwners {
         IdOwners { ids: CaseIds::new(), id_field }
     }
 
-    fn duplicate(&self, id: &str, location: Location) -> DataError {
+    fn duplicate(&self, id: &str, location: &Location) -> DataError {
         DataError {
             case: Some(id.to_string()),
             field: Some(self.id_field.clone()),
-            location,
+            location: location.clone(),
             message: format!("duplicate case id `{id}`: an earlier record has it"),
         }
     }
@@ -55,7 +56,7 @@ impl IdOwners {
     /// The record as the batch sees it: a case whose id an earlier record owns fails.
     pub fn admit(&mut self, record: Record) -> Record {
         match record {
-            Record::Case(case) => match self.admit_case(&case.id, case.location) {
+            Record::Case(case) => match self.admit_case(&case.id, &case.location) {
                 Err(duplicate) => Record::Failed(vec![duplicate]),
                 Ok(_) => Record::Case(case),
             },
@@ -68,16 +69,16 @@ impl IdOwners {
 
     /// For a readable case: its id in [`IdOwners::ids`], or the duplicate-id error when
     /// an earlier record owns it.
-    pub fn admit_case(&mut self, id: &str, location: Location) -> Result<CaseId, DataError> {
+    pub fn admit_case(&mut self, id: &str, location: &Location) -> Result<CaseId, DataError> {
         self.ids.insert(id).map_err(|_| self.duplicate(id, location))
     }
 
     /// For a record that failed: adds the duplicate-id error when its id is owned.
     pub fn admit_failed(&mut self, errors: &mut Vec<DataError>) {
-        let owner = errors.iter().find_map(|error| error.case.clone().map(|id| (id, error.location)));
+        let owner = errors.iter().find_map(|error| error.case.clone().map(|id| (id, error.location.clone())));
         if let Some((id, location)) = owner {
             if self.ids.insert(&id).is_err() {
-                errors.push(self.duplicate(&id, location));
+                errors.push(self.duplicate(&id, &location));
             }
         }
     }
@@ -99,6 +100,8 @@ enum ChunkKind {
     Elements { text: Arc<Vec<u8>>, elements: Vec<(Range<usize>, Location)> },
     /// CSV rows, with the header's column names.
     Rows { columns: Arc<[String]>, rows: Vec<Row> },
+    /// Rows of a workbook's sheet, with its named columns.
+    Sheet { sheet: Arc<str>, columns: SheetColumns, rows: Vec<SheetRow> },
 }
 
 /// A CSV row: its cells and its line, or the error that it could not be read.
@@ -108,6 +111,10 @@ enum Row {
 }
 
 impl Chunk {
+    pub(super) fn sheet(sheet: Arc<str>, columns: SheetColumns, rows: Vec<SheetRow>) -> Chunk {
+        Chunk(ChunkKind::Sheet { sheet, columns, rows })
+    }
+
     /// Types each record of the chunk, in file order. Duplicate ids are the caller's to
     /// find ([`IdOwners`]), across chunks.
     pub fn records(self, schema: &Schema<'_>, mut each: impl FnMut(Record)) {
@@ -140,6 +147,11 @@ impl Chunk {
                     }
                 }
             }
+            ChunkKind::Sheet { sheet, columns, rows } => {
+                for row in rows {
+                    each(sheet_record(schema, &sheet, &columns, &row, &mut texts));
+                }
+            }
         }
     }
 }
@@ -158,6 +170,7 @@ pub fn split_batch(
         InputFormat::Json => read_json_array(reader, chunk_bytes, emit),
         InputFormat::JsonLines => read_json_lines(reader, chunk_bytes, emit),
         InputFormat::Csv => read_csv(reader, schema, chunk_bytes, emit),
+        InputFormat::Xlsx { sheet } => super::sheet::read_xlsx(reader, schema, sheet.as_deref(), chunk_bytes, emit),
     }
 }
 
@@ -235,7 +248,7 @@ fn json_record(bytes: &[u8], location: Location, schema: &Schema<'_>, texts: &mu
         Ok(JsonRecord::NotObject) => return unreadable(location, "a record must be a JSON object".to_string()),
         Err(error) => return unreadable(location, format!("not a JSON object: {}", strip_position(&error))),
     };
-    build_case(schema, texts, fields.iter().map(|(name, value)| (&**name, Raw::Json(value))), |_| location)
+    build_case(schema, texts, fields.iter().map(|(name, value)| (&**name, Raw::Json(value))), |_| location.clone())
 }
 
 fn unreadable(location: Location, message: String) -> Record {
@@ -439,25 +452,12 @@ fn read_csv(
             |(index, name)| if index == 0 { name.trim_start_matches('\u{feff}').to_string() } else { name.to_string() },
         )
         .collect();
-    let mut seen = HashSet::new();
-    for (index, name) in columns.iter().enumerate() {
-        if name.is_empty() {
-            return Err(BatchError(format!("CSV column {} has an empty name", index + 1)));
-        }
-        if schema.input(name).is_none() {
-            return Err(BatchError(format!("CSV column {} `{name}` is not an input of the policy", index + 1)));
-        }
-        if !seen.insert(name.as_str()) {
-            return Err(BatchError(format!("CSV column `{name}` appears twice")));
-        }
-    }
-    let policy = schema.policy;
-    for (id, input) in policy.inputs.iter().enumerate() {
-        let needed = input.required || id == policy.case_id || id == policy.case_date;
-        if needed && !seen.contains(input.name.as_str()) {
-            return Err(BatchError(format!("the CSV header has no column for the required field `{}`", input.name)));
-        }
-    }
+    let column = |index: usize, name: Option<&str>| match name {
+        Some(name) => format!("CSV column {} `{name}`", index + 1),
+        None => format!("CSV column {}", index + 1),
+    };
+    let header = Header { column: &column, header: "the CSV header" };
+    header.check(schema, columns.iter().map(String::as_str))?;
     let mut rows = Vec::new();
     let mut bytes_in_chunk = 0;
     let mut sink = |row: Row, bytes: usize, rows: &mut Vec<Row>| {
@@ -514,6 +514,46 @@ fn read_csv(
     }
 }
 
+/// How a table's header row is named in its errors.
+pub(super) struct Header<'a> {
+    /// A column by its 0-based place among the header's, with its name when it has one:
+    /// `CSV column 3 \`colour\``.
+    pub column: &'a dyn Fn(usize, Option<&str>) -> String,
+    /// The header row itself: `the CSV header`.
+    pub header: &'a str,
+}
+
+impl Header<'_> {
+    /// A header row's column names against the schema: each names an input, once, and
+    /// every required input has a column.
+    pub fn check<'n>(&self, schema: &Schema<'_>, names: impl Iterator<Item = &'n str>) -> Result<(), BatchError> {
+        let mut seen = HashSet::new();
+        for (index, name) in names.enumerate() {
+            if name.is_empty() {
+                return Err(BatchError(format!("{} has an empty name", (self.column)(index, None))));
+            }
+            let column = (self.column)(index, Some(name));
+            if schema.input(name).is_none() {
+                return Err(BatchError(format!("{column} is not an input of the policy")));
+            }
+            if !seen.insert(name) {
+                return Err(BatchError(format!("{column} appears twice")));
+            }
+        }
+        let policy = schema.policy;
+        for (id, input) in policy.inputs.iter().enumerate() {
+            let needed = input.required || id == policy.case_id || id == policy.case_date;
+            if needed && !seen.contains(input.name.as_str()) {
+                return Err(BatchError(format!(
+                    "{} has no column for the required field `{}`",
+                    self.header, input.name
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Types one CSV row read under `columns`.
 fn csv_record(
     schema: &Schema<'_>,
@@ -528,6 +568,29 @@ fn csv_record(
         column: field.and_then(|field| columns.iter().position(|name| name == field)).map(|index| index + 1),
     };
     build_case(schema, texts, fields, column_of)
+}
+
+/// Types one row of a sheet read under `columns`.
+fn sheet_record(
+    schema: &Schema<'_>,
+    sheet: &Arc<str>,
+    columns: &[(String, u32)],
+    row: &SheetRow,
+    texts: &mut super::TextPool,
+) -> Record {
+    let fields = columns.iter().zip(&row.cells).map(|((name, _), cell)| {
+        let raw = match cell {
+            Cell::Text(text) => Raw::Csv(text),
+            Cell::Error(error) => Raw::CellError(error),
+        };
+        (name.as_str(), raw)
+    });
+    let location_of = |field: Option<&str>| Location::Cell {
+        sheet: Arc::clone(sheet),
+        row: row.row,
+        column: field.and_then(|field| columns.iter().find(|(name, _)| name == field)).map(|(_, column)| *column),
+    };
+    build_case(schema, texts, fields, location_of)
 }
 
 /// Hands bytes to the CSV reader while noting where lines break and whether the text so

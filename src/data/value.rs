@@ -125,7 +125,10 @@ impl<'de> serde::de::Visitor<'de> for JsonVisitor {
 /// A field as the reader found it.
 pub enum Raw<'a> {
     Json(&'a Json<'a>),
+    /// A cell of a CSV file or a sheet, as text.
     Csv(&'a str),
+    /// A sheet's cell that holds a formula's error (`#DIV/0!`).
+    CellError(&'a str),
 }
 
 /// Reads a field of type `ty`. `Ok(None)` is a missing fact (JSON `null`, an empty CSV
@@ -139,6 +142,9 @@ pub fn read(raw: Raw<'_>, ty: Type, enums: &[EnumDef]) -> Result<Option<Fact>, S
             _ => message,
         }),
         Raw::Csv(cell) => read_text(cell, ty, enums, true).map(Some).map_err(|message| shorten(message, cell)),
+        Raw::CellError(error) => {
+            Err(format!("the cell holds the spreadsheet error {error}, not {}", expected(ty, enums)))
+        }
     }
 }
 

@@ -663,6 +663,19 @@ pub struct EntityTotal {
     pub up_to: Option<Decimal>,
 }
 
+impl EntityTotal {
+    /// Nothing yet, in either sum.
+    pub const ZERO: EntityTotal = EntityTotal { granted: Some(Decimal::ZERO), up_to: Some(Decimal::ZERO) };
+
+    /// Adds `award`, whose amount is `amount`, to the sum its kind counts toward.
+    pub fn count(&mut self, policy: &Policy, award: &AwardRecord, amount: Decimal) {
+        // A range, like `up to`, pays at most its amount once reviewed.
+        let is_up_to = matches!(award.kind(policy), "up_to" | "range");
+        let sum = if is_up_to { &mut self.up_to } else { &mut self.granted };
+        *sum = sum.and_then(|sum| sum.checked_add(amount));
+    }
+}
+
 /// Everything a run produced.
 pub struct BatchResult {
     /// The readable cases, in input order.
@@ -962,12 +975,12 @@ fn evaluate_one(
                 message: error.to_string(),
                 case: Some(case.id.to_string()),
                 field: error.field().map(str::to_string),
-                location: case.location,
+                location: case.location.clone(),
             };
             return Evaluated::Case { id: case.id, location: case.location, outcome: CaseEvaluated::Error(error) };
         }
     };
-    let (date, location) = (case.date, case.location);
+    let (date, location) = (case.date, case.location.clone());
     let (id, explained) = if explaining { (case.id.clone(), Some(case)) } else { (case.id, None) };
     Evaluated::Case { id, location, outcome: CaseEvaluated::Ran { date, fingerprint, outcome, explained, hits } }
 }
@@ -989,7 +1002,7 @@ fn take_evaluated(
         }
         Evaluated::Case { id, location, outcome } => (id, location, outcome),
     };
-    let case_id = match owners.admit_case(&id, location) {
+    let case_id = match owners.admit_case(&id, &location) {
         Ok(case_id) => case_id,
         Err(duplicate) => {
             result.failed_records += 1;
@@ -1220,18 +1233,12 @@ fn totals(policy: &Policy, awards: &[AwardRecord]) -> Vec<(Arc<str>, EntityTotal
     for award in awards {
         let Some(amount) = award.amount() else { continue };
         let place = *places.entry(&award.recipient).or_insert_with(|| {
-            totals.push((
-                award.recipient.clone(),
-                EntityTotal { granted: Some(Decimal::ZERO), up_to: Some(Decimal::ZERO) },
-            ));
+            totals.push((award.recipient.clone(), EntityTotal::ZERO));
             // INVARIANT: fewer recipients than awards, and a batch's awards are counted in u32s.
             u32::try_from(totals.len() - 1).unwrap_or(u32::MAX)
         });
         let Some((_, total)) = totals.get_mut(place as usize) else { continue };
-        // A range, like `up to`, pays at most its amount once reviewed.
-        let is_up_to = matches!(award.kind(policy), "up_to" | "range");
-        let sum = if is_up_to { &mut total.up_to } else { &mut total.granted };
-        *sum = sum.and_then(|sum| sum.checked_add(amount));
+        total.count(policy, award, amount);
     }
     // Freed before the sort, so that the map and the sorted totals are not held at once.
     drop(places);

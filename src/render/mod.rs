@@ -20,11 +20,14 @@ pub mod show;
 mod table;
 /// Why an award has its amount, and why a cross-case rule changed it.
 pub mod why;
+/// A workbook: awards, errors, totals, and a sheet per rule that cut something.
+mod xlsx;
 
 pub use self::csv::{csv, csv_in, spreadsheet_safe, CSV_COLUMNS};
 pub use explain::explain;
 pub use json::{json, json_in};
 pub use table::table;
+pub use xlsx::xlsx;
 
 use crate::check::checked::Policy;
 use crate::eval::{AwardRecord, BatchResult, CaseSummary};

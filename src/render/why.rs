@@ -370,7 +370,12 @@ impl<'p> Wording<'p> {
 
     /// The rule that made an adjustment: `once`, `class NAME`, `cap`, ...
     pub fn rule(&self, adjustment: &Adjustment) -> Cow<'static, str> {
-        match adjustment.source {
+        self.rule_name(adjustment.source)
+    }
+
+    /// A cross-case rule by its name: `once`, `class NAME`, `cap`, ...
+    pub fn rule_name(&self, rule: RuleRef) -> Cow<'static, str> {
+        match rule {
             RuleRef::Instalments => "instalments".into(),
             RuleRef::Once => "once".into(),
             RuleRef::Years => "years".into(),
