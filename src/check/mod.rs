@@ -344,20 +344,18 @@ impl Checker {
                             .iter()
                             .copied()
                             .chain(self.scope.enums.iter().map(|def| def.name.as_str()));
-                        let help = match self.scope.suggester.did_you_mean(&decl.ty.text, candidates) {
-                            Some(suggestion) => format!("did you mean `{suggestion}`?"),
-                            None => "a type is money, ratio, integer, bool, date, text, entity or a declared enum"
-                                .to_string(),
-                        };
-                        self.diagnostics.push(
-                            Diagnostic::new(
-                                Code::UnknownType,
-                                format!("there is no type `{}`", decl.ty.text),
-                                decl.ty.span,
-                                "unknown type",
-                            )
-                            .with_help(help),
+                        let diagnostic = Diagnostic::new(
+                            Code::UnknownType,
+                            format!("there is no type `{}`", decl.ty.text),
+                            decl.ty.span,
+                            "unknown type",
                         );
+                        self.diagnostics.push(match self.scope.suggester.did_you_mean(&decl.ty.text, candidates) {
+                            Some(suggestion) => diagnostic.with_suggestion(suggestion),
+                            None => diagnostic.with_help(
+                                "a type is money, ratio, integer, bool, date, text, entity or a declared enum",
+                            ),
+                        });
                         // Declared anyway, so its uses do not also report an unknown name.
                         self.scope.untyped.insert(self.scope.inputs.len());
                         Type::Text
@@ -980,7 +978,7 @@ impl Checker {
                         "not a clause",
                     );
                     diagnostic = match self.scope.suggester.did_you_mean(&clause_ref.text, index.keys().copied()) {
-                        Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+                        Some(suggestion) => diagnostic.with_suggestion(suggestion),
                         None => diagnostic.with_help("name clauses by their ids, such as `1.1`"),
                     };
                     self.diagnostics.push(diagnostic);

@@ -64,7 +64,7 @@ impl Scope {
         if let Some(suggestion) =
             self.suggester.did_you_mean(&name.text, self.inputs.iter().map(|input| input.name.as_str()))
         {
-            diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
+            diagnostic = diagnostic.with_suggestion(suggestion);
         } else if let Some(owner) = owner() {
             diagnostic = diagnostic.with_help(format!(
                 "`{}` is a value of enum `{}`: test an input with `INPUT is {}`",
@@ -97,7 +97,7 @@ impl Scope {
             .suggester
             .did_you_mean(&value.text, def.values.iter().map(|candidate| candidate.name.as_str()))
         {
-            Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+            Some(suggestion) => diagnostic.with_suggestion(suggestion),
             None => diagnostic.with_help(format!(
                 "enum `{}` has: {}",
                 def.name,
@@ -145,7 +145,7 @@ impl Scope {
                             "unknown key",
                         );
                         diagnostic = match self.suggester.did_you_mean(text, candidates) {
-                            Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+                            Some(suggestion) => diagnostic.with_suggestion(suggestion),
                             None => diagnostic.with_help("a key is `recipient`, `year`, `tier` or an input's name"),
                         };
                         diagnostics.push(diagnostic);

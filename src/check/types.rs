@@ -32,8 +32,11 @@ impl Checker {
             expr.span,
             format!("this is {found}"),
         );
-        if want == Type::Money && matches!(expr.kind, ExprKind::Literal(Value::Integer(_))) {
-            diagnostic = diagnostic.with_help("give the amount a unit: `元`, `万` or `亿`");
+        if let (Type::Money, ExprKind::Literal(Value::Integer(value))) = (want, &expr.kind) {
+            diagnostic = diagnostic
+                .with_help("give the amount a unit: `元`, `万` or `亿`")
+                .with_fix(expr.span, format!("{value}元"))
+                .with_fix(expr.span, format!("{value}万"));
         } else if want == Type::Bool && matches!(expr.ty, Type::Enum(_)) {
             diagnostic = diagnostic.with_help("test an enum with `is VALUE`, `in {...}` or `is present`");
         }
@@ -736,12 +739,13 @@ impl Checker {
         )
         .with_note_at(left.span, format!("this is {left_name}"));
         diagnostic = match (left.ty, &right.kind) {
-            (Type::Money, ExprKind::Literal(Value::Integer(value))) => {
-                diagnostic.with_help(format!("an amount needs a unit: write `{value}元` or `{value}万`"))
-            }
-            (Type::Ratio, ExprKind::Literal(Value::Integer(value))) => {
-                diagnostic.with_help(format!("a ratio is written as a percentage: `{value}%`"))
-            }
+            (Type::Money, ExprKind::Literal(Value::Integer(value))) => diagnostic
+                .with_help(format!("an amount needs a unit: write `{value}元` or `{value}万`"))
+                .with_fix(right.span, format!("{value}元"))
+                .with_fix(right.span, format!("{value}万")),
+            (Type::Ratio, ExprKind::Literal(Value::Integer(value))) => diagnostic
+                .with_help(format!("a ratio is written as a percentage: `{value}%`"))
+                .with_fix(right.span, format!("{value}%")),
             _ => diagnostic.with_help("compare values of the same type"),
         };
         self.diagnostics.push(diagnostic);

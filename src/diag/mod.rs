@@ -17,6 +17,14 @@ pub struct Label {
     pub message: String,
 }
 
+/// A change to the source that fixes a diagnostic: `replacement` in place of `span`
+/// (an empty span inserts). An editor offers it as a quick fix.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fix {
+    pub span: Span,
+    pub replacement: String,
+}
+
 /// One problem found in a policy file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
@@ -27,6 +35,8 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     /// How to fix it, where that is known.
     pub help: Option<String>,
+    /// The edits that fix it, where they are known (the help says the same in words).
+    pub fixes: Vec<Fix>,
 }
 
 impl Diagnostic {
@@ -37,7 +47,20 @@ impl Diagnostic {
             primary: Label { span, message: label.into() },
             secondary: Vec::new(),
             help: None,
+            fixes: Vec::new(),
         }
+    }
+
+    /// Adds an edit that fixes the problem: `replacement` in place of `span`.
+    pub fn with_fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
+        self.fixes.push(Fix { span, replacement: replacement.into() });
+        self
+    }
+
+    /// "Did you mean `suggestion`?", with the edit that puts it in place of the primary span.
+    pub fn with_suggestion(self, suggestion: &str) -> Self {
+        let span = self.primary.span;
+        self.with_help(format!("did you mean `{suggestion}`?")).with_fix(span, suggestion)
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {

@@ -115,6 +115,20 @@ pub struct JsonDiagnostic<'a> {
     pub label: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<&'a str>,
+    /// The edits that fix it, where known: each replaces its span with `replacement`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<JsonFix<'a>>,
+}
+
+/// One fixing edit as JSON: the span it replaces (as the diagnostic's, 1-based lines and
+/// character columns) and the text that goes there.
+#[derive(serde::Serialize)]
+pub struct JsonFix<'a> {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub replacement: &'a str,
 }
 
 /// One JSON object per diagnostic, one per line.
@@ -135,6 +149,20 @@ pub fn json(source: &Source<'_>, diagnostics: &[Diagnostic]) -> String {
             message: &diagnostic.message,
             label: &diagnostic.primary.message,
             help: diagnostic.help.as_deref(),
+            fixes: diagnostic
+                .fixes
+                .iter()
+                .map(|fix| {
+                    let (start, end) = (index.position(source.text, fix.span.start), index.position(source.text, fix.span.end));
+                    JsonFix {
+                        line: start.line,
+                        column: start.column,
+                        end_line: end.line,
+                        end_column: end.column,
+                        replacement: &fix.replacement,
+                    }
+                })
+                .collect(),
         };
         if let Ok(line) = serde_json::to_string(&record) {
             out.push_str(&line);
