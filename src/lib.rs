@@ -21,10 +21,14 @@ pub mod eval;
 pub mod examples;
 /// The formatter: one canonical layout, comments kept.
 pub mod fmt;
+/// What an editor asks of a policy: names, their uses and meanings, completions, outline.
+pub mod ide;
 /// Slices held once, each named by its place.
 mod interned;
 /// The award ledger: committed rounds in SQLite or PostgreSQL.
 pub mod ledger;
+/// The language server: the editor protocol over a connection, answered from `ide`.
+pub mod lsp;
 /// Exact money, ratios and dates, and the one rounding function.
 pub mod money;
 /// Work spread over the cores, results in input order.

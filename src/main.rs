@@ -121,6 +121,8 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Serve the Language Server Protocol on standard input and output, for editors.
+    Lsp,
     /// Print the applicant-data contract a policy declares, as a JSON Schema.
     Schema {
         /// The `.pol` policy, or `-` for standard input.
@@ -208,6 +210,10 @@ fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { EXIT_UNUSABLE } else { 0 });
         }
     };
+    if let Command::Lsp = cli.command {
+        // The server's writer thread owns standard output.
+        return lsp();
+    }
     let mut out = BufWriter::new(io::stdout().lock());
     let status = match cli.command {
         Command::Check { files, format, deny_warnings } => check(&mut out, &files, format, deny_warnings),
@@ -218,6 +224,8 @@ fn main() -> ExitCode {
         }
         Command::Ledger { command } => ledger(&mut out, command),
         Command::Schema { policy } => schema(&mut out, &policy),
+        // Answered before standard output is locked below: the server writes it.
+        Command::Lsp => return ExitCode::from(EXIT_UNUSABLE),
         Command::Fmt { files, check } => fmt(&mut out, &files, check),
         Command::Test { paths, coverage, format } => test(&mut out, &paths, coverage, format),
     };
@@ -230,6 +238,21 @@ fn main() -> ExitCode {
             EXIT_UNUSABLE
         }
     })
+}
+
+/// The language server owns standard input and output until the editor shuts it down.
+fn lsp() -> ExitCode {
+    let (connection, io_threads) = lsp_server::Connection::stdio();
+    let served = polc::lsp::serve(&connection);
+    drop(connection);
+    let joined = io_threads.join();
+    match served.map_err(|error| error.to_string()).and_then(|()| joined.map_err(|error| error.to_string())) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            say!("error: the language server stopped: {error}");
+            ExitCode::from(EXIT_UNUSABLE)
+        }
+    }
 }
 
 fn stderr_color() -> bool {

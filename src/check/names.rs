@@ -31,7 +31,7 @@ impl Scope {
     }
 
     /// The input called `name`, marked as used; an E0201 diagnostic when there is none.
-    pub fn input(&mut self, name: &Name) -> Result<InputId, Diagnostic> {
+    pub fn input(&mut self, name: &Name) -> Result<InputId, Box<Diagnostic>> {
         match self.input_by_name.get(&name.text) {
             Some(&id) => {
                 if let Some(used) = self.used.get_mut(id) {
@@ -39,7 +39,7 @@ impl Scope {
                 }
                 Ok(id)
             }
-            None => Err(self.unknown_input(name)),
+            None => Err(Box::new(self.unknown_input(name))),
         }
     }
 
@@ -79,13 +79,13 @@ impl Scope {
     }
 
     /// The position of `value` in enum `id`; an E0306 diagnostic when the enum lacks it.
-    pub fn enum_value(&self, id: EnumId, value: &Name) -> Result<u32, Diagnostic> {
+    pub fn enum_value(&self, id: EnumId, value: &Name) -> Result<u32, Box<Diagnostic>> {
         let Some(def) = self.enums.get(id) else {
-            return Err(Diagnostic::new(Code::NotInEnum, "unknown enum", value.span, "here"));
+            return Err(Box::new(Diagnostic::new(Code::NotInEnum, "unknown enum", value.span, "here")));
         };
         if let Some(position) = def.values.iter().position(|candidate| candidate.name == value.text) {
             return u32::try_from(position)
-                .map_err(|_| Diagnostic::new(Code::NotInEnum, "enum too large", value.span, "here"));
+                .map_err(|_| Box::new(Diagnostic::new(Code::NotInEnum, "enum too large", value.span, "here")));
         }
         let mut diagnostic = Diagnostic::new(
             Code::NotInEnum,
@@ -104,7 +104,7 @@ impl Scope {
                 def.values.iter().map(|candidate| format!("`{}`", candidate.name)).collect::<Vec<_>>().join(", ")
             )),
         };
-        Err(diagnostic)
+        Err(Box::new(diagnostic))
     }
 
     /// Resolves `once`, class and cap keys. `tier_allowed` says whether `tier` means

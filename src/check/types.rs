@@ -779,11 +779,11 @@ impl Checker {
         (!self.scope.untyped.contains(&id)).then_some(id)
     }
 
-    pub(super) fn report<T>(&mut self, result: Result<T, Diagnostic>) -> Option<T> {
+    pub(super) fn report<T>(&mut self, result: Result<T, Box<Diagnostic>>) -> Option<T> {
         match result {
             Ok(value) => Some(value),
             Err(diagnostic) => {
-                self.diagnostics.push(diagnostic);
+                self.diagnostics.push(*diagnostic);
                 None
             }
         }

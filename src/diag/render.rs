@@ -153,7 +153,8 @@ pub fn json(source: &Source<'_>, diagnostics: &[Diagnostic]) -> String {
                 .fixes
                 .iter()
                 .map(|fix| {
-                    let (start, end) = (index.position(source.text, fix.span.start), index.position(source.text, fix.span.end));
+                    let (start, end) =
+                        (index.position(source.text, fix.span.start), index.position(source.text, fix.span.end));
                     JsonFix {
                         line: start.line,
                         column: start.column,
