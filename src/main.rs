@@ -123,6 +123,19 @@ enum Command {
     },
     /// Serve the Language Server Protocol on standard input and output, for editors.
     Lsp,
+    /// Write the policy handbook: one self-contained HTML page for reviewers, each rule in
+    /// plain Chinese beside the original text, with the data table and worked examples.
+    Doc {
+        /// The `.pol` policy, or `-` for standard input.
+        policy: String,
+        /// Write the page to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The worked examples to show [default: NAME.examples.json beside the policy,
+        /// when there is one].
+        #[arg(long, value_name = "FILE")]
+        examples: Option<PathBuf>,
+    },
     /// Print the applicant-data contract a policy declares, as a JSON Schema.
     Schema {
         /// The `.pol` policy, or `-` for standard input.
@@ -224,6 +237,7 @@ fn main() -> ExitCode {
         }
         Command::Ledger { command } => ledger(&mut out, command),
         Command::Schema { policy } => schema(&mut out, &policy),
+        Command::Doc { policy, output, examples } => doc(&mut out, &policy, output.as_deref(), examples.as_deref()),
         // Answered before standard output is locked below: the server writes it.
         Command::Lsp => return ExitCode::from(EXIT_UNUSABLE),
         Command::Fmt { files, check } => fmt(&mut out, &files, check),
@@ -336,13 +350,18 @@ fn check(out: &mut Out, files: &[String], format: DiagnosticFormat, deny_warning
 
 /// Reads and checks a policy for `run`, `schema` and `test`: any error makes it unusable.
 fn load_policy(name: &str) -> Result<Policy, u8> {
+    load_policy_text(name).map(|(policy, _)| policy)
+}
+
+/// [`load_policy`], with the policy's text.
+fn load_policy_text(name: &str) -> Result<(Policy, String), u8> {
     let bytes = read_input(name).map_err(|message| {
         say!("error: {message}");
         EXIT_UNUSABLE
     })?;
     let (text, report) = polc::check_bytes(&bytes);
     match report.policy {
-        Some(policy) => Ok(policy),
+        Some(policy) => Ok((policy, text.into_owned())),
         None => {
             let shown = display_name(name);
             let source = Source { name: shown, text: &text };
@@ -971,6 +990,51 @@ fn schema(out: &mut Out, policy_name: &str) -> io::Result<u8> {
         }
         Err(status) => Ok(status),
     }
+}
+
+fn doc(out: &mut Out, policy_name: &str, output: Option<&Path>, examples: Option<&Path>) -> io::Result<u8> {
+    let (policy, text) = match load_policy_text(policy_name) {
+        Ok(loaded) => loaded,
+        Err(status) => return Ok(status),
+    };
+    let sidecar = match examples {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(sidecar) => Some((path.to_path_buf(), sidecar)),
+            Err(error) => {
+                say!("error: cannot read `{}`: {error}", path.display());
+                return Ok(EXIT_UNUSABLE);
+            }
+        },
+        None if policy_name == "-" => None,
+        None => {
+            let beside = Path::new(policy_name).with_extension("examples.json");
+            std::fs::read_to_string(&beside).ok().map(|sidecar| (beside, sidecar))
+        }
+    };
+    let worked = match sidecar {
+        None => None,
+        Some((path, sidecar)) => match polc::examples::example_results(&policy, &sidecar) {
+            Ok((results, hits)) => {
+                let coverage = polc::examples::coverage_rows(&policy, &hits);
+                Some(results::WorkedExamples { results, coverage })
+            }
+            Err(error) => {
+                say!("error: the examples in `{}` cannot be run: {error}", path.display());
+                return Ok(EXIT_UNUSABLE);
+            }
+        },
+    };
+    let page = results::handbook(&policy, &text, worked.as_ref());
+    match output {
+        None => out.write_all(page.as_bytes())?,
+        Some(path) => {
+            if let Err(error) = write_atomically(path, |file| file.write_all(page.as_bytes())) {
+                say!("error: cannot write `{}`: {error}", path.display());
+                return Ok(EXIT_UNUSABLE);
+            }
+        }
+    }
+    Ok(0)
 }
 
 fn fmt(out: &mut Out, files: &[String], check_only: bool) -> io::Result<u8> {

@@ -376,17 +376,41 @@ article 1 "a"
 
 mod mutated {
     use proptest::prelude::*;
+    use std::io::{Read, Write};
+
+    /// The shipped workbook with its first sheet's XML changed by `damage`, archived again.
+    fn with_damaged_sheet(mut damage: impl FnMut(&mut Vec<u8>)) -> Vec<u8> {
+        let original = include_bytes!("../examples/cases.xlsx");
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&original[..])).unwrap();
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for index in 0..archive.len() {
+            let mut entry = archive.by_index(index).unwrap();
+            let name = entry.name().unwrap().to_string();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap();
+            if name == "xl/worksheets/sheet1.xml" {
+                damage(&mut bytes);
+            }
+            out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+            out.write_all(&bytes).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    fn run(book: &[u8]) {
+        let policy = super::chengdu();
+        let _ = polc::eval::run(&policy, book, polc::data::InputFormat::Xlsx { sheet: None }, None);
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
-        /// A damaged workbook is an unusable batch or a batch with errors, never a panic.
+        /// A damaged archive is an unusable batch, never a panic.
         #[test]
         fn damaged_workbooks_never_panic(
             flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
             keep in prop::option::weighted(0.2, any::<prop::sample::Index>()),
         ) {
-            let policy = super::chengdu();
             let mut book = include_bytes!("../examples/cases.xlsx").to_vec();
             for (at, byte) in flips {
                 let at = at.index(book.len());
@@ -395,7 +419,40 @@ mod mutated {
             if let Some(keep) = keep {
                 book.truncate(keep.index(book.len() + 1));
             }
-            let _ = polc::eval::run(&policy, book.as_slice(), polc::data::InputFormat::Xlsx { sheet: None }, None);
+            run(&book);
         }
+
+        /// A sheet whose XML is damaged (bytes changed, cell references and values
+        /// rewritten) is an unusable batch or cases with errors, never a panic.
+        #[test]
+        fn damaged_sheets_never_panic(
+            flips in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(b"AZ09<>\"/=rcsvt ".to_vec())), 0..6),
+            reference in prop::option::of("[A-Z]{1,12}[0-9]{1,12}"),
+        ) {
+            let book = with_damaged_sheet(|xml| {
+                for (at, byte) in &flips {
+                    let at = at.index(xml.len());
+                    xml[at] = *byte;
+                }
+                if let Some(reference) = &reference {
+                    let text = String::from_utf8_lossy(xml).replacen("r=\"C3\"", &format!("r=\"{reference}\""), 1);
+                    *xml = text.into_bytes();
+                }
+            });
+            run(&book);
+        }
+    }
+
+    #[test]
+    fn a_cell_past_the_last_column_is_a_damaged_sheet() {
+        let book = with_damaged_sheet(|xml| {
+            *xml = String::from_utf8_lossy(xml).replacen("r=\"C3\"", "r=\"ZZZZZZZZZZ3\"", 1).into_bytes();
+        });
+        let policy = super::chengdu();
+        let error = polc::eval::run(&policy, book.as_slice(), polc::data::InputFormat::Xlsx { sheet: None }, None);
+        assert_eq!(
+            error.err().unwrap().0,
+            "sheet `申报` is damaged: a cell lies past the last row or column a sheet can have"
+        );
     }
 }

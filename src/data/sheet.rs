@@ -61,45 +61,53 @@ pub(super) fn read_xlsx(
         })?,
         None => names.first().cloned().ok_or_else(|| BatchError("the workbook has no sheet".to_string()))?,
     };
-    let range = workbook
-        .worksheet_range(&name)
-        .map_err(|error| BatchError(format!("cannot read sheet `{name}` of the workbook: {error}")))?;
     let sheet: Arc<str> = Arc::from(name.as_str());
-    // The range starts at the sheet's first used cell, which need not be A1.
-    let Some((first_row, first_column)) = range.start() else {
-        return Err(BatchError(format!("sheet `{sheet}` is empty: it needs a header row")));
-    };
-    let mut rows = range.rows();
-    let header: Vec<String> = rows.next().unwrap_or_default().iter().map(cell_text).collect();
-    let column_number = |index: usize| first_column.saturating_add(u32::try_from(index).unwrap_or(u32::MAX)) + 1;
-    // A column with no name and no value anywhere is formatting, not data.
-    let mut used: Vec<bool> = header.iter().map(|name| !name.is_empty()).collect();
-    for row in range.rows().skip(1) {
-        for (used, cell) in used.iter_mut().zip(row) {
-            *used |= !is_blank(cell);
+    let cells = sheet_cells(&mut workbook, &name)?;
+    // The sheet's rows, each its cells by column, in order; the first is the header. A
+    // table need not start at A1: rows and columns keep the numbers the sheet gives them.
+    let mut rows: Vec<(u32, Vec<(u32, Data)>)> = Vec::new();
+    for (row, column, value) in cells {
+        match rows.last_mut() {
+            Some((last, cells)) if *last == row => cells.push((column, value)),
+            _ => rows.push((row, vec![(column, value)])),
         }
     }
-    let named: Vec<usize> = (0..used.len()).filter(|index| used.get(*index).copied().unwrap_or(false)).collect();
+    let Some((_, header_cells)) = rows.first() else {
+        return Err(BatchError(format!("sheet `{sheet}` is empty: it needs a header row")));
+    };
+    // A column with no name and no value anywhere is formatting, not data.
+    let mut used: Vec<(u32, String)> = header_cells
+        .iter()
+        .filter(|(_, value)| !is_blank(value))
+        .map(|(column, value)| (*column, cell_text(value)))
+        .collect();
+    for (_, cells) in rows.iter().skip(1) {
+        for (column, value) in cells {
+            if !is_blank(value) && !used.iter().any(|(named, _)| named == column) {
+                used.push((*column, String::new()));
+            }
+        }
+    }
+    used.sort_by_key(|(column, _)| *column);
     let describe = |place: usize, name: Option<&str>| {
-        let letters = super::column_name(column_number(named.get(place).copied().unwrap_or(place)));
+        let letters = super::column_name(used.get(place).map_or(0, |(column, _)| column + 1));
         match name {
             Some(name) => format!("column {letters} `{name}` of sheet `{sheet}`"),
             None => format!("column {letters} of sheet `{sheet}`"),
         }
     };
-    let header_row = Header { column: &describe, header: &format!("the header row of sheet `{sheet}`") };
-    header_row.check(schema, named.iter().map(|index| header.get(*index).map_or("", String::as_str)))?;
-    let columns: SheetColumns =
-        named.iter().map(|index| (header.get(*index).cloned().unwrap_or_default(), column_number(*index))).collect();
+    let header = Header { column: &describe, header: &format!("the header row of sheet `{sheet}`") };
+    header.check(schema, used.iter().map(|(_, name)| name.as_str()))?;
+    let columns: SheetColumns = used.iter().map(|(column, name)| (name.clone(), column + 1)).collect();
 
     let mut chunk = Vec::new();
     let mut bytes_in_chunk = 0;
-    for (offset, row) in rows.enumerate() {
-        let cells: Vec<Cell> = named
+    for (row, values) in rows.into_iter().skip(1) {
+        let cells: Vec<Cell> = used
             .iter()
-            .map(|index| match row.get(*index) {
+            .map(|(column, _)| match values.iter().find(|(at, _)| at == column).map(|(_, value)| value) {
                 Some(Data::Error(error)) => Cell::Error(error.to_string()),
-                Some(cell) => Cell::Text(cell_text(cell)),
+                Some(value) => Cell::Text(cell_text(value)),
                 None => Cell::Text(String::new()),
             })
             .collect();
@@ -108,9 +116,8 @@ pub(super) fn read_xlsx(
             continue;
         }
         bytes_in_chunk += cells.iter().map(|cell| 1 + cell.text().len()).sum::<usize>();
-        // Spreadsheet rows are 1-based and the header is the range's first row.
-        let row = u64::from(first_row) + 2 + offset as u64;
-        chunk.push(SheetRow { row, cells });
+        // Spreadsheet rows are numbered from 1.
+        chunk.push(SheetRow { row: u64::from(row) + 1, cells });
         if bytes_in_chunk >= chunk_bytes {
             bytes_in_chunk = 0;
             emit(Chunk::sheet(Arc::clone(&sheet), Arc::clone(&columns), std::mem::take(&mut chunk)));
@@ -120,6 +127,47 @@ pub(super) fn read_xlsx(
         emit(Chunk::sheet(sheet, columns, chunk));
     }
     Ok(())
+}
+
+/// The rows of a sheet below Excel's limits: no reference past them is a cell.
+const LAST_ROW: u32 = 1_048_575;
+const LAST_COLUMN: u32 = 16_383;
+
+/// Every cell of sheet `name` with a value, by its 0-based row and column, in row order.
+/// Read cell by cell, not as one rectangle: a damaged file's cell reference far out
+/// (`XFD1048576` and beyond) would make a rectangle of billions of cells.
+fn sheet_cells(
+    workbook: &mut calamine::Xlsx<Cursor<Vec<u8>>>,
+    name: &str,
+) -> Result<Vec<(u32, u32, Data)>, BatchError> {
+    let unreadable =
+        |error: calamine::XlsxError| BatchError(format!("cannot read sheet `{name}` of the workbook: {error}"));
+    // calamine is a parser of untrusted bytes that may have a bug a damaged file finds:
+    // its panic is this workbook's error, never the end of the run.
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut reader = workbook.worksheet_cells_reader(name).map_err(unreadable)?;
+        let mut cells = Vec::new();
+        while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+            let (row, column) = cell.get_position();
+            if row > LAST_ROW || column > LAST_COLUMN {
+                return Err(BatchError(format!(
+                    "sheet `{name}` is damaged: a cell lies past the last row or column a sheet can have"
+                )));
+            }
+            let value = Data::from(cell.get_value().clone());
+            if value != Data::Empty {
+                cells.push((row, column, value));
+            }
+        }
+        Ok(cells)
+    }));
+    let mut cells = match read {
+        Ok(cells) => cells?,
+        Err(_) => return Err(BatchError(format!("sheet `{name}` of the workbook is damaged and cannot be read"))),
+    };
+    // Written in row order by every spreadsheet program; sorted in case a file is not.
+    cells.sort_by_key(|(row, column, _)| (*row, *column));
+    Ok(cells)
 }
 
 /// A cell's value as a person would type it: a number in plain decimal digits (`2500000`,

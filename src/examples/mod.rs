@@ -99,13 +99,43 @@ impl ExampleOutcome {
     }
 }
 
+/// One example's batch, run as one batch with its imported awards, coverage measured.
+fn evaluate_example(
+    policy: &Policy,
+    example: &Example,
+    external: &[eval::ExternalAward],
+) -> Result<eval::BatchResult, String> {
+    let batch = serde_json::to_vec(&example.cases).map_err(|error| error.to_string())?;
+    let prior = eval::Prior { external: external.to_vec(), ..eval::Prior::default() };
+    match eval::evaluate(policy, batch.as_slice(), InputFormat::Json, None, true, None) {
+        Ok(pending) => Ok(eval::finish(policy, pending, Some(prior))),
+        Err(error) => Err(format!("the cases cannot be read: {error}")),
+    }
+}
+
+/// What each example of a sidecar file gives (its name and result), and the coverage of
+/// them all: what a handbook shows. `Err` when the file cannot be read as one.
+pub fn example_results(
+    policy: &Policy,
+    sidecar: &str,
+) -> Result<(Vec<(String, eval::BatchResult)>, coverage::Hits), String> {
+    let file: ExampleFile = serde_json::from_str(sidecar).map_err(|error| format!("not an examples file: {error}"))?;
+    let mut hits = coverage::Hits::new();
+    let mut results = Vec::new();
+    for example in &file.examples {
+        let result = evaluate_example(policy, example, &imported_awards(example)?)?;
+        hits.extend(result.coverage.iter().flatten().copied());
+        results.push((example.name.clone(), result));
+    }
+    Ok((results, hits))
+}
+
 /// Runs every example of a sidecar file; `Err` when the file cannot be read as one.
 pub fn run_examples(policy: &Policy, sidecar: &str) -> Result<(Vec<ExampleOutcome>, coverage::Hits), String> {
     let file: ExampleFile = serde_json::from_str(sidecar).map_err(|error| format!("not an examples file: {error}"))?;
     let mut hits = coverage::Hits::new();
     let mut outcomes = Vec::new();
     for example in &file.examples {
-        let batch = serde_json::to_vec(&example.cases).map_err(|error| error.to_string())?;
         let external = match imported_awards(example) {
             Ok(external) => external,
             Err(error) => {
@@ -113,14 +143,12 @@ pub fn run_examples(policy: &Policy, sidecar: &str) -> Result<(Vec<ExampleOutcom
                 continue;
             }
         };
-        let prior = eval::Prior { external: external.clone(), ..eval::Prior::default() };
-        let mut differences = match eval::evaluate(policy, batch.as_slice(), InputFormat::Json, None, true, None) {
-            Ok(pending) => {
-                let result = eval::finish(policy, pending, Some(prior));
+        let mut differences = match evaluate_example(policy, example, &external) {
+            Ok(result) => {
                 hits.extend(result.coverage.iter().flatten().copied());
                 compare(policy, example, &result)
             }
-            Err(error) => vec![format!("the cases cannot be read: {error}")],
+            Err(error) => vec![error],
         };
         if let Some(rounds) = &example.rounds {
             differences.extend(

@@ -596,7 +596,7 @@ fn outline(file: &ast::File) -> Vec<OutlineItem> {
             Item::Chapter(chapter) => {
                 close_to(0, &mut open, &mut top);
                 let heading = chapter.span;
-                let name = format!("第{}章 {}", chinese_number(chapter.number), chapter.title.value);
+                let name = format!("第{}章 {}", crate::render::zh::chinese_number(chapter.number), chapter.title.value);
                 open.push((
                     0,
                     OutlineItem { kind: OutlineKind::Chapter, name, span: heading, heading, children: Vec::new() },
@@ -650,18 +650,4 @@ fn outline(file: &ast::File) -> Vec<OutlineItem> {
     }
     close_to(0, &mut open, &mut top);
     top
-}
-
-/// 一 to 九十九, as chapters are numbered in Chinese.
-fn chinese_number(number: u32) -> String {
-    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
-    let digit = |value: u32| DIGITS.get(value as usize).copied().unwrap_or("");
-    match number {
-        0..=9 => digit(number).to_string(),
-        10..=19 => format!("十{}", if number == 10 { "" } else { digit(number - 10) }),
-        20..=99 => {
-            format!("{}十{}", digit(number / 10), if number.is_multiple_of(10) { "" } else { digit(number % 10) })
-        }
-        _ => number.to_string(),
-    }
 }

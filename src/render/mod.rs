@@ -12,6 +12,8 @@
 mod csv;
 /// One case's explanation: every clause, why it applied or not, the arithmetic.
 mod explain;
+/// The policy handbook: one self-contained HTML page for reviewers.
+mod handbook;
 /// The JSON result contract, written field by field.
 mod json;
 /// Expressions, facts and money in the policy's own notation.
@@ -22,9 +24,12 @@ mod table;
 pub mod why;
 /// A workbook: awards, errors, totals, and a sheet per rule that cut something.
 mod xlsx;
+/// A policy's rules in plain Chinese, from the checked clauses.
+pub mod zh;
 
 pub use self::csv::{csv, csv_in, spreadsheet_safe, CSV_COLUMNS};
 pub use explain::explain;
+pub use handbook::{handbook, WorkedExamples};
 pub use json::{json, json_in};
 pub use table::table;
 pub use xlsx::xlsx;
