@@ -25,6 +25,8 @@ pub mod fmt;
 pub mod ide;
 /// Slices held once, each named by its place.
 mod interned;
+/// The language of the words a person reads.
+pub mod lang;
 /// The award ledger: committed rounds in SQLite or PostgreSQL.
 pub mod ledger;
 /// The language server: the editor protocol over a connection, answered from `ide`.

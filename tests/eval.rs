@@ -408,7 +408,7 @@ fn a_cap_over_many_clauses_names_them_once_not_in_every_reason() {
     assert_eq!(reasons.len(), 4);
     assert_eq!(
         reasons[0],
-        "cap 2万 per recipient over the 6 clauses its article lists (Article 1 a): 20,000.00 already counted, 0.00 left"
+        "cap 2万 per recipient over the 6 clauses its article lists (Article 1 a): 20,000.00 already counted, 0.00 left (the latest counted: case A (2024-03-01))"
     );
     // A short list is still named in full.
     let articles = "article 1 \"a\"\n  clause 1.1 award 1万 to applicant\n  clause 1.2 award 1万 to applicant\n  cap 1万 per recipient over 1.1, 1.2\n";
@@ -416,7 +416,7 @@ fn a_cap_over_many_clauses_names_them_once_not_in_every_reason() {
     let result = run_on(&few, &[&case("A", "2024-03-01", "")]);
     assert_eq!(
         reason(&few, &result, 1),
-        "cap 1万 per recipient over clause 1.1, 1.2 (Article 1 a): 10,000.00 already counted, 0.00 left"
+        "cap 1万 per recipient over clause 1.1, 1.2 (Article 1 a): 10,000.00 already counted, 0.00 left (the latest counted: case A (2024-03-01))"
     );
 }
 
@@ -686,7 +686,7 @@ fn a_cap_without_per_is_one_pool_over_the_batch_in_batch_order() {
     assert_eq!(amounts, ["10000.00", "20000.00", "0.00"]);
     assert_eq!(
         reason(&policy, &result, 0),
-        "cap 3万 in all over clause 1.1 (Article 1 a): 20,000.00 already counted, 10,000.00 left"
+        "cap 3万 in all over clause 1.1 (Article 1 a): 20,000.00 already counted, 10,000.00 left (the latest counted: case B (2024-03-01))"
     );
     let formatted = polc::fmt::format(&format!("{HEADER}\n{articles}")).unwrap();
     assert!(formatted.contains("\n  cap 3万 over 1.1\n"), "{formatted}");

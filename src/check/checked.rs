@@ -38,6 +38,9 @@ pub struct Policy {
     pub caps: Vec<Cap>,
     /// Every clause's `after` and `unless` conditions, in clause order.
     pub history: Vec<HistoryRule>,
+    /// The language that whatever words this policy's results (reasons, explanations,
+    /// data errors, tables) writes in: English unless the caller sets it.
+    pub lang: crate::lang::Lang,
 }
 
 impl Policy {

@@ -158,6 +158,7 @@ impl Checker {
             classes,
             caps,
             history,
+            lang: crate::lang::Lang::En,
         })
     }
 

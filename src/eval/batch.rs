@@ -9,6 +9,7 @@ use super::program::Program;
 use super::{Adjustment, AwardRecord, Cases, ExternalAward, InstalmentKey, RuleRef, Why};
 use crate::check::checked::{HistorySubject, Key, Policy, YearLimit};
 use crate::data::Fact;
+use crate::lang::Lang;
 use crate::render::why::{self, Wording};
 use foldhash::{HashMap, HashMapExt};
 use rust_decimal::Decimal;
@@ -56,7 +57,7 @@ pub(super) fn apply_cross_case_rules(
             }
         }
     }
-    apply_caps(program, awards, &order, keys, counted);
+    apply_caps(program, cases, awards, &order, keys, counted);
     Ok(superseded)
 }
 
@@ -108,17 +109,20 @@ enum Holder<'e> {
 
 /// "case X (date, run N)" for a holder, and its clause.
 fn holder_case(
+    lang: Lang,
     cases: &Cases,
     awards: &[AwardRecord],
     counted: &Counted,
     holder: Holder<'_>,
 ) -> Option<(String, usize)> {
     match holder {
-        Holder::Award(index) => awards.get(index).map(|award| (why::case_label(cases, award.case_index), award.clause)),
+        Holder::Award(index) => {
+            awards.get(index).map(|award| (why::case_label(lang, cases, award.case_index), award.clause))
+        }
         Holder::Committed(index) => counted
             .holders
             .get(index as usize)
-            .map(|holder| (why::committed_case_label(&holder.case, holder.date, holder.round), holder.clause)),
+            .map(|holder| (why::committed_case_label(lang, &holder.case, holder.date, holder.round), holder.clause)),
         Holder::Imported(_) => None,
     }
 }
@@ -177,10 +181,11 @@ fn apply_once(
             },
             // The rare holder outside the batch is named now.
             holder => {
-                let holder_label =
-                    holder_case(cases, awards, counted, holder).map(|(label, _)| label).unwrap_or_default();
+                let holder_label = holder_case(program.policy.lang, cases, awards, counted, holder)
+                    .map(|(label, _)| label)
+                    .unwrap_or_default();
                 let clause = awards.get(index).map_or("?", |award| program.clause_id(award.clause));
-                Why::Worded(why::once_reason(clause, &holder_label).into())
+                Why::Worded(why::once_reason(program.policy.lang, clause, &holder_label).into())
             }
         };
         if let Some(award) = awards.get_mut(index) {
@@ -448,10 +453,12 @@ fn apply_history(
                             Some(format!("applies only after {needed} per {per}: {not_yet}"))
                         }
                         (false, Some(holder @ (Holder::Award(_) | Holder::Committed(_)))) => {
-                            let holder =
-                                holder_case(cases, awards, counted, holder).map_or(String::new(), |(label, clause)| {
+                            let holder = holder_case(program.policy.lang, cases, awards, counted, holder).map_or(
+                                String::new(),
+                                |(label, clause)| {
                                     format!("clause {} of {label} received it", program.clause_id(clause))
-                                });
+                                },
+                            );
                             Some(format!("does not apply after {needed} per {per}: {holder}"))
                         }
                         (false, Some(Holder::Imported(outside))) => Some(format!(
@@ -625,11 +632,11 @@ fn apply_classes(
                 outside.date,
                 outside.policy.as_deref().map(|policy| format!(", {policy}")).unwrap_or_default()
             ),
-            holder => holder_case(cases, awards, counted, holder)
+            holder => holder_case(program.policy.lang, cases, awards, counted, holder)
                 .map(|(label, clause)| format!("clause {} of {label}", program.clause_id(clause)))
                 .unwrap_or_default(),
         };
-        let reason = |winner_label: String| why::class_reason(Some(class), &winner_label);
+        let reason = |winner_label: String| why::class_reason(program.policy.lang, Some(class), &winner_label);
         for (loser, winner) in cuts {
             let why = match winner {
                 Holder::Award(winner) => match awards.get(winner) {
@@ -662,13 +669,26 @@ fn apply_classes(
 struct CapCut {
     award: usize,
     kept: Decimal,
-    binding: Vec<(usize, Decimal, Decimal)>,
+    /// Each cap that left no more room: the cap, what it had counted, its limit, and the
+    /// case (its place) of the latest award it counted, [`NO_CASE`] when only committed
+    /// rounds had used it.
+    binding: Vec<(usize, Decimal, Decimal, u32)>,
 }
 
 /// The caps paid in batch order, all in one pass: each award is cut to the least room
 /// left under every cap that counts it, and every such cap counts what the award kept.
 /// The result does not depend on the order the caps are declared in.
-fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize], keys: &KeyTable, counted: &Counted) {
+/// No case of the batch: what a cap counted came from committed rounds alone.
+const NO_CASE: u32 = u32::MAX;
+
+fn apply_caps(
+    program: &Program<'_>,
+    cases: &Cases,
+    awards: &mut [AwardRecord],
+    order: &[usize],
+    keys: &KeyTable,
+    counted: &Counted,
+) {
     let caps = &program.policy.caps;
     let committed = counted;
     let mut cuts: Vec<CapCut> = Vec::new();
@@ -676,7 +696,8 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
     // the general one.
     let mut relaxations: Vec<(usize, usize, Decimal, Decimal)> = Vec::new();
     {
-        let mut used: Vec<HashMap<KeyId, Decimal>> = caps.iter().map(|_| HashMap::new()).collect();
+        // Per cap and key: what it has counted, and the case of the latest award counted.
+        let mut used: Vec<HashMap<KeyId, (Decimal, u32)>> = caps.iter().map(|_| HashMap::new()).collect();
         for &index in order {
             let Some(award) = awards.get(index) else { continue };
             let Some(amount) = award.amount() else { continue };
@@ -688,15 +709,18 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
                 .caps()
                 .filter(|counted| counted.key.is_some() && caps.get(counted.cap).is_some_and(|cap| !cap.pro_rata));
             let mut kept = amount;
-            let mut binding: Vec<(usize, Decimal, Decimal)> = Vec::new();
+            let mut binding: Vec<(usize, Decimal, Decimal, u32)> = Vec::new();
             for counted in counting.clone() {
                 let Some(&key) = counted.key else { continue };
-                let spent = used
+                let (spent, last) = used
                     .get(counted.cap)
                     .and_then(|used| used.get(&key))
-                    .or_else(|| committed.spent.get(counted.cap).and_then(|spent| spent.get(keys.facts(key))))
                     .copied()
-                    .unwrap_or_default();
+                    .or_else(|| {
+                        let spent = committed.spent.get(counted.cap).and_then(|spent| spent.get(keys.facts(key)));
+                        spent.map(|spent| (*spent, NO_CASE))
+                    })
+                    .unwrap_or((Decimal::ZERO, NO_CASE));
                 let limit = caps.get(counted.cap).map_or(Decimal::ZERO, |cap| cap.limit(counted.relaxed));
                 let left = (limit - spent).max(Decimal::ZERO);
                 if left < kept {
@@ -704,21 +728,24 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
                     binding.clear();
                 }
                 if left == kept && left < amount {
-                    binding.push((counted.cap, spent, limit));
+                    binding.push((counted.cap, spent, limit, last));
                 }
             }
             for counted in counting {
                 let Some(&key) = counted.key else { continue };
                 let Some(used) = used.get_mut(counted.cap) else { continue };
-                let spent = used.entry(key).or_insert_with(|| {
+                let (spent, last) = used.entry(key).or_insert_with(|| {
                     let spent = committed.spent.get(counted.cap).and_then(|spent| spent.get(keys.facts(key)));
-                    spent.copied().unwrap_or_default()
+                    (spent.copied().unwrap_or_default(), NO_CASE)
                 });
                 let Some(cap) = caps.get(counted.cap) else { continue };
                 if counted.relaxed && *spent + kept > cap.amount {
                     relaxations.push((index, counted.cap, *spent, cap.limit(true)));
                 }
                 *spent += kept;
+                if !kept.is_zero() {
+                    *last = award.case_index;
+                }
             }
             if kept < amount {
                 cuts.push(CapCut { award: index, kept, binding });
@@ -727,14 +754,17 @@ fn apply_caps(program: &Program<'_>, awards: &mut [AwardRecord], order: &[usize]
     }
     let wording = Wording::new(program.policy);
     for cut_by in cuts {
-        let source = cut_by.binding.first().map_or(0, |&(cap, _, _)| cap);
+        let source = cut_by.binding.first().map_or(0, |&(cap, _, _, _)| cap);
         let why = match cut_by.binding.as_slice() {
             // One cap left no room: the reason is worded from its numbers when shown.
-            [(_, counted, limit)] => Why::Capped { counted: *counted, limit: *limit },
+            [(_, counted, limit, last)] => Why::Capped { counted: *counted, limit: *limit, last: *last },
             binding => {
                 let reasons: Vec<String> = binding
                     .iter()
-                    .map(|&(cap, counted, limit)| wording.cap_reason(cap, limit, counted, cut_by.kept))
+                    .map(|&(cap, counted, limit, last)| {
+                        let holder = (last != NO_CASE).then(|| why::case_label(program.policy.lang, cases, last));
+                        wording.cap_reason(cap, limit, counted, cut_by.kept, holder.as_deref())
+                    })
                     .collect();
                 Why::Worded(reasons.join("; ").into())
             }

@@ -547,9 +547,11 @@ pub(crate) enum Why {
     OnceHeld { case: u32 },
     /// A class: the award that superseded this one, by its case's place and its clause.
     Superseded { case: u32, clause: u32 },
-    /// The one cap that left no more room: what it had counted before this award, and the
-    /// limit it held the award to (relaxed or not). What the award kept is its `to`.
-    Capped { counted: Decimal, limit: Decimal },
+    /// The one cap that left no more room: what it had counted before this award, the
+    /// limit it held the award to (relaxed or not), and the case (its place) of the latest
+    /// award it counted, `u32::MAX` when committed rounds alone had used it. What the
+    /// award kept is its `to`.
+    Capped { counted: Decimal, limit: Decimal, last: u32 },
     /// Worded when the rule applied: the rules and holders few awards meet.
     Worded(Box<str>),
 }
@@ -1210,10 +1212,13 @@ fn with_history(program: &Program<'_>, prior: Prior, result: &mut BatchResult) {
                     Why::Superseded { case, clause } if case >= offset => {
                         Why::Superseded { case: case - offset, clause }
                     }
-                    Why::OnceHeld { .. } | Why::Superseded { .. } => {
+                    Why::Capped { counted, limit, last } if last >= offset => {
+                        Why::Capped { counted, limit, last: if last == u32::MAX { last } else { last - offset } }
+                    }
+                    Why::OnceHeld { .. } | Why::Superseded { .. } | Why::Capped { .. } => {
                         Why::Worded(wording.reason(&cases, &award, adjustment).into())
                     }
-                    ref why @ (Why::Capped { .. } | Why::Worded(_)) => why.clone(),
+                    ref why @ Why::Worded(_) => why.clone(),
                 };
             }
             award.set_adjustments(adjustments);

@@ -7,6 +7,7 @@
 
 use crate::check::checked::{Expr, ExprKind, InputId, Policy, Type, Value};
 use crate::data::{Case, Fact};
+use crate::lang::Lang;
 use crate::money;
 use crate::syntax::ast::Sign;
 use rust_decimal::Decimal;
@@ -39,8 +40,13 @@ pub fn fact(policy: &Policy, ty: Type, fact: &Fact) -> String {
     out
 }
 
-/// [`fact`], written onto `out`.
+/// [`fact`], written onto `out`; in Chinese ([`Policy::lang`]) as an analyst reads it
+/// (`900万元`, `省级`, `是`).
 pub fn write_fact(out: &mut String, policy: &Policy, ty: Type, fact: &Fact) {
+    if policy.lang == Lang::Zh {
+        out.push_str(&super::zh::fact_text(policy, ty, fact));
+        return;
+    }
     match fact {
         Fact::Money(amount) => money::write_yuan_grouped(out, *amount),
         Fact::Ratio(ratio) => money::write_percent(out, *ratio),
@@ -145,8 +151,13 @@ pub fn expr(policy: &Policy, expr: &Expr, case: Option<&Case>) -> String {
     out
 }
 
-/// [`expr`], written onto `out`, the inputs' values found in `facts`.
+/// [`expr`], written onto `out`, the inputs' values found in `facts`. In Chinese
+/// ([`Policy::lang`]) the expression is put in words, inputs by their labels.
 pub fn write_expr(out: &mut String, policy: &Policy, expr: &Expr, facts: Option<&dyn Facts>) {
+    if policy.lang == Lang::Zh {
+        out.push_str(&super::zh::Chinese::with_facts(policy, facts).condition(expr));
+        return;
+    }
     Shown { out, policy, facts }.expr(expr);
 }
 

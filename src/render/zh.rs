@@ -8,17 +8,26 @@
 use crate::check::checked::{
     Award, Cap, Class, Clause, ClauseIndex, Expr, ExprKind, HistorySubject, InputId, Key, Policy, Type, Value,
 };
+use crate::data::Fact;
+use crate::render::show::Facts;
 use crate::syntax::ast::{CompareOp, Function, MulOp, PeriodUnit, Sign};
 
-/// Words for a policy's rules; `source` is the policy's text, for literals as written.
+/// Words for a policy's rules: with the policy's text, its literals as written; with a
+/// case's facts, each input followed by its value (`平台年度服务性收入（900万元）`).
 pub struct Chinese<'p> {
     policy: &'p Policy,
-    source: &'p str,
+    source: Option<&'p str>,
+    facts: Option<&'p dyn Facts>,
 }
 
 impl<'p> Chinese<'p> {
     pub fn new(policy: &'p Policy, source: &'p str) -> Chinese<'p> {
-        Chinese { policy, source }
+        Chinese { policy, source: Some(source), facts: None }
+    }
+
+    /// Words for expressions shown with a case's facts (`None`: as the policy states them).
+    pub fn with_facts(policy: &'p Policy, facts: Option<&'p dyn Facts>) -> Chinese<'p> {
+        Chinese { policy, source: None, facts }
     }
 
     /// One clause as a sentence: who gets what, when, how often.
@@ -193,24 +202,42 @@ impl<'p> Chinese<'p> {
         format!("同一{}", names.join("、同一"))
     }
 
+    /// An input by its label.
     fn input(&self, input: InputId) -> String {
-        self.policy
-            .inputs
-            .get(input)
-            .map_or_else(|| "?".to_string(), |input| input.description.clone().unwrap_or_else(|| input.name.clone()))
+        label(self.policy, input)
+    }
+
+    /// An input in an expression: by its label, and with a case, its value after it.
+    fn input_with_fact(&self, input: InputId, ty: Type) -> String {
+        let name = self.input(input);
+        match self.facts {
+            None => name,
+            Some(facts) => match facts.fact(input) {
+                Some(fact) => format!("{name}（{}）", fact_text(self.policy, ty, fact)),
+                None => format!("{name}（未填报）"),
+            },
+        }
     }
 
     fn enum_value(&self, ty: Type, position: u32) -> String {
-        let value = match ty {
-            Type::Enum(id) => self.policy.enums.get(id).and_then(|def| def.values.get(position as usize)),
-            _ => None,
-        };
-        value.map_or_else(|| position.to_string(), |value| value.label.clone().unwrap_or_else(|| value.name.clone()))
+        enum_label(self.policy, ty, position)
+    }
+
+    /// A fraction written without the policy's text: `1/3`.
+    fn fraction(&self, numerator: &Expr, whole: &Expr) -> String {
+        match (&numerator.kind, &whole.kind) {
+            (ExprKind::Literal(Value::Integer(top)), ExprKind::Product { factors, .. }) => match factors.first() {
+                Some((_, Expr { kind: ExprKind::Literal(Value::Integer(bottom)), .. })) => format!("{top}/{bottom}"),
+                _ => top.to_string(),
+            },
+            _ => "?".to_string(),
+        }
     }
 
     /// A literal as the policy writes it, with `元` after an amount in 万 or 亿.
     fn literal(&self, expr: &Expr, value: &Value) -> String {
-        let written = self.source.get(expr.span.start..expr.span.end).unwrap_or_default().trim();
+        let written =
+            self.source.and_then(|source| source.get(expr.span.start..expr.span.end)).unwrap_or_default().trim();
         match value {
             Value::Money(_) if written.ends_with(['万', '亿']) => format!("{written}元"),
             Value::Bool(flag) => if *flag { "是" } else { "否" }.to_string(),
@@ -246,7 +273,10 @@ impl<'p> Chinese<'p> {
             ExprKind::Between { subject, low, high } => {
                 format!("{}在{}至{}之间", self.amount(subject), self.amount(low), self.amount(high))
             }
-            ExprKind::IsPresent(input) => format!("已填报{}", self.input(*input)),
+            ExprKind::IsPresent(input) => {
+                let ty = self.policy.inputs.get(*input).map_or(Type::Text, |declared| declared.ty);
+                format!("已填报{}", self.input_with_fact(*input, ty))
+            }
             ExprKind::InSet { subject, values, negated } => {
                 let names: Vec<String> = values.iter().map(|value| self.enum_value(subject.ty, *value)).collect();
                 let relation = if *negated { "不为" } else { "为" };
@@ -270,7 +300,7 @@ impl<'p> Chinese<'p> {
     pub fn amount(&self, expr: &Expr) -> String {
         match &expr.kind {
             ExprKind::Literal(value) => self.literal(expr, value),
-            ExprKind::Input(input) => self.input(*input),
+            ExprKind::Input(input) => self.input_with_fact(*input, expr.ty),
             ExprKind::Named(value) => self
                 .policy
                 .values
@@ -296,7 +326,10 @@ impl<'p> Chinese<'p> {
             ExprKind::Product { first, .. }
                 if (first.span.start, first.span.end) == (expr.span.start, expr.span.end) =>
             {
-                self.source.get(expr.span.start..expr.span.end).unwrap_or_default().trim().to_string()
+                match self.source.and_then(|source| source.get(expr.span.start..expr.span.end)) {
+                    Some(written) => written.trim().to_string(),
+                    None => self.fraction(first, expr),
+                }
             }
             ExprKind::Product { first, factors } => {
                 let mut text = self.operand(first);
@@ -333,6 +366,15 @@ impl<'p> Chinese<'p> {
             ExprKind::If { condition, then, otherwise } => {
                 format!("{}的为{}，否则为{}", self.condition(condition), self.amount(then), self.amount(otherwise))
             }
+            // With a case, a table or tier list shows only what it chose by; the chosen arm
+            // follows in the explanation.
+            ExprKind::Table { subject, .. } | ExprKind::Brackets { subject, .. } if self.facts.is_some() => {
+                format!("按{}", self.amount(subject))
+            }
+            ExprKind::Tiers { subject, since, .. } if self.facts.is_some() => match since {
+                Some(since) => format!("{}自{}以来首次达到的档次", self.amount(subject), self.amount(since)),
+                None => format!("{}达到的档次", self.amount(subject)),
+            },
             ExprKind::Table { subject, arms, otherwise } => {
                 let mut rows: Vec<String> = arms
                     .iter()
@@ -422,8 +464,45 @@ impl<'p> Chinese<'p> {
     }
 }
 
-/// Money as the policy would write it, in 元: `250万元`, `3亿元`, `1,234元`.
-fn yuan(amount: rust_decimal::Decimal) -> String {
+/// An input's label, or its name when it has none.
+pub fn label(policy: &Policy, input: InputId) -> String {
+    policy
+        .inputs
+        .get(input)
+        .map_or_else(|| "?".to_string(), |input| input.description.clone().unwrap_or_else(|| input.name.clone()))
+}
+
+/// A case's fact as an analyst reads it: money in 元 (`900万元`, `1,888,888.88元`), a ratio
+/// as a percentage, a bool as 是 or 否, an enum value by its label.
+pub fn fact_text(policy: &Policy, ty: Type, fact: &Fact) -> String {
+    match fact {
+        Fact::Money(amount) => yuan(*amount),
+        Fact::Ratio(ratio) => percent(*ratio),
+        Fact::Integer(value) => value.to_string(),
+        Fact::Quantity(value) => value.normalize().to_string(),
+        Fact::PerUnit(amount) => format!("{}/单位", yuan(*amount)),
+        Fact::Bool(flag) => if *flag { "是" } else { "否" }.to_string(),
+        Fact::Date(date) => date.to_string(),
+        Fact::Text(text) => text.to_string(),
+        Fact::Enum(position) => enum_label(policy, ty, *position),
+    }
+}
+
+/// An enum value by its label, or its name when it has none.
+pub fn enum_label(policy: &Policy, ty: Type, position: u32) -> String {
+    let value = match ty {
+        Type::Enum(id) => policy.enums.get(id).and_then(|def| def.values.get(position as usize)),
+        _ => None,
+    };
+    value.map_or_else(|| position.to_string(), |value| value.label.clone().unwrap_or_else(|| value.name.clone()))
+}
+
+/// Money as the policy would write it, in 元: `250万元`, `3亿元`, `1,234元`; an amount
+/// with more than two decimals keeps every digit (`188,888.888元`).
+pub fn yuan(amount: rust_decimal::Decimal) -> String {
+    if amount.normalize().scale() > 2 {
+        return format!("{}元", crate::render::show::exact_money(amount));
+    }
     let readable = crate::money::format_money_readable(amount);
     if readable.ends_with(['万', '亿']) {
         format!("{readable}元")
@@ -432,7 +511,7 @@ fn yuan(amount: rust_decimal::Decimal) -> String {
     }
 }
 
-fn percent(ratio: rust_decimal::Decimal) -> String {
+pub fn percent(ratio: rust_decimal::Decimal) -> String {
     let mut text = String::new();
     crate::money::write_percent(&mut text, ratio);
     text
@@ -450,4 +529,26 @@ pub fn chinese_number(number: u32) -> String {
         }
         _ => number.to_string(),
     }
+}
+
+/// "第四条 支持建设创新应用平台", inside its sections when it has them
+/// ("一、支持算力建设 › （一）算力券 › 第三条 算力券").
+pub fn article_heading(policy: &Policy, article: crate::check::checked::ArticleIndex) -> String {
+    let Some(article) = policy.articles.get(article) else { return String::new() };
+    let mut heading = format!("第{}条 {}", chinese_number(article.number), article.title);
+    // INVARIANT: a section's parent is declared before it, so this walk ends.
+    let mut section = article.section;
+    while let Some(index) = section {
+        let Some(def) = policy.sections.get(index) else { break };
+        let mark = if def.number.starts_with(['（', '(']) { "" } else { "、" };
+        heading = format!("{}{mark}{} › {heading}", def.number, def.title);
+        section = def.parent.filter(|parent| *parent < index);
+    }
+    heading
+}
+
+/// "第四条 支持建设创新应用平台 › 4.2": where a clause is in the policy.
+pub fn clause_citation(policy: &Policy, clause: ClauseIndex) -> String {
+    let Some(checked) = policy.clauses.get(clause) else { return String::new() };
+    format!("{} › {}", article_heading(policy, checked.article), checked.id)
 }
