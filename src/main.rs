@@ -22,6 +22,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use polc::check::checked::Policy;
 use polc::data::InputFormat;
 use polc::diag::render::{self, Source};
+use polc::lang::Lang;
 use polc::render as results;
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -32,6 +33,25 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The language of messages, explanations, tables and reasons [default: POLC_LANG,
+    /// or the locale's (LC_ALL, LC_MESSAGES, LANG); English otherwise].
+    #[arg(long, global = true, value_enum)]
+    lang: Option<LangArg>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LangArg {
+    /// 中文.
+    Zh,
+    /// English.
+    En,
+}
+
+/// The language this run writes in, chosen once at start.
+static LANG: std::sync::OnceLock<Lang> = std::sync::OnceLock::new();
+
+fn lang() -> Lang {
+    LANG.get().copied().unwrap_or_default()
 }
 
 /// A run's result in the format asked for.
@@ -223,6 +243,12 @@ fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { EXIT_UNUSABLE } else { 0 });
         }
     };
+    let chosen = match cli.lang {
+        Some(LangArg::Zh) => Lang::Zh,
+        Some(LangArg::En) => Lang::En,
+        None => Lang::from_env(|name| std::env::var(name).ok()),
+    };
+    let _ = LANG.set(chosen);
     if let Command::Lsp = cli.command {
         // The server's writer thread owns standard output.
         return lsp();
@@ -361,7 +387,10 @@ fn load_policy_text(name: &str) -> Result<(Policy, String), u8> {
     })?;
     let (text, report) = polc::check_bytes(&bytes);
     match report.policy {
-        Some(policy) => Ok((policy, text.into_owned())),
+        Some(mut policy) => {
+            policy.lang = lang();
+            Ok((policy, text.into_owned()))
+        }
         None => {
             let shown = display_name(name);
             let source = Source { name: shown, text: &text };
@@ -426,6 +455,8 @@ fn run(
             return Ok(EXIT_UNUSABLE);
         }
     };
+    // An explanation is text unless JSON is asked for by name.
+    let explain_as_json = matches!(format, Some(ResultFormat::Json));
     let format = format.unwrap_or(if io::stdout().is_terminal() { ResultFormat::Table } else { ResultFormat::Json });
     if matches!(format, ResultFormat::Xlsx) && output.is_none() && explain.is_none() && io::stdout().is_terminal() {
         say!("error: a workbook is not text for a terminal; write it to a file with `--output FILE.xlsx`");
@@ -517,8 +548,14 @@ fn run(
     };
     let explanation = match explain {
         None => None,
-        Some(case_id) => match results::explain(&policy, &result) {
-            Some(text) => Some(text),
+        Some(case_id) => match results::explanation(&policy, &result) {
+            // As data for a program; as text for a person.
+            Some(explanation) if explain_as_json => {
+                let mut text = serde_json::to_string_pretty(&explanation).map_err(io::Error::other)?;
+                text.push('\n');
+                Some(text)
+            }
+            Some(_) => results::explain(&policy, &result),
             None => {
                 let errors: Vec<_> =
                     result.errors.iter().filter(|error| error.case.as_deref() == Some(case_id)).collect();
@@ -993,10 +1030,12 @@ fn schema(out: &mut Out, policy_name: &str) -> io::Result<u8> {
 }
 
 fn doc(out: &mut Out, policy_name: &str, output: Option<&Path>, examples: Option<&Path>) -> io::Result<u8> {
-    let (policy, text) = match load_policy_text(policy_name) {
+    let (mut policy, text) = match load_policy_text(policy_name) {
         Ok(loaded) => loaded,
         Err(status) => return Ok(status),
     };
+    // The handbook is a Chinese document: its examples' reasons are worded in Chinese too.
+    policy.lang = Lang::Zh;
     let sidecar = match examples {
         Some(path) => match std::fs::read_to_string(path) {
             Ok(sidecar) => Some((path.to_path_buf(), sidecar)),

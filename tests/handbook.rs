@@ -71,7 +71,7 @@ fn the_chengdu_handbook_holds_its_parts_and_nothing_from_the_network() {
         "第4.2条奖励同一主体、同一年度合计最高100万元，超出部分按申报先后不予支持。",
         "研发经费支持：第1.2、2.1条奖励，同一主体、同一项目编号只取最高一项。",
         "<tr><td><code>new_demo_park_level</code></td><td>新获批示范园区级别</td><td>示范园区级别：national（国家级）、provincial（省级）、municipal（市级）</td><td>否</td></tr>",
-        "<td>EX-01</td><td><a href=\"#clause-1.1\">1.1</a></td><td>E101</td><td>grant</td><td class=\"amount\">860,000.00</td>",
+        "<td>EX-01</td><td><a href=\"#clause-1.1\">1.1</a></td><td>E101</td><td>资金</td><td class=\"amount\">860,000.00</td><td>销售合同执行金额（860万元）的10% = 86万元；未超过上限 250万元</td>",
         "示例覆盖了 ",
     ] {
         assert!(page.contains(part), "the handbook lacks {part}");

@@ -159,6 +159,27 @@ pub enum Location {
     },
 }
 
+impl Location {
+    /// Where the record is, in words of `lang`: `line 3`, `row 5, column 2`, … in
+    /// English; `第3行`, `第5行第2列`, `工作表“申报”单元格D4`, … in Chinese.
+    pub fn words(&self, lang: crate::lang::Lang) -> String {
+        use crate::lang::Lang;
+        match (lang, self) {
+            (Lang::En, location) => location.to_string(),
+            (Lang::Zh, Location::Line { line }) => format!("第{line}行"),
+            (Lang::Zh, Location::Element { element, line, column }) => {
+                format!("第{element}个元素（第{line}行第{column}字）")
+            }
+            (Lang::Zh, Location::Row { row, column: Some(column) }) => format!("第{row}行第{column}列"),
+            (Lang::Zh, Location::Row { row, column: None }) => format!("第{row}行"),
+            (Lang::Zh, Location::Cell { sheet, row, column: Some(column) }) => {
+                format!("工作表“{sheet}”单元格{}{row}", column_name(*column))
+            }
+            (Lang::Zh, Location::Cell { sheet, row, column: None }) => format!("工作表“{sheet}”第{row}行"),
+        }
+    }
+}
+
 /// A spreadsheet column's letters from its 1-based number: 1 is `A`, 27 is `AA`.
 pub fn column_name(column: u32) -> String {
     let mut letters = Vec::new();

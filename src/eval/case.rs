@@ -7,6 +7,7 @@ use super::program::Program;
 use super::{AmountTrace, AwardKeys, AwardRecord, CapKey, ClauseStatus, Pick, TraceExtra};
 use crate::check::checked::{Award, ClauseIndex, Expr, ExprKind, InputId, Key, Type, Value};
 use crate::data::{Case, Fact};
+use crate::lang::Lang;
 use crate::money::{self, Date};
 use crate::render::show;
 use crate::syntax::ast::{CompareOp, Function, MulOp, PeriodUnit, Sign};
@@ -194,18 +195,15 @@ pub fn evaluate(
         evaluator.owner = Owner::Gate(gate_index);
         let truth = evaluator.truth(&gate.condition).map_err(|fault| CaseError { clause: None, fault })?;
         // The heading is written only for a gate that fails: passing is the common case.
+        let heading = match policy.lang {
+            Lang::En => format!("{}: ", policy.article_heading(gate.article)),
+            Lang::Zh => format!("{}：", crate::render::zh::article_heading(policy, gate.article)),
+        };
         let failure = match truth {
             Truth::True => continue,
-            Truth::False => {
-                format!("{}: {}", policy.article_heading(gate.article), evaluator.why_false(&gate.condition))
-            }
-            Truth::Unknown(input) => {
-                format!("{}: `{}` is missing", policy.article_heading(gate.article), input_name(program, input))
-            }
-            Truth::Undefined => {
-                let divisor = evaluator.zero_divisor.take().unwrap_or_default();
-                format!("{}: {divisor}", policy.article_heading(gate.article))
-            }
+            Truth::False => heading + &evaluator.why_false(&gate.condition),
+            Truth::Unknown(input) => heading + &missing(program, input),
+            Truth::Undefined => heading + &evaluator.zero_divisor.take().unwrap_or_default(),
         };
         evaluator.hit(Probe::GateStopped(gate_index));
         let statuses = if explain { vec![ClauseStatus::Gated; policy.clauses.len()] } else { Vec::new() };
@@ -229,6 +227,23 @@ fn input_name<'p>(program: &Program<'p>, input: InputId) -> &'p str {
     program.policy.inputs.get(input).map_or("?", |input| input.name.as_str())
 }
 
+/// An input as the policy's language names it: its name in English (`in_chengdu`), its
+/// label in Chinese (`在蓉`).
+fn input_words(program: &Program<'_>, input: InputId) -> String {
+    match program.policy.lang {
+        Lang::En => input_name(program, input).to_string(),
+        Lang::Zh => crate::render::zh::label(program.policy, input),
+    }
+}
+
+/// Why a condition cannot be decided: the case lacks `input`.
+fn missing(program: &Program<'_>, input: InputId) -> String {
+    match program.policy.lang {
+        Lang::En => format!("`{}` is missing", input_name(program, input)),
+        Lang::Zh => format!("未填报{}", input_words(program, input)),
+    }
+}
+
 impl Evaluator<'_, '_> {
     fn hit(&mut self, probe: Probe) {
         if let Some(hits) = self.coverage.as_deref_mut() {
@@ -248,7 +263,7 @@ impl Evaluator<'_, '_> {
                     return Ok(ClauseStatus::ConditionFalse(self.why_false(condition)));
                 }
                 Truth::False => return Ok(ClauseStatus::ConditionFalse(String::new())),
-                Truth::Unknown(input) => return Ok(ClauseStatus::Missing(input_name(self.program, input).to_string())),
+                Truth::Unknown(input) => return Ok(ClauseStatus::Missing(input_words(self.program, input))),
                 Truth::Undefined => return Ok(ClauseStatus::ZeroDivisor(self.zero_divisor.take().unwrap_or_default())),
             }
         }
@@ -257,7 +272,7 @@ impl Evaluator<'_, '_> {
         self.named.clear();
         let (mut amount, mut trace) = match self.award_amount(&clause.award) {
             Ok(computed) => computed,
-            Err(Stop::Missing(input)) => return Ok(ClauseStatus::Missing(input_name(self.program, input).to_string())),
+            Err(Stop::Missing(input)) => return Ok(ClauseStatus::Missing(input_words(self.program, input))),
             Err(Stop::NoTier) => return Ok(ClauseStatus::NoTier),
             Err(Stop::NoBracket(value)) => return Ok(ClauseStatus::NoBracket(value)),
             Err(Stop::ZeroDivisor(divisor)) => return Ok(ClauseStatus::ZeroDivisor(divisor)),
@@ -366,8 +381,8 @@ impl Evaluator<'_, '_> {
             }
         }
         if given == 0 {
-            let names: Vec<&str> =
-                clause.recipients.iter().map(|recipient| input_name(self.program, recipient.input)).collect();
+            let names: Vec<String> =
+                clause.recipients.iter().map(|recipient| input_words(self.program, recipient.input)).collect();
             return Ok(ClauseStatus::Missing(names.join(" / ")));
         }
         Ok(ClauseStatus::Applied)
@@ -537,7 +552,10 @@ impl Evaluator<'_, '_> {
         let (top, bottom) = match op {
             MulOp::Over if top.is_zero() => {
                 let divisor = show::expr(self.program.policy, factor, Some(self.case));
-                return Err(Stop::ZeroDivisor(format!("the divisor {divisor} is zero")));
+                return Err(Stop::ZeroDivisor(match self.program.policy.lang {
+                    Lang::En => format!("the divisor {divisor} is zero"),
+                    Lang::Zh => format!("除数{divisor}为零"),
+                }));
             }
             MulOp::Over => (bottom, top),
             MulOp::Of | MulOp::Times => (top, bottom),
@@ -584,15 +602,27 @@ impl Evaluator<'_, '_> {
                         return self.why_false(part);
                     }
                 }
-                format!("{} is false", show::expr(policy, expr, Some(self.case)))
+                self.is_false(expr)
             }
             ExprKind::Or(parts) => {
                 let reasons: Vec<String> = parts.iter().map(|part| self.why_false(part)).collect();
-                reasons.join(", and ")
+                reasons.join(policy.lang.pick(", and ", "；且"))
             }
-            ExprKind::Not(inner) => format!("{} is true", show::expr(policy, inner, Some(self.case))),
-            ExprKind::IsPresent(input) => format!("`{}` is missing", input_name(self.program, *input)),
-            _ => format!("{} is false", show::expr(policy, expr, Some(self.case))),
+            ExprKind::Not(inner) => match policy.lang {
+                Lang::En => format!("{} is true", show::expr(policy, inner, Some(self.case))),
+                Lang::Zh => format!("{}成立", show::expr(policy, inner, Some(self.case))),
+            },
+            ExprKind::IsPresent(input) => missing(self.program, *input),
+            _ => self.is_false(expr),
+        }
+    }
+
+    /// "X is false", with the case's facts.
+    fn is_false(&self, expr: &Expr) -> String {
+        let policy = self.program.policy;
+        match policy.lang {
+            Lang::En => format!("{} is false", show::expr(policy, expr, Some(self.case))),
+            Lang::Zh => format!("不满足：{}", show::expr(policy, expr, Some(self.case))),
         }
     }
 
@@ -764,10 +794,11 @@ impl Evaluator<'_, '_> {
                     (None, None) if self.explain => {
                         let policy = self.program.policy;
                         let subject_text = show::expr(policy, subject, None);
-                        return Err(Stop::NoBracket(format!(
-                            "{subject_text} is {}",
-                            show::fact(policy, subject.ty, &value)
-                        )));
+                        let value = show::fact(policy, subject.ty, &value);
+                        return Err(Stop::NoBracket(match policy.lang {
+                            Lang::En => format!("{subject_text} is {value}"),
+                            Lang::Zh => format!("{subject_text}为{value}"),
+                        }));
                     }
                     (None, None) => return Err(Stop::NoBracket(String::new())),
                 };

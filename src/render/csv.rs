@@ -21,7 +21,10 @@ fn csv_case<W: Write>(
 ) -> io::Result<()> {
     let awards = result.case_awards(case);
     if awards.is_empty() {
-        write_row(writer, [result.cases.id(case), "", "", "", "none", "", "", no_award_reason(case), "", ""])?;
+        write_row(
+            writer,
+            [result.cases.id(case), "", "", "", "none", "", "", no_award_reason(wording.policy().lang, case), "", ""],
+        )?;
     }
     for award in awards {
         let (clause, role, kind, review) = clause_facts(wording.policy(), award);
@@ -79,7 +82,10 @@ pub fn csv_in(parallelism: Parallelism, policy: &Policy, result: &BatchResult, o
         write_row(&mut writer, [case, "", "", "", "error", "", "", &error.message, field, &location])?;
     }
     for (recipient, sum) in result.overflowed_totals() {
-        write_row(&mut writer, ["", "", recipient, "", "error", "", "", &total_error(recipient, sum), "", ""])?;
+        write_row(
+            &mut writer,
+            ["", "", recipient, "", "error", "", "", &total_error(policy.lang, recipient, sum), "", ""],
+        )?;
     }
     writer.flush()
 }

@@ -279,9 +279,10 @@ fn worked_examples(page: &mut String, policy: &Policy, examples: &WorkedExamples
             if awards.is_empty() {
                 let _ = writeln!(
                     page,
-                    "<tr><td>{}</td><td></td><td></td><td>none</td><td class=\"amount\"></td><td>{}</td></tr>",
+                    "<tr><td>{}</td><td></td><td></td><td>{}</td><td class=\"amount\"></td><td>{}</td></tr>",
                     escape(id),
-                    escape(no_award_reason(case))
+                    super::table::kind_words(policy.lang, "none"),
+                    escape(no_award_reason(policy.lang, case))
                 );
             }
             for award in awards {
@@ -295,7 +296,7 @@ fn worked_examples(page: &mut String, policy: &Policy, examples: &WorkedExamples
                     escape(clause),
                     escape(clause),
                     escape(&award.recipient),
-                    escape(kind),
+                    escape(super::table::kind_words(policy.lang, kind)),
                     escape(&amount),
                     escape(&reasons)
                 );
@@ -304,7 +305,7 @@ fn worked_examples(page: &mut String, policy: &Policy, examples: &WorkedExamples
         for error in &result.errors {
             let _ = writeln!(
                 page,
-                "<tr><td>{}</td><td></td><td></td><td>error</td><td class=\"amount\"></td><td>{}：{}</td></tr>",
+                "<tr><td>{}</td><td></td><td></td><td>错误</td><td class=\"amount\"></td><td>{}：{}</td></tr>",
                 escape(error.case.as_deref().unwrap_or("")),
                 escape(error.field.as_deref().unwrap_or("")),
                 escape(&error.message)

@@ -81,8 +81,11 @@ pub fn json_in(parallelism: Parallelism, policy: &Policy, result: &BatchResult, 
     writeln!(out, "  \"totals\": [")?;
     for (index, (recipient, total)) in result.totals.iter().enumerate() {
         let overflowed = [("granted", total.granted), ("up to", total.up_to)];
-        let errors: Vec<String> =
-            overflowed.iter().filter(|(_, sum)| sum.is_none()).map(|(name, _)| total_error(recipient, name)).collect();
+        let errors: Vec<String> = overflowed
+            .iter()
+            .filter(|(_, sum)| sum.is_none())
+            .map(|(name, _)| total_error(policy.lang, recipient, name))
+            .collect();
         let record = JsonTotal {
             recipient,
             granted: total.granted.map(money::format_yuan),

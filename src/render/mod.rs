@@ -28,7 +28,7 @@ mod xlsx;
 pub mod zh;
 
 pub use self::csv::{csv, csv_in, spreadsheet_safe, CSV_COLUMNS};
-pub use explain::explain;
+pub use explain::{explain, explanation, Explanation};
 pub use handbook::{handbook, WorkedExamples};
 pub use json::{json, json_in};
 pub use table::table;
@@ -36,20 +36,27 @@ pub use xlsx::xlsx;
 
 use crate::check::checked::Policy;
 use crate::eval::{AwardRecord, BatchResult, CaseSummary};
+use crate::lang::Lang;
 use crate::parallel::Parallelism;
 use std::borrow::Cow;
 use std::io::{self, Write};
 use why::{AwardText, Wording};
 
 /// Why a total is missing: its sum went past the largest amount.
-fn total_error(recipient: &str, sum: &str) -> String {
-    format!("the {sum} total of `{recipient}` overflows: it is beyond the largest amount polc holds")
+fn total_error(lang: Lang, recipient: &str, sum: &str) -> String {
+    match lang {
+        Lang::En => format!("the {sum} total of `{recipient}` overflows: it is beyond the largest amount polc holds"),
+        Lang::Zh => {
+            let sum = if sum == "granted" { "核定金额" } else { "最高额" };
+            format!("`{recipient}`的{sum}合计溢出：超过了 polc 能表示的最大金额")
+        }
+    }
 }
 
 /// The words for a case that ran and got nothing: the gate that stopped it, or that no
 /// clause applied.
-fn no_award_reason(case: &CaseSummary) -> &str {
-    case.gate_failure.as_deref().unwrap_or("no clause applies to this case")
+fn no_award_reason(lang: Lang, case: &CaseSummary) -> &str {
+    case.gate_failure.as_deref().unwrap_or(lang.pick("no clause applies to this case", "没有适用于该案例的条款"))
 }
 
 /// The role label and kind of an award, from its clause.
@@ -119,9 +126,10 @@ fn one_line_why(wording: &Wording<'_>, result: &BatchResult, award: &AwardRecord
     why.write(wording.policy(), award);
     let mut line = String::with_capacity(128);
     let rules = wording.reasons(&result.cases, award);
+    let separator = wording.policy().lang.pick("; ", "；");
     for (index, part) in why.reasons().map(Cow::Borrowed).chain(rules.map(Cow::Owned)).enumerate() {
         if index > 0 {
-            line.push_str("; ");
+            line.push_str(separator);
         }
         line.push_str(&part);
     }

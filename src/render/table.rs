@@ -4,16 +4,22 @@ use super::why::{AwardText, Wording};
 use super::{clause_facts, escape_controls, no_award_reason, one_line_why, show, total_error};
 use crate::check::checked::Policy;
 use crate::eval::BatchResult;
+use crate::lang::Lang;
 use crate::width::display_width;
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 
-/// A table for terminals: one row per award, then totals per entity and the errors.
+/// A table for terminals: one row per award, then totals per entity and the errors, in
+/// the policy's language.
 pub fn table(policy: &Policy, result: &BatchResult) -> String {
+    let lang = policy.lang;
     let wording = Wording::new(policy);
     let mut why = AwardText::default();
-    let mut rows: Vec<Vec<String>> =
-        vec![["case", "clause", "recipient", "role", "kind", "amount", "note"].map(String::from).to_vec()];
+    let header = match lang {
+        Lang::En => ["case", "clause", "recipient", "role", "kind", "amount", "note"],
+        Lang::Zh => ["案例", "条款", "受益主体", "角色", "类型", "金额（元）", "说明"],
+    };
+    let mut rows: Vec<Vec<String>> = vec![header.map(String::from).to_vec()];
     for case in &result.cases {
         if result.case_awards(case).is_empty() {
             rows.push(vec![
@@ -21,9 +27,9 @@ pub fn table(policy: &Policy, result: &BatchResult) -> String {
                 "-".into(),
                 "-".into(),
                 "".into(),
-                "none".into(),
+                kind_words(lang, "none").into(),
                 "".into(),
-                no_award_reason(case).to_string(),
+                no_award_reason(lang, case).to_string(),
             ]);
         }
         for award in result.case_awards(case) {
@@ -31,14 +37,14 @@ pub fn table(policy: &Policy, result: &BatchResult) -> String {
             let amount = award.amount().map(show::money_text).unwrap_or_else(|| "-".into());
             let mut note = one_line_why(&wording, result, award, &mut why);
             if review {
-                note = format!("subject to review; {note}");
+                note = format!("{}{note}", lang.pick("subject to review; ", "经评审；"));
             }
             rows.push(vec![
                 result.cases.id(case).to_string(),
                 clause.into(),
                 award.recipient.to_string(),
                 role.into(),
-                kind.into(),
+                kind_words(lang, kind).into(),
                 amount,
                 note,
             ]);
@@ -46,30 +52,55 @@ pub fn table(policy: &Policy, result: &BatchResult) -> String {
     }
     let mut out = render_rows(&rows, &[5]);
     out.push('\n');
-    let mut total_rows = vec![["recipient", "granted", "up to (set by review)"].map(String::from).to_vec()];
-    let sum_text = |sum: Option<Decimal>| sum.map_or_else(|| "overflow".to_string(), show::money_text);
+    let total_header = match lang {
+        Lang::En => ["recipient", "granted", "up to (set by review)"],
+        Lang::Zh => ["受益主体", "核定金额", "最高额（待评审）"],
+    };
+    let mut total_rows = vec![total_header.map(String::from).to_vec()];
+    let sum_text =
+        |sum: Option<Decimal>| sum.map_or_else(|| lang.pick("overflow", "溢出").to_string(), show::money_text);
     for (recipient, total) in &result.totals {
         total_rows.push(vec![recipient.to_string(), sum_text(total.granted), sum_text(total.up_to)]);
     }
-    out.push_str("Totals per entity\n");
+    out.push_str(lang.pick("Totals per entity\n", "各主体合计\n"));
     out.push_str(&render_rows(&total_rows, &[1, 2]));
     for (recipient, sum) in result.overflowed_totals() {
-        out.push_str(&format!("error: {}\n", escape_controls(&total_error(recipient, sum))));
+        let error = total_error(lang, recipient, sum);
+        out.push_str(&format!("{}{}\n", lang.pick("error: ", "错误："), escape_controls(&error)));
     }
     if !result.errors.is_empty() {
         let failed = result.failed_records;
-        out.push_str(&format!("\n{failed} record{} could not run:\n", if failed == 1 { "" } else { "s" }));
+        out.push_str(&match lang {
+            Lang::En => format!("\n{failed} record{} could not run:\n", if failed == 1 { "" } else { "s" }),
+            Lang::Zh => format!("\n{failed} 条记录无法计算：\n"),
+        });
         for error in &result.errors {
-            out.push_str(&format!(
-                "  {} {}, field {}: {}\n",
-                escape_controls(error.case.as_deref().unwrap_or("(no case id)")),
-                error.location,
-                escape_controls(error.field.as_deref().unwrap_or("-")),
-                escape_controls(&error.message)
-            ));
+            let case = escape_controls(error.case.as_deref().unwrap_or(lang.pick("(no case id)", "（无案例编号）")));
+            let field = escape_controls(error.field.as_deref().unwrap_or("-"));
+            let location = error.location.words(lang);
+            let message = escape_controls(&error.message);
+            out.push_str(&match lang {
+                Lang::En => format!("  {case} {location}, field {field}: {message}\n"),
+                Lang::Zh => format!("  {case} {location}，字段 {field}：{message}\n"),
+            });
         }
     }
     out
+}
+
+/// A kind of award as a person reads it: the result's own word in English, its Chinese
+/// name in Chinese.
+pub(super) fn kind_words(lang: Lang, kind: &str) -> &str {
+    match (lang, kind) {
+        (Lang::En, kind) => kind,
+        (Lang::Zh, "grant") => "资金",
+        (Lang::Zh, "up_to") => "最高额",
+        (Lang::Zh, "range") => "区间",
+        (Lang::Zh, "undetermined") => "待定",
+        (Lang::Zh, "benefit") => "非资金",
+        (Lang::Zh, "none") => "无",
+        (Lang::Zh, kind) => kind,
+    }
 }
 
 /// Columns in `right_aligned` are numbers. Cells come from the data, so their control

@@ -156,7 +156,7 @@ impl Writer<'_, '_> {
                             Fact::Money(threshold) => self.readable_money(*threshold),
                             other => self.fact(subject.ty, other),
                         }
-                        self.push(" => ");
+                        self.say(" => ", " → ");
                         self.exact_money(raw);
                     }
                     _ => {

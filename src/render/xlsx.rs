@@ -10,6 +10,7 @@ use super::why::{AwardText, Wording};
 use super::{clause_facts, no_award_reason, one_line_why, total_error};
 use crate::check::checked::Policy;
 use crate::eval::{Adjustment, AwardRecord, BatchResult, EntityTotal, RuleRef};
+use crate::lang::Lang;
 use crate::money;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -38,8 +39,8 @@ pub fn xlsx(policy: &Policy, result: &BatchResult) -> Result<Vec<u8>, XlsxError>
     let mut book =
         Book { workbook: Workbook::new(), yuan: Format::new().set_num_format(YUAN), bold: Format::new().set_bold() };
     awards(&mut book, policy, result)?;
-    errors(&mut book, result)?;
-    recipient_totals(&mut book, result)?;
+    errors(&mut book, policy.lang, result)?;
+    recipient_totals(&mut book, policy.lang, result)?;
     clause_totals(&mut book, policy, result)?;
     rule_sheets(&mut book, policy, result)?;
     book.workbook.save_to_buffer()
@@ -169,8 +170,11 @@ fn exact_number(amount: Decimal) -> Option<f64> {
 }
 
 fn awards(book: &mut Book, policy: &Policy, result: &BatchResult) -> Result<(), XlsxError> {
-    let header = ["case", "clause", "recipient", "role", "kind", "amount", "subject_to_review", "why"];
-    let mut table = Table::new(book, "Awards", &header)?;
+    let header = match policy.lang {
+        Lang::En => ["case", "clause", "recipient", "role", "kind", "amount", "subject_to_review", "why"],
+        Lang::Zh => ["案例", "条款", "受益主体", "角色", "类型", "金额", "需评审", "说明"],
+    };
+    let mut table = Table::new(book, policy.lang.pick("Awards", "奖励"), &header)?;
     let wording = Wording::new(policy);
     let mut why = AwardText::default();
     for case in &result.cases {
@@ -182,10 +186,10 @@ fn awards(book: &mut Book, policy: &Policy, result: &BatchResult) -> Result<(), 
                 Value::Text(""),
                 Value::Text(""),
                 Value::Text(""),
-                Value::Text("none"),
+                Value::Text(super::table::kind_words(policy.lang, "none")),
                 Value::Money(None),
                 Value::Text(""),
-                Value::Text(no_award_reason(case)),
+                Value::Text(no_award_reason(policy.lang, case)),
             ])?;
         }
         for award in awards {
@@ -196,7 +200,7 @@ fn awards(book: &mut Book, policy: &Policy, result: &BatchResult) -> Result<(), 
                 Value::Text(clause),
                 Value::Text(&award.recipient),
                 Value::Text(role),
-                Value::Text(kind),
+                Value::Text(super::table::kind_words(policy.lang, kind)),
                 Value::Money(award.amount()),
                 Value::Flag(review),
                 Value::Text(&reasons),
@@ -206,10 +210,14 @@ fn awards(book: &mut Book, policy: &Policy, result: &BatchResult) -> Result<(), 
     Ok(())
 }
 
-fn errors(book: &mut Book, result: &BatchResult) -> Result<(), XlsxError> {
-    let mut table = Table::new(book, "Errors", &["case", "field", "location", "message"])?;
+fn errors(book: &mut Book, lang: Lang, result: &BatchResult) -> Result<(), XlsxError> {
+    let header = match lang {
+        Lang::En => ["case", "field", "location", "message"],
+        Lang::Zh => ["案例", "字段", "位置", "错误"],
+    };
+    let mut table = Table::new(book, lang.pick("Errors", "错误"), &header)?;
     for error in &result.errors {
-        let location = error.location.to_string();
+        let location = error.location.words(lang);
         table.row(&[
             Value::Text(error.case.as_deref().unwrap_or("")),
             Value::Text(error.field.as_deref().unwrap_or("")),
@@ -218,13 +226,22 @@ fn errors(book: &mut Book, result: &BatchResult) -> Result<(), XlsxError> {
         ])?;
     }
     for (recipient, sum) in result.overflowed_totals() {
-        table.row(&[Value::Text(""), Value::Text(""), Value::Text(""), Value::Text(&total_error(recipient, sum))])?;
+        table.row(&[
+            Value::Text(""),
+            Value::Text(""),
+            Value::Text(""),
+            Value::Text(&total_error(lang, recipient, sum)),
+        ])?;
     }
     Ok(())
 }
 
-fn recipient_totals(book: &mut Book, result: &BatchResult) -> Result<(), XlsxError> {
-    let mut table = Table::new(book, "Totals by recipient", &["recipient", "granted", "up to (set by review)"])?;
+fn recipient_totals(book: &mut Book, lang: Lang, result: &BatchResult) -> Result<(), XlsxError> {
+    let header = match lang {
+        Lang::En => ["recipient", "granted", "up to (set by review)"],
+        Lang::Zh => ["受益主体", "核定金额", "最高额（待评审）"],
+    };
+    let mut table = Table::new(book, lang.pick("Totals by recipient", "按主体汇总"), &header)?;
     for (recipient, total) in &result.totals {
         table.row(&[Value::Text(recipient), Value::Money(total.granted), Value::Money(total.up_to)])?;
     }
@@ -242,10 +259,16 @@ fn clause_totals(book: &mut Book, policy: &Policy, result: &BatchResult) -> Resu
             total.count(policy, award, amount);
         }
     }
-    let header = ["clause", "article", "awards", "granted", "up to (set by review)"];
-    let mut table = Table::new(book, "Totals by clause", &header)?;
+    let header = match policy.lang {
+        Lang::En => ["clause", "article", "awards", "granted", "up to (set by review)"],
+        Lang::Zh => ["条款", "所属条", "奖励笔数", "核定金额", "最高额（待评审）"],
+    };
+    let mut table = Table::new(book, policy.lang.pick("Totals by clause", "按条款汇总"), &header)?;
     for ((clause, count), total) in policy.clauses.iter().zip(counts).zip(totals) {
-        let article = policy.article_heading(clause.article);
+        let article = match policy.lang {
+            Lang::En => policy.article_heading(clause.article),
+            Lang::Zh => super::zh::article_heading(policy, clause.article),
+        };
         table.row(&[
             Value::Text(&clause.id),
             Value::Text(&article),
@@ -270,7 +293,10 @@ fn rule_sheets(book: &mut Book, policy: &Policy, result: &BatchResult) -> Result
     }
     rules.sort_by_key(|rule| rule_order(*rule));
     let wording = Wording::new(policy);
-    let header = ["case", "clause", "recipient", "before", "after", "cut", "reason"];
+    let header = match policy.lang {
+        Lang::En => ["case", "clause", "recipient", "before", "after", "cut", "reason"],
+        Lang::Zh => ["案例", "条款", "受益主体", "调整前", "调整后", "核减", "原因"],
+    };
     for rule in rules {
         let name = sheet_name(policy, &wording, rule);
         let mut table = Table::new(book, &name, &header)?;
@@ -334,10 +360,13 @@ fn sheet_name(policy: &Policy, wording: &Wording<'_>, rule: RuleRef) -> String {
                     .map(|clause| clause.id.as_str())
                     .collect()
             });
-            format!("cap {} ({})", index + 1, clauses.join(", "))
+            match policy.lang {
+                Lang::En => format!("cap {} ({})", index + 1, clauses.join(", ")),
+                Lang::Zh => format!("上限{}（{}）", index + 1, clauses.join("、")),
+            }
         }
-        RuleRef::History(index) => format!("{} {}", wording.rule_name(rule), index + 1),
-        _ => wording.rule_name(rule).into_owned(),
+        RuleRef::History(index) => format!("{} {}", wording.rule_title(rule), index + 1),
+        _ => wording.rule_title(rule).into_owned(),
     };
     let name: String = name.chars().map(|ch| if "[]:*?/\\".contains(ch) { '_' } else { ch }).collect();
     let name = name.trim_matches('\'');

@@ -1,0 +1,134 @@
+//! polc in Chinese: the language is chosen by `--lang`, `POLC_LANG` or the locale, and
+//! the table, the reasons, the explanations (text and JSON) and the workbook speak it.
+
+use std::process::Command;
+
+fn polc(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_polc"));
+    command.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    for name in ["POLC_LANG", "LC_ALL", "LC_MESSAGES", "LANG"] {
+        command.env_remove(name);
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap();
+    (output.status.code(), String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap())
+}
+
+const TABLE: &[&str] = &["run", "policies/chengdu-ai-2024.pol", "examples/cases.jsonl", "--format", "table"];
+
+#[test]
+fn the_table_in_chinese() {
+    let (status, table, _) = polc(&[TABLE, &["--lang", "zh"]].concat(), &[]);
+    assert_eq!(status, Some(0));
+    insta::assert_snapshot!("table_zh", table);
+}
+
+#[test]
+fn the_language_comes_from_the_flag_then_polc_lang_then_the_locale() {
+    let chinese_header = "案例   条款";
+    let english_header = "case   clause";
+    let starts = |env: &[(&str, &str)], extra: &[&str]| polc(&[TABLE, extra].concat(), env).1;
+    assert!(starts(&[], &[]).starts_with(english_header));
+    assert!(starts(&[("LANG", "zh_CN.UTF-8")], &[]).starts_with(chinese_header));
+    assert!(starts(&[("LANG", "zh_CN.UTF-8"), ("LC_ALL", "en_US.UTF-8")], &[]).starts_with(english_header));
+    assert!(starts(&[("LANG", "en_US.UTF-8"), ("POLC_LANG", "zh")], &[]).starts_with(chinese_header));
+    assert!(starts(&[("POLC_LANG", "zh")], &["--lang", "en"]).starts_with(english_header));
+}
+
+#[test]
+fn an_explanation_speaks_the_analysts_language() {
+    let (status, text, _) = polc(
+        &["run", "policies/chengdu-ai-2024.pol", "examples/cases.jsonl", "--explain", "EX-07", "--lang", "zh"],
+        &[],
+    );
+    assert_eq!(status, Some(0));
+    // Facts by their labels, amounts in 万元, the clause cited as 第四条 › 4.2, and the
+    // cut naming the case that used the room.
+    for line in [
+        "案例 EX-07（2025-11-20，第7行）",
+        "  平台年度服务性收入 = 900万元",
+        "  4.2 公共算法服务平台：适用",
+        "    依据 第四条 支持建设创新应用平台 › 4.2",
+        "       平台年度服务性收入（900万元）的10% = 90万元",
+        "       上限：90万元 → 65万元：第四条 支持建设创新应用平台：第4.2条奖励同一主体、同一年度合计上限100万元：已计入35万元，余65万元（最近计入的是案例 EX-06（2025-03-01））",
+    ] {
+        assert!(text.lines().any(|candidate| candidate == line), "the explanation lacks the line {line}\n{text}");
+    }
+    insta::assert_snapshot!(
+        "explain_zh_EX-10",
+        polc(
+            &["run", "policies/chengdu-ai-2024.pol", "examples/cases.jsonl", "--explain", "EX-10", "--lang", "zh"],
+            &[]
+        )
+        .1
+    );
+}
+
+#[test]
+fn an_explanation_as_json_is_the_same_explanation_as_data() {
+    let args =
+        ["run", "policies/chengdu-ai-2024.pol", "examples/cases.jsonl", "--explain", "EX-07", "--format", "json"];
+    let (status, json, _) = polc(&args, &[]);
+    assert_eq!(status, Some(0));
+    let explanation: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(explanation["case"], "EX-07");
+    assert_eq!(explanation["location"], "line 7");
+    let clause = explanation["clauses"].as_array().unwrap().iter().find(|clause| clause["clause"] == "4.2").unwrap();
+    assert_eq!(clause["status"], "applies");
+    assert_eq!(clause["citation"], "Article 4 支持建设创新应用平台 › clause 4.2");
+    let award = &clause["awards"][0];
+    assert_eq!(award["amount"], "650000.00");
+    assert_eq!(award["adjustments"][0]["rule"], "cap");
+    assert_eq!(award["adjustments"][0]["from"], "900000.00");
+    assert_eq!(award["adjustments"][0]["to"], "650000.00");
+    // Every line of the text explanation's award is in the data.
+    let (_, text, _) = polc(&args[..5], &[]);
+    for reason in award["reasons"].as_array().unwrap() {
+        assert!(text.contains(reason.as_str().unwrap()), "{reason}");
+    }
+    let missing = explanation["clauses"].as_array().unwrap().iter().find(|clause| clause["clause"] == "1.1").unwrap();
+    assert_eq!(missing["status"], "missing");
+    assert_eq!(missing["why"], "`first_version_certified` is missing");
+    // In Chinese, the same data in Chinese words.
+    let (_, json, _) = polc(&[&args[..], &["--lang", "zh"]].concat(), &[]);
+    let explanation: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let missing = explanation["clauses"].as_array().unwrap().iter().find(|clause| clause["clause"] == "1.1").unwrap();
+    assert_eq!(missing["why"], "未填报经认定的首版次软件产品");
+}
+
+#[test]
+fn a_gate_that_stops_a_case_says_why_in_chinese() {
+    let (_, table, _) = polc(&[TABLE, &["--lang", "zh"]].concat(), &[]);
+    let ex17 = table.lines().find(|line| line.starts_with("EX-17")).unwrap();
+    assert!(ex17.ends_with("第十四条 有效期限：不满足：申报事项日期（2027-03-01）在政策有效期内"), "{ex17}");
+}
+
+#[test]
+fn a_chinese_workbook_has_chinese_sheets_and_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("awards.xlsx");
+    let output_arg = output.to_str().unwrap();
+    let args = ["run", "policies/chengdu-ai-2024.pol", "examples/cases.jsonl", "--format", "xlsx", "-o", output_arg];
+    let (status, _, _) = polc(&[&args[..], &["--lang", "zh"]].concat(), &[]);
+    assert_eq!(status, Some(0));
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(std::fs::read(&output).unwrap())).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        [
+            "奖励",
+            "错误",
+            "按主体汇总",
+            "按条款汇总",
+            "限享受一次",
+            "同类只取最高（研发经费支持）",
+            "上限1（4.2）",
+            "上限2（10.1）"
+        ]
+    );
+    let awards = book.worksheet_range("奖励").unwrap();
+    let header: Vec<String> = awards.rows().next().unwrap().iter().map(|cell| cell.to_string()).collect();
+    assert_eq!(header, ["案例", "条款", "受益主体", "角色", "类型", "金额", "需评审", "说明"]);
+}
