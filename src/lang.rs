@@ -5,6 +5,18 @@
 //! everything that words a result of that policy (reasons, explanations, data errors,
 //! tables) words it in that language.
 
+/// A message in the language asked for: `say!(lang, format!(…English…), format!(…中文…))`.
+/// Only the chosen language's words are made; a message cannot be written without both.
+macro_rules! say {
+    ($lang:expr, $en:expr, $zh:expr $(,)?) => {
+        match $lang {
+            $crate::lang::Lang::En => $en,
+            $crate::lang::Lang::Zh => $zh,
+        }
+    };
+}
+pub(crate) use say;
+
 /// A language polc writes in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Lang {

@@ -231,6 +231,17 @@ macro_rules! say {
     }};
 }
 
+/// Like `say!`, in the run's language: the English words, then the Chinese.
+macro_rules! tell {
+    ($en:expr, $zh:expr $(,)?) => {{
+        let text: String = match lang() {
+            Lang::En => $en,
+            Lang::Zh => $zh,
+        };
+        let _ = writeln!(io::stderr(), "{text}");
+    }};
+}
+
 fn say_text(text: &str) {
     let _ = io::stderr().write_all(text.as_bytes());
 }
@@ -274,7 +285,7 @@ fn main() -> ExitCode {
         Ok(status) => status,
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => EXIT_CLOSED_PIPE,
         Err(error) => {
-            say!("error: cannot write the output: {error}");
+            tell!(format!("error: cannot write the output: {error}"), format!("错误：无法写出结果：{error}"));
             EXIT_UNUSABLE
         }
     })
@@ -307,7 +318,11 @@ fn read_input(name: &str) -> Result<Vec<u8>, String> {
     } else {
         std::fs::File::open(name).and_then(|mut file| file.read_to_end(&mut bytes)).map(|_| ())
     };
-    read.map(|()| bytes).map_err(|error| format!("cannot read `{}`: {error}", display_name(name)))
+    let shown = display_name(name);
+    read.map(|()| bytes).map_err(|error| match lang() {
+        Lang::En => format!("cannot read `{shown}`: {error}"),
+        Lang::Zh => format!("无法读取 `{shown}`：{error}"),
+    })
 }
 
 /// How a file argument is named in messages.
@@ -322,7 +337,10 @@ fn display_name(name: &str) -> &str {
 /// Standard input can be read once: two arguments cannot both be `-`.
 fn stdin_once<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(), u8> {
     if names.into_iter().filter(|name| *name == "-").count() > 1 {
-        say!("error: standard input (`-`) can be read only once; give at most one `-`");
+        tell!(
+            "error: standard input (`-`) can be read only once; give at most one `-`".to_string(),
+            "错误：标准输入（`-`）只能读取一次；最多给一个 `-`".to_string()
+        );
         return Err(EXIT_UNUSABLE);
     }
     Ok(())
@@ -337,7 +355,7 @@ fn check(out: &mut Out, files: &[String], format: DiagnosticFormat, deny_warning
         let bytes = match read_input(name) {
             Ok(bytes) => bytes,
             Err(message) => {
-                say!("error: {message}");
+                tell!(format!("error: {message}"), format!("错误：{message}"));
                 unreadable += 1;
                 continue;
             }
@@ -354,14 +372,20 @@ fn check(out: &mut Out, files: &[String], format: DiagnosticFormat, deny_warning
         }
     }
     if matches!(format, DiagnosticFormat::Human) {
-        let mut summary = format!(
-            "checked {checked} file{}: {errors} error{}, {warnings} warning{}",
-            plural(checked),
-            plural(errors),
-            plural(warnings)
-        );
+        let mut summary = match lang() {
+            Lang::En => format!(
+                "checked {checked} file{}: {errors} error{}, {warnings} warning{}",
+                plural(checked),
+                plural(errors),
+                plural(warnings)
+            ),
+            Lang::Zh => format!("已检查 {checked} 个文件：{errors} 个错误，{warnings} 个警告"),
+        };
         if unreadable > 0 {
-            summary.push_str(&format!("; {unreadable} file{} could not be read", plural(unreadable)));
+            summary.push_str(&match lang() {
+                Lang::En => format!("; {unreadable} file{} could not be read", plural(unreadable)),
+                Lang::Zh => format!("；{unreadable} 个文件无法读取"),
+            });
         }
         say!("{summary}");
     }
@@ -396,7 +420,10 @@ fn load_policy_text(name: &str) -> Result<(Policy, String), u8> {
             let source = Source { name: shown, text: &text };
             let errors: Vec<_> = report.diagnostics.into_iter().filter(|diagnostic| diagnostic.is_error()).collect();
             say_text(&render::human(&source, &errors, stderr_color()));
-            say!("error: `{shown}` has errors; run `polc check {shown}` for all diagnostics");
+            tell!(
+                format!("error: `{shown}` has errors; run `polc check {shown}` for all diagnostics"),
+                format!("错误：`{shown}` 有错误；运行 `polc check {shown}` 查看全部诊断")
+            );
             Err(EXIT_UNUSABLE)
         }
     }
@@ -419,17 +446,21 @@ impl CasesSource<'_> {
             (Some(CasesFormat::Csv), _) => InputFormat::Csv,
             (Some(CasesFormat::Xlsx), _) => InputFormat::Xlsx { sheet: None },
             (None, Some(format)) => format,
-            (None, None) => {
-                return Err(format!(
+            (None, None) => return Err(match lang() {
+                Lang::En => format!(
                     "cannot tell the format of `{cases}`; name it .json, .jsonl, .csv or .xlsx, or pass --input-format"
-                ))
-            }
+                ),
+                Lang::Zh => format!(
+                    "无法判断 `{cases}` 的格式；请用 .json、.jsonl、.csv 或 .xlsx 作扩展名，或给出 --input-format"
+                ),
+            }),
         };
         match (format, &self.sheet) {
             (InputFormat::Xlsx { .. }, sheet) => Ok(InputFormat::Xlsx { sheet: sheet.clone() }),
-            (_, Some(_)) => {
-                Err(format!("--sheet names a sheet of a workbook, and `{cases}` is not read as one (.xlsx)"))
-            }
+            (_, Some(_)) => Err(match lang() {
+                Lang::En => format!("--sheet names a sheet of a workbook, and `{cases}` is not read as one (.xlsx)"),
+                Lang::Zh => format!("--sheet 指定的是工作簿中的工作表，而 `{cases}` 不按工作簿（.xlsx）读取"),
+            }),
             (format, None) => Ok(format),
         }
     }
@@ -451,7 +482,7 @@ fn run(
     let input_format = match source.input_format() {
         Ok(format) => format,
         Err(message) => {
-            say!("error: {message}");
+            tell!(format!("error: {message}"), format!("错误：{message}"));
             return Ok(EXIT_UNUSABLE);
         }
     };
@@ -459,7 +490,10 @@ fn run(
     let explain_as_json = matches!(format, Some(ResultFormat::Json));
     let format = format.unwrap_or(if io::stdout().is_terminal() { ResultFormat::Table } else { ResultFormat::Json });
     if matches!(format, ResultFormat::Xlsx) && output.is_none() && explain.is_none() && io::stdout().is_terminal() {
-        say!("error: a workbook is not text for a terminal; write it to a file with `--output FILE.xlsx`");
+        tell!(
+            "error: a workbook is not text for a terminal; write it to a file with `--output FILE.xlsx`".to_string(),
+            "错误：工作簿不是可以显示在终端上的文本；请用 `--output 文件.xlsx` 写入文件".to_string()
+        );
         return Ok(EXIT_UNUSABLE);
     }
     let policy = match load_policy(policy_name) {
@@ -473,7 +507,7 @@ fn run(
         match std::fs::File::open(cases) {
             Ok(file) => Box::new(file),
             Err(error) => {
-                say!("error: cannot read `{cases}`: {error}");
+                tell!(format!("error: cannot read `{cases}`: {error}"), format!("错误：无法读取 `{cases}`：{error}"));
                 return Ok(EXIT_UNUSABLE);
             }
         }
@@ -506,32 +540,49 @@ fn run(
             });
             match decision {
                 Err(error) => {
-                    say!("error: the ledger `{}` cannot be used: {error}", polc::ledger::shown_location(location));
+                    let shown = polc::ledger::shown_location(location);
+                    tell!(
+                        format!("error: the ledger `{shown}` cannot be used: {error}"),
+                        format!("错误：台账 `{shown}` 无法使用：{error}")
+                    );
                     return Ok(EXIT_UNUSABLE);
                 }
                 Ok(Err(error)) => Err(error),
                 Ok(Ok(decision)) => {
                     let polc::ledger::Decision { result, run, history_cases, .. } = decision;
                     for note in &result.ledger_notes {
-                        say!("note: {}", results::escape_controls(note));
+                        let note = results::escape_controls(note);
+                        tell!(format!("note: {note}"), format!("提示：{note}"));
                     }
                     for decided in &result.already_decided {
-                        say!(
-                            "case {} was decided in run {} with the same facts: not decided again",
-                            results::escape_controls(&decided.id),
-                            decided.round
+                        let (id, round) = (results::escape_controls(&decided.id), decided.round);
+                        tell!(
+                            format!("case {id} was decided in run {round} with the same facts: not decided again"),
+                            format!("案例 {id} 已在第{round}轮以相同的申报事实作出决定：不再重复决定")
                         );
                     }
                     match run {
-                        Some(run) => say!(
-                            "committed run {run} to the ledger: {} case{}, after {history_cases} committed",
-                            result.cases.len(),
-                            plural(result.cases.len())
+                        Some(run) => tell!(
+                            format!(
+                                "committed run {run} to the ledger: {} case{}, after {history_cases} committed",
+                                result.cases.len(),
+                                plural(result.cases.len())
+                            ),
+                            format!(
+                                "第{run}轮已记入台账：{} 个案例，此前已记入 {history_cases} 个",
+                                result.cases.len()
+                            )
                         ),
-                        None if commit => say!("nothing new to commit: the ledger is unchanged"),
-                        None => say!(
-                            "dry run after {history_cases} committed case{}: the ledger is unchanged",
-                            plural(history_cases)
+                        None if commit => tell!(
+                            "nothing new to commit: the ledger is unchanged".to_string(),
+                            "没有新的内容需要记入：台账未变".to_string()
+                        ),
+                        None => tell!(
+                            format!(
+                                "dry run after {history_cases} committed case{}: the ledger is unchanged",
+                                plural(history_cases)
+                            ),
+                            format!("试算（此前已记入 {history_cases} 个案例）：台账未变")
                         ),
                     }
                     Ok(result)
@@ -542,7 +593,8 @@ fn run(
     let result = match decided {
         Ok(result) => result,
         Err(error) => {
-            say!("error: `{}` cannot be used: {error}", display_name(cases));
+            let shown = display_name(cases);
+            tell!(format!("error: `{shown}` cannot be used: {error}"), format!("错误：`{shown}` 无法使用：{error}"));
             return Ok(EXIT_UNUSABLE);
         }
     };
@@ -560,12 +612,25 @@ fn run(
                 let errors: Vec<_> =
                     result.errors.iter().filter(|error| error.case.as_deref() == Some(case_id)).collect();
                 if errors.is_empty() {
-                    say!("error: no readable case has id `{}`", results::escape_controls(case_id));
+                    let id = results::escape_controls(case_id);
+                    tell!(
+                        format!("error: no readable case has id `{id}`"),
+                        format!("错误：没有编号为 `{id}` 的可读案例")
+                    );
                 } else {
-                    say!("error: case `{}` did not run; its data has errors:", results::escape_controls(case_id));
+                    let id = results::escape_controls(case_id);
+                    tell!(
+                        format!("error: case `{id}` did not run; its data has errors:"),
+                        format!("错误：案例 `{id}` 未能计算；其数据有错误：")
+                    );
                     for error in errors {
                         let field = error.field.as_deref().unwrap_or("-");
-                        say!("  {}, field {field}: {}", error.location, results::escape_controls(&error.message));
+                        let (location, message) =
+                            (error.location.words(lang()), results::escape_controls(&error.message));
+                        tell!(
+                            format!("  {location}, field {field}: {message}"),
+                            format!("  {location}，字段 {field}：{message}")
+                        );
                     }
                 }
                 return Ok(EXIT_UNUSABLE);
@@ -588,7 +653,8 @@ fn run(
         None => write(out)?,
         Some(path) => {
             if let Err(error) = write_atomically(path, write) {
-                say!("error: cannot write `{}`: {error}", path.display());
+                let shown = path.display();
+                tell!(format!("error: cannot write `{shown}`: {error}"), format!("错误：无法写入 `{shown}`：{error}"));
                 return Ok(EXIT_UNUSABLE);
             }
         }
@@ -596,10 +662,16 @@ fn run(
     let failed = result.failed_records;
     let overflowed = result.overflowed_totals().count();
     if failed > 0 {
-        say!("{failed} record{} had errors and did not run; see `errors`", plural(failed));
+        tell!(
+            format!("{failed} record{} had errors and did not run; see `errors`", plural(failed)),
+            format!("{failed} 条记录有错误，未能计算；见 `errors`")
+        );
     }
     if overflowed > 0 {
-        say!("{overflowed} total{} overflowed; see `totals`", plural(overflowed));
+        tell!(
+            format!("{overflowed} total{} overflowed; see `totals`", plural(overflowed)),
+            format!("{overflowed} 项合计溢出；见 `totals`")
+        );
     }
     // The process ends next: the operating system takes the batch's memory back at once,
     // where freeing its millions of allocations one by one takes a measurable part of a
@@ -1040,7 +1112,8 @@ fn doc(out: &mut Out, policy_name: &str, output: Option<&Path>, examples: Option
         Some(path) => match std::fs::read_to_string(path) {
             Ok(sidecar) => Some((path.to_path_buf(), sidecar)),
             Err(error) => {
-                say!("error: cannot read `{}`: {error}", path.display());
+                let shown = path.display();
+                tell!(format!("error: cannot read `{shown}`: {error}"), format!("错误：无法读取 `{shown}`：{error}"));
                 return Ok(EXIT_UNUSABLE);
             }
         },
@@ -1058,7 +1131,11 @@ fn doc(out: &mut Out, policy_name: &str, output: Option<&Path>, examples: Option
                 Some(results::WorkedExamples { results, coverage })
             }
             Err(error) => {
-                say!("error: the examples in `{}` cannot be run: {error}", path.display());
+                let shown = path.display();
+                tell!(
+                    format!("error: the examples in `{shown}` cannot be run: {error}"),
+                    format!("错误：`{shown}` 中的示例无法运行：{error}")
+                );
                 return Ok(EXIT_UNUSABLE);
             }
         },
@@ -1068,7 +1145,8 @@ fn doc(out: &mut Out, policy_name: &str, output: Option<&Path>, examples: Option
         None => out.write_all(page.as_bytes())?,
         Some(path) => {
             if let Err(error) = write_atomically(path, |file| file.write_all(page.as_bytes())) {
-                say!("error: cannot write `{}`: {error}", path.display());
+                let shown = path.display();
+                tell!(format!("error: cannot write `{shown}`: {error}"), format!("错误：无法写入 `{shown}`：{error}"));
                 return Ok(EXIT_UNUSABLE);
             }
         }
@@ -1086,7 +1164,7 @@ fn fmt(out: &mut Out, files: &[String], check_only: bool) -> io::Result<u8> {
         let bytes = match read_input(name) {
             Ok(bytes) => bytes,
             Err(message) => {
-                say!("error: {message}");
+                tell!(format!("error: {message}"), format!("错误：{message}"));
                 status = EXIT_UNUSABLE;
                 continue;
             }
@@ -1096,7 +1174,10 @@ fn fmt(out: &mut Out, files: &[String], check_only: bool) -> io::Result<u8> {
             Err(not_text) => {
                 let source = Source { name: shown, text: &not_text.text };
                 say_text(&render::human(&source, std::slice::from_ref(&not_text.diagnostic), stderr_color()));
-                say!("error: `{shown}` is not UTF-8 and was not formatted");
+                tell!(
+                    format!("error: `{shown}` is not UTF-8 and was not formatted"),
+                    format!("错误：`{shown}` 不是 UTF-8 文本，未格式化")
+                );
                 status = status.max(EXIT_PROBLEMS);
                 continue;
             }
@@ -1106,7 +1187,10 @@ fn fmt(out: &mut Out, files: &[String], check_only: bool) -> io::Result<u8> {
             Err(diagnostics) => {
                 let source = Source { name: shown, text };
                 say_text(&render::human(&source, &diagnostics, stderr_color()));
-                say!("error: `{shown}` has syntax errors and was not formatted");
+                tell!(
+                    format!("error: `{shown}` has syntax errors and was not formatted"),
+                    format!("错误：`{shown}` 有语法错误，未格式化")
+                );
                 status = status.max(EXIT_PROBLEMS);
                 continue;
             }
@@ -1124,7 +1208,10 @@ fn fmt(out: &mut Out, files: &[String], check_only: bool) -> io::Result<u8> {
             out.write_all(formatted.as_bytes())?;
         } else if !unchanged {
             if let Err(error) = write_atomically(Path::new(name), |out| out.write_all(formatted.as_bytes())) {
-                say!("error: cannot write `{name}`: {error}; the file is unchanged");
+                tell!(
+                    format!("error: cannot write `{name}`: {error}; the file is unchanged"),
+                    format!("错误：无法写入 `{name}`：{error}；文件未改动")
+                );
                 status = EXIT_UNUSABLE;
             }
         }

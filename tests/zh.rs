@@ -132,3 +132,37 @@ fn a_chinese_workbook_has_chinese_sheets_and_headers() {
     let header: Vec<String> = awards.rows().next().unwrap().iter().map(|cell| cell.to_string()).collect();
     assert_eq!(header, ["案例", "条款", "受益主体", "角色", "类型", "金额", "需评审", "说明"]);
 }
+
+#[test]
+fn data_errors_name_the_case_field_and_place_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = dir.path().join("cases.csv");
+    std::fs::write(
+        &cases,
+        "id,date,applicant,contract_amount,ai_revenue_share\nA,2024-05-01,E1,三百万,\nA,2024-05-02,E2,,60\nB,2024-13-01,E3,,\n",
+    )
+    .unwrap();
+    let (status, table, _) = polc(
+        &["run", "policies/chengdu-ai-2024.pol", cases.to_str().unwrap(), "--format", "table", "--lang", "zh"],
+        &[],
+    );
+    assert_eq!(status, Some(1));
+    let errors: Vec<&str> = table.lines().skip_while(|line| !line.contains("条记录无法计算")).collect();
+    assert_eq!(
+        errors,
+        [
+            "3 条记录无法计算：",
+            "  A 第2行第4列，字段 contract_amount：不是有效的金额：三百万（请写 300万 或 3000000）",
+            "  A 第3行第5列，字段 ai_revenue_share：比例须在 0 与 1（0% 与 100%）之间：60",
+            // A record that failed and repeats an id is placed where its first error is.
+            "  A 第3行第5列，字段 id：案例编号 `A` 重复：前面已有记录使用了它",
+            "  B 第4行第2列，字段 date：不是有效的日期：2024-13-01（请写 YYYY-MM-DD）",
+        ]
+    );
+    let (status, _, stderr) = polc(
+        &["run", "policies/chengdu-ai-2024.pol", "examples/cases.jsonl", "--input-format", "csv", "--lang", "zh"],
+        &[],
+    );
+    assert_eq!(status, Some(2));
+    assert_eq!(stderr, "错误：`examples/cases.jsonl` 无法使用：CSV 第1列 `{\"id\": \"EX-01\"`不是政策声明的申报数据\n");
+}

@@ -19,6 +19,7 @@ pub use readers::{read_batch, split_batch, Chunk, IdOwners};
 pub use value::money_text;
 
 use crate::check::checked::{InputId, Policy, Type};
+use crate::lang::say;
 use crate::money::Date;
 use rust_decimal::Decimal;
 use std::fmt;
@@ -368,15 +369,25 @@ fn build_case<'v>(
     let mut given = Given::default();
     for (name, raw) in fields {
         let Some(id) = schema.input(name) else {
-            problems.push((name.to_string(), format!("unknown field `{name}`: the policy declares no such input")));
+            let message = say!(
+                policy.lang,
+                format!("unknown field `{name}`: the policy declares no such input"),
+                format!("未知字段 `{name}`：政策没有声明这项申报数据")
+            );
+            problems.push((name.to_string(), message));
             continue;
         };
         if given.again(id) {
-            problems.push((name.to_string(), format!("field `{name}` is given twice in this record")));
+            let message = say!(
+                policy.lang,
+                format!("field `{name}` is given twice in this record"),
+                format!("字段 `{name}` 在这条记录中出现了两次")
+            );
+            problems.push((name.to_string(), message));
             continue;
         }
         let Some(ty) = schema.type_of(id) else { continue };
-        match value::read(raw, ty, &policy.enums) {
+        match value::read(raw, ty, &policy.enums, policy.lang) {
             Ok(fact) => {
                 // The case's id is its own: only the texts that repeat are pooled.
                 let fact = match fact {
@@ -395,7 +406,12 @@ fn build_case<'v>(
         let already_bad = problems.iter().any(|(field, _)| *field == input.name);
         let needed = input.required || id == policy.case_id || id == policy.case_date;
         if needed && !given && !already_bad {
-            problems.push((input.name.clone(), format!("missing required field `{}`", input.name)));
+            let message = say!(
+                policy.lang,
+                format!("missing required field `{}`", input.name),
+                format!("缺少必填字段 `{}`（{}）", input.name, input.description.as_deref().unwrap_or(&input.name))
+            );
+            problems.push((input.name.clone(), message));
         }
     }
     // A missing fact with a default takes it (after the required check: a default does not

@@ -4,6 +4,7 @@
 use super::sheet::{Cell, SheetColumns, SheetRow};
 use super::value::{Json, Raw, Text, EXACT_NUMBER_KEY};
 use super::{build_case, BatchError, CaseId, CaseIds, DataError, InputFormat, Location, Record, Schema};
+use crate::lang::{say, Lang};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{HashSet, VecDeque};
@@ -35,13 +36,14 @@ const DEFAULT_CHUNK_BYTES: usize = 512 * 1024;
 pub struct IdOwners {
     ids: CaseIds,
     id_field: String,
+    lang: Lang,
 }
 
 impl IdOwners {
     pub fn new(schema: &Schema<'_>) -> IdOwners {
         let policy = schema.policy;
         let id_field = policy.inputs.get(policy.case_id).map(|input| input.name.clone()).unwrap_or_default();
-        IdOwners { ids: CaseIds::new(), id_field }
+        IdOwners { ids: CaseIds::new(), id_field, lang: policy.lang }
     }
 
     fn duplicate(&self, id: &str, location: &Location) -> DataError {
@@ -49,7 +51,11 @@ impl IdOwners {
             case: Some(id.to_string()),
             field: Some(self.id_field.clone()),
             location: location.clone(),
-            message: format!("duplicate case id `{id}`: an earlier record has it"),
+            message: say!(
+                self.lang,
+                format!("duplicate case id `{id}`: an earlier record has it"),
+                format!("案例编号 `{id}` 重复：前面已有记录使用了它")
+            ),
         }
     }
 
@@ -81,6 +87,11 @@ impl IdOwners {
                 errors.push(self.duplicate(&id, &location));
             }
         }
+    }
+
+    /// The language of the errors it words.
+    pub fn lang(&self) -> Lang {
+        self.lang
     }
 
     /// Every id owned, the cases' among them.
@@ -167,8 +178,8 @@ pub fn split_batch(
 ) -> Result<(), BatchError> {
     let chunk_bytes = chunk_bytes.max(1);
     match format {
-        InputFormat::Json => read_json_array(reader, chunk_bytes, emit),
-        InputFormat::JsonLines => read_json_lines(reader, chunk_bytes, emit),
+        InputFormat::Json => read_json_array(reader, chunk_bytes, schema.policy.lang, emit),
+        InputFormat::JsonLines => read_json_lines(reader, chunk_bytes, schema.policy.lang, emit),
         InputFormat::Csv => read_csv(reader, schema, chunk_bytes, emit),
         InputFormat::Xlsx { sheet } => super::sheet::read_xlsx(reader, schema, sheet.as_deref(), chunk_bytes, emit),
     }
@@ -245,8 +256,18 @@ impl<'de> serde::de::Visitor<'de> for RecordVisitor {
 fn json_record(bytes: &[u8], location: Location, schema: &Schema<'_>, texts: &mut super::TextPool) -> Record {
     let fields = match serde_json::from_slice::<JsonRecord>(bytes) {
         Ok(JsonRecord::Object(fields)) => fields,
-        Ok(JsonRecord::NotObject) => return unreadable(location, "a record must be a JSON object".to_string()),
-        Err(error) => return unreadable(location, format!("not a JSON object: {}", strip_position(&error))),
+        Ok(JsonRecord::NotObject) => {
+            let message = schema.policy.lang.pick("a record must be a JSON object", "每条记录须是一个 JSON 对象");
+            return unreadable(location, message.to_string());
+        }
+        Err(error) => {
+            let message = say!(
+                schema.policy.lang,
+                format!("not a JSON object: {}", strip_position(&error)),
+                format!("不是有效的 JSON 对象：{}", strip_position(&error))
+            );
+            return unreadable(location, message);
+        }
     };
     build_case(schema, texts, fields.iter().map(|(name, value)| (&**name, Raw::Json(value))), |_| location.clone())
 }
@@ -255,7 +276,17 @@ fn unreadable(location: Location, message: String) -> Record {
     Record::Failed(vec![DataError { case: None, field: None, location, message }])
 }
 
-fn read_json_lines(mut reader: impl Read, chunk_bytes: usize, emit: &mut dyn FnMut(Chunk)) -> Result<(), BatchError> {
+/// Why a batch could not be read at all.
+fn unreadable_data(lang: Lang, error: std::io::Error) -> BatchError {
+    BatchError(say!(lang, format!("cannot read the data: {error}"), format!("无法读取数据：{error}")))
+}
+
+fn read_json_lines(
+    mut reader: impl Read,
+    chunk_bytes: usize,
+    lang: Lang,
+    emit: &mut dyn FnMut(Chunk),
+) -> Result<(), BatchError> {
     let mut first_line = 1u64;
     let mut pending: Vec<u8> = Vec::new();
     let mut at_end = false;
@@ -278,7 +309,7 @@ fn read_json_lines(mut reader: impl Read, chunk_bytes: usize, emit: &mut dyn FnM
                 match reader.read(pending.get_mut(before..).unwrap_or_default()) {
                     Ok(read) => break read,
                     Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(error) => return Err(BatchError(format!("cannot read the data: {error}"))),
+                    Err(error) => return Err(unreadable_data(lang, error)),
                 }
             };
             pending.truncate(before + read);
@@ -301,13 +332,22 @@ fn read_json_lines(mut reader: impl Read, chunk_bytes: usize, emit: &mut dyn FnM
     Ok(())
 }
 
-fn read_json_array(mut reader: impl Read, chunk_bytes: usize, emit: &mut dyn FnMut(Chunk)) -> Result<(), BatchError> {
+fn read_json_array(
+    mut reader: impl Read,
+    chunk_bytes: usize,
+    lang: Lang,
+    emit: &mut dyn FnMut(Chunk),
+) -> Result<(), BatchError> {
     let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes).map_err(|error| BatchError(format!("cannot read the data: {error}")))?;
+    reader.read_to_end(&mut bytes).map_err(|error| unreadable_data(lang, error))?;
     let bytes = Arc::new(bytes);
     let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     let text = bytes.get(bom..).unwrap_or_default();
-    let not_array = || BatchError("the data is not a JSON array of case objects".to_string());
+    let not_array = || {
+        BatchError(
+            lang.pick("the data is not a JSON array of case objects", "数据不是由案例对象组成的 JSON 数组").to_string(),
+        )
+    };
     let mut scanner = ArrayScanner { text, at: 0, line: 1, column: 1 };
     scanner.skip_whitespace();
     if !scanner.eat(b'[') {
@@ -439,11 +479,21 @@ fn read_csv(
     let lines = Rc::new(RefCell::new(CsvLines::default()));
     let tracked = TrackedReader { inner: reader, lines: Rc::clone(&lines) };
     let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(tracked);
+    let lang = schema.policy.lang;
     let mut header = csv::StringRecord::new();
     match csv.read_record(&mut header) {
         Ok(true) => {}
-        Ok(false) => return Err(BatchError("the CSV file is empty: it needs a header row".to_string())),
-        Err(error) => return Err(BatchError(format!("cannot read the CSV header: {error}"))),
+        Ok(false) => {
+            let message = lang.pick("the CSV file is empty: it needs a header row", "CSV 文件为空：需要一行表头");
+            return Err(BatchError(message.to_string()));
+        }
+        Err(error) => {
+            return Err(BatchError(say!(
+                lang,
+                format!("cannot read the CSV header: {error}"),
+                format!("无法读取 CSV 表头：{error}")
+            )))
+        }
     }
     let columns: Arc<[String]> = header
         .iter()
@@ -452,11 +502,13 @@ fn read_csv(
             |(index, name)| if index == 0 { name.trim_start_matches('\u{feff}').to_string() } else { name.to_string() },
         )
         .collect();
-    let column = |index: usize, name: Option<&str>| match name {
-        Some(name) => format!("CSV column {} `{name}`", index + 1),
-        None => format!("CSV column {}", index + 1),
+    let column = |index: usize, name: Option<&str>| match (name, lang) {
+        (Some(name), Lang::En) => format!("CSV column {} `{name}`", index + 1),
+        (None, Lang::En) => format!("CSV column {}", index + 1),
+        (Some(name), Lang::Zh) => format!("CSV 第{}列 `{name}`", index + 1),
+        (None, Lang::Zh) => format!("CSV 第{}列", index + 1),
     };
-    let header = Header { column: &column, header: "the CSV header" };
+    let header = Header { column: &column, header: lang.pick("the CSV header", "CSV 表头"), lang };
     header.check(schema, columns.iter().map(String::as_str))?;
     let mut rows = Vec::new();
     let mut bytes_in_chunk = 0;
@@ -491,21 +543,33 @@ fn read_csv(
                 let byte = error.position().map_or(0, csv::Position::byte);
                 let line = lines.borrow_mut().line_at(byte);
                 if let csv::ErrorKind::Io(error) = error.kind() {
-                    return Err(BatchError(format!("cannot read the data: {error}")));
+                    return Err(BatchError(say!(
+                        lang,
+                        format!("cannot read the data: {error}"),
+                        format!("无法读取数据：{error}")
+                    )));
                 }
-                sink(Row::Failed(row_error(line, format!("cannot read this row: {error}"))), 1, &mut rows);
+                let message = say!(lang, format!("cannot read this row: {error}"), format!("无法读取这一行：{error}"));
+                sink(Row::Failed(row_error(line, message)), 1, &mut rows);
                 continue;
             }
         }
         let byte = row.position().map_or(0, csv::Position::byte);
         let line = lines.borrow_mut().line_at(byte);
         if lines.borrow().ends_inside_quotes() {
-            let message = "this row ends inside a quoted cell: the file ends before its closing `\"`";
+            let message = lang.pick(
+                "this row ends inside a quoted cell: the file ends before its closing `\"`",
+                "这一行在引号内结束：文件在闭合的 `\"` 之前就结束了",
+            );
             sink(Row::Failed(row_error(line, message.into())), 1, &mut rows);
             continue;
         }
         if row.len() != columns.len() {
-            let message = format!("this row has {} cells, but the header has {}", row.len(), columns.len());
+            let message = say!(
+                lang,
+                format!("this row has {} cells, but the header has {}", row.len(), columns.len()),
+                format!("这一行有{}个单元格，表头有{}个", row.len(), columns.len())
+            );
             sink(Row::Failed(row_error(line, message)), 1, &mut rows);
             continue;
         }
@@ -521,6 +585,7 @@ pub(super) struct Header<'a> {
     pub column: &'a dyn Fn(usize, Option<&str>) -> String,
     /// The header row itself: `the CSV header`.
     pub header: &'a str,
+    pub lang: Lang,
 }
 
 impl Header<'_> {
@@ -529,24 +594,31 @@ impl Header<'_> {
     pub fn check<'n>(&self, schema: &Schema<'_>, names: impl Iterator<Item = &'n str>) -> Result<(), BatchError> {
         let mut seen = HashSet::new();
         for (index, name) in names.enumerate() {
+            let lang = self.lang;
             if name.is_empty() {
-                return Err(BatchError(format!("{} has an empty name", (self.column)(index, None))));
+                let column = (self.column)(index, None);
+                return Err(BatchError(say!(lang, format!("{column} has an empty name"), format!("{column}没有列名"))));
             }
             let column = (self.column)(index, Some(name));
             if schema.input(name).is_none() {
-                return Err(BatchError(format!("{column} is not an input of the policy")));
+                return Err(BatchError(say!(
+                    lang,
+                    format!("{column} is not an input of the policy"),
+                    format!("{column}不是政策声明的申报数据")
+                )));
             }
             if !seen.insert(name) {
-                return Err(BatchError(format!("{column} appears twice")));
+                return Err(BatchError(say!(lang, format!("{column} appears twice"), format!("{column}重复出现"))));
             }
         }
         let policy = schema.policy;
         for (id, input) in policy.inputs.iter().enumerate() {
             let needed = input.required || id == policy.case_id || id == policy.case_date;
             if needed && !seen.contains(input.name.as_str()) {
-                return Err(BatchError(format!(
-                    "{} has no column for the required field `{}`",
-                    self.header, input.name
+                return Err(BatchError(say!(
+                    self.lang,
+                    format!("{} has no column for the required field `{}`", self.header, input.name),
+                    format!("{}缺少必填字段 `{}` 的列", self.header, input.name)
                 )));
             }
         }

@@ -9,6 +9,7 @@
 
 use super::readers::{Chunk, Header};
 use super::{BatchError, Schema};
+use crate::lang::{say, Lang};
 use calamine::{Data, Reader};
 use std::io::{Cursor, Read};
 use std::sync::Arc;
@@ -51,18 +52,33 @@ pub(super) fn read_xlsx(
 ) -> Result<(), BatchError> {
     // A workbook is a zip archive, read from its end: it is read whole.
     let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes).map_err(|error| BatchError(format!("cannot read the data: {error}")))?;
-    let mut workbook = calamine::Xlsx::new(Cursor::new(bytes))
-        .map_err(|error| BatchError(format!("not an Excel workbook (.xlsx): {error}")))?;
+    let lang = schema.policy.lang;
+    reader.read_to_end(&mut bytes).map_err(|error| {
+        BatchError(say!(lang, format!("cannot read the data: {error}"), format!("无法读取数据：{error}")))
+    })?;
+    let mut workbook = calamine::Xlsx::new(Cursor::new(bytes)).map_err(|error| {
+        BatchError(say!(
+            lang,
+            format!("not an Excel workbook (.xlsx): {error}"),
+            format!("不是 Excel 工作簿（.xlsx）：{error}")
+        ))
+    })?;
     let names = workbook.sheet_names();
     let name = match sheet {
         Some(wanted) => names.iter().find(|name| *name == wanted).cloned().ok_or_else(|| {
-            BatchError(format!("the workbook has no sheet `{wanted}`; its sheets are {}", quoted_list(&names)))
+            BatchError(say!(
+                lang,
+                format!("the workbook has no sheet `{wanted}`; its sheets are {}", quoted_list(&names)),
+                format!("工作簿中没有工作表 `{wanted}`；现有工作表：{}", quoted_list(&names))
+            ))
         })?,
-        None => names.first().cloned().ok_or_else(|| BatchError("the workbook has no sheet".to_string()))?,
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| BatchError(lang.pick("the workbook has no sheet", "工作簿中没有工作表").to_string()))?,
     };
     let sheet: Arc<str> = Arc::from(name.as_str());
-    let cells = sheet_cells(&mut workbook, &name)?;
+    let cells = sheet_cells(&mut workbook, &name, lang)?;
     // The sheet's rows, each its cells by column, in order; the first is the header. A
     // table need not start at A1: rows and columns keep the numbers the sheet gives them.
     let mut rows: Vec<(u32, Vec<(u32, Data)>)> = Vec::new();
@@ -73,7 +89,11 @@ pub(super) fn read_xlsx(
         }
     }
     let Some((_, header_cells)) = rows.first() else {
-        return Err(BatchError(format!("sheet `{sheet}` is empty: it needs a header row")));
+        return Err(BatchError(say!(
+            lang,
+            format!("sheet `{sheet}` is empty: it needs a header row"),
+            format!("工作表 `{sheet}` 为空：需要一行表头")
+        )));
     };
     // A column with no name and no value anywhere is formatting, not data.
     let mut used: Vec<(u32, String)> = header_cells
@@ -91,12 +111,15 @@ pub(super) fn read_xlsx(
     used.sort_by_key(|(column, _)| *column);
     let describe = |place: usize, name: Option<&str>| {
         let letters = super::column_name(used.get(place).map_or(0, |(column, _)| column + 1));
-        match name {
-            Some(name) => format!("column {letters} `{name}` of sheet `{sheet}`"),
-            None => format!("column {letters} of sheet `{sheet}`"),
+        match (name, lang) {
+            (Some(name), Lang::En) => format!("column {letters} `{name}` of sheet `{sheet}`"),
+            (None, Lang::En) => format!("column {letters} of sheet `{sheet}`"),
+            (Some(name), Lang::Zh) => format!("工作表 `{sheet}` 的 {letters} 列 `{name}`"),
+            (None, Lang::Zh) => format!("工作表 `{sheet}` 的 {letters} 列"),
         }
     };
-    let header = Header { column: &describe, header: &format!("the header row of sheet `{sheet}`") };
+    let header_words = say!(lang, format!("the header row of sheet `{sheet}`"), format!("工作表 `{sheet}` 的表头"));
+    let header = Header { column: &describe, header: &header_words, lang };
     header.check(schema, used.iter().map(|(_, name)| name.as_str()))?;
     let columns: SheetColumns = used.iter().map(|(column, name)| (name.clone(), column + 1)).collect();
 
@@ -139,9 +162,15 @@ const LAST_COLUMN: u32 = 16_383;
 fn sheet_cells(
     workbook: &mut calamine::Xlsx<Cursor<Vec<u8>>>,
     name: &str,
+    lang: Lang,
 ) -> Result<Vec<(u32, u32, Data)>, BatchError> {
-    let unreadable =
-        |error: calamine::XlsxError| BatchError(format!("cannot read sheet `{name}` of the workbook: {error}"));
+    let unreadable = |error: calamine::XlsxError| {
+        BatchError(say!(
+            lang,
+            format!("cannot read sheet `{name}` of the workbook: {error}"),
+            format!("无法读取工作簿中的工作表 `{name}`：{error}")
+        ))
+    };
     // calamine is a parser of untrusted bytes that may have a bug a damaged file finds:
     // its panic is this workbook's error, never the end of the run.
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -150,8 +179,10 @@ fn sheet_cells(
         while let Some(cell) = reader.next_cell().map_err(unreadable)? {
             let (row, column) = cell.get_position();
             if row > LAST_ROW || column > LAST_COLUMN {
-                return Err(BatchError(format!(
-                    "sheet `{name}` is damaged: a cell lies past the last row or column a sheet can have"
+                return Err(BatchError(say!(
+                    lang,
+                    format!("sheet `{name}` is damaged: a cell lies past the last row or column a sheet can have"),
+                    format!("工作表 `{name}` 已损坏：有单元格超出了工作表的最大行或列")
                 )));
             }
             let value = Data::from(cell.get_value().clone());
@@ -163,7 +194,13 @@ fn sheet_cells(
     }));
     let mut cells = match read {
         Ok(cells) => cells?,
-        Err(_) => return Err(BatchError(format!("sheet `{name}` of the workbook is damaged and cannot be read"))),
+        Err(_) => {
+            return Err(BatchError(say!(
+                lang,
+                format!("sheet `{name}` of the workbook is damaged and cannot be read"),
+                format!("工作簿中的工作表 `{name}` 已损坏，无法读取")
+            )))
+        }
     };
     // Written in row order by every spreadsheet program; sorted in case a file is not.
     cells.sort_by_key(|(row, column, _)| (*row, *column));

@@ -4,6 +4,7 @@
 
 use super::Fact;
 use crate::check::checked::{EnumDef, Type};
+use crate::lang::{say, Lang};
 use crate::money::{self, Date, MoneyUnit, NumberError};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
@@ -133,18 +134,22 @@ pub enum Raw<'a> {
 
 /// Reads a field of type `ty`. `Ok(None)` is a missing fact (JSON `null`, an empty CSV
 /// cell); `Err` is a message saying why the value is bad.
-pub fn read(raw: Raw<'_>, ty: Type, enums: &[EnumDef]) -> Result<Option<Fact>, String> {
+pub fn read(raw: Raw<'_>, ty: Type, enums: &[EnumDef], lang: Lang) -> Result<Option<Fact>, String> {
     match raw {
         Raw::Json(Json::Null) => Ok(None),
         Raw::Csv("") => Ok(None),
-        Raw::Json(value) => read_json(value, ty, enums).map(Some).map_err(|message| match value {
-            Json::String(text) | Json::Number(text) => shorten(message, text),
+        Raw::Json(value) => read_json(value, ty, enums, lang).map(Some).map_err(|message| match value {
+            Json::String(text) | Json::Number(text) => shorten(message, text, lang),
             _ => message,
         }),
-        Raw::Csv(cell) => read_text(cell, ty, enums, true).map(Some).map_err(|message| shorten(message, cell)),
-        Raw::CellError(error) => {
-            Err(format!("the cell holds the spreadsheet error {error}, not {}", expected(ty, enums)))
+        Raw::Csv(cell) => {
+            read_text(cell, ty, enums, true, lang).map(Some).map_err(|message| shorten(message, cell, lang))
         }
+        Raw::CellError(error) => Err(say!(
+            lang,
+            format!("the cell holds the spreadsheet error {error}, not {}", expected(ty, enums, lang)),
+            format!("单元格是电子表格的错误值 {error}，不是{}", expected(ty, enums, lang))
+        )),
     }
 }
 
@@ -153,52 +158,86 @@ const SHOWN_CHARACTERS: usize = 64;
 
 /// A message that quotes a long bad value quotes its start only, so that one huge value
 /// does not make a huge message (or a huge result).
-fn shorten(message: String, value: &str) -> String {
+fn shorten(message: String, value: &str, lang: Lang) -> String {
     let length = value.chars().count();
     if length <= SHOWN_CHARACTERS {
         return message;
     }
     let start: String = value.chars().take(SHOWN_CHARACTERS).collect();
-    message.replace(value, &format!("{start}… ({length} characters)"))
+    let cut = say!(lang, format!("{start}… ({length} characters)"), format!("{start}…（共{length}个字符）"));
+    message.replace(value, &cut)
 }
 
-fn read_json(value: &Json<'_>, ty: Type, enums: &[EnumDef]) -> Result<Fact, String> {
+fn read_json(value: &Json<'_>, ty: Type, enums: &[EnumDef], lang: Lang) -> Result<Fact, String> {
     match (ty, value) {
-        (_, Json::String(text)) if !matches!(ty, Type::Bool | Type::Integer) => read_text(text, ty, enums, false),
+        (_, Json::String(text)) if !matches!(ty, Type::Bool | Type::Integer) => read_text(text, ty, enums, false, lang),
         (Type::Money, Json::Number(text)) => {
-            let (negative, plain) = money::plain_number(text).ok_or_else(|| format!("not a money amount: {text}"))?;
+            let (negative, plain) = money::plain_number(text).ok_or_else(|| not_a(lang, Number::Money, text))?;
             let amount = money::exact_decimal(&plain, 0, money::MONEY_DIGITS)
-                .map_err(|error| number_message("a money amount", text, error))?;
+                .map_err(|error| number_message(lang, Number::Money, text, error))?;
             if negative {
-                return Err(format!("money cannot be negative: {text}"));
+                return Err(say!(lang, format!("money cannot be negative: {text}"), format!("金额不能为负：{text}")));
             }
             Ok(Fact::Money(amount))
         }
         (Type::Ratio, Json::Number(text)) => {
-            let (negative, plain) = money::plain_number(text).ok_or_else(|| format!("not a ratio: {text}"))?;
+            let (negative, plain) = money::plain_number(text).ok_or_else(|| not_a(lang, Number::Ratio, text))?;
             let ratio = money::exact_decimal(&plain, 0, money::RATIO_DIGITS)
-                .map_err(|error| number_message("a ratio", text, error))?;
+                .map_err(|error| number_message(lang, Number::Ratio, text, error))?;
             if negative && !ratio.is_zero() {
-                return ratio_in_range(-ratio, text);
+                return ratio_in_range(-ratio, text, lang);
             }
-            ratio_in_range(ratio, text)
+            ratio_in_range(ratio, text, lang)
         }
-        (Type::Integer, Json::Number(text)) => whole_number(text).map(Fact::Integer),
+        (Type::Integer, Json::Number(text)) => whole_number(text, lang).map(Fact::Integer),
         (Type::Quantity, Json::Number(text)) => {
-            let (negative, plain) = money::plain_number(text).ok_or_else(|| format!("not a quantity: {text}"))?;
+            let (negative, plain) = money::plain_number(text).ok_or_else(|| not_a(lang, Number::Quantity, text))?;
             let quantity = money::exact_decimal(&plain, 0, money::MONEY_DIGITS)
-                .map_err(|error| number_message("a quantity", text, error))?;
+                .map_err(|error| number_message(lang, Number::Quantity, text, error))?;
             Ok(Fact::Quantity(if negative { -quantity } else { quantity }))
         }
         (Type::Bool, Json::Bool(flag)) => Ok(Fact::Bool(*flag)),
-        (_, other) => Err(format!("expected {}, found {}", expected(ty, enums), describe_json(other))),
+        (_, other) => Err(say!(
+            lang,
+            format!("expected {}, found {}", expected(ty, enums, lang), describe_json(other, lang)),
+            format!("应为{}，实际为{}", expected(ty, enums, lang), describe_json(other, lang))
+        )),
     }
+}
+
+/// The kinds of number a value can fail to be.
+#[derive(Clone, Copy)]
+enum Number {
+    Money,
+    Ratio,
+    Quantity,
+    Whole,
+}
+
+impl Number {
+    fn words(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Number::Money, Lang::En) => "a money amount",
+            (Number::Ratio, Lang::En) => "a ratio",
+            (Number::Quantity, Lang::En) => "a quantity",
+            (Number::Whole, Lang::En) => "a whole number",
+            (Number::Money, Lang::Zh) => "金额",
+            (Number::Ratio, Lang::Zh) => "比例",
+            (Number::Quantity, Lang::Zh) => "数量",
+            (Number::Whole, Lang::Zh) => "整数",
+        }
+    }
+}
+
+/// "not a ratio: 1.2.3".
+fn not_a(lang: Lang, what: Number, text: &str) -> String {
+    say!(lang, format!("not {}: {text}", what.words(lang)), format!("不是有效的{}：{text}", what.words(lang)))
 }
 
 /// A JSON number that is a whole number in any JSON form (`3`, `3.0`, `3e2`), as JSON
 /// Schema's `integer` means it, within 64 bits.
-fn whole_number(text: &str) -> Result<i64, String> {
-    let not_whole = || format!("not a whole number: {text}");
+fn whole_number(text: &str, lang: Lang) -> Result<i64, String> {
+    let not_whole = || not_a(lang, Number::Whole, text);
     let (negative, plain) = money::plain_number(text).ok_or_else(not_whole)?;
     let limits = money::DigitLimits { whole: 20, fraction: 28 };
     let value = money::exact_decimal(&plain, 0, limits).map_err(|_| not_whole())?;
@@ -206,25 +245,40 @@ fn whole_number(text: &str) -> Result<i64, String> {
         return Err(not_whole());
     }
     let value = if negative { -value } else { value };
-    i64::try_from(value).map_err(|_| format!("too large a number: {text}"))
+    i64::try_from(value).map_err(|_| too_large(lang, text))
+}
+
+fn too_large(lang: Lang, text: &str) -> String {
+    say!(lang, format!("too large a number: {text}"), format!("数值过大：{text}"))
 }
 
 /// Why a number is not a value: a bad shape, or past polc's digit limits.
-fn number_message(what: &str, text: &str, error: NumberError) -> String {
-    match error {
-        NumberError::NotANumber => format!("not {what}: {text}"),
-        error => format!("{what} that cannot be held exactly: {text} has {error}"),
+fn number_message(lang: Lang, what: Number, text: &str, error: NumberError) -> String {
+    match (error, lang) {
+        (NumberError::NotANumber, _) => not_a(lang, what, text),
+        (error, Lang::En) => format!("{} that cannot be held exactly: {text} has {error}", what.words(lang)),
+        (NumberError::TooPrecise { fraction }, Lang::Zh) => format!(
+            "{}无法精确保存：{text} 小数超过{fraction}位；polc 最多保留{fraction}位，且从不舍入",
+            what.words(lang)
+        ),
+        (NumberError::TooLarge { whole }, Lang::Zh) => {
+            format!("{}无法精确保存：{text} 整数部分超过{whole}位", what.words(lang))
+        }
     }
 }
 
-fn read_text(text: &str, ty: Type, enums: &[EnumDef], from_csv: bool) -> Result<Fact, String> {
+fn read_text(text: &str, ty: Type, enums: &[EnumDef], from_csv: bool, lang: Lang) -> Result<Fact, String> {
     if text.is_empty() {
-        return Err(format!("an empty string is not {}", expected(ty, enums)));
+        return Err(say!(
+            lang,
+            format!("an empty string is not {}", expected(ty, enums, lang)),
+            format!("空字符串不是{}", expected(ty, enums, lang))
+        ));
     }
     match ty {
         Type::Money => money_text(text).map(Fact::Money).map_err(|error| match error {
-            NumberError::NotANumber => money_help(text),
-            error => number_message("a money amount", text, error),
+            NumberError::NotANumber => money_help(text, lang),
+            error => number_message(lang, Number::Money, text, error),
         }),
         Type::Ratio => {
             let (digits, shift, limits) = match text.strip_suffix('%') {
@@ -232,10 +286,16 @@ fn read_text(text: &str, ty: Type, enums: &[EnumDef], from_csv: bool) -> Result<
                 None => (text, 0, money::RATIO_DIGITS),
             };
             let ratio = money::exact_decimal(digits, shift, limits).map_err(|error| match error {
-                NumberError::NotANumber => format!("not a ratio: {text} (write 0.6 or 60%)"),
-                error => number_message("a ratio", text, error),
+                NumberError::NotANumber => {
+                    say!(
+                        lang,
+                        format!("not a ratio: {text} (write 0.6 or 60%)"),
+                        format!("不是有效的比例：{text}（请写 0.6 或 60%）")
+                    )
+                }
+                error => number_message(lang, Number::Ratio, text, error),
             })?;
-            ratio_in_range(ratio, text)
+            ratio_in_range(ratio, text, lang)
         }
         Type::Quantity => {
             let (negative, digits) = match text.strip_prefix('-') {
@@ -243,28 +303,46 @@ fn read_text(text: &str, ty: Type, enums: &[EnumDef], from_csv: bool) -> Result<
                 None => (false, text),
             };
             let quantity = money::exact_decimal(digits, 0, money::MONEY_DIGITS).map_err(|error| match error {
-                NumberError::NotANumber => format!("not a quantity: {text} (write a number such as 500.5)"),
-                error => number_message("a quantity", text, error),
+                NumberError::NotANumber => say!(
+                    lang,
+                    format!("not a quantity: {text} (write a number such as 500.5)"),
+                    format!("不是有效的数量：{text}（请写数字，如 500.5）")
+                ),
+                error => number_message(lang, Number::Quantity, text, error),
             })?;
             Ok(Fact::Quantity(if negative { -quantity } else { quantity }))
         }
         Type::Integer if from_csv => {
             let digits = text.strip_prefix('-').unwrap_or(text);
             if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
-                return Err(format!("not a whole number: {text}"));
+                return Err(not_a(lang, Number::Whole, text));
             }
-            text.parse::<i64>().map(Fact::Integer).map_err(|_| format!("too large a number: {text}"))
+            text.parse::<i64>().map(Fact::Integer).map_err(|_| too_large(lang, text))
         }
         Type::Bool if from_csv => match text {
             "true" | "是" => Ok(Fact::Bool(true)),
             "false" | "否" => Ok(Fact::Bool(false)),
-            _ => Err(format!("not a bool: {text} (write true, false, 是 or 否)")),
+            _ => Err(say!(
+                lang,
+                format!("not a bool: {text} (write true, false, 是 or 否)"),
+                format!("不是有效的是/否值：{text}（请写 true、false、是 或 否）")
+            )),
         },
-        Type::Integer | Type::Bool | Type::PerUnit => Err(format!("expected {}, found a string", expected(ty, enums))),
-        Type::Date => Date::parse(text).map(Fact::Date).ok_or_else(|| format!("not a date: {text} (write YYYY-MM-DD)")),
+        Type::Integer | Type::Bool | Type::PerUnit => Err(say!(
+            lang,
+            format!("expected {}, found a string", expected(ty, enums, lang)),
+            format!("应为{}，实际为字符串", expected(ty, enums, lang))
+        )),
+        Type::Date => Date::parse(text).map(Fact::Date).ok_or_else(|| {
+            say!(
+                lang,
+                format!("not a date: {text} (write YYYY-MM-DD)"),
+                format!("不是有效的日期：{text}（请写 YYYY-MM-DD）")
+            )
+        }),
         Type::Text | Type::Entity => Ok(Fact::Text(text.into())),
         Type::Enum(id) => {
-            let def = enums.get(id).ok_or_else(|| "unknown enum".to_string())?;
+            let def = enums.get(id).ok_or_else(|| lang.pick("unknown enum", "未知的枚举").to_string())?;
             def.values
                 .iter()
                 .position(|value| value.name == text)
@@ -272,7 +350,11 @@ fn read_text(text: &str, ty: Type, enums: &[EnumDef], from_csv: bool) -> Result<
                 .map(Fact::Enum)
                 .ok_or_else(|| {
                     let names: Vec<&str> = def.values.iter().map(|value| value.name.as_str()).collect();
-                    format!("`{text}` is not a value of enum `{}` ({})", def.name, names.join(", "))
+                    say!(
+                        lang,
+                        format!("`{text}` is not a value of enum `{}` ({})", def.name, names.join(", ")),
+                        format!("`{text}` 不是枚举 `{}` 的取值（可取：{}）", def.name, names.join("、"))
+                    )
                 })
         }
     }
@@ -307,43 +389,65 @@ pub fn money_text(text: &str) -> Result<Decimal, NumberError> {
     money::money_in_yuan(&plain, unit)
 }
 
-fn money_help(text: &str) -> String {
-    format!("not a money amount: {text} (write 300万 or 3000000)")
+fn money_help(text: &str, lang: Lang) -> String {
+    say!(
+        lang,
+        format!("not a money amount: {text} (write 300万 or 3000000)"),
+        format!("不是有效的金额：{text}（请写 300万 或 3000000）")
+    )
 }
 
-fn ratio_in_range(ratio: Decimal, text: &str) -> Result<Fact, String> {
+fn ratio_in_range(ratio: Decimal, text: &str, lang: Lang) -> Result<Fact, String> {
     if ratio < Decimal::ZERO || ratio > Decimal::ONE {
-        return Err(format!("a ratio must lie between 0 and 1 (0% and 100%): {text}"));
+        return Err(say!(
+            lang,
+            format!("a ratio must lie between 0 and 1 (0% and 100%): {text}"),
+            format!("比例须在 0 与 1（0% 与 100%）之间：{text}")
+        ));
     }
     Ok(Fact::Ratio(ratio))
 }
 
-fn expected(ty: Type, enums: &[EnumDef]) -> String {
-    match ty {
-        Type::Money => "a money amount".into(),
-        Type::Ratio => "a ratio".into(),
-        Type::Integer => "a whole number".into(),
-        Type::Quantity => "a quantity (a number)".into(),
-        Type::PerUnit => "money per unit".into(),
-        Type::Bool => "true or false".into(),
-        Type::Date => "a date".into(),
-        Type::Text => "text".into(),
-        Type::Entity => "an entity id".into(),
-        Type::Enum(id) => match enums.get(id) {
-            Some(def) => format!("a value of enum `{}`", def.name),
-            None => "an enum value".into(),
+fn expected(ty: Type, enums: &[EnumDef], lang: Lang) -> String {
+    match (ty, lang) {
+        (Type::Money, Lang::En) => "a money amount".into(),
+        (Type::Ratio, Lang::En) => "a ratio".into(),
+        (Type::Integer, Lang::En) => "a whole number".into(),
+        (Type::Quantity, Lang::En) => "a quantity (a number)".into(),
+        (Type::PerUnit, Lang::En) => "money per unit".into(),
+        (Type::Bool, Lang::En) => "true or false".into(),
+        (Type::Date, Lang::En) => "a date".into(),
+        (Type::Text, Lang::En) => "text".into(),
+        (Type::Entity, Lang::En) => "an entity id".into(),
+        (Type::Money, Lang::Zh) => "金额".into(),
+        (Type::Ratio, Lang::Zh) => "比例".into(),
+        (Type::Integer, Lang::Zh) => "整数".into(),
+        (Type::Quantity, Lang::Zh) => "数量（数字）".into(),
+        (Type::PerUnit, Lang::Zh) => "单价".into(),
+        (Type::Bool, Lang::Zh) => "是/否值".into(),
+        (Type::Date, Lang::Zh) => "日期".into(),
+        (Type::Text, Lang::Zh) => "文本".into(),
+        (Type::Entity, Lang::Zh) => "主体编号".into(),
+        (Type::Enum(id), lang) => match (enums.get(id), lang) {
+            (Some(def), Lang::En) => format!("a value of enum `{}`", def.name),
+            (Some(def), Lang::Zh) => format!("枚举 `{}` 的取值", def.name),
+            (None, lang) => lang.pick("an enum value", "枚举值").into(),
         },
     }
 }
 
-fn describe_json(value: &Json<'_>) -> String {
-    match value {
-        Json::Null => "null".into(),
-        Json::Bool(flag) => format!("{flag}"),
-        Json::Number(number) => format!("the number {number}"),
-        Json::String(text) => format!("the string \"{text}\""),
-        Json::List => "a list".into(),
-        Json::Object => "an object".into(),
+fn describe_json(value: &Json<'_>, lang: Lang) -> String {
+    match (value, lang) {
+        (Json::Null, _) => "null".into(),
+        (Json::Bool(flag), _) => format!("{flag}"),
+        (Json::Number(number), Lang::En) => format!("the number {number}"),
+        (Json::String(text), Lang::En) => format!("the string \"{text}\""),
+        (Json::List, Lang::En) => "a list".into(),
+        (Json::Object, Lang::En) => "an object".into(),
+        (Json::Number(number), Lang::Zh) => format!("数字 {number}"),
+        (Json::String(text), Lang::Zh) => format!("字符串 \"{text}\""),
+        (Json::List, Lang::Zh) => "列表".into(),
+        (Json::Object, Lang::Zh) => "对象".into(),
     }
 }
 
@@ -371,18 +475,18 @@ mod tests {
     fn json_numbers_are_exact() {
         let value: Json = serde_json::from_str("2.5e6").unwrap();
         assert!(
-            matches!(read(Raw::Json(&value), Type::Money, &[]), Ok(Some(Fact::Money(amount))) if amount == Decimal::from(2_500_000))
+            matches!(read(Raw::Json(&value), Type::Money, &[], Lang::En), Ok(Some(Fact::Money(amount))) if amount == Decimal::from(2_500_000))
         );
         let value: Json = serde_json::from_str("-0").unwrap();
-        assert!(read(Raw::Json(&value), Type::Money, &[]).is_err());
+        assert!(read(Raw::Json(&value), Type::Money, &[], Lang::En).is_err());
         let value: Json = serde_json::from_str("0.1").unwrap();
         assert!(
-            matches!(read(Raw::Json(&value), Type::Ratio, &[]), Ok(Some(Fact::Ratio(ratio))) if ratio.to_string() == "0.1")
+            matches!(read(Raw::Json(&value), Type::Ratio, &[], Lang::En), Ok(Some(Fact::Ratio(ratio))) if ratio.to_string() == "0.1")
         );
         let value: Json = serde_json::from_str("60").unwrap();
-        assert!(read(Raw::Json(&value), Type::Ratio, &[]).is_err());
+        assert!(read(Raw::Json(&value), Type::Ratio, &[], Lang::En).is_err());
         let value: Json = serde_json::from_str("1.0000000000000000000000000000001").unwrap();
-        assert!(read(Raw::Json(&value), Type::Money, &[]).is_err());
+        assert!(read(Raw::Json(&value), Type::Money, &[], Lang::En).is_err());
         let value: Json = serde_json::from_str("[1, 2, [3]]").unwrap();
         assert_eq!(value, Json::List);
     }
@@ -390,18 +494,18 @@ mod tests {
     #[test]
     fn long_bad_values_are_quoted_by_their_start() {
         let long = "x".repeat(1000);
-        let message = read(Raw::Csv(&long), Type::Date, &[]).err().unwrap_or_default();
+        let message = read(Raw::Csv(&long), Type::Date, &[], Lang::En).err().unwrap_or_default();
         assert_eq!(message, format!("not a date: {}… (1000 characters) (write YYYY-MM-DD)", "x".repeat(64)));
     }
 
     #[test]
     fn csv_cells() {
-        assert!(matches!(read(Raw::Csv("是"), Type::Bool, &[]), Ok(Some(Fact::Bool(true)))));
-        assert!(matches!(read(Raw::Csv("-3"), Type::Integer, &[]), Ok(Some(Fact::Integer(-3)))));
-        assert!(matches!(read(Raw::Csv(""), Type::Money, &[]), Ok(None)));
-        assert!(read(Raw::Csv("yes"), Type::Bool, &[]).is_err());
+        assert!(matches!(read(Raw::Csv("是"), Type::Bool, &[], Lang::En), Ok(Some(Fact::Bool(true)))));
+        assert!(matches!(read(Raw::Csv("-3"), Type::Integer, &[], Lang::En), Ok(Some(Fact::Integer(-3)))));
+        assert!(matches!(read(Raw::Csv(""), Type::Money, &[], Lang::En), Ok(None)));
+        assert!(read(Raw::Csv("yes"), Type::Bool, &[], Lang::En).is_err());
         assert!(
-            matches!(read(Raw::Csv("72%"), Type::Ratio, &[]), Ok(Some(Fact::Ratio(ratio))) if ratio.to_string() == "0.72")
+            matches!(read(Raw::Csv("72%"), Type::Ratio, &[], Lang::En), Ok(Some(Fact::Ratio(ratio))) if ratio.to_string() == "0.72")
         );
     }
 }

@@ -93,6 +93,42 @@ impl CaseError {
     }
 }
 
+impl CaseError {
+    /// The error in words of `lang`.
+    pub fn words(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Zh => {
+                let place = match &self.clause {
+                    Some(clause) => format!("第{clause}条"),
+                    None => "申报条件".to_string(),
+                };
+                let expression = &self.fault.expression;
+                match &self.fault.kind {
+                    FaultKind::Overflow => format!("{place}的计算溢出：{expression} 超过了最大金额"),
+                    FaultKind::Inexact => {
+                        format!("{place}无法精确计算：{expression} 需要超过28位有效数字，而 polc 从不在分之前舍入")
+                    }
+                    FaultKind::Negative(amount) => {
+                        format!("{place}算出负数金额：{expression} = {}；金额不能为负", show::exact_money(*amount))
+                    }
+                    FaultKind::RangeReversed { low, high } => format!(
+                        "{place}的区间颠倒：下限 {expression} = {} 高于上限 {}",
+                        show::money_text(*low),
+                        show::money_text(*high)
+                    ),
+                    FaultKind::AboveMaximum { field, granted, maximum } => format!(
+                        "`{field}` 为 {}，超过{place}的上限：{expression} = {}",
+                        show::money_text(*granted),
+                        show::money_text(*maximum)
+                    ),
+                    FaultKind::Internal => format!("{place}在 {expression} 处出现内部错误：请报告此问题"),
+                }
+            }
+        }
+    }
+}
+
 impl std::fmt::Display for CaseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let place = match &self.clause {

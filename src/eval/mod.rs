@@ -974,7 +974,7 @@ fn evaluate_one(
         Ok(outcome) => outcome,
         Err(error) => {
             let error = DataError {
-                message: error.to_string(),
+                message: error.words(program.policy.lang),
                 case: Some(case.id.to_string()),
                 field: error.field().map(str::to_string),
                 location: case.location.clone(),
@@ -1025,7 +1025,7 @@ fn take_evaluated(
         }
         CaseEvaluated::DecidedOtherwise { round } => {
             result.failed_records += 1;
-            result.errors.push(decided_with_other_facts(id.to_string(), round, location));
+            result.errors.push(decided_with_other_facts(owners.lang(), id.to_string(), round, location));
         }
         CaseEvaluated::Error(error) => {
             result.failed_records += 1;
@@ -1057,9 +1057,13 @@ fn take_evaluated(
 }
 
 /// The data error of a case id a committed round decided with other facts.
-pub fn decided_with_other_facts(case: String, round: u64, location: Location) -> DataError {
+pub fn decided_with_other_facts(lang: crate::lang::Lang, case: String, round: u64, location: Location) -> DataError {
     DataError {
-        message: format!("decided in run {round} with other facts; revoke it first"),
+        message: crate::lang::say!(
+            lang,
+            format!("decided in run {round} with other facts; revoke it first"),
+            format!("该案例已在第{round}轮以不同的申报事实作出决定；请先撤销")
+        ),
         case: Some(case),
         field: None,
         location,

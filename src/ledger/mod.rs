@@ -850,7 +850,7 @@ fn confirm_already_decided(store: &mut Store, policy: &Policy, result: &mut Batc
     for index in other_facts.into_iter().rev() {
         let decided = result.already_decided.remove(index);
         result.failed_records += 1;
-        result.errors.push(eval::decided_with_other_facts(decided.id, decided.round, decided.location));
+        result.errors.push(eval::decided_with_other_facts(policy.lang, decided.id, decided.round, decided.location));
     }
     Ok(())
 }
