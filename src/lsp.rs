@@ -7,6 +7,7 @@
 
 use crate::diag::{Diagnostic, Severity};
 use crate::ide::{Analysis, CompletionKind, OutlineItem, OutlineKind};
+use crate::lang::Lang;
 use crate::span::Span;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types as lsp;
@@ -24,7 +25,9 @@ pub type ProtocolError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Runs the server on `connection` until the client shuts it down.
 pub fn serve(connection: &Connection) -> Result<(), ProtocolError> {
-    let (id, _params) = connection.initialize_start()?;
+    let (id, params) = connection.initialize_start()?;
+    // The editor's display language, when it says one (`zh-cn`): diagnostics speak it.
+    let lang = params.get("locale").and_then(serde_json::Value::as_str).and_then(Lang::parse).unwrap_or_default();
     let initialize = lsp::InitializeResult {
         capabilities: capabilities(),
         server_info: Some(lsp::ServerInfo {
@@ -33,7 +36,7 @@ pub fn serve(connection: &Connection) -> Result<(), ProtocolError> {
         }),
     };
     connection.initialize_finish(id, serde_json::to_value(initialize)?)?;
-    let mut server = Server { documents: HashMap::new() };
+    let mut server = Server { documents: HashMap::new(), lang };
     for message in &connection.receiver {
         match message {
             Message::Request(request) => {
@@ -78,10 +81,12 @@ struct Document {
     /// The last analysis of the document in which every item parsed, while the current
     /// one has an item half written: completion still offers the names it declared.
     whole: Option<Analysis>,
+    /// The language its diagnostics are worded in.
+    lang: Lang,
 }
 
 impl Document {
-    fn new(text: &str, before: Option<Document>) -> Document {
+    fn new(text: &str, before: Option<Document>, lang: Lang) -> Document {
         let analysis = Analysis::new(text);
         let whole = match before {
             _ if !analysis.is_broken() => None,
@@ -89,7 +94,7 @@ impl Document {
             Some(before) => before.whole,
             None => None,
         };
-        Document { analysis, lines: Lines::new(text), whole }
+        Document { analysis, lines: Lines::new(text), whole, lang }
     }
 
     fn offset(&self, position: lsp::Position) -> usize {
@@ -105,6 +110,7 @@ impl Document {
 struct Server {
     /// The open documents by URI.
     documents: HashMap<String, Document>,
+    lang: Lang,
 }
 
 impl Server {
@@ -135,7 +141,7 @@ impl Server {
         };
         let diagnostics = match text {
             Some(text) => {
-                let document = Document::new(&text, self.documents.remove(uri.as_str()));
+                let document = Document::new(&text, self.documents.remove(uri.as_str()), self.lang);
                 let diagnostics =
                     document.analysis.diagnostics.iter().map(|diagnostic| to_lsp(&document, diagnostic)).collect();
                 self.documents.insert(uri.as_str().to_string(), document);
@@ -361,10 +367,11 @@ fn code_actions(document: &Document, uri: &lsp::Uri, params: lsp::CodeActionPara
 /// A diagnostic as the protocol carries it: the message with its help beneath, the
 /// code, and the other labels as related information.
 fn to_lsp(document: &Document, diagnostic: &Diagnostic) -> lsp::Diagnostic {
-    let mut message = diagnostic.message.clone();
-    if let Some(help) = &diagnostic.help {
-        message.push_str("\nhelp: ");
-        message.push_str(help);
+    let lang = document.lang;
+    let (mut message, _, help) = diagnostic.words(lang);
+    if let Some(help) = help {
+        message.push_str(lang.pick("\nhelp: ", "\n提示："));
+        message.push_str(&help);
     }
     lsp::Diagnostic {
         range: document.range(diagnostic.primary.span),

@@ -366,9 +366,11 @@ fn check(out: &mut Out, files: &[String], format: DiagnosticFormat, deny_warning
         warnings += report.warning_count();
         let source = Source { name: display_name(name), text: &text };
         match format {
-            DiagnosticFormat::Human => say_text(&render::human(&source, &report.diagnostics, stderr_color())),
-            DiagnosticFormat::Json => out.write_all(render::json(&source, &report.diagnostics).as_bytes())?,
-            DiagnosticFormat::Github => out.write_all(render::github(&source, &report.diagnostics).as_bytes())?,
+            DiagnosticFormat::Human => say_text(&render::human(&source, &report.diagnostics, stderr_color(), lang())),
+            DiagnosticFormat::Json => out.write_all(render::json(&source, &report.diagnostics, lang()).as_bytes())?,
+            DiagnosticFormat::Github => {
+                out.write_all(render::github(&source, &report.diagnostics, lang()).as_bytes())?
+            }
         }
     }
     if matches!(format, DiagnosticFormat::Human) {
@@ -419,7 +421,7 @@ fn load_policy_text(name: &str) -> Result<(Policy, String), u8> {
             let shown = display_name(name);
             let source = Source { name: shown, text: &text };
             let errors: Vec<_> = report.diagnostics.into_iter().filter(|diagnostic| diagnostic.is_error()).collect();
-            say_text(&render::human(&source, &errors, stderr_color()));
+            say_text(&render::human(&source, &errors, stderr_color(), lang()));
             tell!(
                 format!("error: `{shown}` has errors; run `polc check {shown}` for all diagnostics"),
                 format!("错误：`{shown}` 有错误；运行 `polc check {shown}` 查看全部诊断")
@@ -446,14 +448,16 @@ impl CasesSource<'_> {
             (Some(CasesFormat::Csv), _) => InputFormat::Csv,
             (Some(CasesFormat::Xlsx), _) => InputFormat::Xlsx { sheet: None },
             (None, Some(format)) => format,
-            (None, None) => return Err(match lang() {
-                Lang::En => format!(
+            (None, None) => {
+                return Err(match lang() {
+                    Lang::En => format!(
                     "cannot tell the format of `{cases}`; name it .json, .jsonl, .csv or .xlsx, or pass --input-format"
                 ),
-                Lang::Zh => format!(
-                    "无法判断 `{cases}` 的格式；请用 .json、.jsonl、.csv 或 .xlsx 作扩展名，或给出 --input-format"
-                ),
-            }),
+                    Lang::Zh => format!(
+                        "无法判断 `{cases}` 的格式；请用 .json、.jsonl、.csv 或 .xlsx 作扩展名，或给出 --input-format"
+                    ),
+                })
+            }
         };
         match (format, &self.sheet) {
             (InputFormat::Xlsx { .. }, sheet) => Ok(InputFormat::Xlsx { sheet: sheet.clone() }),
@@ -1173,7 +1177,7 @@ fn fmt(out: &mut Out, files: &[String], check_only: bool) -> io::Result<u8> {
             Ok(text) => text,
             Err(not_text) => {
                 let source = Source { name: shown, text: &not_text.text };
-                say_text(&render::human(&source, std::slice::from_ref(&not_text.diagnostic), stderr_color()));
+                say_text(&render::human(&source, std::slice::from_ref(&not_text.diagnostic), stderr_color(), lang()));
                 tell!(
                     format!("error: `{shown}` is not UTF-8 and was not formatted"),
                     format!("错误：`{shown}` 不是 UTF-8 文本，未格式化")
@@ -1186,7 +1190,7 @@ fn fmt(out: &mut Out, files: &[String], check_only: bool) -> io::Result<u8> {
             Ok(formatted) => formatted,
             Err(diagnostics) => {
                 let source = Source { name: shown, text };
-                say_text(&render::human(&source, &diagnostics, stderr_color()));
+                say_text(&render::human(&source, &diagnostics, stderr_color(), lang()));
                 tell!(
                     format!("error: `{shown}` has syntax errors and was not formatted"),
                     format!("错误：`{shown}` 有语法错误，未格式化")

@@ -4,6 +4,7 @@
 
 use polc::diag::render::{self, Source};
 use polc::diag::Code;
+use polc::lang::Lang;
 use std::path::Path;
 
 /// An example's name, its text as decoded (lossily, for a file that is not UTF-8) and
@@ -34,7 +35,7 @@ fn rendered_messages_match_their_snapshots() {
     for &code in Code::ALL {
         let (name, text, report) = example(code);
         let source = Source { name: &name, text: &text };
-        let rendered = render::human(&source, &report.diagnostics, false);
+        let rendered = render::human(&source, &report.diagnostics, false, Lang::En);
         insta::assert_snapshot!(format!("human_{}", code.id()), format!("{text}\n---\n{rendered}"));
     }
 }
@@ -44,7 +45,7 @@ fn json_diagnostics_match_their_snapshots() {
     for &code in Code::ALL {
         let (name, text, report) = example(code);
         let source = Source { name: &name, text: &text };
-        let json = render::json(&source, &report.diagnostics);
+        let json = render::json(&source, &report.diagnostics, Lang::En);
         for line in json.lines() {
             let object: serde_json::Value = serde_json::from_str(line).expect("each line is one JSON object");
             assert!(object.is_object());
@@ -66,7 +67,7 @@ fn every_code_is_documented() {
 fn github_annotations_carry_file_line_and_code() {
     let (name, text, report) = example(Code::UnknownName);
     let source = Source { name: &name, text: &text };
-    let annotations = render::github(&source, &report.diagnostics);
+    let annotations = render::github(&source, &report.diagnostics, Lang::En);
     insta::assert_snapshot!("github_E0201", annotations);
 }
 
@@ -75,7 +76,7 @@ fn common_syntax_mistakes_get_a_hint() {
     let name = "tests/syntax/common-mistakes.pol";
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).unwrap();
     let report = polc::check_source(&text);
-    let rendered = render::human(&Source { name, text: &text }, &report.diagnostics, false);
+    let rendered = render::human(&Source { name, text: &text }, &report.diagnostics, false, Lang::En);
     insta::assert_snapshot!("syntax_common_mistakes", rendered);
 }
 
@@ -95,8 +96,8 @@ fn a_hundred_thousand_diagnostics_render_in_linear_time() {
     assert_eq!(report.warning_count(), 100_000);
     let source = Source { name: "many.pol", text: &text };
     let started = std::time::Instant::now();
-    let json = render::json(&source, &report.diagnostics);
-    let github = render::github(&source, &report.diagnostics);
+    let json = render::json(&source, &report.diagnostics, Lang::En);
+    let github = render::github(&source, &report.diagnostics, Lang::En);
     assert!(started.elapsed() < std::time::Duration::from_secs(60), "took {:?}", started.elapsed());
     assert_eq!(json.lines().count(), 100_000);
     let last: serde_json::Value = serde_json::from_str(json.lines().last().unwrap()).unwrap();
@@ -112,7 +113,7 @@ fn syntax_errors_name_the_fix_and_every_error_of_an_item_is_found() {
     // Two in the declarations, then several in article 1 alone: one per broken clause.
     assert_eq!(report.error_count(), 10, "{:#?}", report.diagnostics);
     assert!(report.diagnostics.iter().all(|diagnostic| diagnostic.help.is_some()));
-    let rendered = render::human(&Source { name, text: &text }, &report.diagnostics, false);
+    let rendered = render::human(&Source { name, text: &text }, &report.diagnostics, false, Lang::En);
     insta::assert_snapshot!("syntax_more_mistakes", rendered);
 }
 
@@ -226,7 +227,7 @@ fn mistakes_in_the_history_constructs_are_errors_with_a_fix() {
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).unwrap();
     let report = polc::check_source(&text);
     assert!(report.diagnostics.iter().all(|diagnostic| diagnostic.help.is_some()), "{:#?}", report.diagnostics);
-    let rendered = render::human(&Source { name, text: &text }, &report.diagnostics, false);
+    let rendered = render::human(&Source { name, text: &text }, &report.diagnostics, false, Lang::En);
     insta::assert_snapshot!("history_mistakes", rendered);
 }
 
@@ -237,7 +238,7 @@ fn a_form_polc_lacks_gets_the_form_it_has() {
     let report = polc::check_source(&text);
     assert_eq!(report.error_count(), 9, "{:#?}", report.diagnostics);
     assert!(report.diagnostics.iter().all(|diagnostic| diagnostic.help.is_some()), "{:#?}", report.diagnostics);
-    let rendered = render::human(&Source { name, text: &text }, &report.diagnostics, false);
+    let rendered = render::human(&Source { name, text: &text }, &report.diagnostics, false, Lang::En);
     insta::assert_snapshot!("syntax_missing_forms", rendered);
 }
 

@@ -289,3 +289,17 @@ fn a_request_about_a_document_never_opened_has_no_answer_and_unknown_methods_are
     client.notify("exit", Value::Null);
     assert_eq!(client.child.wait().unwrap().code(), Some(0));
 }
+
+#[test]
+fn an_editor_in_chinese_gets_chinese_diagnostics() {
+    let mut client = Client::start();
+    client.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}, "locale": "zh-cn"}));
+    client.notify("initialized", json!({}));
+    let broken = CHENGDU.replacen("award 10% of contract_amount max 250万", "award 10% of contract_amout max 250万", 1);
+    let diagnostics = client.open(URI, &broken);
+    let error = diagnostics.iter().find(|diagnostic| diagnostic["code"] == "E0201").unwrap();
+    assert_eq!(error["message"], "没有名为 `contract_amout` 的申报数据\n提示：是不是想写 `contract_amount`？");
+    client.request("shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert_eq!(client.child.wait().unwrap().code(), Some(0));
+}

@@ -81,7 +81,10 @@ proptest! {
         for diagnostic in &report.diagnostics {
             prop_assert!(diagnostic.primary.span.end <= text.len());
         }
-        let _ = polc::diag::render::human(&polc::diag::render::Source { name: "m.pol", text: &text }, &report.diagnostics, false);
+        for lang in [polc::lang::Lang::En, polc::lang::Lang::Zh] {
+            let source = polc::diag::render::Source { name: "m.pol", text: &text };
+            let _ = polc::diag::render::human(&source, &report.diagnostics, false, lang);
+        }
     }
 
     #[test]

@@ -166,3 +166,22 @@ fn data_errors_name_the_case_field_and_place_in_chinese() {
     assert_eq!(status, Some(2));
     assert_eq!(stderr, "错误：`examples/cases.jsonl` 无法使用：CSV 第1列 `{\"id\": \"EX-01\"`不是政策声明的申报数据\n");
 }
+
+#[test]
+fn diagnostics_in_chinese() {
+    let (status, _, human) = polc(&["check", "tests/data/zh-broken.pol", "--lang", "zh"], &[]);
+    assert_eq!(status, Some(1));
+    insta::assert_snapshot!("check_zh", human);
+    let (_, json, _) = polc(&["check", "tests/data/zh-broken.pol", "--format", "json", "--lang", "zh"], &[]);
+    let unknown: serde_json::Value = json
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .find(|d| d["code"] == "E0203")
+        .unwrap();
+    assert_eq!(unknown["message"], "没有名为 `k` 的类型");
+    assert_eq!(unknown["label"], "未知的类型");
+    // Every code has its Chinese summary, so no diagnostic is shown in English alone.
+    for code in polc::diag::Code::ALL {
+        assert!(code.summary_zh().chars().any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)), "{}", code.id());
+    }
+}

@@ -48,11 +48,17 @@ struct DeclaredClause<'a> {
     article: ArticleIndex,
 }
 
-/// "X is declared twice", pointing at both declarations.
-fn declared_twice(code: Code, what: String, second: Span, first: Span, help: &str) -> Diagnostic {
+/// "X is declared twice", pointing at both declarations; `what` and `help` in English,
+/// then in Chinese.
+fn declared_twice(code: Code, what: [String; 2], second: Span, first: Span, help: [&str; 2]) -> Diagnostic {
+    let [what, what_zh] = what;
+    let [help, help_zh] = help;
     Diagnostic::new(code, format!("{what} is declared twice"), second, "second declaration")
         .with_note_at(first, "first declaration")
         .with_help(help)
+        .in_chinese(format!("{what_zh}重复声明"), "第二次声明")
+        .note_in_chinese("第一次声明")
+        .help_in_chinese(help_zh)
 }
 
 impl Checker {
@@ -283,10 +289,10 @@ impl Checker {
             if let Some(first) = first_span.get(&decl.name.text) {
                 self.diagnostics.push(declared_twice(
                     Code::DuplicateEnumValue,
-                    format!("enum `{}`", decl.name.text),
+                    [format!("enum `{}`", decl.name.text), format!("枚举 `{}`", decl.name.text)],
                     decl.name.span,
                     *first,
-                    "rename one of them, or merge their values",
+                    ["rename one of them, or merge their values", "请给其中一个改名，或合并它们的取值"],
                 ));
                 continue;
             }
@@ -329,10 +335,10 @@ impl Checker {
                 let first_span = self.scope.inputs.get(first).map(|input| input.span).unwrap_or_default();
                 self.diagnostics.push(declared_twice(
                     Code::DuplicateInput,
-                    format!("input `{}`", decl.name.text),
+                    [format!("input `{}`", decl.name.text), format!("申报数据 `{}`", decl.name.text)],
                     decl.name.span,
                     first_span,
-                    "remove one declaration, or rename it",
+                    ["remove one declaration, or rename it", "请删去其中一处声明，或给它改名"],
                 ));
                 continue;
             }
@@ -350,12 +356,17 @@ impl Checker {
                             format!("there is no type `{}`", decl.ty.text),
                             decl.ty.span,
                             "unknown type",
-                        );
+                        )
+                        .in_chinese(format!("没有名为 `{}` 的类型", decl.ty.text), "未知的类型");
                         self.diagnostics.push(match self.scope.suggester.did_you_mean(&decl.ty.text, candidates) {
                             Some(suggestion) => diagnostic.with_suggestion(suggestion),
-                            None => diagnostic.with_help(
-                                "a type is money, ratio, integer, bool, date, text, entity or a declared enum",
-                            ),
+                            None => diagnostic
+                                .with_help(
+                                    "a type is money, ratio, integer, bool, date, text, entity or a declared enum",
+                                )
+                                .help_in_chinese(
+                                    "类型可以是 money、ratio、integer、bool、date、text、entity 或已声明的枚举",
+                                ),
                         });
                         // Declared anyway, so its uses do not also report an unknown name.
                         self.scope.untyped.insert(self.scope.inputs.len());
@@ -490,10 +501,10 @@ impl Checker {
                     if let Some(first) = chapter_spans.insert(chapter.number, chapter.span) {
                         self.diagnostics.push(declared_twice(
                             Code::DuplicateArticle,
-                            format!("chapter {}", chapter.number),
+                            [format!("chapter {}", chapter.number), format!("第{}章", chapter.number)],
                             chapter.span,
                             first,
-                            "number chapters uniquely",
+                            ["number chapters uniquely", "各章的编号不能重复"],
                         ));
                     }
                     current_chapter = Some(chapter.number);
@@ -533,10 +544,13 @@ impl Checker {
                     if let Some(first) = article_spans.get(&article.number) {
                         self.diagnostics.push(declared_twice(
                             Code::DuplicateArticle,
-                            format!("article {}", article.number),
+                            [format!("article {}", article.number), format!("第{}条", article.number)],
                             article.number_span,
                             *first,
-                            "number articles uniquely; put all of an article's rules under one `article`",
+                            [
+                                "number articles uniquely; put all of an article's rules under one `article`",
+                                "各条的编号不能重复；一条的所有规则写在同一个 `article` 下",
+                            ],
                         ));
                     } else {
                         article_spans.insert(article.number, article.number_span);
@@ -577,10 +591,13 @@ impl Checker {
         if let Some(first) = seen.get(id.text.as_str()) {
             self.diagnostics.push(declared_twice(
                 Code::DuplicateClause,
-                format!("clause `{}`", id.text),
+                [format!("clause `{}`", id.text), format!("条款 `{}`", id.text)],
                 id.span,
                 *first,
-                "give each clause its own id: article number, dot, position in the article",
+                [
+                    "give each clause its own id: article number, dot, position in the article",
+                    "每个条款要有自己的编号：条号、点、在该条中的序号",
+                ],
             ));
         } else {
             seen.insert(&id.text, id.span);
@@ -679,7 +696,14 @@ impl Checker {
                         clause.id.span,
                         format!("no `{word}`"),
                     )
-                    .with_help(help),
+                    .with_help(help)
+                    .in_chinese(format!("条款 `{}` 缺少 `{word}` 部分", clause.id.text), format!("没有 `{word}`"))
+                    .help_in_chinese(match word {
+                        "award" => {
+                            "请加上 `award 金额`、`award up to 金额`、`award open \"…\"` 或 `award benefit \"…\"`"
+                        }
+                        _ => "请加上 `to 受益方`，写一项主体类型的申报数据",
+                    }),
                 );
             }
         }
@@ -708,7 +732,9 @@ impl Checker {
                 )
                 .with_help(
                     "`polc run` reports this award as `undetermined`; fix the amount when the implementation rules do",
-                ),
+                )
+                .in_chinese(format!("条款 `{}` 未明确金额：“{label}”", clause.id.text), "政策未明确金额")
+                .help_in_chinese("`polc run` 会把这项奖励报告为“待定”；实施细则明确后请补上金额"),
             ),
             Some(Award::Open { label, negotiated: true, .. }) => self.diagnostics.push(
                 Diagnostic::new(
@@ -719,7 +745,9 @@ impl Checker {
                 )
                 .with_help(
                     "`polc run` reports this award as `undetermined`, with its maximum where the policy states one",
-                ),
+                )
+                .in_chinese(format!("条款 `{}` 一事一议：“{label}”", clause.id.text), "金额逐案商定")
+                .help_in_chinese("`polc run` 会把这项奖励报告为“待定”，政策写明上限的附上上限"),
             ),
             _ => {}
         }
@@ -977,10 +1005,13 @@ impl Checker {
                         format!("there is no clause `{}`", clause_ref.text),
                         clause_ref.span,
                         "not a clause",
-                    );
+                    )
+                    .in_chinese(format!("没有编号为 `{}` 的条款", clause_ref.text), "不是条款");
                     diagnostic = match self.scope.suggester.did_you_mean(&clause_ref.text, index.keys().copied()) {
                         Some(suggestion) => diagnostic.with_suggestion(suggestion),
-                        None => diagnostic.with_help("name clauses by their ids, such as `1.1`"),
+                        None => diagnostic
+                            .with_help("name clauses by their ids, such as `1.1`")
+                            .help_in_chinese("请用条款编号引用条款，例如 `1.1`"),
                     };
                     self.diagnostics.push(diagnostic);
                 }
@@ -1065,7 +1096,9 @@ impl Checker {
                         input.span,
                         "unused",
                     )
-                    .with_help("use it in a clause, or remove the declaration"),
+                    .with_help("use it in a clause, or remove the declaration")
+                    .in_chinese(format!("没有规则使用申报数据 `{}`", input.name), "未使用")
+                    .help_in_chinese("在条款中使用它，或删去这项声明"),
                 );
             }
         }

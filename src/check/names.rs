@@ -30,6 +30,25 @@ impl Scope {
         TypeName(ty, &self.enums).to_string()
     }
 
+    /// [`Scope::type_name`] in Chinese.
+    pub fn type_name_zh(&self, ty: Type) -> String {
+        match ty {
+            Type::Money => "金额".into(),
+            Type::Ratio => "比例".into(),
+            Type::Integer => "整数".into(),
+            Type::Quantity => "数量".into(),
+            Type::PerUnit => "单价".into(),
+            Type::Bool => "是/否".into(),
+            Type::Date => "日期".into(),
+            Type::Text => "文本".into(),
+            Type::Entity => "主体".into(),
+            Type::Enum(id) => match self.enums.get(id) {
+                Some(def) => format!("枚举 `{}`", def.name),
+                None => "枚举".into(),
+            },
+        }
+    }
+
     /// The input called `name`, marked as used; an E0201 diagnostic when there is none.
     pub fn input(&mut self, name: &Name) -> Result<InputId, Box<Diagnostic>> {
         match self.input_by_name.get(&name.text) {
@@ -53,7 +72,8 @@ impl Scope {
             format!("no input is called `{}`", name.text),
             name.span,
             "unknown name",
-        );
+        )
+        .in_chinese(format!("没有名为 `{}` 的申报数据", name.text), "未知的名称");
         let enum_values = self.enums.iter().map(|def| def.values.len()).sum();
         let owner = || {
             self.suggester
@@ -66,14 +86,21 @@ impl Scope {
         {
             diagnostic = diagnostic.with_suggestion(suggestion);
         } else if let Some(owner) = owner() {
-            diagnostic = diagnostic.with_help(format!(
-                "`{}` is a value of enum `{}`: test an input with `INPUT is {}`",
-                name.text, owner.name, name.text
-            ));
+            diagnostic = diagnostic
+                .with_help(format!(
+                    "`{}` is a value of enum `{}`: test an input with `INPUT is {}`",
+                    name.text, owner.name, name.text
+                ))
+                .help_in_chinese(format!(
+                    "`{}` 是枚举 `{}` 的取值：请用 `申报数据 is {}` 来判断",
+                    name.text, owner.name, name.text
+                ));
         } else if let Some(form) = existing_form(&name.text) {
             diagnostic = diagnostic.with_help(form);
         } else {
-            diagnostic = diagnostic.with_help(format!("declare it: `input {}: TYPE`", name.text));
+            diagnostic = diagnostic
+                .with_help(format!("declare it: `input {}: TYPE`", name.text))
+                .help_in_chinese(format!("请先声明：`input {}: 类型`", name.text));
         }
         diagnostic
     }
@@ -92,17 +119,19 @@ impl Scope {
             format!("`{}` is not a value of enum `{}`", value.text, def.name),
             value.span,
             "not in the enum",
-        );
+        )
+        .in_chinese(format!("`{}` 不是枚举 `{}` 的取值", value.text, def.name), "不在枚举中");
         diagnostic = match self
             .suggester
             .did_you_mean(&value.text, def.values.iter().map(|candidate| candidate.name.as_str()))
         {
             Some(suggestion) => diagnostic.with_suggestion(suggestion),
-            None => diagnostic.with_help(format!(
-                "enum `{}` has: {}",
-                def.name,
-                def.values.iter().map(|candidate| format!("`{}`", candidate.name)).collect::<Vec<_>>().join(", ")
-            )),
+            None => {
+                let values: Vec<String> = def.values.iter().map(|candidate| format!("`{}`", candidate.name)).collect();
+                diagnostic
+                    .with_help(format!("enum `{}` has: {}", def.name, values.join(", ")))
+                    .help_in_chinese(format!("枚举 `{}` 的取值有：{}", def.name, values.join("、")))
+            }
         };
         Err(Box::new(diagnostic))
     }
@@ -143,10 +172,13 @@ impl Scope {
                             format!("`{text}` is not a key"),
                             name.span,
                             "unknown key",
-                        );
+                        )
+                        .in_chinese(format!("`{text}` 不是可用的分组键"), "未知的键");
                         diagnostic = match self.suggester.did_you_mean(text, candidates) {
                             Some(suggestion) => diagnostic.with_suggestion(suggestion),
-                            None => diagnostic.with_help("a key is `recipient`, `year`, `tier` or an input's name"),
+                            None => diagnostic
+                                .with_help("a key is `recipient`, `year`, `tier` or an input's name")
+                                .help_in_chinese("分组键可以是 `recipient`、`year`、`tier` 或某项申报数据的名称"),
                         };
                         diagnostics.push(diagnostic);
                         continue;

@@ -26,19 +26,24 @@ impl Checker {
             return Some(expr);
         }
         let found = self.scope.type_name(expr.ty);
+        let found_zh = self.scope.type_name_zh(expr.ty);
         let mut diagnostic = Diagnostic::new(
             code,
             format!("{place} must be {}, but this is {found}", self.scope.type_name(want)),
             expr.span,
             format!("this is {found}"),
-        );
+        )
+        .in_chinese(format!("此处应为{}，实际是{found_zh}", self.scope.type_name_zh(want)), format!("这是{found_zh}"));
         if let (Type::Money, ExprKind::Literal(Value::Integer(value))) = (want, &expr.kind) {
             diagnostic = diagnostic
                 .with_help("give the amount a unit: `元`, `万` or `亿`")
+                .help_in_chinese("请给金额加上单位：`元`、`万` 或 `亿`")
                 .with_fix(expr.span, format!("{value}元"))
                 .with_fix(expr.span, format!("{value}万"));
         } else if want == Type::Bool && matches!(expr.ty, Type::Enum(_)) {
-            diagnostic = diagnostic.with_help("test an enum with `is VALUE`, `in {...}` or `is present`");
+            diagnostic = diagnostic
+                .with_help("test an enum with `is VALUE`, `in {...}` or `is present`")
+                .help_in_chinese("判断枚举请用 `is 取值`、`in {...}` 或 `is present`");
         }
         self.diagnostics.push(diagnostic);
         None
@@ -731,22 +736,27 @@ impl Checker {
             return Some(());
         }
         let (left_name, right_name) = (self.scope.type_name(left.ty), self.scope.type_name(right.ty));
+        let (left_zh, right_zh) = (self.scope.type_name_zh(left.ty), self.scope.type_name_zh(right.ty));
         let mut diagnostic = Diagnostic::new(
             Code::CompareMismatch,
             format!("cannot compare {left_name} with {right_name}"),
             right.span,
             format!("this is {right_name}"),
         )
-        .with_note_at(left.span, format!("this is {left_name}"));
+        .with_note_at(left.span, format!("this is {left_name}"))
+        .in_chinese(format!("无法比较{left_zh}与{right_zh}"), format!("这是{right_zh}"))
+        .note_in_chinese(format!("这是{left_zh}"));
         diagnostic = match (left.ty, &right.kind) {
             (Type::Money, ExprKind::Literal(Value::Integer(value))) => diagnostic
                 .with_help(format!("an amount needs a unit: write `{value}元` or `{value}万`"))
+                .help_in_chinese(format!("金额需要单位：写 `{value}元` 或 `{value}万`"))
                 .with_fix(right.span, format!("{value}元"))
                 .with_fix(right.span, format!("{value}万")),
             (Type::Ratio, ExprKind::Literal(Value::Integer(value))) => diagnostic
                 .with_help(format!("a ratio is written as a percentage: `{value}%`"))
+                .help_in_chinese(format!("比例写成百分数：`{value}%`"))
                 .with_fix(right.span, format!("{value}%")),
-            _ => diagnostic.with_help("compare values of the same type"),
+            _ => diagnostic.with_help("compare values of the same type").help_in_chinese("请比较同一类型的值"),
         };
         self.diagnostics.push(diagnostic);
         None

@@ -37,6 +37,19 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// The edits that fix it, where they are known (the help says the same in words).
     pub fixes: Vec<Fix>,
+    /// Its words in Chinese, where they are written; a diagnostic without them is shown
+    /// in Chinese by its code's summary ([`Code::summary_zh`]) and its English words.
+    pub zh: Option<Box<Chinese>>,
+}
+
+/// A diagnostic's words in Chinese.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Chinese {
+    pub message: Option<String>,
+    pub label: Option<String>,
+    pub help: Option<String>,
+    /// The secondary labels' words, in their order.
+    pub notes: Vec<String>,
 }
 
 impl Diagnostic {
@@ -48,6 +61,54 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: None,
             fixes: Vec::new(),
+            zh: None,
+        }
+    }
+
+    /// The message and label in Chinese.
+    pub fn in_chinese(mut self, message: impl Into<String>, label: impl Into<String>) -> Self {
+        let zh = self.zh.get_or_insert_with(Box::default);
+        zh.message = Some(message.into());
+        zh.label = Some(label.into());
+        self
+    }
+
+    /// The next secondary label's words in Chinese.
+    pub fn note_in_chinese(mut self, note: impl Into<String>) -> Self {
+        self.zh.get_or_insert_with(Box::default).notes.push(note.into());
+        self
+    }
+
+    /// Secondary label `index`'s words in `lang`.
+    pub fn note_words(&self, index: usize, lang: crate::lang::Lang) -> &str {
+        let english = self.secondary.get(index).map_or("", |label| label.message.as_str());
+        match lang {
+            crate::lang::Lang::En => english,
+            crate::lang::Lang::Zh => {
+                self.zh.as_deref().and_then(|zh| zh.notes.get(index)).map_or(english, String::as_str)
+            }
+        }
+    }
+
+    /// The help in Chinese.
+    pub fn help_in_chinese(mut self, help: impl Into<String>) -> Self {
+        self.zh.get_or_insert_with(Box::default).help = Some(help.into());
+        self
+    }
+
+    /// The message, label and help in `lang`. In Chinese, a part not written in Chinese is
+    /// the code's Chinese summary with the English words (message), `此处` (label), or the
+    /// English help.
+    pub fn words(&self, lang: crate::lang::Lang) -> (String, String, Option<String>) {
+        let zh = self.zh.as_deref();
+        match lang {
+            crate::lang::Lang::En => (self.message.clone(), self.primary.message.clone(), self.help.clone()),
+            crate::lang::Lang::Zh => (
+                zh.and_then(|zh| zh.message.clone())
+                    .unwrap_or_else(|| format!("{}：{}", self.code.summary_zh(), self.message)),
+                zh.and_then(|zh| zh.label.clone()).unwrap_or_else(|| "此处".to_string()),
+                zh.and_then(|zh| zh.help.clone()).or_else(|| self.help.clone()),
+            ),
         }
     }
 
@@ -60,7 +121,9 @@ impl Diagnostic {
     /// "Did you mean `suggestion`?", with the edit that puts it in place of the primary span.
     pub fn with_suggestion(self, suggestion: &str) -> Self {
         let span = self.primary.span;
-        self.with_help(format!("did you mean `{suggestion}`?")).with_fix(span, suggestion)
+        self.with_help(format!("did you mean `{suggestion}`?"))
+            .help_in_chinese(format!("是不是想写 `{suggestion}`？"))
+            .with_fix(span, suggestion)
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {

@@ -2,6 +2,7 @@
 //! (`github`). All three read the same [`Diagnostic`] values.
 
 use super::{Diagnostic, Severity};
+use crate::lang::Lang;
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor};
@@ -61,18 +62,19 @@ impl LineIndex {
 }
 
 /// The human rendering, with the source snippet under each message.
-pub fn human(source: &Source<'_>, diagnostics: &[Diagnostic], color: bool) -> String {
+pub fn human(source: &Source<'_>, diagnostics: &[Diagnostic], color: bool, lang: Lang) -> String {
     let file = SimpleFile::new(source.name, source.text);
     let config = term::Config::default();
     let mut buffer = if color { termcolor::Buffer::ansi() } else { termcolor::Buffer::no_color() };
     for diagnostic in diagnostics {
         // Rendering into memory cannot fail for a span inside the file; clamp to be sure.
-        let _ = term::emit(&mut buffer, &config, &file, &to_codespan(source, diagnostic));
+        let _ = term::emit(&mut buffer, &config, &file, &to_codespan(source, diagnostic, lang));
     }
     String::from_utf8_lossy(buffer.as_slice()).into_owned()
 }
 
-fn to_codespan(source: &Source<'_>, diagnostic: &Diagnostic) -> cs::Diagnostic<()> {
+fn to_codespan(source: &Source<'_>, diagnostic: &Diagnostic, lang: Lang) -> cs::Diagnostic<()> {
+    let (message, label, help) = diagnostic.words(lang);
     let severity = match diagnostic.severity() {
         Severity::Error => cs::Severity::Error,
         Severity::Warning => cs::Severity::Warning,
@@ -81,21 +83,17 @@ fn to_codespan(source: &Source<'_>, diagnostic: &Diagnostic) -> cs::Diagnostic<(
         let end = span.end.min(source.text.len());
         span.start.min(end)..end
     };
-    let mut labels =
-        vec![cs::Label::primary((), clamp(diagnostic.primary.span)).with_message(&diagnostic.primary.message)];
-    labels.extend(
-        diagnostic
-            .secondary
-            .iter()
-            .map(|label| cs::Label::secondary((), clamp(label.span)).with_message(&label.message)),
-    );
+    let mut labels = vec![cs::Label::primary((), clamp(diagnostic.primary.span)).with_message(label)];
+    labels.extend(diagnostic.secondary.iter().enumerate().map(|(index, label)| {
+        cs::Label::secondary((), clamp(label.span)).with_message(diagnostic.note_words(index, lang))
+    }));
     let mut notes = Vec::new();
-    if let Some(help) = &diagnostic.help {
-        notes.push(format!("help: {help}"));
+    if let Some(help) = help {
+        notes.push(format!("{}{help}", lang.pick("help: ", "提示：")));
     }
     cs::Diagnostic::new(severity)
         .with_code(diagnostic.code.id())
-        .with_message(&diagnostic.message)
+        .with_message(message)
         .with_labels(labels)
         .with_notes(notes)
 }
@@ -132,12 +130,13 @@ pub struct JsonFix<'a> {
 }
 
 /// One JSON object per diagnostic, one per line.
-pub fn json(source: &Source<'_>, diagnostics: &[Diagnostic]) -> String {
+pub fn json(source: &Source<'_>, diagnostics: &[Diagnostic], lang: Lang) -> String {
     let index = LineIndex::new(source.text);
     let mut out = String::new();
     for diagnostic in diagnostics {
         let start = index.position(source.text, diagnostic.primary.span.start);
         let end = index.position(source.text, diagnostic.primary.span.end);
+        let (message, label, help) = diagnostic.words(lang);
         let record = JsonDiagnostic {
             file: source.name,
             line: start.line,
@@ -146,9 +145,9 @@ pub fn json(source: &Source<'_>, diagnostics: &[Diagnostic]) -> String {
             end_column: end.column,
             code: diagnostic.code.id(),
             severity: diagnostic.severity(),
-            message: &diagnostic.message,
-            label: &diagnostic.primary.message,
-            help: diagnostic.help.as_deref(),
+            message: &message,
+            label: &label,
+            help: help.as_deref(),
             fixes: diagnostic
                 .fixes
                 .iter()
@@ -174,7 +173,7 @@ pub fn json(source: &Source<'_>, diagnostics: &[Diagnostic]) -> String {
 }
 
 /// GitHub Actions workflow commands (`::error file=...::message`).
-pub fn github(source: &Source<'_>, diagnostics: &[Diagnostic]) -> String {
+pub fn github(source: &Source<'_>, diagnostics: &[Diagnostic], lang: Lang) -> String {
     let index = LineIndex::new(source.text);
     let mut out = String::new();
     for diagnostic in diagnostics {
@@ -184,10 +183,10 @@ pub fn github(source: &Source<'_>, diagnostics: &[Diagnostic]) -> String {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let mut message = diagnostic.message.clone();
-        if let Some(help) = &diagnostic.help {
-            message.push_str("\nhelp: ");
-            message.push_str(help);
+        let (mut message, _, help) = diagnostic.words(lang);
+        if let Some(help) = help {
+            message.push_str(lang.pick("\nhelp: ", "\n提示："));
+            message.push_str(&help);
         }
         out.push_str(&format!(
             "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",

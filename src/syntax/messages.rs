@@ -42,7 +42,18 @@ pub(super) fn syntax_error(
         [only] => format!("expected {only}, found {}", found.0),
         [init @ .., last] => format!("expected {} or {last}, found {}", init.join(", "), found.0),
     };
-    let mut diagnostic = Diagnostic::new(Code::SyntaxError, message, span, "here");
+    // In Chinese, the frame is Chinese; the tokens (keywords in backticks) are as written.
+    let found_zh = match found.0.as_str() {
+        "the end of the item" => "条目结尾".to_string(),
+        "the end of the line" => "行尾".to_string(),
+        other => other.to_string(),
+    };
+    let message_zh = match expected.as_slice() {
+        [] => format!("不应出现 {found_zh}"),
+        [only] => format!("此处应为 {only}，实际是 {found_zh}"),
+        [init @ .., last] => format!("此处应为 {} 或 {last}，实际是 {found_zh}", init.join("、")),
+    };
+    let mut diagnostic = Diagnostic::new(Code::SyntaxError, message, span, "here").in_chinese(message_zh, "此处");
     let before = text.get(..at).unwrap_or_default();
     let rest = text.get(at..).unwrap_or_default().trim_start_matches([' ', '\t']);
     if let Some(help) = hint(before, rest, positives) {
