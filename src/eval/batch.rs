@@ -9,7 +9,7 @@ use super::program::Program;
 use super::{Adjustment, AwardRecord, Cases, ExternalAward, InstalmentKey, RuleRef, Why};
 use crate::check::checked::{HistorySubject, Key, Policy, YearLimit};
 use crate::data::Fact;
-use crate::lang::Lang;
+use crate::lang::{say, Lang};
 use crate::render::why::{self, Wording};
 use foldhash::{HashMap, HashMapExt};
 use rust_decimal::Decimal;
@@ -234,19 +234,33 @@ fn apply_instalments(program: &Program<'_>, awards: &mut [AwardRecord], order: &
             .map(|slot| paid.get(slot).copied().unwrap_or_else(|| paid_before(slot.0, &slot.1)))
             .unwrap_or_default();
         let pay = (due - before).max(Decimal::ZERO);
-        let progress = if key.all_at_once {
-            "all at once".to_string()
-        } else {
-            format!("{reached} of {count} milestones reached")
+        let lang = program.policy.lang;
+        let progress = match (key.all_at_once, lang) {
+            (true, Lang::En) => "all at once".to_string(),
+            (false, Lang::En) => format!("{reached} of {count} milestones reached"),
+            (true, Lang::Zh) => "一次性拨付".to_string(),
+            (false, Lang::Zh) => format!("已达成{count}个节点中的{reached}个"),
         };
-        let reason = format!(
-            "in instalments {}: {progress}, {} of {} due = {}, less {} paid before: {}",
-            shares_text.get(award.clause).map_or("", String::as_str),
-            crate::money::format_percent(share),
-            crate::render::show::money_text(total),
-            crate::render::show::money_text(due),
-            crate::render::show::money_text(before),
-            crate::render::show::money_text(pay)
+        let shares = shares_text.get(award.clause).map_or("", String::as_str);
+        let money = crate::render::show::money_text;
+        let reason = say!(
+            lang,
+            format!(
+                "in instalments {shares}: {progress}, {} of {} due = {}, less {} paid before: {}",
+                crate::money::format_percent(share),
+                money(total),
+                money(due),
+                money(before),
+                money(pay)
+            ),
+            format!(
+                "分期拨付 {shares}：{progress}，应拨付{}的{} = {}，减去此前已拨付{}：{}",
+                money(total),
+                crate::money::format_percent(share),
+                money(due),
+                money(before),
+                money(pay)
+            )
         );
         cut(award, pay, RuleRef::Instalments, Why::Worded(reason.into()));
         if let Some(slot) = slot {
@@ -280,7 +294,7 @@ fn apply_years(program: &Program<'_>, cases: &Cases, awards: &mut [AwardRecord],
             if years.contains(&year) {
                 continue;
             }
-            match refuse_year(limit, years, year) {
+            match refuse_year(limit, years, year, program.policy.lang) {
                 Some(why) => cuts.push((index, why)),
                 None => years.push(year),
             }
@@ -288,7 +302,8 @@ fn apply_years(program: &Program<'_>, cases: &Cases, awards: &mut [AwardRecord],
     }
     for (index, why) in cuts {
         if let Some(award) = awards.get_mut(index) {
-            let reason = format!("clause {} is {why}", program.clause_id(award.clause));
+            let clause = program.clause_id(award.clause);
+            let reason = say!(program.policy.lang, format!("clause {clause} is {why}"), format!("第{clause}条{why}"));
             cut(award, Decimal::ZERO, RuleRef::Years, Why::Worded(reason.into()));
         }
     }
@@ -296,17 +311,28 @@ fn apply_years(program: &Program<'_>, cases: &Cases, awards: &mut [AwardRecord],
 
 /// Why a `for at most N [consecutive] years` refuses a new year, given the years already
 /// paid; `None` when the year may be paid.
-pub(super) fn refuse_year(limit: &YearLimit, years: &[i32], year: i32) -> Option<String> {
-    let listed = || years.iter().map(i32::to_string).collect::<Vec<_>>().join(", ");
+pub(super) fn refuse_year(limit: &YearLimit, years: &[i32], year: i32, lang: Lang) -> Option<String> {
+    let listed = || years.iter().map(i32::to_string).collect::<Vec<_>>().join(lang.pick(", ", "、"));
     let limit_years = usize::try_from(limit.years).unwrap_or(usize::MAX);
     if years.len() >= limit_years {
-        let what = if limit.consecutive { "consecutive years" } else { "years" };
-        return Some(format!("paid in at most {} {what} per key; already paid in {}", limit.years, listed()));
+        let n = limit.years;
+        return Some(match (lang, limit.consecutive) {
+            (Lang::En, true) => format!("paid in at most {n} consecutive years per key; already paid in {}", listed()),
+            (Lang::En, false) => format!("paid in at most {n} years per key; already paid in {}", listed()),
+            (Lang::Zh, true) => format!("最多连续享受{n}年；已在{}年享受", listed()),
+            (Lang::Zh, false) => format!("最多享受{n}年；已在{}年享受", listed()),
+        });
     }
     let (true, Some(&last)) = (limit.consecutive, years.last()) else { return None };
-    (year != last + 1).then(|| {
-        let gap = if year > last { format!("nothing in {}", last + 1) } else { format!("{year} is before") };
-        format!("paid in consecutive years only; paid in {}, {gap}: the support has ended", listed())
+    (year != last + 1).then(|| match lang {
+        Lang::En => {
+            let gap = if year > last { format!("nothing in {}", last + 1) } else { format!("{year} is before") };
+            format!("paid in consecutive years only; paid in {}, {gap}: the support has ended", listed())
+        }
+        Lang::Zh => {
+            let gap = if year > last { format!("{}年未享受", last + 1) } else { format!("{year}年在此之前") };
+            format!("只能连续享受；已在{}年享受，{gap}：支持已终止", listed())
+        }
     })
 }
 
@@ -328,19 +354,26 @@ fn schedule(policy: &Policy, clause: usize) -> Schedule {
 /// What a history rule needs, as its reasons say it: "clause 1.1 complete (paid in 2
 /// years)", "an award of clause 1.1", "an imported award "入驻支持"".
 fn history_needed(program: &Program<'_>, rule: &crate::check::checked::HistoryRule) -> String {
+    let lang = program.policy.lang;
     match &rule.subject {
         HistorySubject::Clause { clause, complete: true } => {
-            let how = match schedule(program.policy, *clause) {
-                Schedule::Instalments => "all its instalments paid".to_string(),
-                Schedule::Years(1) => "paid in 1 year".to_string(),
-                Schedule::Years(years) => format!("paid in {years} years"),
+            let how = match (schedule(program.policy, *clause), lang) {
+                (Schedule::Instalments, Lang::En) => "all its instalments paid".to_string(),
+                (Schedule::Years(1), Lang::En) => "paid in 1 year".to_string(),
+                (Schedule::Years(years), Lang::En) => format!("paid in {years} years"),
+                (Schedule::Instalments, Lang::Zh) => "各期均已拨付".to_string(),
+                (Schedule::Years(years), Lang::Zh) => format!("已享受{years}年"),
             };
-            format!("clause {} complete ({how})", program.clause_id(*clause))
+            let clause = program.clause_id(*clause);
+            say!(lang, format!("clause {clause} complete ({how})"), format!("第{clause}条奖励全部兑现（{how}）"))
         }
         HistorySubject::Clause { clause, complete: false } => {
-            format!("an award of clause {}", program.clause_id(*clause))
+            let clause = program.clause_id(*clause);
+            say!(lang, format!("an award of clause {clause}"), format!("第{clause}条奖励"))
         }
-        HistorySubject::Imported(label) => format!("an imported award \"{label}\""),
+        HistorySubject::Imported(label) => {
+            say!(lang, format!("an imported award \"{label}\""), format!("导入的“{label}”奖励"))
+        }
     }
 }
 
@@ -443,29 +476,49 @@ fn apply_history(
                     };
                     // The words are made only for an award the rule cuts.
                     let (needed, per) = texts.get(*rule_index).map_or(("", ""), |(needed, per)| (needed, per));
+                    let lang = program.policy.lang;
                     let why = match (rule.after, found) {
                         (true, None) => {
-                            let not_yet = if matches!(rule.subject, HistorySubject::Clause { complete: true, .. }) {
-                                "not so before this case"
-                            } else {
-                                "none before this case"
-                            };
-                            Some(format!("applies only after {needed} per {per}: {not_yet}"))
+                            let complete = matches!(rule.subject, HistorySubject::Clause { complete: true, .. });
+                            Some(match (lang, complete) {
+                                (Lang::En, true) => {
+                                    format!("applies only after {needed} per {per}: not so before this case")
+                                }
+                                (Lang::En, false) => {
+                                    format!("applies only after {needed} per {per}: none before this case")
+                                }
+                                (Lang::Zh, _) => format!("须{per}先有{needed}才适用：本案例之前没有"),
+                            })
                         }
                         (false, Some(holder @ (Holder::Award(_) | Holder::Committed(_)))) => {
-                            let holder = holder_case(program.policy.lang, cases, awards, counted, holder).map_or(
+                            let holder = holder_case(lang, cases, awards, counted, holder).map_or(
                                 String::new(),
                                 |(label, clause)| {
-                                    format!("clause {} of {label} received it", program.clause_id(clause))
+                                    let clause = program.clause_id(clause);
+                                    say!(
+                                        lang,
+                                        format!("clause {clause} of {label} received it"),
+                                        format!("{label}已获得第{clause}条奖励")
+                                    )
                                 },
                             );
-                            Some(format!("does not apply after {needed} per {per}: {holder}"))
+                            Some(say!(
+                                lang,
+                                format!("does not apply after {needed} per {per}: {holder}"),
+                                format!("{per}已有{needed}的不再适用：{holder}")
+                            ))
                         }
-                        (false, Some(Holder::Imported(outside))) => Some(format!(
-                            "does not apply after {needed} per {per}: one of {} ({}) was imported",
-                            crate::render::show::money_text(outside.amount),
-                            outside.date
-                        )),
+                        (false, Some(Holder::Imported(outside))) => {
+                            let amount = crate::render::show::money_text(outside.amount);
+                            let date = outside.date;
+                            Some(say!(
+                                lang,
+                                format!(
+                                    "does not apply after {needed} per {per}: one of {amount} ({date}) was imported"
+                                ),
+                                format!("{per}已有{needed}的不再适用：已导入一笔{amount}元（{date}）")
+                            ))
+                        }
                         _ => None,
                     };
                     if let Some(why) = why {
@@ -507,7 +560,8 @@ fn apply_history(
     }
     for (index, rule_index, why) in cuts {
         if let Some(award) = awards.get_mut(index) {
-            let reason = format!("clause {} {why}", program.clause_id(award.clause));
+            let clause = program.clause_id(award.clause);
+            let reason = say!(program.policy.lang, format!("clause {clause} {why}"), format!("第{clause}条{why}"));
             cut(award, Decimal::ZERO, RuleRef::History(rule_index), Why::Worded(reason.into()));
         }
     }
@@ -624,16 +678,23 @@ fn apply_classes(
                 }
             }
         }
+        let lang = program.policy.lang;
         let winner_label = |awards: &[AwardRecord], winner: Holder<'_>| match winner {
-            Holder::Imported(outside) => format!(
-                "an imported award \"{}\" of {} ({}{})",
-                outside.class_label,
-                crate::render::show::money_text(outside.amount),
-                outside.date,
-                outside.policy.as_deref().map(|policy| format!(", {policy}")).unwrap_or_default()
-            ),
-            holder => holder_case(program.policy.lang, cases, awards, counted, holder)
-                .map(|(label, clause)| format!("clause {} of {label}", program.clause_id(clause)))
+            Holder::Imported(outside) => {
+                let (label, amount, date) =
+                    (&outside.class_label, crate::render::show::money_text(outside.amount), outside.date);
+                let policy = outside.policy.as_deref().map(|policy| format!(", {policy}")).unwrap_or_default();
+                say!(
+                    lang,
+                    format!("an imported award \"{label}\" of {amount} ({date}{policy})"),
+                    format!("导入的“{label}”奖励{amount}元（{date}{policy}）")
+                )
+            }
+            holder => holder_case(lang, cases, awards, counted, holder)
+                .map(|(label, clause)| {
+                    let clause = program.clause_id(clause);
+                    say!(lang, format!("clause {clause} of {label}"), format!("{label}的第{clause}条奖励"))
+                })
                 .unwrap_or_default(),
         };
         let reason = |winner_label: String| why::class_reason(program.policy.lang, Some(class), &winner_label);
@@ -766,7 +827,7 @@ fn apply_caps(
                         wording.cap_reason(cap, limit, counted, cut_by.kept, holder.as_deref())
                     })
                     .collect();
-                Why::Worded(reasons.join("; ").into())
+                Why::Worded(reasons.join(program.policy.lang.pick("; ", "；")).into())
             }
         };
         if let Some(award) = awards.get_mut(cut_by.award) {
@@ -779,13 +840,13 @@ fn apply_caps(
         let Some(award) = awards.get_mut(index) else { continue };
         let text = wording.cap_text(cap).unwrap_or(&no_text);
         let now = counted + award.amount().unwrap_or_default();
-        award.push_note(format!(
-            "past the cap of {} {} by its relaxation to {} when {}: {} counted with this award",
-            crate::money::format_money_readable(def.amount),
-            text.scope,
-            crate::money::format_money_readable(limit),
-            text.relaxed_when,
-            crate::render::show::money_text(now),
+        let (amount, relaxed) =
+            (crate::money::format_money_readable(def.amount), crate::money::format_money_readable(limit));
+        let (scope, when, now) = (&text.scope, &text.relaxed_when, crate::render::show::money_text(now));
+        award.push_note(say!(
+            program.policy.lang,
+            format!("past the cap of {amount} {scope} by its relaxation to {relaxed} when {when}: {now} counted with this award"),
+            format!("{scope}上限{amount}元，因{when}放宽至{relaxed}元：计入本笔后共{now}元")
         ));
     }
     apply_pro_rata(program, awards, order, keys, counted);
@@ -857,19 +918,25 @@ fn apply_pro_rata(
             let factor = pool_yuan.checked_div(asked_yuan).unwrap_or_default();
             let shown = factor.normalize();
             let exact = crate::money::exact_mul(factor, asked_yuan) == Some(pool_yuan);
-            let left = if taken > 0 {
-                format!(", {} left after committed rounds", crate::render::show::money_text(pool_yuan))
-            } else {
-                String::new()
+            let lang = program.policy.lang;
+            let (pool_text, asked_text) =
+                (crate::render::show::money_text(pool_yuan), crate::render::show::money_text(asked_yuan));
+            let left = match (taken > 0, lang) {
+                (false, _) => String::new(),
+                (true, Lang::En) => format!(", {pool_text} left after committed rounds"),
+                (true, Lang::Zh) => format!("，往期兑现后余{pool_text}元"),
             };
             let equals = if exact { "=" } else { "≈" };
-            let reason = format!(
-                "cap {} pro rata {}{left}: {} asked in all, each scaled by {} ÷ {} {equals} {shown}, to the fen, the fens left over to the largest remainders",
-                crate::money::format_money_readable(cap.amount),
-                why::cap_scope(program.policy, cap),
-                crate::render::show::money_text(asked_yuan),
-                crate::render::show::money_text(pool_yuan),
-                crate::render::show::money_text(asked_yuan),
+            let (amount, scope) =
+                (crate::money::format_money_readable(cap.amount), why::cap_scope(program.policy, cap));
+            let reason = say!(
+                lang,
+                format!(
+                    "cap {amount} pro rata {scope}{left}: {asked_text} asked in all, each scaled by {pool_text} ÷ {asked_text} {equals} {shown}, to the fen, the fens left over to the largest remainders"
+                ),
+                format!(
+                    "{scope}上限{amount}元按比例核减{left}：合计申请{asked_text}元，每笔乘以{pool_text} ÷ {asked_text} {equals} {shown}，精确到分，余下的分按尾数从大到小分配"
+                )
             );
             for (index, share) in shares {
                 if let Some(award) = awards.get_mut(index) {

@@ -196,7 +196,9 @@ impl Counted {
             if award.revoked || takes_part(after_once) {
                 if let Some(paid) = self.years.get_mut(award.clause) {
                     let years = paid.entry(key.to_vec()).or_default();
-                    if !years.contains(&award.date.year) && refuse_year(limit, years, award.date.year).is_none() {
+                    if !years.contains(&award.date.year)
+                        && refuse_year(limit, years, award.date.year, crate::lang::Lang::En).is_none()
+                    {
                         years.push(award.date.year);
                     }
                 }
