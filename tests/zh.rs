@@ -185,3 +185,66 @@ fn diagnostics_in_chinese() {
         assert!(code.summary_zh().chars().any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)), "{}", code.id());
     }
 }
+
+/// English words that reasons use; none may be left in a Chinese reason.
+const ENGLISH_WORDS: &[&str] = &[
+    "clause",
+    "paid",
+    "cap",
+    "case",
+    "already",
+    "left",
+    "within",
+    "capped",
+    "rounded",
+    "amount",
+    "award",
+    "per",
+    "year",
+    "years",
+    "of",
+    "by",
+    "is",
+    "after",
+    "unless",
+    "instalments",
+    "imported",
+    "the",
+    "up",
+    "to",
+];
+
+#[test]
+fn every_shape_reasons_in_chinese() {
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/shapes")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|extension| extension.to_str()) != Some("pol") {
+            continue;
+        }
+        let mut policy = polc::check_source(&std::fs::read_to_string(&path).unwrap()).policy.unwrap();
+        policy.lang = polc::lang::Lang::Zh;
+        let examples: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path.with_extension("examples.json")).unwrap()).unwrap();
+        for example in examples["examples"].as_array().unwrap() {
+            let batch = serde_json::to_vec(&example["cases"]).unwrap();
+            let result = polc::eval::run(&policy, batch.as_slice(), polc::data::InputFormat::Json, None).unwrap();
+            let mut json = Vec::new();
+            polc::render::json(&policy, &result, &mut json).unwrap();
+            let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+            for case in json["cases"].as_array().unwrap() {
+                for award in case["awards"].as_array().unwrap() {
+                    let texts = award["reasons"].as_array().unwrap().iter().chain(
+                        award["adjustments"].as_array().into_iter().flatten().map(|adjustment| &adjustment["reason"]),
+                    );
+                    for text in texts {
+                        let text = text.as_str().unwrap();
+                        let english = text
+                            .split(|ch: char| !ch.is_ascii_alphabetic())
+                            .find(|word| ENGLISH_WORDS.contains(&word.to_ascii_lowercase().as_str()));
+                        assert!(english.is_none(), "{}: `{text}` has English ({english:?})", path.display());
+                    }
+                }
+            }
+        }
+    }
+}

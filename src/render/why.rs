@@ -234,10 +234,13 @@ impl Writer<'_, '_> {
             Award::UpTo { max } => {
                 match (award.reviewed_maximum(), award.computed()) {
                     (Some(maximum), Some(granted)) => {
-                        let input = clause
-                            .granted
-                            .and_then(|input| self.policy.inputs.get(input))
-                            .map_or("", |input| input.name.as_str());
+                        let input = match (clause.granted, self.policy.lang) {
+                            (Some(input), crate::lang::Lang::Zh) => zh::label(self.policy, input),
+                            (granted, _) => granted
+                                .and_then(|input| self.policy.inputs.get(input))
+                                .map_or(String::new(), |input| input.name.clone()),
+                        };
+                        let input = input.as_str();
                         self.say("granted by review: ", "评审核定：");
                         self.push(input);
                         self.push(" = ");
