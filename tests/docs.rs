@@ -1,14 +1,17 @@
-//! Every example in docs/language.md is real: a `pol` block is a whole policy that checks
-//! and is formatted; a `pol-part` block parses; every inline example that starts with a
-//! clause or article keyword parses as that part. The page cannot drift from the compiler.
+//! Every example in docs/language.md and in its Chinese edition docs/zh/language.md is
+//! real: a `pol` block is a whole policy that checks and is formatted; a `pol-part` block
+//! parses; every inline example that starts with a clause or article keyword parses as
+//! that part. The pages cannot drift from the compiler.
 
-const LANGUAGE: &str = include_str!("../docs/language.md");
+/// The language guide in English and in Chinese.
+const PAGES: [(&str, &str); 2] =
+    [("docs/language.md", include_str!("../docs/language.md")), ("docs/zh/language.md", include_str!("../docs/zh/language.md"))];
 
 /// The fenced blocks with the given info string.
-fn blocks(info: &str) -> Vec<String> {
+fn blocks(page: &str, info: &str) -> Vec<String> {
     let mut found = Vec::new();
     let mut current: Option<String> = None;
-    for line in LANGUAGE.lines() {
+    for line in page.lines() {
         match &mut current {
             None if line.trim_end() == format!("```{info}") => current = Some(String::new()),
             Some(_) if line.trim_end() == "```" => found.extend(current.take()),
@@ -24,10 +27,10 @@ fn blocks(info: &str) -> Vec<String> {
 
 /// The inline code spans outside fenced blocks (a span may run over a line break, which
 /// reads as a space).
-fn inline_spans() -> Vec<String> {
+fn inline_spans(page: &str) -> Vec<String> {
     let mut prose = String::new();
     let mut fenced = false;
-    for line in LANGUAGE.lines() {
+    for line in page.lines() {
         if line.starts_with("```") {
             fenced = !fenced;
             continue;
@@ -46,8 +49,14 @@ fn syntax_errors(text: &str) -> Vec<String> {
 
 #[test]
 fn whole_policies_check_and_are_formatted() {
-    let policies = blocks("pol");
-    assert!(!policies.is_empty());
+    for (name, page) in PAGES {
+        let policies = blocks(page, "pol");
+        assert!(!policies.is_empty(), "{name}");
+        whole_policies(policies);
+    }
+}
+
+fn whole_policies(policies: Vec<String>) {
     for policy in policies {
         let report = polc::check_source(&policy);
         assert_eq!(report.error_count(), 0, "{policy}\n{:#?}", report.diagnostics);
@@ -57,8 +66,14 @@ fn whole_policies_check_and_are_formatted() {
 
 #[test]
 fn parts_of_policies_parse() {
-    let parts = blocks("pol-part");
-    assert!(parts.len() >= 6, "{}", parts.len());
+    for (name, page) in PAGES {
+        let parts = blocks(page, "pol-part");
+        assert!(parts.len() >= 6, "{name}: {}", parts.len());
+        policy_parts(parts);
+    }
+}
+
+fn policy_parts(parts: Vec<String>) {
     for part in parts {
         // A clause on its own sits in an article.
         let whole = if part.trim_start().starts_with("clause") { format!("article 5 \"x\"\n{part}") } else { part };
@@ -68,8 +83,18 @@ fn parts_of_policies_parse() {
 
 #[test]
 fn inline_examples_parse_as_the_part_they_start() {
+    for (name, page) in PAGES {
+        let checked = inline_examples(page);
+        // The page's tables and bullets hold dozens of such examples; far fewer means the
+        // extraction broke, not that the page changed.
+        assert!(checked >= 30, "{name}: only {checked} inline examples found");
+    }
+}
+
+/// Checks a page's inline examples; how many it checked.
+fn inline_examples(page: &str) -> usize {
     let mut checked = 0;
-    for span in inline_spans() {
+    for span in inline_spans(page) {
         // Templates (`award open|negotiated "…" [of BASE]`, `input NAME: TYPE`) stand for
         // forms, not examples: they have placeholders in capitals, or elisions.
         let placeholder = span
@@ -93,7 +118,5 @@ fn inline_examples_parse_as_the_part_they_start() {
         assert_eq!(syntax_errors(&wrapped), Vec::<String>::new(), "`{span}`");
         checked += 1;
     }
-    // The page's tables and bullets hold dozens of such examples; far fewer means the
-    // extraction broke, not that the page changed.
-    assert!(checked >= 30, "only {checked} inline examples found");
+    checked
 }
