@@ -4,8 +4,10 @@
 //! that part. The pages cannot drift from the compiler.
 
 /// The language guide in English and in Chinese.
-const PAGES: [(&str, &str); 2] =
-    [("docs/language.md", include_str!("../docs/language.md")), ("docs/zh/language.md", include_str!("../docs/zh/language.md"))];
+const PAGES: [(&str, &str); 2] = [
+    ("docs/language.md", include_str!("../docs/language.md")),
+    ("docs/zh/language.md", include_str!("../docs/zh/language.md")),
+];
 
 /// The fenced blocks with the given info string.
 fn blocks(page: &str, info: &str) -> Vec<String> {

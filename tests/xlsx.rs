@@ -456,3 +456,42 @@ mod mutated {
         );
     }
 }
+
+/// A JSON result with its errors' places taken out: an element of a JSON array and a row of
+/// a sheet are named differently, and everything else must be the same.
+fn without_locations(json: &str) -> Value {
+    let mut result: Value = serde_json::from_str(json).unwrap();
+    for error in result["errors"].as_array_mut().unwrap() {
+        for place in ["element", "line", "column", "sheet", "row"] {
+            error.as_object_mut().unwrap().remove(place);
+        }
+    }
+    result
+}
+
+/// Every shape policy's worked cases read from a workbook of text cells give the result
+/// the same cases give as JSON.
+#[test]
+fn every_shape_reads_from_a_workbook_as_from_json() {
+    let mut shapes = 0;
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/shapes")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|extension| extension.to_str()) != Some("pol") {
+            continue;
+        }
+        let policy = polc::check_source(&std::fs::read_to_string(&path).unwrap()).policy.unwrap();
+        let examples: Value =
+            serde_json::from_str(&std::fs::read_to_string(path.with_extension("examples.json")).unwrap()).unwrap();
+        for example in examples["examples"].as_array().unwrap() {
+            let records: Vec<Map<String, Value>> =
+                example["cases"].as_array().unwrap().iter().map(|case| case.as_object().unwrap().clone()).collect();
+            let as_json = serde_json::to_vec(&records).unwrap();
+            let expected = without_locations(&json_result(&policy, &as_json, InputFormat::Json));
+            let book = workbook(&policy, &records, Cells::Text, "cases");
+            let got = without_locations(&json_result(&policy, &book, InputFormat::Xlsx { sheet: None }));
+            assert_eq!(got, expected, "{}", path.display());
+        }
+        shapes += 1;
+    }
+    assert!(shapes >= 25, "found only {shapes} shape policies");
+}
