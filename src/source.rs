@@ -31,7 +31,9 @@ pub fn decode(bytes: &[u8]) -> Result<&str, Box<NotText>> {
             Span::new(0, 0),
             "UTF-16 text starts here",
         )
-        .with_help("save the file as UTF-8 (in most editors: Save As, encoding UTF-8)");
+        .with_help("save the file as UTF-8 (in most editors: Save As, encoding UTF-8)")
+        .in_chinese("文件是 UTF-16 编码，不是 UTF-8（字节偏移 0）", "UTF-16 文本从这里开始")
+        .help_in_chinese("请把文件另存为 UTF-8 编码（多数编辑器：另存为，编码选 UTF-8）");
         return Err(Box::new(NotText { diagnostic, text: String::new() }));
     }
     match std::str::from_utf8(bytes) {
@@ -49,7 +51,9 @@ pub fn decode(bytes: &[u8]) -> Result<&str, Box<NotText>> {
                 Span::new(at, at + 1),
                 "this byte",
             )
-            .with_help("save the file as UTF-8 (in most editors: Save As, encoding UTF-8)");
+            .with_help("save the file as UTF-8 (in most editors: Save As, encoding UTF-8)")
+            .in_chinese(format!("文件不是 UTF-8 编码：字节偏移 {at} 处的字节 0x{bad:02X} 不是有效的 UTF-8"), "这个字节")
+            .help_in_chinese("请把文件另存为 UTF-8 编码（多数编辑器：另存为，编码选 UTF-8）");
             Err(Box::new(NotText { diagnostic, text: lossy }))
         }
     }

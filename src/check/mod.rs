@@ -85,7 +85,9 @@ impl Checker {
                         name.span,
                         "no such warning",
                     )
-                    .with_help("`allow` takes the warning codes docs/diagnostics.md lists (W0001, W0002, ...)"),
+                    .with_help("`allow` takes the warning codes docs/diagnostics.md lists (W0001, W0002, ...)")
+                    .in_chinese(format!("`{}` 不是 polc 会给出的警告", name.text), "没有这个警告")
+                    .help_in_chinese("`allow` 只接受 docs/diagnostics.md 列出的警告代码（W0001、W0002 等）"),
                 ),
             }
         }
@@ -199,7 +201,8 @@ impl Checker {
                                     "drop `complete`: `{} imported \"{}\"`",
                                     if history.after { "after" } else { "unless" },
                                     label.value
-                                )),
+                                ))
+                                .in_chinese("只有条款的兑现计划才有 `complete`，导入的奖励没有", "不能用于 `imported`"),
                             );
                             continue;
                         }
@@ -232,7 +235,9 @@ impl Checker {
                 )
                 .with_help(
                     "start the file with `policy \"TITLE\"`, its validity and `cases identified by ID, dated by DATE`",
-                ),
+                )
+                .in_chinese("文件没有 `policy` 头部", "此处应为 `policy \"标题\"`")
+                .help_in_chinese("文件以 `policy \"标题\"`、有效期和 `cases identified by 编号, dated by 日期` 开头"),
             );
             return None;
         };
@@ -245,7 +250,10 @@ impl Checker {
                     "second header",
                 )
                 .with_note_at(header.span, "first header")
-                .with_help("put each policy in its own file"),
+                .with_help("put each policy in its own file")
+                .in_chinese("一个文件只能有一份政策，这是第二个 `policy` 头部", "第二个头部")
+                .note_in_chinese("第一个头部")
+                .help_in_chinese("每份政策放在自己的文件里"),
             );
         }
         if let Some(validity) = &header.validity {
@@ -275,7 +283,11 @@ impl Checker {
                         validity.span,
                         "not a period",
                     )
-                    .with_help("write `valid from YYYY-MM-DD for N years` or `valid from YYYY-MM-DD until YYYY-MM-DD`"),
+                    .with_help("write `valid from YYYY-MM-DD for N years` or `valid from YYYY-MM-DD until YYYY-MM-DD`")
+                    .in_chinese("这个有效期在开始之前就结束了，或超过了 9999 年", "不是有效的期间")
+                    .help_in_chinese(
+                        "请写 `valid from YYYY-MM-DD for N years` 或 `valid from YYYY-MM-DD until YYYY-MM-DD`",
+                    ),
                 );
                 None
             }
@@ -309,7 +321,10 @@ impl Checker {
                             "listed again",
                         )
                         .with_note_at(*first, "first listed here")
-                        .with_help("remove the repeated value"),
+                        .with_help("remove the repeated value")
+                        .in_chinese(format!("枚举 `{}` 两次列出 `{}`", decl.name.text, value.name.text), "再次列出")
+                        .note_in_chinese("第一次列出")
+                        .help_in_chinese("删去重复的取值"),
                     );
                     continue;
                 }
@@ -423,7 +438,9 @@ impl Checker {
                         decl.name.span,
                         "declared again",
                     )
-                    .with_help("give the value a name of its own"),
+                    .with_help("give the value a name of its own")
+                    .in_chinese(format!("`{}` 已经是申报数据或命名值", decl.name.text), "再次声明")
+                    .help_in_chinese("请给命名值起一个自己的名字"),
                 );
                 continue;
             }
@@ -451,7 +468,9 @@ impl Checker {
                     header.title.span,
                     "in this header",
                 )
-                .with_help("add `cases identified by id, dated by date` (naming your inputs)"),
+                .with_help("add `cases identified by id, dated by date` (naming your inputs)")
+                .in_chinese("头部没有说明用哪些申报数据标识案例和确定日期", "在这个头部")
+                .help_in_chinese("加上 `cases identified by id, dated by date`（写你的申报数据名称）"),
             );
             return (None, None);
         };
@@ -524,7 +543,9 @@ impl Checker {
                                 section.number.span,
                                 "second declaration",
                             )
-                            .with_help("number sections uniquely within their chapter or section"),
+                            .with_help("number sections uniquely within their chapter or section")
+                            .in_chinese(format!("节 {} 在此重复声明", section.number.text), "第二次声明")
+                            .help_in_chinese("同一章或同一节中，节的编号不能重复"),
                         );
                     }
                     let index = sections.len();
@@ -619,7 +640,12 @@ impl Checker {
                     id.span,
                     "id does not match the article",
                 )
-                .with_help(format!("renumber it `{article}.N`, or move it under its own article")),
+                .with_help(format!("renumber it `{article}.N`, or move it under its own article"))
+                .in_chinese(
+                    format!("条款 `{}` 位于第{article}条，编号应为 `{article}.N`（规则的一部分为 `{article}.N.M`）", id.text),
+                    "编号与所在条不符",
+                )
+                .help_in_chinese(format!("改编号为 `{article}.N`，或移到它所属的条下")),
             );
         }
     }
@@ -675,6 +701,14 @@ impl Checker {
                         "award" => "a clause gives one award; split it into two clauses",
                         "to" => "list every recipient after one `to`, separated by commas",
                         _ => "keep one",
+                    })
+                    .in_chinese(format!("条款 `{}` 有两个 `{word}` 部分", clause.id.text), "第二个部分")
+                    .note_in_chinese("第一个部分")
+                    .help_in_chinese(match word {
+                        "when" => "用 `and` 连接各条件",
+                        "award" => "一个条款只给一项奖励；请拆成两个条款",
+                        "to" => "在一个 `to` 后列出所有受益方，用逗号分隔",
+                        _ => "只保留一个",
                     }),
                 );
             }
@@ -760,7 +794,9 @@ impl Checker {
                     }
                     self.diagnostics.push(
                         Diagnostic::new(Code::TypeMismatch, "what a review granted is money", name.span, "not money")
-                            .with_help("declare it `input granted_amount: money`"),
+                            .with_help("declare it `input granted_amount: money`")
+                            .in_chinese("评审核定的是金额", "不是金额")
+                            .help_in_chinese("请声明为 `input granted_amount: money`"),
                     );
                     None
                 });
@@ -772,7 +808,9 @@ impl Checker {
                             name.span,
                             "not an `up to` award",
                         )
-                        .with_help("write `award up to MAXIMUM ... subject to review granted as INPUT`"),
+                        .with_help("write `award up to MAXIMUM ... subject to review granted as INPUT`")
+                        .in_chinese("只有 `up to` 奖励才由评审核定金额", "不是 `up to` 奖励")
+                        .help_in_chinese("请写 `award up to 最高额 … subject to review granted as 申报数据`"),
                     );
                     return None;
                 }
@@ -819,7 +857,9 @@ impl Checker {
                         share.span,
                         "not a share",
                     )
-                    .with_help("write the shares as percentages: `in instalments 30%, 30%, 40% by milestones`"),
+                    .with_help("write the shares as percentages: `in instalments 30%, 30%, 40% by milestones`")
+                    .in_chinese("分期的份额应为百分数", "不是份额")
+                    .help_in_chinese("份额写成百分数：`in instalments 30%, 30%, 40% by milestones`"),
                 ),
             }
         }
@@ -832,7 +872,12 @@ impl Checker {
                     span,
                     "shares of one award",
                 )
-                .with_help("the shares divide the whole award: make them add up to 100%"),
+                .with_help("the shares divide the whole award: make them add up to 100%")
+                .in_chinese(
+                    format!("各期份额合计为 {}，不是 100%", crate::money::format_percent(total)),
+                    "同一奖励的份额",
+                )
+                .help_in_chinese("各期份额分的是整笔奖励：合计应为 100%"),
             );
         }
         let milestones = self.lookup_input(&part.milestones).and_then(|input| {
@@ -846,7 +891,9 @@ impl Checker {
                     part.milestones.span,
                     "not an integer",
                 )
-                .with_help("declare it `input milestones_reached: integer`"),
+                .with_help("declare it `input milestones_reached: integer`")
+                .in_chinese("已达成的节点数应由整数类型的申报数据记录", "不是整数")
+                .help_in_chinese("请声明为 `input milestones_reached: integer`"),
             );
             None
         });
@@ -855,7 +902,9 @@ impl Checker {
         if award.is_some_and(|award| !matches!(award, Award::Grant { .. })) {
             self.diagnostics.push(
                 Diagnostic::new(Code::ClauseShape, "only a determined award is paid in instalments", span, "here")
-                    .with_help("write `award AMOUNT` (with its `max`) before `in instalments`"),
+                    .with_help("write `award AMOUNT` (with its `max`) before `in instalments`")
+                    .in_chinese("只有金额确定的奖励才能分期拨付", "此处")
+                    .help_in_chinese("在 `in instalments` 之前写 `award 金额`（及其 `max`）"),
             );
             return None;
         }
@@ -894,7 +943,9 @@ impl Checker {
                         limit.count.span,
                         "a whole number from 1 to 100",
                     )
-                    .with_help("write `for at most 3 years`"),
+                    .with_help("write `for at most 3 years`")
+                    .in_chinese(format!("`{}` 不是条款可以支付的年数", limit.count.text), "1 到 100 的整数")
+                    .help_in_chinese("请写 `for at most 3 years`"),
                 );
                 None
             }
@@ -960,7 +1011,17 @@ impl Checker {
                     "this cap always cuts",
                 )
                 .with_note_at(amount.span, "fixed amount")
-                .with_help("check both amounts against the policy text"),
+                .with_help("check both amounts against the policy text")
+                .in_chinese(
+                    format!(
+                        "上限 {} 低于它所限制的固定金额 {}",
+                        money::format_money_readable(cap),
+                        money::format_money_readable(fixed)
+                    ),
+                    "这个上限总会核减",
+                )
+                .note_in_chinese("固定金额")
+                .help_in_chinese("请对照政策原文核对这两个金额"),
             );
         }
     }
@@ -983,7 +1044,12 @@ impl Checker {
                         recipient.input.span,
                         format!("this is {found}"),
                     )
-                    .with_help("name an input declared as `entity`, or declare this one `: entity`"),
+                    .with_help("name an input declared as `entity`, or declare this one `: entity`")
+                    .in_chinese(
+                        format!("受益方必须是主体类型的申报数据，但 `{}` 不是", recipient.input.text),
+                        "不是主体",
+                    )
+                    .help_in_chinese("请写声明为 `entity` 的申报数据，或把这一项声明为 `: entity`"),
                 );
                 ok = false;
                 continue;
@@ -1047,7 +1113,12 @@ impl Checker {
                     cap.span,
                     "both `relaxed to` and `pro rata`",
                 )
-                .with_help("write two caps: one paid pro rata, one relaxed"),
+                .with_help("write two caps: one paid pro rata, one relaxed")
+                .in_chinese(
+                    "按比例核减的上限是各奖励共用的一份预算：不能对部分奖励放宽",
+                    "同时有 `relaxed to` 和 `pro rata`",
+                )
+                .help_in_chinese("请写两个上限：一个按比例核减，一个放宽"),
             );
             return None;
         }
@@ -1060,7 +1131,9 @@ impl Checker {
                         cap.relaxed.as_ref().map_or(cap.span, |(amount, _)| amount.span),
                         "not above the cap",
                     )
-                    .with_help("write the general cap first: `cap 800万 relaxed to 2000万 when ...`"),
+                    .with_help("write the general cap first: `cap 800万 relaxed to 2000万 when ...`")
+                    .in_chinese("放宽后的上限必须高于原上限", "不高于原上限")
+                    .help_in_chinese("先写一般上限：`cap 800万 relaxed to 2000万 when …`"),
                 );
                 return None;
             }
@@ -1079,7 +1152,9 @@ impl Checker {
         let ExprKind::Literal(checked::Value::Money(limit)) = amount.kind else {
             self.diagnostics.push(
                 Diagnostic::new(Code::CapNotMoney, "a `cap` must be a fixed amount", amount.span, "not a fixed amount")
-                    .with_help("write the cap as an amount such as `100万`; a higher limit for some cases is `relaxed to AMOUNT when CONDITION`"),
+                    .with_help("write the cap as an amount such as `100万`; a higher limit for some cases is `relaxed to AMOUNT when CONDITION`")
+                    .in_chinese("`cap` 必须是固定金额", "不是固定金额")
+                    .help_in_chinese("上限写成 `100万` 这样的金额；对部分案例更高的限额用 `relaxed to 金额 when 条件`"),
             );
             return None;
         };

@@ -153,7 +153,9 @@ impl Scope {
                             name.span,
                             "no tier here",
                         )
-                        .with_help("key by `recipient`, `year` or an input"),
+                        .with_help("key by `recipient`, `year` or an input")
+                        .in_chinese("`tier` 只能用于按 `tiers` 确定的金额", "这里没有档次")
+                        .help_in_chinese("请按 `recipient`、`year` 或某项申报数据分组"),
                     );
                     continue;
                 }

@@ -49,6 +49,8 @@ pub(super) fn unguarded_subtractions(policy: &Policy) -> Vec<Diagnostic> {
             .with_help(
                 "say what happens below zero: `excess of a over b` (0 below), `max(a - b, 0元)`, or a guard such as `when a > b`",
             )
+            .in_chinese("这个减法可能得到负数，而金额不能为负", "可能为负")
+            .help_in_chinese("请说明低于零时怎么办：`excess of a over b`（低于零取 0）、`max(a - b, 0元)`，或加前提如 `when a > b`")
         })
         .collect()
 }

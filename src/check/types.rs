@@ -65,7 +65,9 @@ impl Checker {
                             span,
                             "above 100%",
                         )
-                        .with_help("check the percentage against the policy text"),
+                        .with_help("check the percentage against the policy text")
+                        .in_chinese(format!("{} 超过了全额", money::format_percent(*ratio)), "超过 100%")
+                        .help_in_chinese("请对照政策原文核对这个百分比"),
                     );
                 }
                 typed(ExprKind::Literal(Value::Ratio(*ratio)), Type::Ratio)
@@ -81,7 +83,9 @@ impl Checker {
                             span,
                             "above 1",
                         )
-                        .with_help("check the fraction against the policy text"),
+                        .with_help("check the fraction against the policy text")
+                        .in_chinese("这个分数超过了全额", "大于 1")
+                        .help_in_chinese("请对照政策原文核对这个分数"),
                     );
                 }
                 let whole = |value: u64| {
@@ -109,7 +113,12 @@ impl Checker {
                                 span,
                                 "never in force",
                             )
-                            .with_help("check the date against the policy text, or the validity in the header"),
+                            .with_help("check the date against the policy text, or the validity in the header")
+                            .in_chinese(
+                                format!("{date} 不在政策有效期（{} 至 {}）内", validity.from, validity.until),
+                                "从未生效",
+                            )
+                            .help_in_chinese("请对照政策原文或头部的有效期核对这个日期"),
                         );
                     }
                 }
@@ -164,7 +173,9 @@ impl Checker {
                             subject.span,
                             "not an input",
                         )
-                        .with_help("write `INPUT is present`"),
+                        .with_help("write `INPUT is present`")
+                        .in_chinese("只有申报数据才有已填报或未填报之分", "不是申报数据")
+                        .help_in_chinese("请写 `申报数据 is present`"),
                     );
                     return None;
                 };
@@ -194,7 +205,9 @@ impl Checker {
                             span,
                             "validity of what?",
                         )
-                        .with_help("add `valid from YYYY-MM-DD for N years` to the `policy` header"),
+                        .with_help("add `valid from YYYY-MM-DD for N years` to the `policy` header")
+                        .in_chinese("政策没有声明有效期", "哪个有效期？")
+                        .help_in_chinese("请在 `policy` 头部加上 `valid from YYYY-MM-DD for N years`"),
                     );
                     return None;
                 }
@@ -208,7 +221,9 @@ impl Checker {
                         span,
                         "a length of time",
                     )
-                    .with_help("add it to a date: `construction_start + 12 months`"),
+                    .with_help("add it to a date: `construction_start + 12 months`")
+                    .in_chinese("时长只能用来移动日期", "一段时长")
+                    .help_in_chinese("把它加在日期上：`construction_start + 12 months`"),
                 );
                 None
             }
@@ -230,7 +245,9 @@ impl Checker {
                                 term.span,
                                 "not a length of time",
                             )
-                            .with_help("write `date + 12 months`, `date - 30 days`"),
+                            .with_help("write `date + 12 months`, `date - 30 days`")
+                            .in_chinese("日期只能加减时长", "不是时长")
+                            .help_in_chinese("请写 `date + 12 months`、`date - 30 days`"),
                         );
                         return None;
                     };
@@ -328,7 +345,9 @@ impl Checker {
                             span,
                             format!("{} argument{}", args.len(), if args.len() == 1 { "" } else { "s" }),
                         )
-                        .with_help(format!("write {example}")),
+                        .with_help(format!("write {example}"))
+                        .in_chinese(format!("`{}` 的参数个数不对", function.name()), format!("{} 个参数", args.len()))
+                        .help_in_chinese(format!("请写 {example}")),
                     );
                     return None;
                 }
@@ -379,7 +398,12 @@ impl Checker {
                         ratio.span,
                         format!("this is {found}"),
                     )
-                    .with_help("write a share such as `10%` or `万分之一`"),
+                    .with_help("write a share such as `10%` or `万分之一`")
+                    .in_chinese(
+                        format!("`of` 左边应为百分数或分数，实际是{}", self.scope.type_name_zh(ratio.ty)),
+                        format!("这是{}", self.scope.type_name_zh(ratio.ty)),
+                    )
+                    .help_in_chinese("请写份额，例如 `10%` 或 `万分之一`"),
                 );
                 return None;
             }
@@ -393,7 +417,12 @@ impl Checker {
                     base.span,
                     format!("this is {found}"),
                 )
-                .with_help("take the percentage of an amount of money"),
+                .with_help("take the percentage of an amount of money")
+                .in_chinese(
+                    format!("只能对数值取百分比，不能对{}", self.scope.type_name_zh(base.ty)),
+                    format!("这是{}", self.scope.type_name_zh(base.ty)),
+                )
+                .help_in_chinese("请对金额取百分比"),
             );
             return None;
         }
@@ -425,6 +454,18 @@ impl Checker {
                         .with_help(
                             "money × quantity is money, money ÷ quantity is money per unit, money ÷ money is a ratio, \
                              a ratio of anything is that thing",
+                        )
+                        .in_chinese(
+                            format!(
+                                "{}与{}不能这样相乘或相除",
+                                self.scope.type_name_zh(ty),
+                                self.scope.type_name_zh(factor.ty)
+                            ),
+                            format!("这是{}", self.scope.type_name_zh(factor.ty)),
+                        )
+                        .note_in_chinese(format!("这是{}", self.scope.type_name_zh(ty)))
+                        .help_in_chinese(
+                            "金额 × 数量 得金额，金额 ÷ 数量 得单价，金额 ÷ 金额 得比例，任何值的比例仍是该值",
                         ),
                 );
                 return None;
@@ -465,7 +506,9 @@ impl Checker {
                             span,
                             "a name",
                         )
-                        .with_help("write a range: `[1..5]`, `(5..10]`, `> 10`, or a single value"),
+                        .with_help("write a range: `[1..5]`, `(5..10]`, `> 10`, or a single value")
+                        .in_chinese("这张表按数值分档：各分支应写区间，而不是名称", "一个名称")
+                        .help_in_chinese("请写区间：`[1..5]`、`(5..10]`、`> 10`，或单个值"),
                     );
                     ok = false;
                     continue;
@@ -579,7 +622,10 @@ impl Checker {
                                 "second arm",
                             )
                             .with_note_at(*first, "first arm")
-                            .with_help("give each value one amount"),
+                            .with_help("give each value one amount")
+                            .in_chinese(format!("`{}` 在这张表中有两个分支", value.text), "第二个分支")
+                            .note_in_chinese("第一个分支")
+                            .help_in_chinese("每个取值只给一个金额"),
                         );
                         ok = false;
                     }
@@ -606,7 +652,12 @@ impl Checker {
                         span,
                         "not every value is covered",
                     )
-                    .with_help("add an arm for each missing value, or an `else =>` arm"),
+                    .with_help("add an arm for each missing value, or an `else =>` arm")
+                    .in_chinese(
+                        format!("这张表没有为枚举 `{}` 的 {} 给出金额", def.name, missing.join("、")),
+                        "没有覆盖全部取值",
+                    )
+                    .help_in_chinese("请为每个缺少的取值加一个分支，或加 `else =>` 分支"),
                 );
                 ok = false;
             }
@@ -675,7 +726,10 @@ impl Checker {
                             "not above the tier before",
                         )
                         .with_note_at(*previous_span, "the tier before")
-                        .with_help("list tiers from the lowest threshold to the highest"),
+                        .with_help("list tiers from the lowest threshold to the highest")
+                        .in_chinese("档次门槛必须严格递增", "不高于前一档")
+                        .note_in_chinese("前一档")
+                        .help_in_chinese("请按门槛从低到高列出档次"),
                     );
                     ok = false;
                 }
@@ -689,7 +743,9 @@ impl Checker {
         let Some(ty) = amount_type else {
             self.diagnostics.push(
                 Diagnostic::new(Code::TypeMismatch, "a tier table needs at least one tier", span, "no tiers")
-                    .with_help("add rows like `3亿 => 10万`"),
+                    .with_help("add rows like `3亿 => 10万`")
+                    .in_chinese("档次表至少需要一档", "没有档次")
+                    .help_in_chinese("请加上 `3亿 => 10万` 这样的行"),
             );
             return None;
         };
@@ -729,7 +785,9 @@ impl Checker {
                         left.span.to(right.span),
                         "use `is`",
                     )
-                    .with_help("write `INPUT is VALUE`"),
+                    .with_help("write `INPUT is VALUE`")
+                    .in_chinese("枚举要用 `is` 比较，不用 `=`", "请用 `is`")
+                    .help_in_chinese("请写 `申报数据 is 取值`"),
                 );
                 return None;
             }
@@ -775,7 +833,11 @@ impl Checker {
             subject.span,
             format!("this is {found}"),
         )
-        .with_help(why.to_string());
+        .with_help(why.to_string())
+        .in_chinese(
+            format!("这是{}，不是枚举", self.scope.type_name_zh(subject.ty)),
+            format!("这是{}", self.scope.type_name_zh(subject.ty)),
+        );
         if subject.ty == Type::Bool {
             diagnostic =
                 diagnostic.with_help("a bool is a condition by itself: write the input's name alone, or `not INPUT`");

@@ -95,7 +95,9 @@ impl Scanner {
                     Span::new(start, start + 3),
                     "opened here",
                 )
-                .with_help("end the text block with `\"\"\"`"),
+                .with_help("end the text block with `\"\"\"`")
+                .in_chinese("这个文本块没有闭合", "从这里开始")
+                .help_in_chinese("用 `\"\"\"` 结束文本块"),
             )
         } else if let Some(start) = self.open_string_at.take() {
             Some(
@@ -105,7 +107,9 @@ impl Scanner {
                     Span::new(start, start + 1),
                     "opened here",
                 )
-                .with_help("close the string with `\"`, or use `\"\"\"` for text over several lines"),
+                .with_help("close the string with `\"`, or use `\"\"\"` for text over several lines")
+                .in_chinese("这个字符串在本行内没有闭合", "从这里开始")
+                .help_in_chinese("用 `\"` 闭合字符串；跨行的文字请用 `\"\"\"`"),
             )
         } else {
             self.too_deep_at.take().map(|at| {
@@ -116,6 +120,8 @@ impl Scanner {
                     "this bracket is too deep",
                 )
                 .with_help("split the expression; no policy clause needs this much nesting")
+                .in_chinese(format!("括号嵌套超过 {MAX_NESTING} 层"), "这个括号嵌套太深")
+                .help_in_chinese("请拆分表达式；没有哪条政策需要这么深的嵌套")
             })
         };
         *self = Scanner::default();

@@ -699,7 +699,9 @@ impl Lowerer<'_> {
                     _ => {
                         self.diagnostics.push(
                             Diagnostic::new(Code::SyntaxError, "a range cannot be `!=`", span, "not a range")
-                                .with_help("state what the arm holds: `[1..5]`, `> 5`, or use `else`"),
+                                .with_help("state what the arm holds: `[1..5]`, `> 5`, or use `else`")
+                                .in_chinese("区间不能写 `!=`", "不是区间")
+                                .help_in_chinese("请写明这个分支的范围：`[1..5]`、`> 5`，或用 `else`"),
                         );
                         return None;
                     }

@@ -28,7 +28,9 @@ pub(super) fn syntax_error(
         pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         pest::error::ErrorVariant::CustomError { .. } => {
             return Diagnostic::new(Code::SyntaxError, "this item is too complex to parse", span, "gave up here")
-                .with_help("split the item into smaller clauses");
+                .with_help("split the item into smaller clauses")
+                .in_chinese("这个条目太复杂，无法解析", "在此放弃")
+                .help_in_chinese("请把条目拆成更小的条款");
         }
     };
     // An article part parsed on its own may end where the article goes on with the next.
