@@ -47,8 +47,15 @@ impl Policy {
     /// "Article 5 支持企业发展壮大", for reasons and explanations; inside sections, with
     /// them: "一、支持算力建设 › （一）算力券 › Article 3 算力券".
     pub fn article_heading(&self, article: ArticleIndex) -> String {
-        let Some(article) = self.articles.get(article) else { return String::new() };
-        let mut heading = format!("Article {} {}", article.number, article.title);
+        let Some(def) = self.articles.get(article) else { return String::new() };
+        self.within_sections(article, format!("Article {} {}", def.number, def.title))
+    }
+
+    /// `heading`, an article's, inside the sections the article sits in: "一、支持算力建设 ›
+    /// （一）算力券 › HEADING".
+    pub fn within_sections(&self, article: ArticleIndex, heading: String) -> String {
+        let Some(article) = self.articles.get(article) else { return heading };
+        let mut heading = heading;
         // INVARIANT: a section's parent is declared before it, so this walk ends.
         let mut section = article.section;
         while let Some(index) = section {

@@ -736,12 +736,12 @@ struct CapCut {
     binding: Vec<(usize, Decimal, Decimal, u32)>,
 }
 
-/// The caps paid in batch order, all in one pass: each award is cut to the least room
-/// left under every cap that counts it, and every such cap counts what the award kept.
-/// The result does not depend on the order the caps are declared in.
 /// No case of the batch: what a cap counted came from committed rounds alone.
 const NO_CASE: u32 = u32::MAX;
 
+/// The caps paid in batch order, all in one pass: each award is cut to the least room
+/// left under every cap that counts it, and every such cap counts what the award kept.
+/// The result does not depend on the order the caps are declared in.
 fn apply_caps(
     program: &Program<'_>,
     cases: &Cases,

@@ -534,17 +534,8 @@ pub fn chinese_number(number: u32) -> String {
 /// "第四条 支持建设创新应用平台", inside its sections when it has them
 /// ("一、支持算力建设 › （一）算力券 › 第三条 算力券").
 pub fn article_heading(policy: &Policy, article: crate::check::checked::ArticleIndex) -> String {
-    let Some(article) = policy.articles.get(article) else { return String::new() };
-    let mut heading = format!("第{}条 {}", chinese_number(article.number), article.title);
-    // INVARIANT: a section's parent is declared before it, so this walk ends.
-    let mut section = article.section;
-    while let Some(index) = section {
-        let Some(def) = policy.sections.get(index) else { break };
-        let mark = if def.number.starts_with(['（', '(']) { "" } else { "、" };
-        heading = format!("{}{mark}{} › {heading}", def.number, def.title);
-        section = def.parent.filter(|parent| *parent < index);
-    }
-    heading
+    let Some(def) = policy.articles.get(article) else { return String::new() };
+    policy.within_sections(article, format!("第{}条 {}", chinese_number(def.number), def.title))
 }
 
 /// "第四条 支持建设创新应用平台 › 4.2": where a clause is in the policy.
