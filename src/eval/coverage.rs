@@ -3,6 +3,7 @@
 //! every probe a policy has, so the difference is what no example tried.
 
 use crate::check::checked::{Award, Expr, ExprKind, Policy};
+use crate::lang::say;
 use crate::render::show;
 use std::collections::BTreeSet;
 
@@ -53,24 +54,30 @@ pub type Hits = BTreeSet<Probe>;
 /// Every probe of `policy`, with the group it is reported under and a description.
 pub fn universe(policy: &Policy) -> Vec<(Probe, String, String)> {
     let mut probes = Vec::new();
+    let lang = policy.lang;
+    let words = |en: &str, zh: &str| lang.pick(en, zh).to_string();
     for (index, gate) in policy.gates.iter().enumerate() {
         let group = match policy.articles.get(gate.article) {
-            Some(article) => format!("gate of article {}", article.number),
-            None => "gate".to_string(),
+            Some(article) => say!(
+                lang,
+                format!("gate of article {}", article.number),
+                format!("第{}条的申报条件", crate::render::zh::chinese_number(article.number))
+            ),
+            None => words("gate", "申报条件"),
         };
-        probes.push((Probe::GateStopped(index), group.clone(), "stops a case".to_string()));
+        probes.push((Probe::GateStopped(index), group.clone(), words("stops a case", "阻止一个案例")));
         condition_probes(policy, Owner::Gate(index), &gate.condition, &group, &mut probes);
     }
     for (index, clause) in policy.clauses.iter().enumerate() {
-        let group = format!("clause {}", clause.id);
-        probes.push((Probe::Applied(index), group.clone(), "applies".to_string()));
+        let group = say!(lang, format!("clause {}", clause.id), format!("第{}条", clause.id));
+        probes.push((Probe::Applied(index), group.clone(), words("applies", "适用")));
         if let Some(condition) = &clause.condition {
             condition_probes(policy, Owner::Clause(index), condition, &group, &mut probes);
         }
         let amounts: Vec<&Expr> = match &clause.award {
             Award::Grant { amount, cap } => {
                 if cap.is_some() {
-                    probes.push((Probe::MaxReached(index), group.clone(), "max reached".to_string()));
+                    probes.push((Probe::MaxReached(index), group.clone(), words("max reached", "达到上限")));
                 }
                 std::iter::once(amount).chain(cap).collect()
             }
@@ -83,26 +90,41 @@ pub fn universe(policy: &Policy) -> Vec<(Probe, String, String)> {
             choice_probes(policy, Owner::Clause(index), amount, &group, &mut probes);
         }
         if clause.once.is_some() {
-            probes.push((Probe::OnceCut(index), group.clone(), "once cuts a repeat".to_string()));
+            probes.push((
+                Probe::OnceCut(index),
+                group.clone(),
+                words("once cuts a repeat", "限享受一次核减重复的奖励"),
+            ));
         }
         if clause.instalments.is_some() {
-            probes.push((Probe::InstalmentPaid(index), group.clone(), "pays an instalment".to_string()));
+            probes.push((Probe::InstalmentPaid(index), group.clone(), words("pays an instalment", "拨付一期")));
         }
         if let Some(limit) = &clause.years {
             let what = if limit.consecutive { "consecutive years" } else { "years" };
-            probes.push((Probe::YearsCut(index), group.clone(), format!("at most {} {what} cuts a year", limit.years)));
+            let description = say!(
+                lang,
+                format!("at most {} {what} cuts a year", limit.years),
+                format!("最多{}{}年的限制核减一年", if limit.consecutive { "连续" } else { "" }, limit.years)
+            );
+            probes.push((Probe::YearsCut(index), group.clone(), description));
         }
     }
     for (index, rule) in policy.history.iter().enumerate() {
-        let group = format!("clause {}", policy.clauses.get(rule.clause).map_or("?", |clause| clause.id.as_str()));
+        let clause = policy.clauses.get(rule.clause).map_or("?", |clause| clause.id.as_str());
+        let group = say!(lang, format!("clause {clause}"), format!("第{clause}条"));
         let word = if rule.after { "after" } else { "unless" };
-        probes.push((Probe::HistoryCut(index), group, format!("`{word}` cuts an award")));
+        let description = say!(lang, format!("`{word}` cuts an award"), format!("`{word}` 核减一笔奖励"));
+        probes.push((Probe::HistoryCut(index), group, description));
     }
     for (index, class) in policy.classes.iter().enumerate() {
         probes.push((
             Probe::ClassCut(index),
-            format!("class {}", class.name),
-            "keeps the highest, cuts another".into(),
+            say!(
+                lang,
+                format!("class {}", class.name),
+                format!("类别 {}", class.label.as_deref().unwrap_or(&class.name))
+            ),
+            words("keeps the highest, cuts another", "保留最高、核减另一笔"),
         ));
     }
     for (index, cap) in policy.caps.iter().enumerate() {
@@ -112,8 +134,8 @@ pub fn universe(policy: &Policy) -> Vec<(Probe, String, String)> {
             .filter_map(|&clause| policy.clauses.get(clause))
             .map(|clause| clause.id.as_str())
             .collect();
-        let group = format!("cap over {}", clauses.join(", "));
-        probes.push((Probe::CapCut(index), group.clone(), "cuts an award".into()));
+        let group = say!(lang, format!("cap over {}", clauses.join(", ")), format!("第{}条的上限", clauses.join("、")));
+        probes.push((Probe::CapCut(index), group.clone(), words("cuts an award", "核减一笔奖励")));
         if let Some((_, condition)) = &cap.relaxed {
             condition_probes(policy, Owner::Cap(index), condition, &group, &mut probes);
         }
@@ -141,7 +163,11 @@ fn condition_probes(
                 probes.push((
                     Probe::Test { owner, at: expr.span.start, outcome },
                     group.to_string(),
-                    format!("`{shown}` {outcome}"),
+                    say!(
+                        policy.lang,
+                        format!("`{shown}` {outcome}"),
+                        format!("“{shown}”{}", if outcome { "成立" } else { "不成立" })
+                    ),
                 ));
             }
         }
@@ -154,9 +180,13 @@ fn choice_probes(policy: &Policy, owner: Owner, expr: &Expr, group: &str, probes
         ExprKind::Table { subject, arms, otherwise } => {
             let described = arms.iter().map(|arm| {
                 let names: Vec<String> = arm.values.iter().map(|value| show_value(policy, subject, *value)).collect();
-                (format!("arm {}", names.join(", ")), &arm.amount)
+                (
+                    say!(policy.lang, format!("arm {}", names.join(", ")), format!("分支 {}", names.join("、"))),
+                    &arm.amount,
+                )
             });
-            let otherwise = otherwise.as_deref().map(|amount| ("arm else".to_string(), amount));
+            let otherwise =
+                otherwise.as_deref().map(|amount| (policy.lang.pick("arm else", "分支 其他").to_string(), amount));
             arm_probes(policy, owner, expr.span.start, described.chain(otherwise), group, probes);
         }
         ExprKind::Tiers { tiers, .. } => {
@@ -168,7 +198,7 @@ fn choice_probes(policy: &Policy, owner: Owner, expr: &Expr, group: &str, probes
                 probes.push((
                     Probe::Tier { owner, at: expr.span.start, tier: tier_index },
                     group.to_string(),
-                    format!("tier {threshold}"),
+                    say!(policy.lang, format!("tier {threshold}"), format!("档次 {threshold}")),
                 ));
             }
         }
@@ -181,9 +211,12 @@ fn choice_probes(policy: &Policy, owner: Owner, expr: &Expr, group: &str, probes
             choice_probes(policy, owner, base, group, probes);
         }
         ExprKind::Brackets { subject, arms, otherwise } => {
-            let described =
-                arms.iter().map(|arm| (format!("range {}", show::range(policy, subject.ty, arm)), &arm.amount));
-            let otherwise = otherwise.as_deref().map(|amount| ("range else".to_string(), amount));
+            let described = arms.iter().map(|arm| {
+                let range = show::range(policy, subject.ty, arm);
+                (say!(policy.lang, format!("range {range}"), format!("区间 {range}")), &arm.amount)
+            });
+            let otherwise =
+                otherwise.as_deref().map(|amount| (policy.lang.pick("range else", "区间 其他").to_string(), amount));
             arm_probes(policy, owner, expr.span.start, described.chain(otherwise), group, probes);
         }
         ExprKind::If { condition, then, otherwise } => {
@@ -196,7 +229,12 @@ fn choice_probes(policy: &Policy, owner: Owner, expr: &Expr, group: &str, probes
         }
         ExprKind::Call(function, args) => {
             for (index, arg) in args.iter().enumerate() {
-                let description = format!("{} picks {}", function.name(), show::expr(policy, arg, None));
+                let picked = show::expr(policy, arg, None);
+                let description = say!(
+                    policy.lang,
+                    format!("{} picks {picked}", function.name()),
+                    format!("{} 选中 {picked}", function.name())
+                );
                 probes.push((Probe::Pick { owner, at: expr.span.start, arg: index }, group.to_string(), description));
                 choice_probes(policy, owner, arg, group, probes);
             }
