@@ -300,7 +300,7 @@ fn lsp() -> ExitCode {
     match served.map_err(|error| error.to_string()).and_then(|()| joined.map_err(|error| error.to_string())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            say!("error: the language server stopped: {error}");
+            tell!(format!("error: the language server stopped: {error}"), format!("错误：语言服务器已停止：{error}"));
             ExitCode::from(EXIT_UNUSABLE)
         }
     }
@@ -785,11 +785,15 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
             let text = match read_input(file).map(|bytes| String::from_utf8(bytes).map_err(|_| "it is not UTF-8")) {
                 Ok(Ok(text)) => text,
                 Ok(Err(why)) => {
-                    say!("error: nothing imported: `{}`: {why}", display_name(file));
+                    let shown = display_name(file);
+                    tell!(
+                        format!("error: nothing imported: `{shown}`: {why}"),
+                        format!("错误：未导入任何记录：`{shown}`：{why}")
+                    );
                     return Ok(EXIT_UNUSABLE);
                 }
                 Err(message) => {
-                    say!("error: nothing imported: {message}");
+                    tell!(format!("error: nothing imported: {message}"), format!("错误：未导入任何记录：{message}"));
                     return Ok(EXIT_UNUSABLE);
                 }
             };
@@ -799,7 +803,10 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                     for error in &errors {
                         say!("error: `{}` {}", display_name(file), results::escape_controls(&error.to_string()));
                     }
-                    say!("error: nothing imported: {} malformed row{}", errors.len(), plural(errors.len()));
+                    tell!(
+                        format!("error: nothing imported: {} malformed row{}", errors.len(), plural(errors.len())),
+                        format!("错误：未导入任何记录：{} 行格式有误", errors.len())
+                    );
                     return Ok(EXIT_UNUSABLE);
                 }
             }
@@ -808,18 +815,27 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
     };
     let creates = matches!(command, LedgerCommand::Import { .. });
     if !creates && !polc::ledger::is_url(&location) && !std::path::Path::new(&location).exists() {
-        say!("error: there is no ledger at `{}`", polc::ledger::shown_location(&location));
+        let shown = polc::ledger::shown_location(&location);
+        tell!(format!("error: there is no ledger at `{shown}`"), format!("错误：`{shown}` 处没有台账"));
         return Ok(EXIT_UNUSABLE);
     }
     let mut ledger = match polc::ledger::Ledger::open(&location) {
         Ok(ledger) => ledger,
         Err(error) => {
-            say!("error: the ledger `{}` cannot be used: {error}", polc::ledger::shown_location(&location));
+            let shown = polc::ledger::shown_location(&location);
+            tell!(
+                format!("error: the ledger `{shown}` cannot be used: {error}"),
+                format!("错误：台账 `{shown}` 无法使用：{error}")
+            );
             return Ok(EXIT_UNUSABLE);
         }
     };
     let failed = |error: polc::ledger::LedgerError| {
-        say!("error: the ledger `{}` cannot be read: {error}", polc::ledger::shown_location(&location));
+        let shown = polc::ledger::shown_location(&location);
+        tell!(
+            format!("error: the ledger `{shown}` cannot be read: {error}"),
+            format!("错误：台账 `{shown}` 无法读取：{error}")
+        );
         EXIT_UNUSABLE
     };
     match command {
@@ -913,7 +929,7 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                 Ok(0)
             }
             Err(error) => {
-                say!("error: nothing imported: {error}");
+                tell!(format!("error: nothing imported: {error}"), format!("错误：未导入任何记录：{error}"));
                 Ok(EXIT_UNUSABLE)
             }
         },
@@ -943,7 +959,7 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                     Ok(0)
                 }
                 Err(error) => {
-                    say!("error: nothing revoked: {error}");
+                    tell!(format!("error: nothing revoked: {error}"), format!("错误：未撤销任何奖励：{error}"));
                     Ok(EXIT_UNUSABLE)
                 }
             }
@@ -983,7 +999,7 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                     Ok(0)
                 }
                 Err(error) => {
-                    say!("error: nothing granted: {error}");
+                    tell!(format!("error: nothing granted: {error}"), format!("错误：未记录任何核定：{error}"));
                     Ok(EXIT_UNUSABLE)
                 }
             }
@@ -1371,7 +1387,10 @@ fn test(out: &mut Out, paths: &[PathBuf], with_coverage: bool, format: TestForma
         }
     }
     if with_examples == 0 {
-        say!("error: none of the policies found has a worked-examples file (`NAME.examples.json`)");
+        tell!(
+            "error: none of the policies found has a worked-examples file (`NAME.examples.json`)".to_string(),
+            "错误：找到的政策都没有示例文件（`名称.examples.json`）".to_string()
+        );
         return Ok(EXIT_UNUSABLE);
     }
     let passed = records.iter().filter(|record| record.passed).count();
