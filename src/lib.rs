@@ -9,6 +9,9 @@
 // with `#[expect(..., reason = "...")]`. Tests may unwrap.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+/// What a policy implies before any case runs (`polc bounds`), and what changed between
+/// two versions (`polc diff`).
+pub mod analyze;
 /// Checked form: AST → policy with every name resolved and every expression typed.
 pub mod check;
 /// Applicant data: JSON, JSON Lines, CSV → typed facts.

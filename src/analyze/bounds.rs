@@ -1,0 +1,553 @@
+//! `polc bounds`: from the policy alone, what one award of each clause can be, what one
+//! recipient can get in a year and over the policy's life, which clauses can never apply,
+//! and which pairs of clauses can pay for the same case.
+//!
+//! Every finding is sound or says it is not decided: a bound is an interval the evaluator
+//! can never leave ([`super::range`]), shown as attained only with a case that reaches it;
+//! a clause is dead only when its conditions and the gates leave no case
+//! ([`super::domain`]); an overlap is reported only with a case on which `polc run` pays
+//! both. What the analysis cannot settle it lists as unknown.
+
+use super::domain::{self, Atom, Domains};
+use super::range::{self, Range};
+use super::witness;
+use crate::check::checked::{Award, ClauseIndex, Expr, InputId, Key, Policy};
+use crate::money;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+
+/// Everything `polc bounds` finds.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub policy: String,
+    pub clauses: Vec<ClauseBounds>,
+    pub per_recipient: RecipientBounds,
+    /// Clauses that can never apply.
+    pub dead: Vec<Dead>,
+    /// Pairs of clauses in no shared class that one case can get both of.
+    pub overlaps: Vec<Overlap>,
+    /// What the analysis could not decide: clauses it could not show alive or dead, pairs it
+    /// could not show to overlap or not.
+    pub unknown: Vec<String>,
+}
+
+/// What one award of a clause can be.
+#[derive(Debug, Serialize)]
+pub struct ClauseBounds {
+    pub clause: String,
+    /// `grant`, `up_to`, `range`, `undetermined` or `benefit`.
+    pub kind: &'static str,
+    pub least: Option<Bound>,
+    /// `None` when nothing bounds it; then `unbounded_by` names the fact that makes it so.
+    pub greatest: Option<Bound>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unbounded_by: Option<String>,
+}
+
+/// One end of a clause's amounts.
+#[derive(Debug, Serialize)]
+pub struct Bound {
+    /// Yuan, to the fen.
+    pub amount: String,
+    /// A case whose award is exactly this amount; `None` when no case tried reached it (the
+    /// bound still holds: no award goes past it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness: Option<Map<String, Value>>,
+}
+
+/// The most one recipient can get from the policy's money awards (grants, and `up to` and
+/// range maxima), from the clauses' bounds, their `once` and the cross-case caps.
+#[derive(Debug, Serialize)]
+pub struct RecipientBounds {
+    /// In one calendar year; `None` when unbounded.
+    pub per_year: Option<String>,
+    /// Over the policy's validity; `None` when unbounded.
+    pub over_validity: Option<String>,
+    /// Why a total is unbounded, when one is.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unbounded_because: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Dead {
+    pub clause: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Overlap {
+    pub clauses: [String; 2],
+    /// A case `polc run` gives an award of both clauses.
+    pub witness: Map<String, Value>,
+}
+
+/// Analyses `policy`.
+pub fn bounds(policy: &Policy) -> Report {
+    let base = Domains::of_policy(policy);
+    // The gates hold for every case that gets anything.
+    let gate_branches = gates(policy);
+    let mut report = Report {
+        policy: policy.title.clone(),
+        clauses: Vec::new(),
+        per_recipient: RecipientBounds { per_year: None, over_validity: None, unbounded_because: Vec::new() },
+        dead: Vec::new(),
+        overlaps: Vec::new(),
+        unknown: Vec::new(),
+    };
+    let mut alive: Vec<Option<Vec<Domains>>> = Vec::new();
+    let mut greatest: Vec<Option<Decimal>> = Vec::new();
+    for (index, clause) in policy.clauses.iter().enumerate() {
+        let domains = clause_domains(policy, &base, &gate_branches, clause.condition.as_ref());
+        match &domains {
+            Feasible::None(reason) => {
+                let condition = clause
+                    .condition
+                    .as_ref()
+                    .map(|condition| format!(" in `{}`", crate::render::show::expr(policy, condition, None)))
+                    .unwrap_or_default();
+                report.dead.push(Dead { clause: clause.id.clone(), reason: format!("{reason}{condition}") });
+                alive.push(None);
+            }
+            Feasible::Some(_) | Feasible::Unread => {}
+        }
+        let feasible = match domains {
+            Feasible::Some(domains) => domains,
+            Feasible::Unread => vec![base.clone()],
+            Feasible::None(_) => {
+                report.clauses.push(ClauseBounds {
+                    clause: clause.id.clone(),
+                    kind: clause.award.kind_name(),
+                    least: None,
+                    greatest: None,
+                    unbounded_by: None,
+                });
+                greatest.push(Some(Decimal::ZERO));
+                continue;
+            }
+        };
+        let (bounds, reached) = clause_bounds(policy, index, &feasible);
+        if !reached {
+            report.unknown.push(format!("clause {}: no case tried gets an award of it; it may be dead", clause.id));
+        }
+        greatest.push(match &bounds.greatest {
+            Some(bound) => bound.amount.parse().ok(),
+            None => None,
+        });
+        report.clauses.push(bounds);
+        alive.push(Some(feasible));
+    }
+    report.per_recipient = recipient_bounds(policy, &greatest);
+    overlaps(policy, &alive, &mut report);
+    report
+}
+
+/// Whether some case meets a condition with the gates.
+enum Feasible {
+    /// The domains of each alternative that leaves cases.
+    Some(Vec<Domains>),
+    /// None does; why.
+    None(String),
+    /// The condition has more alternatives than are read: nothing is decided.
+    Unread,
+}
+
+/// The gates, as alternatives of atoms (every gate holds).
+fn gates(policy: &Policy) -> Option<Vec<Vec<Atom<'_>>>> {
+    let mut alternatives: Vec<Vec<Atom<'_>>> = vec![Vec::new()];
+    for gate in &policy.gates {
+        let gate = domain::branches(policy, &gate.condition)?;
+        let mut next = Vec::new();
+        for left in &alternatives {
+            for right in &gate {
+                next.push(left.iter().chain(right).cloned().collect());
+            }
+        }
+        alternatives = next;
+    }
+    Some(alternatives)
+}
+
+fn clause_domains(
+    policy: &Policy,
+    base: &Domains,
+    gates: &Option<Vec<Vec<Atom<'_>>>>,
+    condition: Option<&Expr>,
+) -> Feasible {
+    let Some(gates) = gates else { return Feasible::Unread };
+    let own = match condition {
+        Some(condition) => match domain::branches(policy, condition) {
+            Some(branches) => branches,
+            None => return Feasible::Unread,
+        },
+        None => vec![Vec::new()],
+    };
+    let mut feasible = Vec::new();
+    let mut why_not: Vec<String> = Vec::new();
+    for gate in gates {
+        for branch in &own {
+            let atoms: Vec<Atom<'_>> = gate.iter().chain(branch).cloned().collect();
+            match base.with_all(&atoms) {
+                Some(domains) => feasible.push(domains),
+                None => why_not.push(conflict(policy, base, &atoms)),
+            }
+        }
+    }
+    if feasible.is_empty() {
+        why_not.sort();
+        why_not.dedup();
+        Feasible::None(why_not.join("; "))
+    } else {
+        Feasible::Some(feasible)
+    }
+}
+
+/// Which tests of an alternative contradict one another: the first input whose domain they
+/// empty, in words.
+fn conflict(policy: &Policy, base: &Domains, atoms: &[Atom<'_>]) -> String {
+    let mut domains = base.clone();
+    for (index, atom) in atoms.iter().enumerate() {
+        match domains.with(atom) {
+            Some(next) => domains = next,
+            None => {
+                let input = match atom {
+                    Atom::Within(input, _) | Atom::OneOf(input, _) | Atom::Given(input, _) => Some(*input),
+                    Atom::Opaque(..) => None,
+                };
+                let Some(input) = input else { break };
+                let name = policy.inputs.get(input).map_or("?", |input| input.name.as_str());
+                let earlier = atoms
+                    .get(..index)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|earlier| matches!(earlier, Atom::Within(other, _) | Atom::OneOf(other, _) | Atom::Given(other, _) if *other == input))
+                    .count();
+                return match earlier {
+                    0 => format!("`{name}` can have no value the condition asks for (the data contract rules it out)"),
+                    _ => format!("the tests of `{name}` (with the gates) leave it no value: they cannot all hold"),
+                };
+            }
+        }
+    }
+    "its tests cannot all hold".to_string()
+}
+
+/// A clause's least and greatest award over its feasible domains, with the cases that
+/// reach them; and whether any case tried got an award of it.
+fn clause_bounds(policy: &Policy, index: ClauseIndex, feasible: &[Domains]) -> (ClauseBounds, bool) {
+    let Some(clause) = policy.clauses.get(index) else {
+        return (
+            ClauseBounds { clause: String::new(), kind: "", least: None, greatest: None, unbounded_by: None },
+            false,
+        );
+    };
+    let kind = clause.award.kind_name();
+    let (amount, cap): (Option<&Expr>, Option<&Expr>) = match &clause.award {
+        Award::Grant { amount, cap } => (Some(amount), cap.as_ref()),
+        Award::UpTo { max } => (Some(max), None),
+        Award::Range { high, cap, .. } => (Some(high), cap.as_ref()),
+        Award::Open { maximum, .. } => (None, maximum.as_ref()),
+        Award::Benefit { .. } => (None, None),
+    };
+    // The sound range, over every feasible alternative.
+    let mut found: Option<Range> = None;
+    for domains in feasible {
+        let mut value = match (amount, cap) {
+            (Some(amount), _) => range::of(policy, domains, amount),
+            (None, Some(maximum)) => range::of(policy, domains, maximum),
+            (None, None) => continue,
+        };
+        if let (Some(_), Some(cap)) = (amount, cap) {
+            let cap = range::of(policy, domains, cap);
+            value = Range {
+                low: match (value.low, cap.low) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    _ => None,
+                },
+                high: match (value.high, cap.high) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                },
+                unbounded_by: if cap.high.is_some() { None } else { value.unbounded_by },
+            };
+        }
+        found = Some(found.map_or(value, |found| found.join(value)));
+    }
+    // The cases to try: for each alternative, every combination of the amount's inputs'
+    // candidate values (near the policy's own numbers), the other inputs typical.
+    let mut near = BTreeSet::new();
+    for expr in clause.condition.iter().chain(amount).chain(cap) {
+        witness::literals(expr, &mut near);
+    }
+    for gate in &policy.gates {
+        witness::literals(&gate.condition, &mut near);
+    }
+    // The values a cap or rate implies too: an amount reaches a cap `C` at `C ÷ rate`.
+    let near: Vec<Decimal> = near.into_iter().collect();
+    let implied: Vec<Decimal> = near
+        .iter()
+        .flat_map(|a| near.iter().filter_map(move |b| (!b.is_zero()).then(|| a.checked_div(*b)).flatten()))
+        .collect();
+    let varied: Vec<InputId> = witness::amount_inputs(policy, clause).into_iter().collect();
+    let mut cases: Vec<Map<String, Value>> = Vec::new();
+    for domains in feasible {
+        let mut wanted: BTreeSet<InputId> = varied.iter().copied().collect();
+        if let Some(condition) = &clause.condition {
+            witness::collect(policy, condition, &mut wanted);
+        }
+        for recipient in &clause.recipients {
+            wanted.insert(recipient.input);
+        }
+        let Some(typical) = witness::typical(policy, domains, &wanted) else { continue };
+        let choices: Vec<(String, Vec<Value>)> = varied
+            .iter()
+            .filter_map(|input| {
+                let name = policy.inputs.get(*input)?.name.clone();
+                let mut values = witness::candidates(policy, domains, *input, &near);
+                for value in witness::candidates(policy, domains, *input, &implied) {
+                    if !values.contains(&value) {
+                        values.push(value);
+                    }
+                }
+                Some((name, values))
+            })
+            .collect();
+        combinations(&typical, &choices, &mut cases);
+    }
+    let outcomes = witness::run(policy, &cases);
+    let mut reached = false;
+    let mut highest: Option<(Decimal, usize)> = None;
+    let mut lowest: Option<(Decimal, usize)> = None;
+    for (case, awards) in outcomes.iter().enumerate() {
+        for (_, amount) in awards.iter().filter(|(award, _)| *award == index) {
+            reached = true;
+            let Some(amount) = amount.map(money::round_to_fen) else { continue };
+            if highest.is_none_or(|(best, _)| amount > best) {
+                highest = Some((amount, case));
+            }
+            if lowest.is_none_or(|(best, _)| amount < best) {
+                lowest = Some((amount, case));
+            }
+        }
+    }
+    let bound = |end: Option<Decimal>, best: Option<(Decimal, usize)>, name: &str| {
+        let end = money::round_to_fen(end?);
+        let mut witness = best.filter(|(amount, _)| *amount == end).and_then(|(_, case)| cases.get(case).cloned());
+        if let (Some(witness), Some(id)) = (witness.as_mut(), policy.inputs.get(policy.case_id)) {
+            witness.insert(id.name.clone(), Value::String(format!("{name}-{}", clause.id)));
+        }
+        Some(Bound { amount: money::format_yuan(end), witness })
+    };
+    let (least, greatest, unbounded_by) = match found {
+        Some(found) => (
+            bound(found.low.map(|low| low.max(Decimal::ZERO)), lowest, "least"),
+            bound(found.high, highest, "greatest"),
+            found.high.is_none().then(|| {
+                found
+                    .unbounded_by
+                    .and_then(|input| policy.inputs.get(input))
+                    .map_or_else(|| "the amount's arithmetic".to_string(), |input| input.name.clone())
+            }),
+        ),
+        None => (None, None, None),
+    };
+    (ClauseBounds { clause: clause.id.clone(), kind, least, greatest, unbounded_by }, reached)
+}
+
+/// The most cases one clause's search tries.
+const MOST_CASES: usize = 4096;
+
+/// Every combination of `choices` over `typical`, up to [`MOST_CASES`].
+fn combinations(typical: &Map<String, Value>, choices: &[(String, Vec<Value>)], cases: &mut Vec<Map<String, Value>>) {
+    let mut indices = vec![0usize; choices.len()];
+    loop {
+        if cases.len() >= MOST_CASES {
+            return;
+        }
+        let mut case = typical.clone();
+        for ((name, values), index) in choices.iter().zip(&indices) {
+            if let Some(value) = values.get(*index) {
+                case.insert(name.clone(), value.clone());
+            }
+        }
+        cases.push(case);
+        // The next combination, counting in mixed radix.
+        let mut position = 0;
+        loop {
+            let Some(index) = indices.get_mut(position) else { return };
+            let size = choices.get(position).map_or(0, |(_, values)| values.len());
+            *index += 1;
+            if *index < size {
+                break;
+            }
+            *index = 0;
+            position += 1;
+        }
+    }
+}
+
+/// The most one recipient can get: per year and over the validity, from each clause's
+/// greatest award, how often `once` lets it pay one recipient, and the caps that hold
+/// groups of clauses.
+fn recipient_bounds(policy: &Policy, greatest: &[Option<Decimal>]) -> RecipientBounds {
+    let years = policy.validity.map(|validity| Decimal::from(i64::from(validity.until.year - validity.from.year) + 1));
+    let mut because = Vec::new();
+    // Each money clause's most for one recipient: per year and over the validity.
+    let mut per_clause: Vec<(Option<Decimal>, Option<Decimal>)> = Vec::new();
+    for (clause, most) in policy.clauses.iter().zip(greatest) {
+        if matches!(clause.award, Award::Benefit { .. }) {
+            per_clause.push((Some(Decimal::ZERO), Some(Decimal::ZERO)));
+            continue;
+        }
+        let Some(most) = *most else {
+            because.push(format!("clause {}'s award has no upper bound", clause.id));
+            per_clause.push((None, None));
+            continue;
+        };
+        let once = clause.once.as_deref().unwrap_or(&[]);
+        let by_recipient = clause.once.is_some() && once.iter().all(|key| matches!(key, Key::Recipient));
+        let by_recipient_year =
+            clause.once.is_some() && once.iter().all(|key| matches!(key, Key::Recipient | Key::Year));
+        let limit_years = clause.years.as_ref().map(|limit| Decimal::from(limit.years));
+        // `once` keyed by the recipient pays it once per key, whatever roles name it.
+        let each = Some(most);
+        if by_recipient {
+            per_clause.push((each, each));
+        } else if by_recipient_year {
+            let life = match (limit_years, years) {
+                (Some(limit), _) => each.and_then(|each| each.checked_mul(limit)),
+                (None, Some(years)) => each.and_then(|each| each.checked_mul(years)),
+                (None, None) => None,
+            };
+            per_clause.push((each, life));
+        } else {
+            because.push(format!(
+                "clause {} pays every case that qualifies: no `once per recipient` limits it",
+                clause.id
+            ));
+            per_clause.push((None, None));
+        }
+    }
+    // Caps over groups of clauses, the lowest first: a clause counts under one cap only.
+    let mut caps: Vec<(usize, &crate::check::checked::Cap)> = policy.caps.iter().enumerate().collect();
+    caps.sort_by_key(|(_, a)| a.limit(true));
+    let mut assigned: Vec<bool> = vec![false; policy.clauses.len()];
+    let mut per_year_total = Some(Decimal::ZERO);
+    let mut life_total = Some(Decimal::ZERO);
+    let add = |total: &mut Option<Decimal>, value: Option<Decimal>| {
+        *total = total.zip(value).and_then(|(total, value)| total.checked_add(value));
+    };
+    for (_, cap) in caps {
+        let per_recipient_year = cap.per.iter().all(|key| matches!(key, Key::Recipient | Key::Year));
+        if !per_recipient_year || cap.clauses.iter().any(|clause| assigned.get(*clause).copied().unwrap_or(true)) {
+            continue;
+        }
+        let limit = cap.limit(true);
+        let yearly = cap.per.contains(&Key::Year);
+        let (mut year_sum, mut life_sum) = (Some(Decimal::ZERO), Some(Decimal::ZERO));
+        for clause in &cap.clauses {
+            if let Some(slot) = assigned.get_mut(*clause) {
+                *slot = true;
+            }
+            let (year, life) = per_clause.get(*clause).copied().unwrap_or((None, None));
+            add(&mut year_sum, year);
+            add(&mut life_sum, life);
+        }
+        let year_cap = Some(year_sum.map_or(limit, |sum| sum.min(limit)));
+        let life_cap = match (yearly, years) {
+            (true, Some(years)) => limit.checked_mul(years).map(|cap| life_sum.map_or(cap, |sum| sum.min(cap))),
+            (true, None) => life_sum,
+            (false, _) => Some(life_sum.map_or(limit, |sum| sum.min(limit))),
+        };
+        add(&mut per_year_total, year_cap);
+        add(&mut life_total, life_cap);
+    }
+    for (clause, (year, life)) in per_clause.iter().enumerate() {
+        if !assigned.get(clause).copied().unwrap_or(false) {
+            add(&mut per_year_total, *year);
+            add(&mut life_total, *life);
+        }
+    }
+    // A reason that a cap made moot is no reason.
+    if per_year_total.is_some() && life_total.is_some() {
+        because.clear();
+    }
+    RecipientBounds {
+        per_year: per_year_total.map(money::format_yuan),
+        over_validity: life_total.map(money::format_yuan),
+        unbounded_because: because,
+    }
+}
+
+/// Pairs of clauses in no shared class whose conditions one case can meet: each shown by a
+/// case on which `polc run` gives both.
+fn overlaps(policy: &Policy, alive: &[Option<Vec<Domains>>], report: &mut Report) {
+    let paying =
+        |index: usize| policy.clauses.get(index).is_some_and(|clause| !matches!(clause.award, Award::Benefit { .. }));
+    let mut pairs: Vec<(usize, usize, Map<String, Value>)> = Vec::new();
+    let mut unread: Vec<(usize, usize)> = Vec::new();
+    for first in 0..policy.clauses.len() {
+        for second in first + 1..policy.clauses.len() {
+            if !paying(first) || !paying(second) || same_class(policy, first, second) {
+                continue;
+            }
+            let (Some(Some(a)), Some(Some(_))) = (alive.get(first), alive.get(second)) else { continue };
+            let (Some(a_clause), Some(b_clause)) = (policy.clauses.get(first), policy.clauses.get(second)) else {
+                continue;
+            };
+            // A case in the first's domains that meets the second's conditions too.
+            let second_branches = match &b_clause.condition {
+                Some(condition) => domain::branches(policy, condition),
+                None => Some(vec![Vec::new()]),
+            };
+            let Some(second_branches) = second_branches else {
+                unread.push((first, second));
+                continue;
+            };
+            let mut wanted = witness::amount_inputs(policy, a_clause);
+            wanted.extend(witness::amount_inputs(policy, b_clause));
+            for clause in [a_clause, b_clause] {
+                if let Some(condition) = &clause.condition {
+                    witness::collect(policy, condition, &mut wanted);
+                }
+                wanted.extend(clause.recipients.iter().map(|recipient| recipient.input));
+            }
+            // Where no alternative leaves a case meeting both, they cannot both pay: nothing
+            // to report.
+            let both =
+                a.iter().flat_map(|domains| second_branches.iter().filter_map(move |branch| domains.with_all(branch)));
+            if let Some(case) = both.into_iter().find_map(|both| witness::typical(policy, &both, &wanted)) {
+                pairs.push((first, second, case));
+            }
+        }
+    }
+    let cases: Vec<Map<String, Value>> = pairs.iter().map(|(_, _, case)| case.clone()).collect();
+    let outcomes = witness::run(policy, &cases);
+    for ((first, second, case), awards) in pairs.into_iter().zip(outcomes) {
+        let pays = |clause: usize| {
+            awards.iter().any(|(award, amount)| *award == clause && amount.is_none_or(|amount| !amount.is_zero()))
+        };
+        let (Some(a), Some(b)) = (policy.clauses.get(first), policy.clauses.get(second)) else { continue };
+        if pays(first) && pays(second) {
+            let mut witness = case;
+            if let Some(id) = policy.inputs.get(policy.case_id) {
+                witness.insert(id.name.clone(), Value::String(format!("overlap-{}-{}", a.id, b.id)));
+            }
+            report.overlaps.push(Overlap { clauses: [a.id.clone(), b.id.clone()], witness });
+        } else {
+            report.unknown.push(format!(
+                "clauses {} and {}: their tests can hold together, but the case tried does not get both",
+                a.id, b.id
+            ));
+        }
+    }
+    for (first, second) in unread {
+        let (Some(a), Some(b)) = (policy.clauses.get(first), policy.clauses.get(second)) else { continue };
+        report.unknown.push(format!("clauses {} and {}: conditions too involved to decide an overlap", a.id, b.id));
+    }
+}
+
+fn same_class(policy: &Policy, first: usize, second: usize) -> bool {
+    policy.classes.iter().any(|class| class.clauses.contains(&first) && class.clauses.contains(&second))
+}
