@@ -156,6 +156,16 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         examples: Option<PathBuf>,
     },
+    /// From the policy alone: the least and greatest award of every clause, the most one
+    /// recipient can get, clauses that can never apply and clauses that can pay for the
+    /// same case, each shown by a case `polc run` confirms.
+    Bounds {
+        /// The `.pol` policy, or `-` for standard input.
+        policy: String,
+        /// How to print the findings.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
     /// Print the applicant-data contract a policy declares, as a JSON Schema.
     Schema {
         /// The `.pol` policy, or `-` for standard input.
@@ -171,6 +181,15 @@ enum DiagnosticFormat {
     Json,
     /// GitHub Actions workflow annotations.
     Github,
+}
+
+/// How `bounds` and `diff` print their findings.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    /// Sections of aligned lines for a reviewer.
+    Table,
+    /// One JSON document, witness cases in the data format.
+    Json,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -274,6 +293,7 @@ fn main() -> ExitCode {
         }
         Command::Ledger { command } => ledger(&mut out, command),
         Command::Schema { policy } => schema(&mut out, &policy),
+        Command::Bounds { policy, format } => bounds(&mut out, &policy, format),
         Command::Doc { policy, output, examples } => doc(&mut out, &policy, output.as_deref(), examples.as_deref()),
         // Answered before standard output is locked below: the server writes it.
         Command::Lsp => return ExitCode::from(EXIT_UNUSABLE),
@@ -1119,6 +1139,22 @@ fn schema(out: &mut Out, policy_name: &str) -> io::Result<u8> {
         }
         Err(status) => Ok(status),
     }
+}
+
+fn bounds(out: &mut Out, policy_name: &str, format: ReportFormat) -> io::Result<u8> {
+    let policy = match load_policy(policy_name) {
+        Ok(policy) => policy,
+        Err(status) => return Ok(status),
+    };
+    let report = polc::analyze::bounds::bounds(&policy);
+    match format {
+        ReportFormat::Table => out.write_all(results::analysis::bounds_table(&policy, &report).as_bytes())?,
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(0)
 }
 
 fn doc(out: &mut Out, policy_name: &str, output: Option<&Path>, examples: Option<&Path>) -> io::Result<u8> {

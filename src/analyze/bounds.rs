@@ -11,12 +11,15 @@
 use super::domain::{self, Atom, Domains};
 use super::range::{self, Range};
 use super::witness;
-use crate::check::checked::{Award, ClauseIndex, Expr, InputId, Key, Policy};
-use crate::money;
+use crate::check::checked::{Award, ClauseIndex, Expr, ExprKind, InputId, Key, Policy, Type};
+use crate::money::{self, Date};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
+
+/// A case as `polc run` reads it: field name → value.
+type Case = Map<String, Value>;
 
 /// Everything `polc bounds` finds.
 #[derive(Debug, Serialize)]
@@ -98,6 +101,8 @@ pub fn bounds(policy: &Policy) -> Report {
     };
     let mut alive: Vec<Option<Vec<Domains>>> = Vec::new();
     let mut greatest: Vec<Option<Decimal>> = Vec::new();
+    // Per clause, the case tried that got the most from it, when one got anything.
+    let mut samples: Vec<Option<Map<String, Value>>> = Vec::new();
     for (index, clause) in policy.clauses.iter().enumerate() {
         let domains = clause_domains(policy, &base, &gate_branches, clause.condition.as_ref());
         match &domains {
@@ -127,7 +132,8 @@ pub fn bounds(policy: &Policy) -> Report {
                 continue;
             }
         };
-        let (bounds, reached) = clause_bounds(policy, index, &feasible);
+        let (bounds, reached, paying) = clause_bounds(policy, index, &feasible);
+        samples.push(paying);
         if !reached {
             report.unknown.push(format!("clause {}: no case tried gets an award of it; it may be dead", clause.id));
         }
@@ -139,7 +145,7 @@ pub fn bounds(policy: &Policy) -> Report {
         alive.push(Some(feasible));
     }
     report.per_recipient = recipient_bounds(policy, &greatest);
-    overlaps(policy, &alive, &mut report);
+    overlaps(policy, &alive, &samples, &mut report);
     report
 }
 
@@ -235,11 +241,16 @@ fn conflict(policy: &Policy, base: &Domains, atoms: &[Atom<'_>]) -> String {
 
 /// A clause's least and greatest award over its feasible domains, with the cases that
 /// reach them; and whether any case tried got an award of it.
-fn clause_bounds(policy: &Policy, index: ClauseIndex, feasible: &[Domains]) -> (ClauseBounds, bool) {
+fn clause_bounds(
+    policy: &Policy,
+    index: ClauseIndex,
+    feasible: &[Domains],
+) -> (ClauseBounds, bool, Option<Map<String, Value>>) {
     let Some(clause) = policy.clauses.get(index) else {
         return (
             ClauseBounds { clause: String::new(), kind: "", least: None, greatest: None, unbounded_by: None },
             false,
+            None,
         );
     };
     let kind = clause.award.kind_name();
@@ -289,7 +300,20 @@ fn clause_bounds(policy: &Policy, index: ClauseIndex, feasible: &[Domains]) -> (
         .iter()
         .flat_map(|a| near.iter().filter_map(move |b| (!b.is_zero()).then(|| a.checked_div(*b)).flatten()))
         .collect();
-    let varied: Vec<InputId> = witness::amount_inputs(policy, clause).into_iter().collect();
+    // Whole numbers are often years compared with a case's date: try the years around
+    // the validity's too, and dates through it.
+    let (years, dates) = validity_values(policy);
+    // The amount's inputs, and the numbers the condition reads: a derived value the
+    // domains cannot follow (a ratio of two inputs) is met only by trying them together.
+    let mut varied: BTreeSet<InputId> = witness::amount_inputs(policy, clause);
+    if let Some(condition) = &clause.condition {
+        let mut read = BTreeSet::new();
+        witness::collect(policy, condition, &mut read);
+        varied.extend(
+            read.into_iter().filter(|input| policy.inputs.get(*input).is_some_and(|input| input.ty.is_number())),
+        );
+    }
+    let varied: Vec<InputId> = varied.into_iter().collect();
     let mut cases: Vec<Map<String, Value>> = Vec::new();
     for domains in feasible {
         let mut wanted: BTreeSet<InputId> = varied.iter().copied().collect();
@@ -305,7 +329,13 @@ fn clause_bounds(policy: &Policy, index: ClauseIndex, feasible: &[Domains]) -> (
             .filter_map(|input| {
                 let name = policy.inputs.get(*input)?.name.clone();
                 let mut values = witness::candidates(policy, domains, *input, &near);
-                for value in witness::candidates(policy, domains, *input, &implied) {
+                let calendar = match policy.inputs.get(*input).map(|input| input.ty) {
+                    Some(Type::Integer) => witness::candidates(policy, domains, *input, &years),
+                    Some(Type::Date) => witness::candidates(policy, domains, *input, &dates),
+                    _ => Vec::new(),
+                };
+                let more = witness::candidates(policy, domains, *input, &implied).into_iter().chain(calendar);
+                for value in more {
                     if !values.contains(&value) {
                         values.push(value);
                     }
@@ -341,7 +371,16 @@ fn clause_bounds(policy: &Policy, index: ClauseIndex, feasible: &[Domains]) -> (
     };
     let (least, greatest, unbounded_by) = match found {
         Some(found) => (
-            bound(found.low.map(|low| low.max(Decimal::ZERO)), lowest, "least"),
+            // The evaluator never pays a negative amount (it is an error on the case), and
+            // a review may grant an undetermined award nothing.
+            bound(
+                Some(match clause.award {
+                    Award::Open { .. } => Decimal::ZERO,
+                    _ => found.low.unwrap_or(Decimal::ZERO).max(Decimal::ZERO),
+                }),
+                lowest,
+                "least",
+            ),
             bound(found.high, highest, "greatest"),
             found.high.is_none().then(|| {
                 found
@@ -352,11 +391,39 @@ fn clause_bounds(policy: &Policy, index: ClauseIndex, feasible: &[Domains]) -> (
         ),
         None => (None, None, None),
     };
-    (ClauseBounds { clause: clause.id.clone(), kind, least, greatest, unbounded_by }, reached)
+    let paying = highest.filter(|(amount, _)| !amount.is_zero()).and_then(|(_, case)| cases.get(case).cloned());
+    (ClauseBounds { clause: clause.id.clone(), kind, least, greatest, unbounded_by }, reached, paying)
 }
 
+/// Years around the policy's validity, and a date in each of its years (as day numbers),
+/// to try for whole numbers and dates.
+fn validity_values(policy: &Policy) -> (Vec<Decimal>, Vec<Decimal>) {
+    let Some(validity) = policy.validity else { return (Vec::new(), Vec::new()) };
+    let years = (validity.from.year - 5..=validity.until.year + 1).map(Decimal::from).collect();
+    let mut dates: Vec<Decimal> = (validity.from.year..=validity.until.year)
+        .map(|year| Date { year, month: 7, day: 1 })
+        .filter(|date| validity.contains(*date))
+        .chain([validity.from, validity.until])
+        .map(|date| Decimal::from(date.day_number()))
+        .collect();
+    dates.sort();
+    dates.dedup();
+    (years, dates)
+}
+
+/// Which of an input's candidate values a try takes.
+#[derive(Clone, Copy)]
+enum Pick {
+    Least,
+    Middle,
+    Greatest,
+}
+
+/// The most alternatives (of a condition's `or`s) an overlap's search tries.
+const MOST_ALTERNATIVES: usize = 16;
+
 /// The most cases one clause's search tries.
-const MOST_CASES: usize = 4096;
+const MOST_CASES: usize = 16384;
 
 /// Every combination of `choices` over `typical`, up to [`MOST_CASES`].
 fn combinations(typical: &Map<String, Value>, choices: &[(String, Vec<Value>)], cases: &mut Vec<Map<String, Value>>) {
@@ -392,42 +459,97 @@ fn combinations(typical: &Map<String, Value>, choices: &[(String, Vec<Value>)], 
 /// groups of clauses.
 fn recipient_bounds(policy: &Policy, greatest: &[Option<Decimal>]) -> RecipientBounds {
     let years = policy.validity.map(|validity| Decimal::from(i64::from(validity.until.year - validity.from.year) + 1));
-    let mut because = Vec::new();
+    // Why a clause alone leaves one recipient's total unbounded, by clause.
+    let mut because: Vec<(usize, String)> = Vec::new();
     // Each money clause's most for one recipient: per year and over the validity.
     let mut per_clause: Vec<(Option<Decimal>, Option<Decimal>)> = Vec::new();
-    for (clause, most) in policy.clauses.iter().zip(greatest) {
+    for (index, (clause, most)) in policy.clauses.iter().zip(greatest).enumerate() {
         if matches!(clause.award, Award::Benefit { .. }) {
             per_clause.push((Some(Decimal::ZERO), Some(Decimal::ZERO)));
             continue;
         }
         let Some(most) = *most else {
-            because.push(format!("clause {}'s award has no upper bound", clause.id));
+            because.push((index, format!("clause {}'s award has no upper bound", clause.id)));
             per_clause.push((None, None));
             continue;
         };
-        let once = clause.once.as_deref().unwrap_or(&[]);
-        let by_recipient = clause.once.is_some() && once.iter().all(|key| matches!(key, Key::Recipient));
-        let by_recipient_year =
-            clause.once.is_some() && once.iter().all(|key| matches!(key, Key::Recipient | Key::Year));
-        let limit_years = clause.years.as_ref().map(|limit| Decimal::from(limit.years));
-        // `once` keyed by the recipient pays it once per key, whatever roles name it.
-        let each = Some(most);
-        if by_recipient {
-            per_clause.push((each, each));
-        } else if by_recipient_year {
-            let life = match (limit_years, years) {
-                (Some(limit), _) => each.and_then(|each| each.checked_mul(limit)),
-                (None, Some(years)) => each.and_then(|each| each.checked_mul(years)),
-                (None, None) => None,
-            };
-            per_clause.push((each, life));
-        } else {
-            because.push(format!(
-                "clause {} pays every case that qualifies: no `once per recipient` limits it",
-                clause.id
+        let Some(once) = clause.once.as_deref() else {
+            because.push((index, format!("clause {} pays every case that qualifies: no `once` limits it", clause.id)));
+            per_clause.push((None, None));
+            continue;
+        };
+        if !once.contains(&Key::Recipient) {
+            because.push((
+                index,
+                format!(
+                    "clause {}'s `once` is not per recipient: one recipient can be paid under many keys",
+                    clause.id
+                ),
             ));
             per_clause.push((None, None));
+            continue;
         }
+        // How many keys one recipient can be paid under in a year: the product of each
+        // other key's number of values, when it has a known number.
+        let mut keys = Some(Decimal::ONE);
+        let mut unbounded_key = None;
+        for key in once {
+            let values = match key {
+                Key::Recipient | Key::Year => Some(1),
+                Key::Tier => tier_count(clause),
+                Key::Input(input) => policy.inputs.get(*input).and_then(|declared| match declared.ty {
+                    Type::Bool => Some(2),
+                    Type::Enum(id) => policy.enums.get(id).map(|declared| declared.values.len()),
+                    _ => None,
+                }),
+            };
+            match values {
+                Some(values) => keys = keys.and_then(|keys| keys.checked_mul(Decimal::from(values))),
+                None => {
+                    keys = None;
+                    unbounded_key = Some(key);
+                }
+            }
+        }
+        let Some(keys) = keys else {
+            let name = match unbounded_key {
+                Some(Key::Input(input)) => policy.inputs.get(*input).map_or("?", |input| input.name.as_str()),
+                _ => "?",
+            };
+            because.push((
+                index,
+                format!(
+                    "clause {} pays a recipient once per `{name}`, and nothing bounds how many of those it has",
+                    clause.id
+                ),
+            ));
+            per_clause.push((None, None));
+            continue;
+        };
+        let each = most.checked_mul(keys);
+        if !once.contains(&Key::Year) {
+            per_clause.push((each, each));
+            continue;
+        }
+        // Once a year: over the validity, once in each of its calendar years, or fewer when
+        // `for at most N years` says so.
+        let limit_years = clause.years.as_ref().map(|limit| Decimal::from(limit.years));
+        let life = match (limit_years, years) {
+            (Some(limit), Some(years)) => each.and_then(|each| each.checked_mul(limit.min(years))),
+            (Some(limit), None) => each.and_then(|each| each.checked_mul(limit)),
+            (None, Some(years)) => each.and_then(|each| each.checked_mul(years)),
+            (None, None) => {
+                because.push((
+                    index,
+                    format!(
+                        "clause {} pays once a year, and the policy states no validity to end the years",
+                        clause.id
+                    ),
+                ));
+                None
+            }
+        };
+        per_clause.push((each, life));
     }
     // Caps over groups of clauses, the lowest first: a clause counts under one cap only.
     let mut caps: Vec<(usize, &crate::check::checked::Cap)> = policy.caps.iter().enumerate().collect();
@@ -457,7 +579,16 @@ fn recipient_bounds(policy: &Policy, greatest: &[Option<Decimal>]) -> RecipientB
         let year_cap = Some(year_sum.map_or(limit, |sum| sum.min(limit)));
         let life_cap = match (yearly, years) {
             (true, Some(years)) => limit.checked_mul(years).map(|cap| life_sum.map_or(cap, |sum| sum.min(cap))),
-            (true, None) => life_sum,
+            (true, None) => {
+                if life_sum.is_none() {
+                    because.push((
+                        usize::MAX,
+                        "a cap per year holds its clauses, but the policy states no validity to end the years"
+                            .to_string(),
+                    ));
+                }
+                life_sum
+            }
             (false, _) => Some(life_sum.map_or(limit, |sum| sum.min(limit))),
         };
         add(&mut per_year_total, year_cap);
@@ -470,9 +601,15 @@ fn recipient_bounds(policy: &Policy, greatest: &[Option<Decimal>]) -> RecipientB
         }
     }
     // A reason that a cap made moot is no reason.
-    if per_year_total.is_some() && life_total.is_some() {
-        because.clear();
-    }
+    let because: Vec<String> = if per_year_total.is_some() && life_total.is_some() {
+        Vec::new()
+    } else {
+        because
+            .into_iter()
+            .filter(|(clause, _)| !assigned.get(*clause).copied().unwrap_or(false) || *clause == usize::MAX)
+            .map(|(_, reason)| reason)
+            .collect()
+    };
     RecipientBounds {
         per_year: per_year_total.map(money::format_yuan),
         over_validity: life_total.map(money::format_yuan),
@@ -480,12 +617,30 @@ fn recipient_bounds(policy: &Policy, greatest: &[Option<Decimal>]) -> RecipientB
     }
 }
 
+/// The number of tiers a clause's amount is a tier table of, when it is one.
+fn tier_count(clause: &crate::check::checked::Clause) -> Option<usize> {
+    let amount = match &clause.award {
+        Award::Grant { amount, .. } => amount,
+        _ => return None,
+    };
+    match &amount.kind {
+        ExprKind::Tiers { tiers, .. } => Some(tiers.len()),
+        _ => None,
+    }
+}
+
 /// Pairs of clauses in no shared class whose conditions one case can meet: each shown by a
 /// case on which `polc run` gives both.
-fn overlaps(policy: &Policy, alive: &[Option<Vec<Domains>>], report: &mut Report) {
+fn overlaps(
+    policy: &Policy,
+    alive: &[Option<Vec<Domains>>],
+    samples: &[Option<Map<String, Value>>],
+    report: &mut Report,
+) {
     let paying =
         |index: usize| policy.clauses.get(index).is_some_and(|clause| !matches!(clause.award, Award::Benefit { .. }));
-    let mut pairs: Vec<(usize, usize, Map<String, Value>)> = Vec::new();
+    // Per pair, the cases to try: several per alternative that meets both.
+    let mut pairs: Vec<(usize, usize, Vec<Case>)> = Vec::new();
     let mut unread: Vec<(usize, usize)> = Vec::new();
     for first in 0..policy.clauses.len() {
         for second in first + 1..policy.clauses.len() {
@@ -505,41 +660,96 @@ fn overlaps(policy: &Policy, alive: &[Option<Vec<Domains>>], report: &mut Report
                 unread.push((first, second));
                 continue;
             };
-            let mut wanted = witness::amount_inputs(policy, a_clause);
-            wanted.extend(witness::amount_inputs(policy, b_clause));
+            let mut amounts = witness::amount_inputs(policy, a_clause);
+            amounts.extend(witness::amount_inputs(policy, b_clause));
+            let mut wanted = amounts.clone();
+            let mut near = BTreeSet::new();
             for clause in [a_clause, b_clause] {
                 if let Some(condition) = &clause.condition {
                     witness::collect(policy, condition, &mut wanted);
+                    witness::literals(condition, &mut near);
                 }
                 wanted.extend(clause.recipients.iter().map(|recipient| recipient.input));
             }
+            let near: Vec<Decimal> = near.into_iter().collect();
             // Where no alternative leaves a case meeting both, they cannot both pay: nothing
             // to report.
-            let both =
-                a.iter().flat_map(|domains| second_branches.iter().filter_map(move |branch| domains.with_all(branch)));
-            if let Some(case) = both.into_iter().find_map(|both| witness::typical(policy, &both, &wanted)) {
-                pairs.push((first, second, case));
+            let mut tries = Vec::new();
+            let both = a
+                .iter()
+                .flat_map(|domains| second_branches.iter().filter_map(move |branch| domains.with_all(branch)))
+                .take(MOST_ALTERNATIVES);
+            for both in both {
+                let Some(typical) = witness::typical(policy, &both, &wanted) else { continue };
+                // First, the cases that reached each clause's greatest award, laid over each
+                // other both ways: the facts one clause's amount needs, the other's too.
+                for (over, under) in [(first, second), (second, first)] {
+                    let mut laid = typical.clone();
+                    for index in [under, over] {
+                        for (name, value) in samples.get(index).into_iter().flatten().flatten() {
+                            laid.insert(name.clone(), value.clone());
+                        }
+                    }
+                    if !tries.contains(&laid) {
+                        tries.push(laid);
+                    }
+                }
+                // The amounts' inputs at their least, middle and greatest candidates: an
+                // award of nothing is no payment, so the least alone may not show it.
+                let choices: Vec<(String, Vec<Value>)> = amounts
+                    .iter()
+                    .filter_map(|input| {
+                        let name = policy.inputs.get(*input)?.name.clone();
+                        Some((name, witness::candidates(policy, &both, *input, &near)))
+                    })
+                    .collect();
+                for pick in [Pick::Least, Pick::Greatest, Pick::Middle] {
+                    let mut case = typical.clone();
+                    for (name, values) in &choices {
+                        let chosen = match pick {
+                            Pick::Least => values.first(),
+                            Pick::Middle => values.get(values.len() / 2),
+                            Pick::Greatest => values.last(),
+                        };
+                        if let Some(value) = chosen {
+                            case.insert(name.clone(), value.clone());
+                        }
+                    }
+                    if !tries.contains(&case) {
+                        tries.push(case);
+                    }
+                }
+            }
+            if !tries.is_empty() {
+                pairs.push((first, second, tries));
             }
         }
     }
-    let cases: Vec<Map<String, Value>> = pairs.iter().map(|(_, _, case)| case.clone()).collect();
-    let outcomes = witness::run(policy, &cases);
-    for ((first, second, case), awards) in pairs.into_iter().zip(outcomes) {
-        let pays = |clause: usize| {
-            awards.iter().any(|(award, amount)| *award == clause && amount.is_none_or(|amount| !amount.is_zero()))
-        };
+    let cases: Vec<Map<String, Value>> = pairs.iter().flat_map(|(_, _, tries)| tries.iter().cloned()).collect();
+    let mut outcomes = witness::run(policy, &cases).into_iter();
+    for (first, second, tries) in pairs {
         let (Some(a), Some(b)) = (policy.clauses.get(first), policy.clauses.get(second)) else { continue };
-        if pays(first) && pays(second) {
-            let mut witness = case;
-            if let Some(id) = policy.inputs.get(policy.case_id) {
-                witness.insert(id.name.clone(), Value::String(format!("overlap-{}-{}", a.id, b.id)));
+        let mut shown = None;
+        for case in tries {
+            let awards = outcomes.next().unwrap_or_default();
+            let pays = |clause: usize| {
+                awards.iter().any(|(award, amount)| *award == clause && amount.is_none_or(|amount| !amount.is_zero()))
+            };
+            if shown.is_none() && pays(first) && pays(second) {
+                shown = Some(case);
             }
-            report.overlaps.push(Overlap { clauses: [a.id.clone(), b.id.clone()], witness });
-        } else {
-            report.unknown.push(format!(
-                "clauses {} and {}: their tests can hold together, but the case tried does not get both",
+        }
+        match shown {
+            Some(mut witness) => {
+                if let Some(id) = policy.inputs.get(policy.case_id) {
+                    witness.insert(id.name.clone(), Value::String(format!("overlap-{}-{}", a.id, b.id)));
+                }
+                report.overlaps.push(Overlap { clauses: [a.id.clone(), b.id.clone()], witness });
+            }
+            None => report.unknown.push(format!(
+                "clauses {} and {}: their tests can hold together, but no case tried gets both",
                 a.id, b.id
-            ));
+            )),
         }
     }
     for (first, second) in unread {

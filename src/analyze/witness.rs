@@ -115,6 +115,12 @@ pub fn typical(policy: &Policy, domains: &Domains, wanted: &BTreeSet<InputId>) -
             Value::String("W".to_string())
         } else if declared.ty == Type::Entity {
             Value::String(format!("E{input}"))
+        } else if declared.ty == Type::Date {
+            // A date the policy is in force on, where the domain allows one.
+            let start = policy.validity.map(|validity| Decimal::from(validity.from.day_number()));
+            let tried = candidates(policy, domains, *input, start.as_slice());
+            let within = start.and_then(|start| encode_number(Type::Date, start)).filter(|date| tried.contains(date));
+            within.or_else(|| tried.into_iter().next())?
         } else {
             candidates(policy, domains, *input, &[]).into_iter().next()?
         };

@@ -8,6 +8,8 @@
 //! batch are rendered on every core the process may use and written in input order, so
 //! the text does not depend on the number of threads.
 
+/// The findings of `polc bounds` and `polc diff`.
+pub mod analysis;
 /// CSV rows for spreadsheets, cells neutralised against formulas.
 mod csv;
 /// One case's explanation: every clause, why it applied or not, the arithmetic.

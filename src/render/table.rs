@@ -105,7 +105,7 @@ pub(super) fn kind_words(lang: Lang, kind: &str) -> &str {
 
 /// Columns in `right_aligned` are numbers. Cells come from the data, so their control
 /// characters are escaped first.
-fn render_rows(rows: &[Vec<String>], right_aligned: &[usize]) -> String {
+pub(super) fn render_rows(rows: &[Vec<String>], right_aligned: &[usize]) -> String {
     let rows: Vec<Vec<Cow<'_, str>>> =
         rows.iter().map(|row| row.iter().map(|cell| escape_controls(cell)).collect()).collect();
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);

@@ -1,0 +1,137 @@
+//! The findings of `polc bounds` and `polc diff`, for a reviewer's terminal.
+
+use super::show;
+use super::table::{kind_words, render_rows};
+use crate::analyze::bounds::{Bound, Report};
+use crate::check::checked::Policy;
+use crate::lang::Lang;
+use rust_decimal::Decimal;
+use serde_json::{Map, Value};
+
+/// `polc bounds` as sections of aligned lines: each clause's least and greatest award,
+/// the most for one recipient, dead clauses, overlaps, and what was left undecided. Each
+/// witness case is printed in the data format, ready for `polc run`.
+pub fn bounds_table(policy: &Policy, report: &Report) -> String {
+    let lang = policy.lang;
+    let mut out = String::new();
+    let header = match lang {
+        Lang::En => ["clause", "kind", "least", "greatest", "note"],
+        Lang::Zh => ["条款", "类型", "最低", "最高", "说明"],
+    };
+    let mut rows: Vec<Vec<String>> = vec![header.map(String::from).to_vec()];
+    let mut witnesses: Vec<(String, &Map<String, Value>)> = Vec::new();
+    let dead: Vec<&str> = report.dead.iter().map(|dead| dead.clause.as_str()).collect();
+    for clause in &report.clauses {
+        let mut note = Vec::new();
+        if dead.contains(&clause.clause.as_str()) {
+            note.push(lang.pick("never applies", "不可能适用").to_string());
+        }
+        if let Some(input) = &clause.unbounded_by {
+            note.push(match lang {
+                Lang::En => format!("unbounded: grows with `{input}`"),
+                Lang::Zh => format!("无上限：随 `{input}` 增长"),
+            });
+        }
+        for (end, bound) in [("least", &clause.least), ("greatest", &clause.greatest)] {
+            if let Some(witness) = bound.as_ref().and_then(|bound| bound.witness.as_ref()) {
+                witnesses.push((format!("{} {end}", clause.clause), witness));
+            }
+        }
+        rows.push(vec![
+            clause.clause.clone(),
+            kind_words(lang, clause.kind).to_string(),
+            amount_cell(lang, clause.least.as_ref(), false),
+            amount_cell(lang, clause.greatest.as_ref(), clause.greatest.is_none() && clause.unbounded_by.is_some()),
+            note.join("; "),
+        ]);
+    }
+    out.push_str(&render_rows(&rows, &[2, 3]));
+    out.push_str(lang.pick(
+        "(* reached by a case below; an amount without * is a bound no award passes, not shown reached)\n",
+        "（* 表示下列某个案例恰好达到；无 * 的金额是任何奖励都不会超过的界限，但未找到恰好达到的案例）\n",
+    ));
+
+    out.push('\n');
+    let per = &report.per_recipient;
+    let most = |amount: &Option<String>| match amount {
+        Some(amount) => amount.parse::<Decimal>().map(show::money_text).unwrap_or_else(|_| amount.clone()),
+        None => lang.pick("unbounded", "无上限").to_string(),
+    };
+    out.push_str(&match lang {
+        Lang::En => format!(
+            "One recipient, at most: {} in a calendar year, {} over the policy's validity.\n",
+            most(&per.per_year),
+            most(&per.over_validity)
+        ),
+        Lang::Zh => format!(
+            "单个受益主体最多可得：每个自然年 {}，政策有效期内 {}。\n",
+            most(&per.per_year),
+            most(&per.over_validity)
+        ),
+    });
+    for because in &per.unbounded_because {
+        out.push_str(&format!("  - {because}\n"));
+    }
+
+    out.push('\n');
+    section(&mut out, lang.pick("Dead clauses", "不可能适用的条款"), report.dead.len());
+    for dead in &report.dead {
+        out.push_str(&format!("  {}: {}\n", dead.clause, dead.reason));
+    }
+    out.push('\n');
+    section(
+        &mut out,
+        lang.pick(
+            "Overlaps (clauses in no shared class that pay the same case)",
+            "重叠（不在同一类别、可对同一案例同时支付的条款）",
+        ),
+        report.overlaps.len(),
+    );
+    for overlap in &report.overlaps {
+        let [first, second] = &overlap.clauses;
+        out.push_str(&format!("  {first} + {second}\n"));
+        witnesses.push((format!("{first} + {second}"), &overlap.witness));
+    }
+    out.push('\n');
+    section(&mut out, lang.pick("Undecided", "未能判定"), report.unknown.len());
+    for unknown in &report.unknown {
+        out.push_str(&format!("  {unknown}\n"));
+    }
+    if !witnesses.is_empty() {
+        out.push('\n');
+        out.push_str(lang.pick(
+            "Witness cases (each a JSON line `polc run` reads, as .jsonl):\n",
+            "见证案例（每行一个 JSON 案例，可存为 .jsonl 交给 `polc run`）：\n",
+        ));
+        for (finding, case) in witnesses {
+            let case = serde_json::to_string(case).unwrap_or_default();
+            out.push_str(&format!("  {finding}: {case}\n"));
+        }
+    }
+    out
+}
+
+/// A section's heading with its count, or "none".
+fn section(out: &mut String, title: &str, count: usize) {
+    if count == 0 {
+        out.push_str(&format!("{title}: -\n"));
+    } else {
+        out.push_str(&format!("{title}: {count}\n"));
+    }
+}
+
+/// A bound in yuan, grouped, starred when a case reaches it.
+fn amount_cell(lang: Lang, bound: Option<&Bound>, unbounded: bool) -> String {
+    match bound {
+        Some(bound) => {
+            let amount = bound.amount.parse::<Decimal>().map(show::money_text).unwrap_or_else(|_| bound.amount.clone());
+            if bound.witness.is_some() {
+                format!("{amount}*")
+            } else {
+                amount
+            }
+        }
+        None if unbounded => lang.pick("unbounded", "无上限").to_string(),
+        None => "-".to_string(),
+    }
+}
