@@ -104,15 +104,10 @@ pub fn bounds(policy: &Policy) -> Report {
     // Per clause, the case tried that got the most from it, when one got anything.
     let mut samples: Vec<Option<Map<String, Value>>> = Vec::new();
     for (index, clause) in policy.clauses.iter().enumerate() {
-        let domains = clause_domains(policy, &base, &gate_branches, clause.condition.as_ref());
+        let domains = clause_domains(policy, &base, &gate_branches, clause.condition.as_ref(), &clause.award);
         match &domains {
             Feasible::None(reason) => {
-                let condition = clause
-                    .condition
-                    .as_ref()
-                    .map(|condition| format!(" in `{}`", crate::render::show::expr(policy, condition, None)))
-                    .unwrap_or_default();
-                report.dead.push(Dead { clause: clause.id.clone(), reason: format!("{reason}{condition}") });
+                report.dead.push(Dead { clause: clause.id.clone(), reason: reason.clone() });
                 alive.push(None);
             }
             Feasible::Some(_) | Feasible::Unread => {}
@@ -180,6 +175,7 @@ fn clause_domains(
     base: &Domains,
     gates: &Option<Vec<Vec<Atom<'_>>>>,
     condition: Option<&Expr>,
+    clause_award: &Award,
 ) -> Feasible {
     let Some(gates) = gates else { return Feasible::Unread };
     let own = match condition {
@@ -196,8 +192,33 @@ fn clause_domains(
             let atoms: Vec<Atom<'_>> = gate.iter().chain(branch).cloned().collect();
             match base.with_all(&atoms) {
                 Some(domains) => feasible.push(domains),
-                None => why_not.push(conflict(policy, base, &atoms)),
+                None => why_not.push(conflict(policy, base, &atoms, gate.len(), condition)),
             }
+        }
+    }
+    // An alternative where a fact the amount cannot do without is missing pays nothing:
+    // the clause is not applicable there.
+    if let Some(amount) = award_amount(clause_award) {
+        let mut needed = BTreeSet::new();
+        range::needed_inputs(policy, amount, &mut needed);
+        let lacking = |domains: &Domains| {
+            needed.iter().copied().find(|input| {
+                domains.inputs.get(input).is_some_and(|domain| domain.presence == domain::Presence::Missing)
+            })
+        };
+        let mut lacked = None;
+        feasible.retain(|domains| match lacking(domains) {
+            Some(input) => {
+                lacked = Some(input);
+                false
+            }
+            None => true,
+        });
+        if let (true, Some(input)) = (feasible.is_empty() && why_not.is_empty(), lacked) {
+            let name = policy.inputs.get(input).map_or("?", |input| input.name.as_str());
+            return Feasible::None(format!(
+                "its amount needs `{name}`, and every case its tests and the gates let through lacks it"
+            ));
         }
     }
     if feasible.is_empty() {
@@ -209,34 +230,79 @@ fn clause_domains(
     }
 }
 
-/// Which tests of an alternative contradict one another: the first input whose domain they
-/// empty, in words.
-fn conflict(policy: &Policy, base: &Domains, atoms: &[Atom<'_>]) -> String {
-    let mut domains = base.clone();
-    for (index, atom) in atoms.iter().enumerate() {
-        match domains.with(atom) {
-            Some(next) => domains = next,
-            None => {
-                let input = match atom {
-                    Atom::Within(input, _) | Atom::OneOf(input, _) | Atom::Given(input, _) => Some(*input),
-                    Atom::Opaque(..) => None,
-                };
-                let Some(input) = input else { break };
-                let name = policy.inputs.get(input).map_or("?", |input| input.name.as_str());
-                let earlier = atoms
-                    .get(..index)
-                    .unwrap_or_default()
-                    .iter()
-                    .filter(|earlier| matches!(earlier, Atom::Within(other, _) | Atom::OneOf(other, _) | Atom::Given(other, _) if *other == input))
-                    .count();
-                return match earlier {
-                    0 => format!("`{name}` can have no value the condition asks for (the data contract rules it out)"),
-                    _ => format!("the tests of `{name}` (with the gates) leave it no value: they cannot all hold"),
-                };
+/// The expression that gives an award its amount (or, for an `open` award, its maximum).
+fn award_amount(award: &Award) -> Option<&Expr> {
+    match award {
+        Award::Grant { amount, .. } => Some(amount),
+        Award::UpTo { max } => Some(max),
+        Award::Range { high, .. } => Some(high),
+        Award::Open { .. } | Award::Benefit { .. } => None,
+    }
+}
+
+/// Why an alternative leaves no case, in words: the input whose values its tests use up,
+/// and whether the clause's own tests, the gates (the first `from_gates` atoms) or the data
+/// contract rule it out.
+fn conflict(
+    policy: &Policy,
+    base: &Domains,
+    atoms: &[Atom<'_>],
+    from_gates: usize,
+    condition: Option<&Expr>,
+) -> String {
+    let shown = |expr: &Expr| format!("`{}`", crate::render::show::expr(policy, expr, None));
+    let own = condition.map(shown).unwrap_or_default();
+    // The clause's own tests may contradict each other without the gates: say so.
+    if from_gates > 0 {
+        if let Some(own_atoms) = atoms.get(from_gates..) {
+            if base.with_all(own_atoms).is_none() {
+                return conflict(policy, base, own_atoms, 0, condition);
             }
         }
     }
-    "its tests cannot all hold".to_string()
+    let mut domains = base.clone();
+    for (index, atom) in atoms.iter().enumerate() {
+        let next = domains.with(atom);
+        let Some(next) = next else {
+            let input = match atom {
+                Atom::Within(input, _) | Atom::OneOf(input, _) | Atom::Given(input, _) => *input,
+                Atom::Opaque(..) => break,
+            };
+            let name = policy.inputs.get(input).map_or("?", |input| input.name.as_str());
+            let about = |atom: &Atom<'_>| matches!(atom, Atom::Within(other, _) | Atom::OneOf(other, _) | Atom::Given(other, _) if *other == input);
+            let earlier: Vec<usize> = (0..index).filter(|earlier| atoms.get(*earlier).is_some_and(&about)).collect();
+            let gates_involved = index < from_gates || earlier.iter().any(|earlier| *earlier < from_gates);
+            let own_involved = index >= from_gates || earlier.iter().any(|earlier| *earlier >= from_gates);
+            let gates: Vec<String> = policy
+                .gates
+                .iter()
+                .filter(|gate| {
+                    let mut read = BTreeSet::new();
+                    witness::collect(policy, &gate.condition, &mut read);
+                    read.contains(&input)
+                })
+                .map(|gate| format!("require {}", shown(&gate.condition).trim_matches('`')))
+                .map(|gate| format!("`{gate}`"))
+                .collect();
+            return match (earlier.is_empty(), gates_involved, own_involved) {
+                (true, _, true) => {
+                    format!("no value of `{name}` the data contract allows meets {own}")
+                }
+                (true, _, false) => {
+                    format!("no value of `{name}` the data contract allows passes {}", gates.join(" and "))
+                }
+                (false, true, true) => {
+                    format!("{own} cannot hold together with {}: no `{name}` meets both", gates.join(" and "))
+                }
+                (false, true, false) => {
+                    format!("the gates {} leave `{name}` no value: no case passes them", gates.join(" and "))
+                }
+                (false, false, _) => format!("the tests of `{name}` in {own} cannot all hold"),
+            };
+        };
+        domains = next;
+    }
+    format!("the tests in {own} cannot all hold")
 }
 
 /// A clause's least and greatest award over its feasible domains, with the cases that
@@ -264,13 +330,15 @@ fn clause_bounds(
     // The sound range, over every feasible alternative.
     let mut found: Option<Range> = None;
     for domains in feasible {
-        let mut value = match (amount, cap) {
+        // An alternative where the amount (or its cap) has no value gets no award.
+        let value = match (amount, cap) {
             (Some(amount), _) => range::of(policy, domains, amount),
             (None, Some(maximum)) => range::of(policy, domains, maximum),
             (None, None) => continue,
         };
+        let Some(mut value) = value else { continue };
         if let (Some(_), Some(cap)) = (amount, cap) {
-            let cap = range::of(policy, domains, cap);
+            let Some(cap) = range::of(policy, domains, cap) else { continue };
             value = Range {
                 low: match (value.low, cap.low) {
                     (Some(a), Some(b)) => Some(a.min(b)),
@@ -326,6 +394,9 @@ fn clause_bounds(
         let Some(typical) = witness::typical(policy, domains, &wanted) else { continue };
         let choices: Vec<(String, Vec<Value>)> = varied
             .iter()
+            .filter(|input| {
+                domains.inputs.get(*input).is_some_and(|domain| domain.presence != domain::Presence::Missing)
+            })
             .filter_map(|input| {
                 let name = policy.inputs.get(*input)?.name.clone();
                 let mut values = witness::candidates(policy, domains, *input, &near);
@@ -389,6 +460,10 @@ fn clause_bounds(
                     .map_or_else(|| "the amount's arithmetic".to_string(), |input| input.name.clone())
             }),
         ),
+        // An `open` award with no maximum: the review may grant anything.
+        None if matches!(clause.award, Award::Open { .. }) => {
+            (Some(Bound { amount: money::format_yuan(Decimal::ZERO), witness: None }), None, None)
+        }
         None => (None, None, None),
     };
     let paying = highest.filter(|(amount, _)| !amount.is_zero()).and_then(|(_, case)| cases.get(case).cloned());
@@ -464,7 +539,7 @@ fn recipient_bounds(policy: &Policy, greatest: &[Option<Decimal>]) -> RecipientB
     // Each money clause's most for one recipient: per year and over the validity.
     let mut per_clause: Vec<(Option<Decimal>, Option<Decimal>)> = Vec::new();
     for (index, (clause, most)) in policy.clauses.iter().zip(greatest).enumerate() {
-        if matches!(clause.award, Award::Benefit { .. }) {
+        if matches!(clause.award, Award::Benefit { .. }) || *most == Some(Decimal::ZERO) {
             per_clause.push((Some(Decimal::ZERO), Some(Decimal::ZERO)));
             continue;
         }

@@ -203,6 +203,11 @@ pub fn branches<'e>(policy: &Policy, expr: &'e Expr) -> Option<Vec<Vec<Atom<'e>>
     read(policy, expr, true)
 }
 
+/// [`branches`] of the condition's negation: the alternatives in which it is false.
+pub fn branches_not<'e>(policy: &Policy, expr: &'e Expr) -> Option<Vec<Vec<Atom<'e>>>> {
+    read(policy, expr, false)
+}
+
 // INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep.
 fn read<'e>(policy: &Policy, expr: &'e Expr, holds: bool) -> Option<Vec<Vec<Atom<'e>>>> {
     match (&expr.kind, holds) {

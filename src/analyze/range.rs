@@ -3,10 +3,11 @@
 //! in the range found (its ends may be wider than what any case reaches). An end that
 //! cannot be bounded is `None`, with the input that makes it so.
 
-use super::domain::{literal_number, Domains, Interval, Values};
+use super::domain::{literal_number, Domains, Interval, Presence, Values};
 use crate::check::checked::{Expr, ExprKind, InputId, Policy, Value};
 use crate::syntax::ast::{Function, MulOp, Sign};
 use rust_decimal::Decimal;
+use std::collections::BTreeSet;
 
 /// A value's range: `None` at an end is unbounded.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -90,38 +91,56 @@ fn both(a: Option<Decimal>, b: Option<Decimal>, pick: fn(Decimal, Decimal) -> De
     Some(pick(a?, b?))
 }
 
-/// The range of `expr` over `domains`.
+/// The range of `expr` over `domains`; `None` when it has no value for any case in them
+/// (it needs a fact they say is missing, no arm of its table can be chosen, no tier can be
+/// reached): the clause is not applicable there.
 // INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep.
-pub fn of(policy: &Policy, domains: &Domains, expr: &Expr) -> Range {
-    match &expr.kind {
+pub fn of(policy: &Policy, domains: &Domains, expr: &Expr) -> Option<Range> {
+    Some(match &expr.kind {
         ExprKind::Literal(value) => literal_number(value).map_or(Range::unknown(None), Range::point),
-        ExprKind::Input(input) => match domains.inputs.get(input).map(|domain| &domain.values) {
-            Some(Values::Number(Interval { low, high })) => Range {
-                low: low.map(|end| end.value),
-                high: high.map(|end| end.value),
-                unbounded_by: high.is_none().then_some(*input),
-            },
-            _ => Range::unknown(Some(*input)),
-        },
+        ExprKind::Input(input) => {
+            let domain = domains.inputs.get(input);
+            if domain.is_some_and(|domain| domain.presence == Presence::Missing) {
+                return None;
+            }
+            match domain.map(|domain| &domain.values) {
+                Some(Values::Number(Interval { low, high })) => Range {
+                    low: low.map(|end| end.value),
+                    high: high.map(|end| end.value),
+                    unbounded_by: high.is_none().then_some(*input),
+                },
+                _ => Range::unknown(Some(*input)),
+            }
+        }
         ExprKind::Named(value) => match policy.values.get(*value) {
-            Some(named) => of(policy, domains, &named.expr),
+            Some(named) => of(policy, domains, &named.expr)?,
             None => Range::unknown(None),
         },
         ExprKind::Of { ratios, base } => {
-            ratios.iter().fold(of(policy, domains, base), |range, ratio| range.multiply(of(policy, domains, ratio)))
+            let mut range = of(policy, domains, base)?;
+            for ratio in ratios {
+                range = range.multiply(of(policy, domains, ratio)?);
+            }
+            range
         }
         ExprKind::Product { first, factors } => {
-            factors.iter().fold(of(policy, domains, first), |range, (op, factor)| {
-                let factor = of(policy, domains, factor);
-                match op {
+            let mut range = of(policy, domains, first)?;
+            for (op, factor) in factors {
+                let factor = of(policy, domains, factor)?;
+                range = match op {
                     MulOp::Of | MulOp::Times => range.multiply(factor),
                     MulOp::Over => range.divide(factor),
-                }
-            })
+                };
+            }
+            range
         }
-        ExprKind::Sum(first, terms) => terms
-            .iter()
-            .fold(of(policy, domains, first), |range, (sign, term)| range.add(of(policy, domains, term), *sign)),
+        ExprKind::Sum(first, terms) => {
+            let mut range = of(policy, domains, first)?;
+            for (sign, term) in terms {
+                range = range.add(of(policy, domains, term)?, *sign);
+            }
+            range
+        }
         ExprKind::Call(Function::Min, args) => fold_args(policy, domains, args, |a, b| Range {
             low: both(a.low, b.low, Decimal::min),
             high: match (a.high, b.high) {
@@ -129,7 +148,7 @@ pub fn of(policy: &Policy, domains: &Domains, expr: &Expr) -> Range {
                 (x, y) => x.or(y),
             },
             unbounded_by: if a.high.is_none() && b.high.is_none() { a.unbounded_by.or(b.unbounded_by) } else { None },
-        }),
+        })?,
         ExprKind::Call(Function::Max, args) => fold_args(policy, domains, args, |a, b| Range {
             low: match (a.low, b.low) {
                 (Some(x), Some(y)) => Some(x.max(y)),
@@ -137,21 +156,50 @@ pub fn of(policy: &Policy, domains: &Domains, expr: &Expr) -> Range {
             },
             high: both(a.high, b.high, Decimal::max),
             unbounded_by: a.unbounded_by.or(b.unbounded_by),
-        }),
+        })?,
         ExprKind::Excess { of: over_what, over } => {
-            let difference = of(policy, domains, over_what).add(of(policy, domains, over), Sign::Minus);
+            let difference = of(policy, domains, over_what)?.add(of(policy, domains, over)?, Sign::Minus);
             Range {
                 low: Some(difference.low.map_or(Decimal::ZERO, |low| low.max(Decimal::ZERO))),
                 high: difference.high.map(|high| high.max(Decimal::ZERO)),
                 unbounded_by: difference.unbounded_by,
             }
         }
-        ExprKind::If { then, otherwise, .. } => of(policy, domains, then).join(of(policy, domains, otherwise)),
+        ExprKind::If { condition, then, otherwise } => {
+            // `then` counts only where the condition can hold, and there under what it says;
+            // `else` where it can fail, or be unknown (a fact it reads may be missing, or a
+            // divisor zero).
+            let otherwise = match super::domain::branches_not(policy, condition) {
+                Some(branches) if !may_be_unknown(policy, domains, condition) => branches
+                    .iter()
+                    .filter_map(|branch| domains.with_all(branch))
+                    .filter_map(|narrowed| of(policy, &narrowed, otherwise))
+                    .reduce(Range::join),
+                _ => of(policy, domains, otherwise),
+            };
+            let then = match super::domain::branches(policy, condition) {
+                Some(branches) => branches
+                    .iter()
+                    .filter_map(|branch| domains.with_all(branch))
+                    .filter_map(|narrowed| of(policy, &narrowed, then))
+                    .reduce(Range::join),
+                None => of(policy, domains, then),
+            };
+            match (then, otherwise) {
+                (Some(then), Some(otherwise)) => then.join(otherwise),
+                (Some(only), None) | (None, Some(only)) => only,
+                (None, None) => return None,
+            }
+        }
         ExprKind::Table { subject, arms, otherwise } => {
             let allowed = match &subject.kind {
-                ExprKind::Input(input) => match domains.inputs.get(input).map(|domain| &domain.values) {
-                    Some(Values::Set(allowed)) => Some(allowed.clone()),
-                    _ => None,
+                ExprKind::Input(input) => match domains.inputs.get(input) {
+                    Some(domain) if domain.presence == Presence::Missing => return None,
+                    Some(domain) => match &domain.values {
+                        Values::Set(allowed) => Some(allowed.clone()),
+                        _ => None,
+                    },
+                    None => None,
                 },
                 _ => None,
             };
@@ -160,19 +208,17 @@ pub fn of(policy: &Policy, domains: &Domains, expr: &Expr) -> Range {
             };
             let mut range: Option<Range> = None;
             for arm in arms.iter().filter(|arm| reachable(&arm.values)) {
-                let arm = of(policy, domains, &arm.amount);
-                range = Some(range.map_or(arm, |range| range.join(arm)));
+                range = join_some(range, of(policy, domains, &arm.amount));
             }
             let covered: Vec<u32> = arms.iter().flat_map(|arm| arm.values.iter().copied()).collect();
             let rest = allowed.as_ref().is_none_or(|allowed| allowed.iter().any(|value| !covered.contains(value)));
             if let (Some(otherwise), true) = (otherwise, rest) {
-                let other = of(policy, domains, otherwise);
-                range = Some(range.map_or(other, |range| range.join(other)));
+                range = join_some(range, of(policy, domains, otherwise));
             }
-            range.unwrap_or(Range::unknown(None))
+            range?
         }
         ExprKind::Brackets { subject, arms, otherwise } => {
-            let subject_range = of(policy, domains, subject);
+            let subject_range = of(policy, domains, subject)?;
             let mut range: Option<Range> = None;
             for arm in arms {
                 let low = arm.low.as_ref().and_then(|(value, _)| literal_number(value));
@@ -201,34 +247,102 @@ pub fn of(policy: &Policy, domains: &Domains, expr: &Expr) -> Range {
                     }
                     _ => domains.clone(),
                 };
-                let arm = of(policy, &narrowed, &arm.amount);
-                range = Some(range.map_or(arm, |range| range.join(arm)));
+                range = join_some(range, of(policy, &narrowed, &arm.amount));
             }
             if let Some(otherwise) = otherwise {
-                let other = of(policy, domains, otherwise);
-                range = Some(range.map_or(other, |range| range.join(other)));
+                range = join_some(range, of(policy, domains, otherwise));
             }
-            range.unwrap_or(Range::unknown(None))
+            range?
         }
-        ExprKind::Tiers { subject, tiers, .. } => {
-            let subject_range = of(policy, domains, subject);
+        ExprKind::Tiers { subject, tiers, since } => {
+            let subject_range = of(policy, domains, subject)?;
+            if let Some(since) = since {
+                of(policy, domains, since)?;
+            }
             let mut range: Option<Range> = None;
-            for tier in tiers {
+            for (index, tier) in tiers.iter().enumerate() {
                 let threshold = literal_number(&tier.threshold);
                 if matches!((threshold, subject_range.high), (Some(threshold), Some(high)) if threshold > high) {
                     continue;
                 }
-                let amount = of(policy, domains, &tier.amount);
-                range = Some(range.map_or(amount, |range| range.join(amount)));
+                // Without `since`, a tier pays only a subject below the next threshold.
+                let next = tiers.get(index + 1).and_then(|next| literal_number(&next.threshold));
+                if since.is_none() && matches!((next, subject_range.low), (Some(next), Some(low)) if next <= low) {
+                    continue;
+                }
+                range = join_some(range, of(policy, domains, &tier.amount));
             }
-            range.unwrap_or(Range::unknown(None))
+            range?
         }
         _ => Range::unknown(None),
+    })
+}
+
+/// Both ranges' values, where each may have none.
+fn join_some(a: Option<Range>, b: Option<Range>) -> Option<Range> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.join(b)),
+        (a, b) => a.or(b),
     }
 }
 
-fn fold_args(policy: &Policy, domains: &Domains, args: &[Expr], combine: impl Fn(Range, Range) -> Range) -> Range {
-    let mut ranges = args.iter().map(|arg| of(policy, domains, arg));
-    let Some(first) = ranges.next() else { return Range::unknown(None) };
-    ranges.fold(first, combine)
+/// `min` or `max` of the arguments: no value when any argument has none.
+fn fold_args(
+    policy: &Policy,
+    domains: &Domains,
+    args: &[Expr],
+    combine: impl Fn(Range, Range) -> Range,
+) -> Option<Range> {
+    let mut ranges = Vec::with_capacity(args.len());
+    for arg in args {
+        ranges.push(of(policy, domains, arg)?);
+    }
+    let mut ranges = ranges.into_iter();
+    let first = ranges.next().unwrap_or(Range::unknown(None));
+    Some(ranges.fold(first, combine))
+}
+
+/// The inputs without which `expr` has no value: arithmetic, `min`/`max` and the subject
+/// of a table need every fact they read; an `if`'s branches and a table's arms only
+/// perhaps, so they add nothing.
+// INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep.
+pub fn needed_inputs(policy: &Policy, expr: &Expr, needed: &mut BTreeSet<InputId>) {
+    match &expr.kind {
+        ExprKind::Input(input) if policy.inputs.get(*input).is_some_and(|input| input.default.is_none()) => {
+            needed.insert(*input);
+        }
+        ExprKind::Named(value) => {
+            if let Some(named) = policy.values.get(*value) {
+                needed_inputs(policy, &named.expr, needed);
+            }
+        }
+        ExprKind::Sum(..)
+        | ExprKind::Of { .. }
+        | ExprKind::Product { .. }
+        | ExprKind::Call(..)
+        | ExprKind::Excess { .. } => {
+            expr.children().into_iter().for_each(|child| needed_inputs(policy, child, needed));
+        }
+        ExprKind::Table { subject, .. } | ExprKind::Brackets { subject, .. } | ExprKind::Tiers { subject, .. } => {
+            needed_inputs(policy, subject, needed);
+        }
+        _ => {}
+    }
+}
+
+/// Whether `condition` can be unknown for a case in `domains`: it reads a fact that may
+/// be missing, or divides.
+// INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep.
+fn may_be_unknown(policy: &Policy, domains: &Domains, condition: &Expr) -> bool {
+    match &condition.kind {
+        ExprKind::Input(input) => {
+            domains.inputs.get(input).is_none_or(|domain| domain.presence != super::domain::Presence::Given)
+        }
+        ExprKind::IsPresent(_) => false,
+        ExprKind::Named(value) => {
+            policy.values.get(*value).is_none_or(|named| may_be_unknown(policy, domains, &named.expr))
+        }
+        ExprKind::Product { factors, .. } if factors.iter().any(|(op, _)| matches!(op, MulOp::Over)) => true,
+        _ => condition.children().into_iter().any(|child| may_be_unknown(policy, domains, child)),
+    }
 }

@@ -58,6 +58,19 @@ pub fn candidates(policy: &Policy, domains: &Domains, input: InputId, near: &[De
             if numbers.is_empty() {
                 numbers.insert(Decimal::ONE);
             }
+            // Money in data is whole fen, as people write it: a value between fens (a cap
+            // over a rate) is tried at the fen either side.
+            if ty == Type::Money {
+                numbers = numbers
+                    .into_iter()
+                    .flat_map(|number| {
+                        let hundred = Decimal::ONE_HUNDRED;
+                        let fen = number.checked_mul(hundred);
+                        [fen.map(|fen| fen.floor() / hundred), fen.map(|fen| fen.ceil() / hundred)]
+                    })
+                    .flatten()
+                    .collect();
+            }
             numbers
                 .into_iter()
                 .filter(|number| inside(interval, *number))

@@ -23,7 +23,8 @@ pub fn bounds_table(policy: &Policy, report: &Report) -> String {
     let dead: Vec<&str> = report.dead.iter().map(|dead| dead.clause.as_str()).collect();
     for clause in &report.clauses {
         let mut note = Vec::new();
-        if dead.contains(&clause.clause.as_str()) {
+        let is_dead = dead.contains(&clause.clause.as_str());
+        if is_dead {
             note.push(lang.pick("never applies", "不可能适用").to_string());
         }
         if let Some(input) = &clause.unbounded_by {
@@ -31,6 +32,8 @@ pub fn bounds_table(policy: &Policy, report: &Report) -> String {
                 Lang::En => format!("unbounded: grows with `{input}`"),
                 Lang::Zh => format!("无上限：随 `{input}` 增长"),
             });
+        } else if clause.kind == "undetermined" && clause.greatest.is_none() && !is_dead {
+            note.push(lang.pick("unbounded: the policy states no maximum", "无上限：政策未规定最高额").to_string());
         }
         for (end, bound) in [("least", &clause.least), ("greatest", &clause.greatest)] {
             if let Some(witness) = bound.as_ref().and_then(|bound| bound.witness.as_ref()) {
@@ -41,7 +44,11 @@ pub fn bounds_table(policy: &Policy, report: &Report) -> String {
             clause.clause.clone(),
             kind_words(lang, clause.kind).to_string(),
             amount_cell(lang, clause.least.as_ref(), false),
-            amount_cell(lang, clause.greatest.as_ref(), clause.greatest.is_none() && clause.unbounded_by.is_some()),
+            amount_cell(
+                lang,
+                clause.greatest.as_ref(),
+                clause.unbounded_by.is_some() || clause.kind == "undetermined" && !is_dead,
+            ),
             note.join("; "),
         ]);
     }
