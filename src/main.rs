@@ -156,6 +156,29 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         examples: Option<PathBuf>,
     },
+    /// What changed between two versions of a policy, clause by clause; with `--cases`,
+    /// what the change does to each case, recipient and clause, and what it costs.
+    Diff {
+        /// The version in force (`.pol`).
+        old: String,
+        /// The version proposed (`.pol`).
+        new: String,
+        /// A batch to run both versions on: `.json`, `.jsonl`, `.csv`, `.xlsx`.
+        #[arg(long, value_name = "FILE")]
+        cases: Option<String>,
+        /// The cases' format, when the file name does not say it.
+        #[arg(long, value_enum, requires = "cases")]
+        input_format: Option<CasesFormat>,
+        /// The sheet of an `.xlsx` workbook that holds the cases [default: the first].
+        #[arg(long, value_name = "NAME", requires = "cases")]
+        sheet: Option<String>,
+        /// Run both versions after what this ledger holds, as dry runs: nothing is written.
+        #[arg(long, value_name = "LEDGER", requires = "cases")]
+        ledger: Option<String>,
+        /// How to print the findings.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
     /// From the policy alone: the least and greatest award of every clause, the most one
     /// recipient can get, clauses that can never apply and clauses that can pay for the
     /// same case, each shown by a case `polc run` confirms.
@@ -294,6 +317,10 @@ fn main() -> ExitCode {
         Command::Ledger { command } => ledger(&mut out, command),
         Command::Schema { policy } => schema(&mut out, &policy),
         Command::Bounds { policy, format } => bounds(&mut out, &policy, format),
+        Command::Diff { old, new, cases, input_format, sheet, ledger, format } => {
+            let source = cases.as_deref().map(|name| CasesSource { name, format: input_format, sheet });
+            diff(&mut out, &old, &new, source, ledger.as_deref(), format)
+        }
         Command::Doc { policy, output, examples } => doc(&mut out, &policy, output.as_deref(), examples.as_deref()),
         // Answered before standard output is locked below: the server writes it.
         Command::Lsp => return ExitCode::from(EXIT_UNUSABLE),
@@ -1139,6 +1166,85 @@ fn schema(out: &mut Out, policy_name: &str) -> io::Result<u8> {
         }
         Err(status) => Ok(status),
     }
+}
+
+fn diff(
+    out: &mut Out,
+    old_name: &str,
+    new_name: &str,
+    source: Option<CasesSource<'_>>,
+    ledger: Option<&str>,
+    format: ReportFormat,
+) -> io::Result<u8> {
+    if let Err(status) = stdin_once([old_name, new_name].into_iter().chain(source.as_ref().map(|source| source.name))) {
+        return Ok(status);
+    }
+    let (mut old, mut new) = match (load_policy(old_name), load_policy(new_name)) {
+        (Ok(old), Ok(new)) => (old, new),
+        (Err(status), _) | (_, Err(status)) => return Ok(status),
+    };
+    let mut report = polc::analyze::diff::diff(&old, &new);
+    let mut status = 0;
+    if let Some(source) = source {
+        let input_format = match source.input_format() {
+            Ok(format) => format,
+            Err(message) => {
+                tell!(format!("error: {message}"), format!("错误：{message}"));
+                return Ok(EXIT_UNUSABLE);
+            }
+        };
+        let bytes = match read_input(source.name) {
+            Ok(bytes) => bytes,
+            Err(message) => {
+                tell!(format!("error: {message}"), format!("错误：{message}"));
+                return Ok(EXIT_UNUSABLE);
+            }
+        };
+        // Each version sets aside the fields only the other declares.
+        old.also_known = polc::analyze::diff::fields_only_in(&new, &old);
+        new.also_known = polc::analyze::diff::fields_only_in(&old, &new);
+        let run_one = |policy: &Policy| -> Result<polc::eval::BatchResult, String> {
+            match ledger {
+                None => polc::eval::run(policy, bytes.as_slice(), input_format.clone(), None)
+                    .map_err(|error| error.to_string()),
+                Some(location) => {
+                    let mut opened = polc::ledger::Ledger::open(location).map_err(|error| error.to_string())?;
+                    let evaluate = |decided: &polc::eval::Decided| {
+                        polc::eval::evaluate(policy, bytes.as_slice(), input_format.clone(), None, false, Some(decided))
+                    };
+                    match opened.decide(policy, false, evaluate) {
+                        Err(error) => Err(error.to_string()),
+                        Ok(Err(error)) => Err(error.to_string()),
+                        Ok(Ok(decision)) => Ok(decision.result),
+                    }
+                }
+            }
+        };
+        let (before, after) = match (run_one(&old), run_one(&new)) {
+            (Ok(before), Ok(after)) => (before, after),
+            (Err(error), _) | (_, Err(error)) => {
+                let shown = display_name(source.name);
+                tell!(
+                    format!("error: `{shown}` cannot be used: {error}"),
+                    format!("错误：`{shown}` 无法使用：{error}")
+                );
+                return Ok(EXIT_UNUSABLE);
+            }
+        };
+        let population = polc::analyze::diff::population(&old, &before, &new, &after, &report.changes);
+        if !population.errors.is_empty() {
+            status = EXIT_PROBLEMS;
+        }
+        report.population = Some(population);
+    }
+    match format {
+        ReportFormat::Table => out.write_all(results::analysis::diff_table(lang(), &report).as_bytes())?,
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(status)
 }
 
 fn bounds(out: &mut Out, policy_name: &str, format: ReportFormat) -> io::Result<u8> {

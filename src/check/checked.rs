@@ -41,6 +41,10 @@ pub struct Policy {
     /// The language that whatever words this policy's results (reasons, explanations,
     /// data errors, tables) writes in: English unless the caller sets it.
     pub lang: crate::lang::Lang,
+    /// Fields another version of this policy declares, which its data may carry: read
+    /// and set aside instead of rejected, so that two versions run on one batch
+    /// (`polc diff`). Empty unless the caller sets it.
+    pub also_known: Vec<String>,
 }
 
 impl Policy {

@@ -167,6 +167,7 @@ impl Checker {
             caps,
             history,
             lang: crate::lang::Lang::En,
+            also_known: Vec::new(),
         })
     }
 

@@ -142,3 +142,133 @@ fn amount_cell(lang: Lang, bound: Option<&Bound>, unbounded: bool) -> String {
         None => "-".to_string(),
     }
 }
+
+/// `polc diff` for a reviewer: the changes clause by clause, then, with a batch, every
+/// award that moved, the totals that moved, who gains, loses, starts and stops, and the
+/// cost.
+pub fn diff_table(lang: Lang, report: &crate::analyze::diff::Report) -> String {
+    let mut out = String::new();
+    if report.changes.is_empty() {
+        out.push_str(lang.pick(
+            "The versions do not differ: the same rules, whatever the layout and comments.\n",
+            "两个版本没有差别：规则相同（排版和注释不计）。\n",
+        ));
+    } else {
+        let header = match lang {
+            Lang::En => ["what", "part", "from", "to", "effect"],
+            Lang::Zh => ["对象", "部分", "原", "新", "影响"],
+        };
+        let mut rows: Vec<Vec<String>> = vec![header.map(String::from).to_vec()];
+        for change in &report.changes {
+            rows.push(vec![
+                change.subject.clone(),
+                change.part.clone(),
+                change.from.clone().unwrap_or_else(|| "-".into()),
+                change.to.clone().unwrap_or_else(|| "-".into()),
+                change.effect.clone().unwrap_or_default(),
+            ]);
+        }
+        out.push_str(&render_rows(&rows, &[]));
+    }
+    let Some(population) = &report.population else { return out };
+    out.push('\n');
+    out.push_str(&match lang {
+        Lang::En => format!("On {} cases:\n", population.cases),
+        Lang::Zh => format!("在 {} 个案例上：\n", population.cases),
+    });
+    let money = |text: &Option<String>| match text {
+        Some(text) => text.parse::<Decimal>().map(show::money_text).unwrap_or_else(|_| text.clone()),
+        None => "-".to_string(),
+    };
+    if population.awards.is_empty() {
+        out.push_str(lang.pick("No award changes.\n", "没有奖励发生变化。\n"));
+    } else {
+        let header = match lang {
+            Lang::En => ["case", "clause", "recipient", "role", "from", "to", "why"],
+            Lang::Zh => ["案例", "条款", "受益主体", "角色", "原", "新", "原因"],
+        };
+        let mut rows: Vec<Vec<String>> = vec![header.map(String::from).to_vec()];
+        for award in &population.awards {
+            rows.push(vec![
+                award.case.clone(),
+                award.clause.clone(),
+                award.recipient.clone(),
+                award.role.clone(),
+                money(&award.from),
+                money(&award.to),
+                award.why.clone(),
+            ]);
+        }
+        out.push_str(&render_rows(&rows, &[4, 5]));
+    }
+    for (title, totals) in [
+        (lang.pick("Per recipient", "按受益主体"), &population.per_recipient),
+        (lang.pick("Per clause", "按条款"), &population.per_clause),
+    ] {
+        out.push('\n');
+        if totals.is_empty() {
+            out.push_str(&format!("{title}: -\n"));
+            continue;
+        }
+        out.push_str(&format!("{title}:\n"));
+        let header = match lang {
+            Lang::En => ["", "before", "after", "change"],
+            Lang::Zh => ["", "原", "新", "变化"],
+        };
+        let mut rows: Vec<Vec<String>> = vec![header.map(String::from).to_vec()];
+        for total in totals {
+            rows.push(total_row(total));
+        }
+        out.push_str(&render_rows(&rows, &[1, 2, 3]));
+    }
+    out.push('\n');
+    for (title, cases) in [
+        (lang.pick("Gaining", "增加"), &population.gaining),
+        (lang.pick("Losing", "减少"), &population.losing),
+        (lang.pick("Starting to get something", "新获得"), &population.starting),
+        (lang.pick("Stopping getting anything", "不再获得"), &population.stopping),
+    ] {
+        let listed = if cases.is_empty() { "-".to_string() } else { cases.join(", ") };
+        out.push_str(&format!("{title} ({}): {listed}\n", cases.len()));
+    }
+    let cost = &population.cost;
+    let number = |text: &str| text.trim_start_matches('+').parse::<Decimal>().map(show::money_text).unwrap_or_default();
+    let sign = if cost.change.starts_with('+') { "+" } else { "" };
+    out.push_str(&match lang {
+        Lang::En => format!(
+            "Cost: {} before, {} after: {sign}{}\n",
+            number(&cost.before),
+            number(&cost.after),
+            number(&cost.change)
+        ),
+        Lang::Zh => format!(
+            "资金总额：原 {}，新 {}，变化 {sign}{}\n",
+            number(&cost.before),
+            number(&cost.after),
+            number(&cost.change)
+        ),
+    });
+    if !population.errors.is_empty() {
+        out.push('\n');
+        out.push_str(lang.pick("Records a version could not run:\n", "某一版本无法运行的记录：\n"));
+        for error in &population.errors {
+            let case = error.case.as_deref().unwrap_or("?");
+            out.push_str(&format!("  {} {case}: {}\n", error.version, error.message));
+        }
+    }
+    out
+}
+
+fn total_row(total: &crate::analyze::diff::TotalChange) -> Vec<String> {
+    let grouped = |text: &str| {
+        let (sign, digits) = match text.strip_prefix('+') {
+            Some(digits) => ("+", digits),
+            None => ("", text),
+        };
+        digits
+            .parse::<Decimal>()
+            .map(|amount| format!("{sign}{}", show::money_text(amount)))
+            .unwrap_or_else(|_| text.to_string())
+    };
+    vec![total.name.clone(), grouped(&total.before), grouped(&total.after), grouped(&total.change)]
+}
