@@ -43,6 +43,19 @@ impl Interval {
         }
     }
 
+    /// The whole numbers of the interval, as an interval with whole, included ends.
+    pub fn whole(self) -> Interval {
+        let low = self.low.map(|end| End {
+            value: if end.included { end.value.ceil() } else { end.value.floor() + Decimal::ONE },
+            included: true,
+        });
+        let high = self.high.map(|end| End {
+            value: if end.included { end.value.floor() } else { end.value.ceil() - Decimal::ONE },
+            included: true,
+        });
+        Interval { low, high }
+    }
+
     /// The values both hold.
     pub fn meet(self, other: Interval) -> Interval {
         let low = match (self.low, other.low) {
@@ -95,6 +108,8 @@ pub enum Presence {
 pub struct Domain {
     pub values: Values,
     pub presence: Presence,
+    /// Whole numbers only (an integer, a date as its day number): `x > 499` is `x >= 500`.
+    pub whole: bool,
 }
 
 /// Every input's domain.
@@ -143,7 +158,8 @@ impl Domains {
             };
             let always = input.required || input.default.is_some() || id == policy.case_id || id == policy.case_date;
             let presence = if always { Presence::Given } else { Presence::Either };
-            inputs.insert(id, Domain { values, presence });
+            let whole = matches!(input.ty, Type::Integer | Type::Date);
+            inputs.insert(id, Domain { values, presence, whole });
         }
         Domains { inputs }
     }
@@ -158,8 +174,12 @@ impl Domains {
                     return None;
                 }
                 domain.presence = Presence::Given;
+                let whole = domain.whole;
                 if let Values::Number(current) = &mut domain.values {
                     *current = current.meet(*interval);
+                    if whole {
+                        *current = current.whole();
+                    }
                     if current.is_empty() {
                         return None;
                     }
@@ -239,6 +259,25 @@ fn read<'e>(policy: &Policy, expr: &'e Expr, holds: bool) -> Option<Vec<Vec<Atom
             Some(alternatives)
         }
         (ExprKind::Not(inner), _) => read(policy, inner, !holds),
+        // Outside a range, or away from a point: below it or above it, the subject given.
+        (ExprKind::Between { subject, low, high }, false) => match (&subject.kind, number(low), number(high)) {
+            (ExprKind::Input(input), Some(low), Some(high)) => Some(vec![
+                vec![Atom::Within(*input, Interval { low: None, high: Some(End { value: low, included: false }) })],
+                vec![Atom::Within(*input, Interval { low: Some(End { value: high, included: false }), high: None })],
+            ]),
+            _ => Some(vec![atoms(policy, expr, holds)]),
+        },
+        (ExprKind::Compare(left, op, right), _)
+            if matches!((op, holds), (CompareOp::NotEqual, true) | (CompareOp::Equal, false)) =>
+        {
+            match (&left.kind, number(right)) {
+                (ExprKind::Input(input), Some(value)) if left.ty != Type::Bool => Some(vec![
+                    vec![Atom::Within(*input, Interval { low: None, high: Some(End { value, included: false }) })],
+                    vec![Atom::Within(*input, Interval { low: Some(End { value, included: false }), high: None })],
+                ]),
+                _ => Some(vec![atoms(policy, expr, holds)]),
+            }
+        }
         _ => Some(vec![atoms(policy, expr, holds)]),
     }
 }
