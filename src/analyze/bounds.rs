@@ -144,6 +144,24 @@ pub fn bounds(policy: &Policy) -> Report {
     report
 }
 
+/// The clauses no case can meet, each with the reason: the part of [`bounds`] that runs
+/// no case, cheap enough for `polc check` (W0008).
+pub fn dead_clauses(policy: &Policy) -> Vec<(ClauseIndex, String)> {
+    let base = Domains::of_policy(policy);
+    let gate_branches = gates(policy);
+    policy
+        .clauses
+        .iter()
+        .enumerate()
+        .filter_map(|(index, clause)| {
+            match clause_domains(policy, &base, &gate_branches, clause.condition.as_ref(), &clause.award) {
+                Feasible::None(reason) => Some((index, reason)),
+                Feasible::Some(_) | Feasible::Unread => None,
+            }
+        })
+        .collect()
+}
+
 /// Whether some case meets a condition with the gates.
 enum Feasible {
     /// The domains of each alternative that leaves cases.

@@ -21,12 +21,39 @@ use checked::*;
 use names::Scope;
 use std::collections::HashMap;
 
+/// W0008: clauses whose condition, with the gates and the data contract, no case can
+/// meet. The proof is `polc bounds`'s (docs/analysis.md), without the cases it runs.
+fn dead_clauses(policy: &Policy) -> Vec<Diagnostic> {
+    crate::analyze::bounds::dead_clauses(policy)
+        .into_iter()
+        .filter_map(|(index, reason)| {
+            let clause = policy.clauses.get(index)?;
+            let span = clause.condition.as_ref().map_or(clause.span, |condition| condition.span);
+            Some(
+                Diagnostic::new(
+                    Code::DeadClause,
+                    format!("clause {} can never apply: {reason}", clause.id),
+                    span,
+                    "no case meets this",
+                )
+                .with_help("check the thresholds and values against the policy text and the gates (`require`)")
+                .in_chinese(
+                    format!("条款 {} 永远不会适用：它的条件与前提（require）和申报数据约定合起来不可能成立", clause.id),
+                    "没有案例能满足",
+                )
+                .help_in_chinese("请对照政策原文和前提（require）核对门槛和取值"),
+            )
+        })
+        .collect()
+}
+
 /// Checks a parsed file. The policy is `Some` when there are no errors (warnings allowed).
 pub fn check(file: &ast::File) -> (Option<Policy>, Vec<Diagnostic>) {
     let mut checker = Checker::default();
     let policy = checker.policy(file);
     if let Some(policy) = &policy {
         checker.diagnostics.extend(negative::unguarded_subtractions(policy));
+        checker.diagnostics.extend(dead_clauses(policy));
     }
     checker.drop_allowed_warnings(file);
     let has_errors = checker.diagnostics.iter().any(Diagnostic::is_error);

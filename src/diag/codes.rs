@@ -78,4 +78,5 @@ codes! {
     DateOutsideValidity = "W0005", Warning, "a date outside the policy's validity", "日期不在政策有效期内";
     NegotiatedAmount = "W0006", Warning, "an amount negotiated case by case (一事一议)", "一事一议的金额";
     UnguardedSubtraction = "W0007", Warning, "a subtraction in an amount that can go below zero", "金额中的减法可能得到负数";
+    DeadClause = "W0008", Warning, "a clause that can never apply", "永远不会适用的条款";
 }
