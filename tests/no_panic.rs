@@ -118,3 +118,32 @@ fn long_flat_chains_do_not_recurse() {
     let report = polc::check_source(&text);
     assert_eq!(report.error_count(), 0, "{:?}", report.diagnostics);
 }
+
+/// Named values may chain as long as the file: 20,000 values each reading the one before,
+/// and 200 each reading the one before twice (2^200 paths if followed naively). Checking,
+/// `polc bounds` and `polc diff` finish, without a stack overflow.
+#[test]
+fn long_chains_of_named_values_neither_overflow_nor_explode() {
+    for (count, twice) in [(20_000, false), (200, true)] {
+        let mut text = String::from(
+            "policy \"p\"\n  valid from 2024-01-01 for 2 years\n  cases identified by id, dated by date\n\
+             input id: text required\ninput date: date required\ninput a: entity required\ninput m: money\n\
+             value v0 = m\n",
+        );
+        for index in 1..count {
+            let previous = index - 1;
+            let step = if twice { format!("v{previous} + v{previous}") } else { format!("v{previous} + 1元") };
+            text.push_str(&format!("value v{index} = {step}\n"));
+        }
+        let last = count - 1;
+        text.push_str(&format!(
+            "article 1 \"x\"\n  clause 1.1\n    when v{last} > 5万 and not (v{last} > 5万)\n    award 10% of v{last}\n    to a\n"
+        ));
+        let report = polc::check_source(&text);
+        assert_eq!(report.error_count(), 0, "{:?}", report.diagnostics.first());
+        let policy = report.policy.expect("the policy checks");
+        let bounds = polc::analyze::bounds::bounds(&policy);
+        assert_eq!(bounds.clauses.len(), 1);
+        assert!(polc::analyze::diff::diff(&policy, &policy).changes.is_empty());
+    }
+}

@@ -471,12 +471,11 @@ fn clause_bounds(
                 "least",
             ),
             bound(found.high, highest, "greatest"),
-            found.high.is_none().then(|| {
-                found
-                    .unbounded_by
-                    .and_then(|input| policy.inputs.get(input))
-                    .map_or_else(|| "the amount's arithmetic".to_string(), |input| input.name.clone())
-            }),
+            found
+                .high
+                .is_none()
+                .then(|| found.unbounded_by.and_then(|input| policy.inputs.get(input)).map(|input| input.name.clone()))
+                .flatten(),
         ),
         // An `open` award with no maximum: the review may grant anything.
         None if matches!(clause.award, Award::Open { .. }) => {

@@ -235,6 +235,14 @@ fn read<'e>(policy: &Policy, expr: &'e Expr, holds: bool) -> Option<Vec<Vec<Atom
             let mut alternatives: Vec<Vec<Atom<'e>>> = vec![Vec::new()];
             for part in parts {
                 let part = read(policy, part, holds)?;
+                // One alternative (the usual test): add its atoms to each in place, so a
+                // long chain of `and`s is read in linear time.
+                if let [only] = part.as_slice() {
+                    for left in &mut alternatives {
+                        left.extend(only.iter().cloned());
+                    }
+                    continue;
+                }
                 let mut next = Vec::new();
                 for left in &alternatives {
                     for right in &part {

@@ -96,6 +96,24 @@ fn both(a: Option<Decimal>, b: Option<Decimal>, pick: fn(Decimal, Decimal) -> De
 /// reached): the clause is not applicable there.
 // INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep.
 pub fn of(policy: &Policy, domains: &Domains, expr: &Expr) -> Option<Range> {
+    of_in(&Budget::default(), policy, domains, expr)
+}
+
+/// How far a range follows named values: a chain of thousands of values would overflow
+/// the stack, and values that each read the one before twice would take exponential
+/// time. Past either limit a named value's range is unknown, which is always sound.
+#[derive(Default)]
+struct Budget {
+    depth: std::cell::Cell<usize>,
+    expansions: std::cell::Cell<usize>,
+}
+
+const MOST_NAMED_DEPTH: usize = 32;
+const MOST_NAMED_EXPANSIONS: usize = 4096;
+
+// INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep, and `budget`
+// bounds the named values followed.
+fn of_in(budget: &Budget, policy: &Policy, domains: &Domains, expr: &Expr) -> Option<Range> {
     Some(match &expr.kind {
         ExprKind::Literal(value) => literal_number(value).map_or(Range::unknown(None), Range::point),
         ExprKind::Input(input) => {
@@ -113,20 +131,26 @@ pub fn of(policy: &Policy, domains: &Domains, expr: &Expr) -> Option<Range> {
             }
         }
         ExprKind::Named(value) => match policy.values.get(*value) {
-            Some(named) => of(policy, domains, &named.expr)?,
-            None => Range::unknown(None),
+            Some(named) if budget.depth.get() < MOST_NAMED_DEPTH && budget.expansions.get() < MOST_NAMED_EXPANSIONS => {
+                budget.depth.set(budget.depth.get() + 1);
+                budget.expansions.set(budget.expansions.get() + 1);
+                let range = of_in(budget, policy, domains, &named.expr);
+                budget.depth.set(budget.depth.get() - 1);
+                range?
+            }
+            _ => Range::unknown(None),
         },
         ExprKind::Of { ratios, base } => {
-            let mut range = of(policy, domains, base)?;
+            let mut range = of_in(budget, policy, domains, base)?;
             for ratio in ratios {
-                range = range.multiply(of(policy, domains, ratio)?);
+                range = range.multiply(of_in(budget, policy, domains, ratio)?);
             }
             range
         }
         ExprKind::Product { first, factors } => {
-            let mut range = of(policy, domains, first)?;
+            let mut range = of_in(budget, policy, domains, first)?;
             for (op, factor) in factors {
-                let factor = of(policy, domains, factor)?;
+                let factor = of_in(budget, policy, domains, factor)?;
                 range = match op {
                     MulOp::Of | MulOp::Times => range.multiply(factor),
                     MulOp::Over => range.divide(factor),
@@ -135,13 +159,13 @@ pub fn of(policy: &Policy, domains: &Domains, expr: &Expr) -> Option<Range> {
             range
         }
         ExprKind::Sum(first, terms) => {
-            let mut range = of(policy, domains, first)?;
+            let mut range = of_in(budget, policy, domains, first)?;
             for (sign, term) in terms {
-                range = range.add(of(policy, domains, term)?, *sign);
+                range = range.add(of_in(budget, policy, domains, term)?, *sign);
             }
             range
         }
-        ExprKind::Call(Function::Min, args) => fold_args(policy, domains, args, |a, b| Range {
+        ExprKind::Call(Function::Min, args) => fold_args(budget, policy, domains, args, |a, b| Range {
             low: both(a.low, b.low, Decimal::min),
             high: match (a.high, b.high) {
                 (Some(x), Some(y)) => Some(x.min(y)),
@@ -149,7 +173,7 @@ pub fn of(policy: &Policy, domains: &Domains, expr: &Expr) -> Option<Range> {
             },
             unbounded_by: if a.high.is_none() && b.high.is_none() { a.unbounded_by.or(b.unbounded_by) } else { None },
         })?,
-        ExprKind::Call(Function::Max, args) => fold_args(policy, domains, args, |a, b| Range {
+        ExprKind::Call(Function::Max, args) => fold_args(budget, policy, domains, args, |a, b| Range {
             low: match (a.low, b.low) {
                 (Some(x), Some(y)) => Some(x.max(y)),
                 (x, y) => x.or(y),
@@ -158,7 +182,8 @@ pub fn of(policy: &Policy, domains: &Domains, expr: &Expr) -> Option<Range> {
             unbounded_by: a.unbounded_by.or(b.unbounded_by),
         })?,
         ExprKind::Excess { of: over_what, over } => {
-            let difference = of(policy, domains, over_what)?.add(of(policy, domains, over)?, Sign::Minus);
+            let difference =
+                of_in(budget, policy, domains, over_what)?.add(of_in(budget, policy, domains, over)?, Sign::Minus);
             Range {
                 low: Some(difference.low.map_or(Decimal::ZERO, |low| low.max(Decimal::ZERO))),
                 high: difference.high.map(|high| high.max(Decimal::ZERO)),
@@ -173,17 +198,17 @@ pub fn of(policy: &Policy, domains: &Domains, expr: &Expr) -> Option<Range> {
                 Some(branches) if !may_be_unknown(policy, domains, condition) => branches
                     .iter()
                     .filter_map(|branch| domains.with_all(branch))
-                    .filter_map(|narrowed| of(policy, &narrowed, otherwise))
+                    .filter_map(|narrowed| of_in(budget, policy, &narrowed, otherwise))
                     .reduce(Range::join),
-                _ => of(policy, domains, otherwise),
+                _ => of_in(budget, policy, domains, otherwise),
             };
             let then = match super::domain::branches(policy, condition) {
                 Some(branches) => branches
                     .iter()
                     .filter_map(|branch| domains.with_all(branch))
-                    .filter_map(|narrowed| of(policy, &narrowed, then))
+                    .filter_map(|narrowed| of_in(budget, policy, &narrowed, then))
                     .reduce(Range::join),
-                None => of(policy, domains, then),
+                None => of_in(budget, policy, domains, then),
             };
             match (then, otherwise) {
                 (Some(then), Some(otherwise)) => then.join(otherwise),
@@ -208,17 +233,17 @@ pub fn of(policy: &Policy, domains: &Domains, expr: &Expr) -> Option<Range> {
             };
             let mut range: Option<Range> = None;
             for arm in arms.iter().filter(|arm| reachable(&arm.values)) {
-                range = join_some(range, of(policy, domains, &arm.amount));
+                range = join_some(range, of_in(budget, policy, domains, &arm.amount));
             }
             let covered: Vec<u32> = arms.iter().flat_map(|arm| arm.values.iter().copied()).collect();
             let rest = allowed.as_ref().is_none_or(|allowed| allowed.iter().any(|value| !covered.contains(value)));
             if let (Some(otherwise), true) = (otherwise, rest) {
-                range = join_some(range, of(policy, domains, otherwise));
+                range = join_some(range, of_in(budget, policy, domains, otherwise));
             }
             range?
         }
         ExprKind::Brackets { subject, arms, otherwise } => {
-            let subject_range = of(policy, domains, subject)?;
+            let subject_range = of_in(budget, policy, domains, subject)?;
             let mut range: Option<Range> = None;
             for arm in arms {
                 let low = arm.low.as_ref().and_then(|(value, _)| literal_number(value));
@@ -247,17 +272,17 @@ pub fn of(policy: &Policy, domains: &Domains, expr: &Expr) -> Option<Range> {
                     }
                     _ => domains.clone(),
                 };
-                range = join_some(range, of(policy, &narrowed, &arm.amount));
+                range = join_some(range, of_in(budget, policy, &narrowed, &arm.amount));
             }
             if let Some(otherwise) = otherwise {
-                range = join_some(range, of(policy, domains, otherwise));
+                range = join_some(range, of_in(budget, policy, domains, otherwise));
             }
             range?
         }
         ExprKind::Tiers { subject, tiers, since } => {
-            let subject_range = of(policy, domains, subject)?;
+            let subject_range = of_in(budget, policy, domains, subject)?;
             if let Some(since) = since {
-                of(policy, domains, since)?;
+                of_in(budget, policy, domains, since)?;
             }
             let mut range: Option<Range> = None;
             for (index, tier) in tiers.iter().enumerate() {
@@ -270,7 +295,7 @@ pub fn of(policy: &Policy, domains: &Domains, expr: &Expr) -> Option<Range> {
                 if since.is_none() && matches!((next, subject_range.low), (Some(next), Some(low)) if next <= low) {
                     continue;
                 }
-                range = join_some(range, of(policy, domains, &tier.amount));
+                range = join_some(range, of_in(budget, policy, domains, &tier.amount));
             }
             range?
         }
@@ -288,6 +313,7 @@ fn join_some(a: Option<Range>, b: Option<Range>) -> Option<Range> {
 
 /// `min` or `max` of the arguments: no value when any argument has none.
 fn fold_args(
+    budget: &Budget,
     policy: &Policy,
     domains: &Domains,
     args: &[Expr],
@@ -295,7 +321,7 @@ fn fold_args(
 ) -> Option<Range> {
     let mut ranges = Vec::with_capacity(args.len());
     for arg in args {
-        ranges.push(of(policy, domains, arg)?);
+        ranges.push(of_in(budget, policy, domains, arg)?);
     }
     let mut ranges = ranges.into_iter();
     let first = ranges.next().unwrap_or(Range::unknown(None));
@@ -304,45 +330,60 @@ fn fold_args(
 
 /// The inputs without which `expr` has no value: arithmetic, `min`/`max` and the subject
 /// of a table need every fact they read; an `if`'s branches and a table's arms only
-/// perhaps, so they add nothing.
-// INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep.
+/// perhaps, so they add nothing. Walked with a list, not recursion, each named value once:
+/// a chain of values may be as long as the file.
 pub fn needed_inputs(policy: &Policy, expr: &Expr, needed: &mut BTreeSet<InputId>) {
-    match &expr.kind {
-        ExprKind::Input(input) if policy.inputs.get(*input).is_some_and(|input| input.default.is_none()) => {
-            needed.insert(*input);
-        }
-        ExprKind::Named(value) => {
-            if let Some(named) = policy.values.get(*value) {
-                needed_inputs(policy, &named.expr, needed);
+    let mut pending = vec![expr];
+    let mut followed = BTreeSet::new();
+    while let Some(expr) = pending.pop() {
+        match &expr.kind {
+            ExprKind::Input(input) if policy.inputs.get(*input).is_some_and(|input| input.default.is_none()) => {
+                needed.insert(*input);
             }
+            ExprKind::Named(value) => {
+                if followed.insert(*value) {
+                    pending.extend(policy.values.get(*value).map(|named| &named.expr));
+                }
+            }
+            ExprKind::Sum(..)
+            | ExprKind::Of { .. }
+            | ExprKind::Product { .. }
+            | ExprKind::Call(..)
+            | ExprKind::Excess { .. } => pending.extend(expr.children()),
+            ExprKind::Table { subject, .. } | ExprKind::Brackets { subject, .. } | ExprKind::Tiers { subject, .. } => {
+                pending.push(subject);
+            }
+            _ => {}
         }
-        ExprKind::Sum(..)
-        | ExprKind::Of { .. }
-        | ExprKind::Product { .. }
-        | ExprKind::Call(..)
-        | ExprKind::Excess { .. } => {
-            expr.children().into_iter().for_each(|child| needed_inputs(policy, child, needed));
-        }
-        ExprKind::Table { subject, .. } | ExprKind::Brackets { subject, .. } | ExprKind::Tiers { subject, .. } => {
-            needed_inputs(policy, subject, needed);
-        }
-        _ => {}
     }
 }
 
 /// Whether `condition` can be unknown for a case in `domains`: it reads a fact that may
-/// be missing, or divides.
-// INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep.
+/// be missing, or divides. Walked as [`needed_inputs`] is.
 fn may_be_unknown(policy: &Policy, domains: &Domains, condition: &Expr) -> bool {
-    match &condition.kind {
-        ExprKind::Input(input) => {
-            domains.inputs.get(input).is_none_or(|domain| domain.presence != super::domain::Presence::Given)
+    let mut pending = vec![condition];
+    let mut followed = BTreeSet::new();
+    while let Some(expr) = pending.pop() {
+        match &expr.kind {
+            ExprKind::Input(input) => {
+                if domains.inputs.get(input).is_none_or(|domain| domain.presence != Presence::Given) {
+                    return true;
+                }
+            }
+            ExprKind::IsPresent(_) => {}
+            ExprKind::Named(value) => match policy.values.get(*value) {
+                Some(named) => {
+                    if followed.insert(*value) {
+                        pending.push(&named.expr);
+                    }
+                }
+                None => return true,
+            },
+            ExprKind::Product { factors, .. } if factors.iter().any(|(op, _)| matches!(op, MulOp::Over)) => {
+                return true
+            }
+            _ => pending.extend(expr.children()),
         }
-        ExprKind::IsPresent(_) => false,
-        ExprKind::Named(value) => {
-            policy.values.get(*value).is_none_or(|named| may_be_unknown(policy, domains, &named.expr))
-        }
-        ExprKind::Product { factors, .. } if factors.iter().any(|(op, _)| matches!(op, MulOp::Over)) => true,
-        _ => condition.children().into_iter().any(|child| may_be_unknown(policy, domains, child)),
     }
+    false
 }

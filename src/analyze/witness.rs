@@ -187,21 +187,24 @@ pub fn amount_inputs(policy: &Policy, clause: &Clause) -> BTreeSet<InputId> {
     inputs
 }
 
-/// The inputs an expression reads, through named values.
-// INVARIANT: expressions are at most `syntax::MAX_NESTING` brackets deep; a named value
-// reads only earlier ones.
+/// The inputs an expression reads, through named values: walked with a list, not
+/// recursion, each named value once, as a chain of values may be as long as the file.
 pub fn collect(policy: &Policy, expr: &crate::check::checked::Expr, inputs: &mut BTreeSet<InputId>) {
     use crate::check::checked::ExprKind;
-    match &expr.kind {
-        ExprKind::Input(input) | ExprKind::IsPresent(input) => {
-            inputs.insert(*input);
-        }
-        ExprKind::Named(value) => {
-            if let Some(named) = policy.values.get(*value) {
-                collect(policy, &named.expr, inputs);
+    let mut pending = vec![expr];
+    let mut followed = BTreeSet::new();
+    while let Some(expr) = pending.pop() {
+        match &expr.kind {
+            ExprKind::Input(input) | ExprKind::IsPresent(input) => {
+                inputs.insert(*input);
             }
+            ExprKind::Named(value) => {
+                if followed.insert(*value) {
+                    pending.extend(policy.values.get(*value).map(|named| &named.expr));
+                }
+            }
+            _ => pending.extend(expr.children()),
         }
-        _ => expr.children().into_iter().for_each(|child| collect(policy, child, inputs)),
     }
 }
 

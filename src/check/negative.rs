@@ -29,7 +29,7 @@ pub(super) fn unguarded_subtractions(policy: &Policy) -> Vec<Diagnostic> {
             Award::Range { low, high, cap } => [Some(low), Some(high), cap.as_ref()].into_iter().flatten().collect(),
             Award::Benefit { .. } => Vec::new(),
         };
-        let mut walker = Walker { policy, found: &mut found };
+        let mut walker = Walker { policy, found: &mut found, followed: 0, depth: 0 };
         for amount in amounts {
             walker.walk(amount, &mut guards.clone(), None);
         }
@@ -58,7 +58,20 @@ pub(super) fn unguarded_subtractions(policy: &Policy) -> Vec<Diagnostic> {
 struct Walker<'a> {
     policy: &'a Policy,
     found: &'a mut Vec<(crate::span::Span, String)>,
+    /// Named values followed so far for this clause: values that each read the one before
+    /// twice would otherwise be walked an exponential number of times.
+    followed: usize,
+    /// Named values being followed now, one inside the other: a chain as long as the file
+    /// would otherwise overflow the stack.
+    depth: usize,
 }
+
+/// The longest chain of named values the walk follows.
+const MOST_DEPTH: usize = 64;
+
+/// The most named values one clause's walk follows; past it, or past [`MOST_DEPTH`], the
+/// rest go unchecked (a warning may be missed, never made up).
+const MOST_FOLLOWED: usize = 4096;
 
 impl<'a> Walker<'a> {
     /// Walks an amount with the conditions known to hold where it is computed. `alias` is
@@ -71,8 +84,12 @@ impl<'a> Walker<'a> {
             ExprKind::Excess { .. } => {}
             ExprKind::Call(Function::Max, args) if args.iter().any(is_non_negative_literal) => {}
             ExprKind::Named(id) => {
-                if let Some(value) = self.policy.values.get(*id) {
+                let within = self.followed < MOST_FOLLOWED && self.depth < MOST_DEPTH;
+                if let Some(value) = self.policy.values.get(*id).filter(|_| within) {
+                    self.followed += 1;
+                    self.depth += 1;
                     self.walk(&value.expr, guards, Some(*id));
+                    self.depth -= 1;
                 }
             }
             ExprKind::If { condition, then, otherwise } => {

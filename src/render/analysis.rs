@@ -34,6 +34,11 @@ pub fn bounds_table(policy: &Policy, report: &Report) -> String {
             });
         } else if clause.kind == "undetermined" && clause.greatest.is_none() && !is_dead {
             note.push(lang.pick("unbounded: the policy states no maximum", "无上限：政策未规定最高额").to_string());
+        } else if clause.greatest.is_none() && clause.least.is_some() {
+            note.push(
+                lang.pick("unbounded: nothing found bounds its arithmetic", "无上限：未发现限制其计算结果的条件")
+                    .to_string(),
+            );
         }
         for (end, bound) in [("least", &clause.least), ("greatest", &clause.greatest)] {
             if let Some(witness) = bound.as_ref().and_then(|bound| bound.witness.as_ref()) {
@@ -44,11 +49,7 @@ pub fn bounds_table(policy: &Policy, report: &Report) -> String {
             clause.clause.clone(),
             kind_words(lang, clause.kind).to_string(),
             amount_cell(lang, clause.least.as_ref(), false),
-            amount_cell(
-                lang,
-                clause.greatest.as_ref(),
-                clause.unbounded_by.is_some() || clause.kind == "undetermined" && !is_dead,
-            ),
+            amount_cell(lang, clause.greatest.as_ref(), clause.greatest.is_none() && clause.least.is_some()),
             note.join("; "),
         ]);
     }
