@@ -340,10 +340,8 @@ pub fn needed_inputs(policy: &Policy, expr: &Expr, needed: &mut BTreeSet<InputId
             ExprKind::Input(input) if policy.inputs.get(*input).is_some_and(|input| input.default.is_none()) => {
                 needed.insert(*input);
             }
-            ExprKind::Named(value) => {
-                if followed.insert(*value) {
-                    pending.extend(policy.values.get(*value).map(|named| &named.expr));
-                }
+            ExprKind::Named(value) if followed.insert(*value) => {
+                pending.extend(policy.values.get(*value).map(|named| &named.expr));
             }
             ExprKind::Sum(..)
             | ExprKind::Of { .. }

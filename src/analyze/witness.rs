@@ -198,10 +198,8 @@ pub fn collect(policy: &Policy, expr: &crate::check::checked::Expr, inputs: &mut
             ExprKind::Input(input) | ExprKind::IsPresent(input) => {
                 inputs.insert(*input);
             }
-            ExprKind::Named(value) => {
-                if followed.insert(*value) {
-                    pending.extend(policy.values.get(*value).map(|named| &named.expr));
-                }
+            ExprKind::Named(value) if followed.insert(*value) => {
+                pending.extend(policy.values.get(*value).map(|named| &named.expr));
             }
             _ => pending.extend(expr.children()),
         }
