@@ -24,6 +24,7 @@ use polc::data::InputFormat;
 use polc::diag::render::{self, Source};
 use polc::lang::Lang;
 use polc::render as results;
+use polc::FailureKind;
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -37,6 +38,10 @@ struct Cli {
     /// or the locale's (LC_ALL, LC_MESSAGES, LANG); English otherwise].
     #[arg(long, global = true, value_enum)]
     lang: Option<LangArg>,
+    /// How failures reach standard error: `human`, or `json` for a program (one object per
+    /// line, each with its code) [default: POLC_ERROR_FORMAT, or human].
+    #[arg(long, global = true, value_enum)]
+    error_format: Option<ErrorFormat>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -265,35 +270,135 @@ const EXIT_CLOSED_PIPE: u8 = 141;
 /// Standard output, buffered; every write returns its error to the caller.
 type Out<'a> = BufWriter<io::StdoutLock<'a>>;
 
-/// Writes a line for people on standard error. If standard error itself fails there is
-/// nowhere left to say so, and the exit status still tells.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        let _ = writeln!(io::stderr(), $($arg)*);
+/// How failures and notes reach standard error: for people, or one JSON object per line
+/// for a program (`--error-format json`, or `POLC_ERROR_FORMAT=json`).
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ErrorFormat {
+    /// Words for a person.
+    Human,
+    /// One JSON object per line: `severity`, `code`, `message` (and `help`); a policy's
+    /// diagnostics as `polc check --format json` writes them.
+    Json,
+}
+
+/// The error format this run uses, chosen once at start.
+static ERROR_FORMAT: std::sync::OnceLock<ErrorFormat> = std::sync::OnceLock::new();
+
+fn error_format() -> ErrorFormat {
+    ERROR_FORMAT.get().copied().unwrap_or(ErrorFormat::Human)
+}
+
+/// Writes one record to standard error. If standard error itself fails there is nowhere
+/// left to say so, and the exit status still tells.
+fn write_stderr(record: &str) {
+    let mut stderr = io::stderr().lock();
+    let _ = stderr.write_all(record.as_bytes());
+    let _ = stderr.write_all(b"\n");
+}
+
+/// The one path every failure takes to standard error.
+fn report_failure(failure: &polc::Failure) {
+    match error_format() {
+        ErrorFormat::Human => write_stderr(&failure.human(lang())),
+        ErrorFormat::Json => write_stderr(&failure.json().to_string()),
+    }
+}
+
+/// A line for people that is not a failure (a summary, what a commit did): as it is, or
+/// as a JSON `note`.
+fn report_note(text: &str) {
+    match error_format() {
+        ErrorFormat::Human => write_stderr(text),
+        ErrorFormat::Json => write_stderr(&serde_json::json!({ "severity": "note", "message": text }).to_string()),
+    }
+}
+
+/// A failure of `kind`, in the run's language: the English words, then the Chinese.
+macro_rules! fail {
+    ($kind:ident, $en:expr, $zh:expr $(,)?) => {{
+        let message: String = match lang() {
+            Lang::En => $en,
+            Lang::Zh => $zh,
+        };
+        report_failure(&polc::Failure::new(FailureKind::$kind, message));
     }};
 }
 
-/// Like `say!`, in the run's language: the English words, then the Chinese.
-macro_rules! tell {
+/// A problem in a result that still ran (exit status 1): said plainly to a person, and
+/// with its code to a program.
+macro_rules! problem {
+    ($kind:ident, $en:expr, $zh:expr $(,)?) => {{
+        let message: String = match lang() {
+            Lang::En => $en,
+            Lang::Zh => $zh,
+        };
+        match error_format() {
+            ErrorFormat::Human => write_stderr(&message),
+            ErrorFormat::Json => report_failure(&polc::Failure::new(FailureKind::$kind, message)),
+        }
+    }};
+}
+
+/// A note, in the run's language.
+macro_rules! note {
     ($en:expr, $zh:expr $(,)?) => {{
         let text: String = match lang() {
             Lang::En => $en,
             Lang::Zh => $zh,
         };
-        let _ = writeln!(io::stderr(), "{text}");
+        report_note(&text);
     }};
 }
 
-fn say_text(text: &str) {
+/// A policy's diagnostics on standard error: rendered for a person, or as JSON lines.
+fn report_diagnostics(source: &Source<'_>, diagnostics: &[polc::Diagnostic]) {
+    let text = match error_format() {
+        ErrorFormat::Human => render::human(source, diagnostics, stderr_color(), lang()),
+        ErrorFormat::Json => render::json(source, diagnostics, lang()),
+    };
     let _ = io::stderr().write_all(text.as_bytes());
 }
 
+/// The error format asked for before the arguments are parsed, so that a usage error is
+/// reported in it too: `--error-format`, else `POLC_ERROR_FORMAT`.
+fn early_error_format() -> ErrorFormat {
+    let mut arguments = std::env::args_os().skip(1);
+    let mut chosen = std::env::var("POLC_ERROR_FORMAT").ok();
+    while let Some(argument) = arguments.next() {
+        let argument = argument.to_string_lossy();
+        if argument == "--error-format" {
+            chosen = arguments.next().map(|value| value.to_string_lossy().into_owned());
+        } else if let Some(value) = argument.strip_prefix("--error-format=") {
+            chosen = Some(value.to_string());
+        } else if argument == "--" {
+            break;
+        }
+    }
+    match chosen.as_deref() {
+        Some("json") => ErrorFormat::Json,
+        _ => ErrorFormat::Human,
+    }
+}
+
 fn main() -> ExitCode {
+    let _ = ERROR_FORMAT.set(early_error_format());
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(error) if !error.use_stderr() => {
+            // --help and --version: what was asked for, on standard output.
+            let _ = error.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(error) if error_format() == ErrorFormat::Json => {
+            let rendered = error.render().to_string();
+            let message = rendered.lines().next().unwrap_or_default();
+            let message = message.strip_prefix("error: ").unwrap_or(message).to_string();
+            report_failure(&polc::Failure::new(FailureKind::Usage, message).with_help("run `polc --help`"));
+            return ExitCode::from(EXIT_UNUSABLE);
+        }
         Err(error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { EXIT_UNUSABLE } else { 0 });
+            return ExitCode::from(EXIT_UNUSABLE);
         }
     };
     let chosen = match cli.lang {
@@ -332,7 +437,7 @@ fn main() -> ExitCode {
         Ok(status) => status,
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => EXIT_CLOSED_PIPE,
         Err(error) => {
-            tell!(format!("error: cannot write the output: {error}"), format!("错误：无法写出结果：{error}"));
+            fail!(Write, format!("cannot write the output: {error}"), format!("无法写出结果：{error}"));
             EXIT_UNUSABLE
         }
     })
@@ -347,7 +452,7 @@ fn lsp() -> ExitCode {
     match served.map_err(|error| error.to_string()).and_then(|()| joined.map_err(|error| error.to_string())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tell!(format!("error: the language server stopped: {error}"), format!("错误：语言服务器已停止：{error}"));
+            fail!(Server, format!("the language server stopped: {error}"), format!("语言服务器已停止：{error}"));
             ExitCode::from(EXIT_UNUSABLE)
         }
     }
@@ -384,9 +489,10 @@ fn display_name(name: &str) -> &str {
 /// Standard input can be read once: two arguments cannot both be `-`.
 fn stdin_once<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(), u8> {
     if names.into_iter().filter(|name| *name == "-").count() > 1 {
-        tell!(
-            "error: standard input (`-`) can be read only once; give at most one `-`".to_string(),
-            "错误：标准输入（`-`）只能读取一次；最多给一个 `-`".to_string()
+        fail!(
+            Usage,
+            "standard input (`-`) can be read only once; give at most one `-`".to_string(),
+            "标准输入（`-`）只能读取一次；最多给一个 `-`".to_string()
         );
         return Err(EXIT_UNUSABLE);
     }
@@ -402,7 +508,7 @@ fn check(out: &mut Out, files: &[String], format: DiagnosticFormat, deny_warning
         let bytes = match read_input(name) {
             Ok(bytes) => bytes,
             Err(message) => {
-                tell!(format!("error: {message}"), format!("错误：{message}"));
+                fail!(Read, format!("{message}"), format!("{message}"));
                 unreadable += 1;
                 continue;
             }
@@ -413,7 +519,7 @@ fn check(out: &mut Out, files: &[String], format: DiagnosticFormat, deny_warning
         warnings += report.warning_count();
         let source = Source { name: display_name(name), text: &text };
         match format {
-            DiagnosticFormat::Human => say_text(&render::human(&source, &report.diagnostics, stderr_color(), lang())),
+            DiagnosticFormat::Human => report_diagnostics(&source, &report.diagnostics),
             DiagnosticFormat::Json => out.write_all(render::json(&source, &report.diagnostics, lang()).as_bytes())?,
             DiagnosticFormat::Github => {
                 out.write_all(render::github(&source, &report.diagnostics, lang()).as_bytes())?
@@ -436,7 +542,7 @@ fn check(out: &mut Out, files: &[String], format: DiagnosticFormat, deny_warning
                 Lang::Zh => format!("；{unreadable} 个文件无法读取"),
             });
         }
-        say!("{summary}");
+        note!(format!("{summary}"), format!("{summary}"));
     }
     Ok(if unreadable > 0 {
         EXIT_UNUSABLE
@@ -455,7 +561,7 @@ fn load_policy(name: &str) -> Result<Policy, u8> {
 /// [`load_policy`], with the policy's text.
 fn load_policy_text(name: &str) -> Result<(Policy, String), u8> {
     let bytes = read_input(name).map_err(|message| {
-        say!("error: {message}");
+        fail!(Read, format!("{message}"), format!("{message}"));
         EXIT_UNUSABLE
     })?;
     let (text, report) = polc::check_bytes(&bytes);
@@ -468,10 +574,11 @@ fn load_policy_text(name: &str) -> Result<(Policy, String), u8> {
             let shown = display_name(name);
             let source = Source { name: shown, text: &text };
             let errors: Vec<_> = report.diagnostics.into_iter().filter(|diagnostic| diagnostic.is_error()).collect();
-            say_text(&render::human(&source, &errors, stderr_color(), lang()));
-            tell!(
-                format!("error: `{shown}` has errors; run `polc check {shown}` for all diagnostics"),
-                format!("错误：`{shown}` 有错误；运行 `polc check {shown}` 查看全部诊断")
+            report_diagnostics(&source, &errors);
+            fail!(
+                PolicyErrors,
+                format!("`{shown}` has errors; run `polc check {shown}` for all diagnostics"),
+                format!("`{shown}` 有错误；运行 `polc check {shown}` 查看全部诊断")
             );
             Err(EXIT_UNUSABLE)
         }
@@ -533,7 +640,7 @@ fn run(
     let input_format = match source.input_format() {
         Ok(format) => format,
         Err(message) => {
-            tell!(format!("error: {message}"), format!("错误：{message}"));
+            fail!(Usage, format!("{message}"), format!("{message}"));
             return Ok(EXIT_UNUSABLE);
         }
     };
@@ -541,9 +648,10 @@ fn run(
     let explain_as_json = matches!(format, Some(ResultFormat::Json));
     let format = format.unwrap_or(if io::stdout().is_terminal() { ResultFormat::Table } else { ResultFormat::Json });
     if matches!(format, ResultFormat::Xlsx) && output.is_none() && explain.is_none() && io::stdout().is_terminal() {
-        tell!(
-            "error: a workbook is not text for a terminal; write it to a file with `--output FILE.xlsx`".to_string(),
-            "错误：工作簿不是可以显示在终端上的文本；请用 `--output 文件.xlsx` 写入文件".to_string()
+        fail!(
+            Usage,
+            "a workbook is not text for a terminal; write it to a file with `--output FILE.xlsx`".to_string(),
+            "工作簿不是可以显示在终端上的文本；请用 `--output 文件.xlsx` 写入文件".to_string()
         );
         return Ok(EXIT_UNUSABLE);
     }
@@ -558,7 +666,7 @@ fn run(
         match std::fs::File::open(cases) {
             Ok(file) => Box::new(file),
             Err(error) => {
-                tell!(format!("error: cannot read `{cases}`: {error}"), format!("错误：无法读取 `{cases}`：{error}"));
+                fail!(Read, format!("cannot read `{cases}`: {error}"), format!("无法读取 `{cases}`：{error}"));
                 return Ok(EXIT_UNUSABLE);
             }
         }
@@ -592,9 +700,10 @@ fn run(
             match decision {
                 Err(error) => {
                     let shown = polc::ledger::shown_location(location);
-                    tell!(
-                        format!("error: the ledger `{shown}` cannot be used: {error}"),
-                        format!("错误：台账 `{shown}` 无法使用：{error}")
+                    fail!(
+                        Ledger,
+                        format!("the ledger `{shown}` cannot be used: {error}"),
+                        format!("台账 `{shown}` 无法使用：{error}")
                     );
                     return Ok(EXIT_UNUSABLE);
                 }
@@ -603,17 +712,17 @@ fn run(
                     let polc::ledger::Decision { result, run, history_cases, .. } = decision;
                     for note in &result.ledger_notes {
                         let note = results::escape_controls(note);
-                        tell!(format!("note: {note}"), format!("提示：{note}"));
+                        note!(format!("note: {note}"), format!("提示：{note}"));
                     }
                     for decided in &result.already_decided {
                         let (id, round) = (results::escape_controls(&decided.id), decided.round);
-                        tell!(
+                        note!(
                             format!("case {id} was decided in run {round} with the same facts: not decided again"),
                             format!("案例 {id} 已在第{round}轮以相同的申报事实作出决定：不再重复决定")
                         );
                     }
                     match run {
-                        Some(run) => tell!(
+                        Some(run) => note!(
                             format!(
                                 "committed run {run} to the ledger: {} case{}, after {history_cases} committed",
                                 result.cases.len(),
@@ -624,11 +733,11 @@ fn run(
                                 result.cases.len()
                             )
                         ),
-                        None if commit => tell!(
+                        None if commit => note!(
                             "nothing new to commit: the ledger is unchanged".to_string(),
                             "没有新的内容需要记入：台账未变".to_string()
                         ),
-                        None => tell!(
+                        None => note!(
                             format!(
                                 "dry run after {history_cases} committed case{}: the ledger is unchanged",
                                 plural(history_cases)
@@ -645,7 +754,7 @@ fn run(
         Ok(result) => result,
         Err(error) => {
             let shown = display_name(cases);
-            tell!(format!("error: `{shown}` cannot be used: {error}"), format!("错误：`{shown}` 无法使用：{error}"));
+            fail!(Batch, format!("`{shown}` cannot be used: {error}"), format!("`{shown}` 无法使用：{error}"));
             return Ok(EXIT_UNUSABLE);
         }
     };
@@ -664,25 +773,23 @@ fn run(
                     result.errors.iter().filter(|error| error.case.as_deref() == Some(case_id)).collect();
                 if errors.is_empty() {
                     let id = results::escape_controls(case_id);
-                    tell!(
-                        format!("error: no readable case has id `{id}`"),
-                        format!("错误：没有编号为 `{id}` 的可读案例")
-                    );
+                    fail!(Case, format!("no readable case has id `{id}`"), format!("没有编号为 `{id}` 的可读案例"));
                 } else {
                     let id = results::escape_controls(case_id);
-                    tell!(
-                        format!("error: case `{id}` did not run; its data has errors:"),
-                        format!("错误：案例 `{id}` 未能计算；其数据有错误：")
-                    );
+                    let mut message = match lang() {
+                        Lang::En => format!("case `{id}` did not run; its data has errors:"),
+                        Lang::Zh => format!("案例 `{id}` 未能计算；其数据有错误："),
+                    };
                     for error in errors {
                         let field = error.field.as_deref().unwrap_or("-");
-                        let (location, message) =
+                        let (location, detail) =
                             (error.location.words(lang()), results::escape_controls(&error.message));
-                        tell!(
-                            format!("  {location}, field {field}: {message}"),
-                            format!("  {location}，字段 {field}：{message}")
-                        );
+                        message.push_str(&match lang() {
+                            Lang::En => format!("\n  {location}, field {field}: {detail}"),
+                            Lang::Zh => format!("\n  {location}，字段 {field}：{detail}"),
+                        });
                     }
+                    report_failure(&polc::Failure::new(FailureKind::Case, message));
                 }
                 return Ok(EXIT_UNUSABLE);
             }
@@ -705,7 +812,7 @@ fn run(
         Some(path) => {
             if let Err(error) = write_atomically(path, write) {
                 let shown = path.display();
-                tell!(format!("error: cannot write `{shown}`: {error}"), format!("错误：无法写入 `{shown}`：{error}"));
+                fail!(Write, format!("cannot write `{shown}`: {error}"), format!("无法写入 `{shown}`：{error}"));
                 return Ok(EXIT_UNUSABLE);
             }
         }
@@ -713,13 +820,15 @@ fn run(
     let failed = result.failed_records;
     let overflowed = result.overflowed_totals().count();
     if failed > 0 {
-        tell!(
+        problem!(
+            Problems,
             format!("{failed} record{} had errors and did not run; see `errors`", plural(failed)),
             format!("{failed} 条记录有错误，未能计算；见 `errors`")
         );
     }
     if overflowed > 0 {
-        tell!(
+        problem!(
+            Problems,
             format!("{overflowed} total{} overflowed; see `totals`", plural(overflowed)),
             format!("{overflowed} 项合计溢出；见 `totals`")
         );
@@ -833,14 +942,15 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                 Ok(Ok(text)) => text,
                 Ok(Err(why)) => {
                     let shown = display_name(file);
-                    tell!(
-                        format!("error: nothing imported: `{shown}`: {why}"),
-                        format!("错误：未导入任何记录：`{shown}`：{why}")
+                    fail!(
+                        Refused,
+                        format!("nothing imported: `{shown}`: {why}"),
+                        format!("未导入任何记录：`{shown}`：{why}")
                     );
                     return Ok(EXIT_UNUSABLE);
                 }
                 Err(message) => {
-                    tell!(format!("error: nothing imported: {message}"), format!("错误：未导入任何记录：{message}"));
+                    fail!(Refused, format!("nothing imported: {message}"), format!("未导入任何记录：{message}"));
                     return Ok(EXIT_UNUSABLE);
                 }
             };
@@ -848,11 +958,16 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                 Ok(awards) => awards,
                 Err(errors) => {
                     for error in &errors {
-                        say!("error: `{}` {}", display_name(file), results::escape_controls(&error.to_string()));
+                        fail!(
+                            Refused,
+                            format!("`{}` {}", display_name(file), results::escape_controls(&error.to_string())),
+                            format!("`{}` {}", display_name(file), results::escape_controls(&error.to_string()))
+                        );
                     }
-                    tell!(
-                        format!("error: nothing imported: {} malformed row{}", errors.len(), plural(errors.len())),
-                        format!("错误：未导入任何记录：{} 行格式有误", errors.len())
+                    fail!(
+                        Refused,
+                        format!("nothing imported: {} malformed row{}", errors.len(), plural(errors.len())),
+                        format!("未导入任何记录：{} 行格式有误", errors.len())
                     );
                     return Ok(EXIT_UNUSABLE);
                 }
@@ -863,25 +978,27 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
     let creates = matches!(command, LedgerCommand::Import { .. });
     if !creates && !polc::ledger::is_url(&location) && !std::path::Path::new(&location).exists() {
         let shown = polc::ledger::shown_location(&location);
-        tell!(format!("error: there is no ledger at `{shown}`"), format!("错误：`{shown}` 处没有台账"));
+        fail!(Ledger, format!("there is no ledger at `{shown}`"), format!("`{shown}` 处没有台账"));
         return Ok(EXIT_UNUSABLE);
     }
     let mut ledger = match polc::ledger::Ledger::open(&location) {
         Ok(ledger) => ledger,
         Err(error) => {
             let shown = polc::ledger::shown_location(&location);
-            tell!(
-                format!("error: the ledger `{shown}` cannot be used: {error}"),
-                format!("错误：台账 `{shown}` 无法使用：{error}")
+            fail!(
+                Ledger,
+                format!("the ledger `{shown}` cannot be used: {error}"),
+                format!("台账 `{shown}` 无法使用：{error}")
             );
             return Ok(EXIT_UNUSABLE);
         }
     };
     let failed = |error: polc::ledger::LedgerError| {
         let shown = polc::ledger::shown_location(&location);
-        tell!(
-            format!("error: the ledger `{shown}` cannot be read: {error}"),
-            format!("错误：台账 `{shown}` 无法读取：{error}")
+        fail!(
+            Ledger,
+            format!("the ledger `{shown}` cannot be read: {error}"),
+            format!("台账 `{shown}` 无法读取：{error}")
         );
         EXIT_UNUSABLE
     };
@@ -945,9 +1062,16 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
         LedgerCommand::Totals { by, format, .. } => {
             let groups: Vec<&str> = by.iter().map(String::as_str).collect();
             if let Some(bad) = groups.iter().find(|group| !["recipient", "year", "clause", "policy"].contains(group)) {
-                say!(
-                    "error: cannot group by `{}`: choose from recipient, year, clause, policy",
-                    results::escape_controls(bad)
+                fail!(
+                    Usage,
+                    format!(
+                        "cannot group by `{}`: choose from recipient, year, clause, policy",
+                        results::escape_controls(bad)
+                    ),
+                    format!(
+                        "cannot group by `{}`: choose from recipient, year, clause, policy",
+                        results::escape_controls(bad)
+                    )
                 );
                 return Ok(EXIT_UNUSABLE);
             }
@@ -976,7 +1100,7 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                 Ok(0)
             }
             Err(error) => {
-                tell!(format!("error: nothing imported: {error}"), format!("错误：未导入任何记录：{error}"));
+                fail!(Refused, format!("nothing imported: {error}"), format!("未导入任何记录：{error}"));
                 Ok(EXIT_UNUSABLE)
             }
         },
@@ -1006,7 +1130,7 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                     Ok(0)
                 }
                 Err(error) => {
-                    tell!(format!("error: nothing revoked: {error}"), format!("错误：未撤销任何奖励：{error}"));
+                    fail!(Refused, format!("nothing revoked: {error}"), format!("未撤销任何奖励：{error}"));
                     Ok(EXIT_UNUSABLE)
                 }
             }
@@ -1017,9 +1141,16 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                 Err(status) => return Ok(status),
             };
             let Ok(amount) = polc::data::money_text(&amount) else {
-                say!(
-                    "error: nothing granted: `{}` is not an amount (write 50万 or 500000)",
-                    results::escape_controls(&amount)
+                fail!(
+                    Usage,
+                    format!(
+                        "nothing granted: `{}` is not an amount (write 50万 or 500000)",
+                        results::escape_controls(&amount)
+                    ),
+                    format!(
+                        "nothing granted: `{}` is not an amount (write 50万 or 500000)",
+                        results::escape_controls(&amount)
+                    )
                 );
                 return Ok(EXIT_UNUSABLE);
             };
@@ -1046,7 +1177,7 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                     Ok(0)
                 }
                 Err(error) => {
-                    tell!(format!("error: nothing granted: {error}"), format!("错误：未记录任何核定：{error}"));
+                    fail!(Refused, format!("nothing granted: {error}"), format!("未记录任何核定：{error}"));
                     Ok(EXIT_UNUSABLE)
                 }
             }
@@ -1189,14 +1320,14 @@ fn diff(
         let input_format = match source.input_format() {
             Ok(format) => format,
             Err(message) => {
-                tell!(format!("error: {message}"), format!("错误：{message}"));
+                fail!(Usage, format!("{message}"), format!("{message}"));
                 return Ok(EXIT_UNUSABLE);
             }
         };
         let bytes = match read_input(source.name) {
             Ok(bytes) => bytes,
             Err(message) => {
-                tell!(format!("error: {message}"), format!("错误：{message}"));
+                fail!(Usage, format!("{message}"), format!("{message}"));
                 return Ok(EXIT_UNUSABLE);
             }
         };
@@ -1224,10 +1355,7 @@ fn diff(
             (Ok(before), Ok(after)) => (before, after),
             (Err(error), _) | (_, Err(error)) => {
                 let shown = display_name(source.name);
-                tell!(
-                    format!("error: `{shown}` cannot be used: {error}"),
-                    format!("错误：`{shown}` 无法使用：{error}")
-                );
+                fail!(Batch, format!("`{shown}` cannot be used: {error}"), format!("`{shown}` 无法使用：{error}"));
                 return Ok(EXIT_UNUSABLE);
             }
         };
@@ -1275,7 +1403,7 @@ fn doc(out: &mut Out, policy_name: &str, output: Option<&Path>, examples: Option
             Ok(sidecar) => Some((path.to_path_buf(), sidecar)),
             Err(error) => {
                 let shown = path.display();
-                tell!(format!("error: cannot read `{shown}`: {error}"), format!("错误：无法读取 `{shown}`：{error}"));
+                fail!(Read, format!("cannot read `{shown}`: {error}"), format!("无法读取 `{shown}`：{error}"));
                 return Ok(EXIT_UNUSABLE);
             }
         },
@@ -1294,9 +1422,10 @@ fn doc(out: &mut Out, policy_name: &str, output: Option<&Path>, examples: Option
             }
             Err(error) => {
                 let shown = path.display();
-                tell!(
-                    format!("error: the examples in `{shown}` cannot be run: {error}"),
-                    format!("错误：`{shown}` 中的示例无法运行：{error}")
+                fail!(
+                    Examples,
+                    format!("the examples in `{shown}` cannot be run: {error}"),
+                    format!("`{shown}` 中的示例无法运行：{error}")
                 );
                 return Ok(EXIT_UNUSABLE);
             }
@@ -1308,7 +1437,7 @@ fn doc(out: &mut Out, policy_name: &str, output: Option<&Path>, examples: Option
         Some(path) => {
             if let Err(error) = write_atomically(path, |file| file.write_all(page.as_bytes())) {
                 let shown = path.display();
-                tell!(format!("error: cannot write `{shown}`: {error}"), format!("错误：无法写入 `{shown}`：{error}"));
+                fail!(Write, format!("cannot write `{shown}`: {error}"), format!("无法写入 `{shown}`：{error}"));
                 return Ok(EXIT_UNUSABLE);
             }
         }
@@ -1326,7 +1455,7 @@ fn fmt(out: &mut Out, files: &[String], check_only: bool) -> io::Result<u8> {
         let bytes = match read_input(name) {
             Ok(bytes) => bytes,
             Err(message) => {
-                tell!(format!("error: {message}"), format!("错误：{message}"));
+                fail!(Read, format!("{message}"), format!("{message}"));
                 status = EXIT_UNUSABLE;
                 continue;
             }
@@ -1335,10 +1464,11 @@ fn fmt(out: &mut Out, files: &[String], check_only: bool) -> io::Result<u8> {
             Ok(text) => text,
             Err(not_text) => {
                 let source = Source { name: shown, text: &not_text.text };
-                say_text(&render::human(&source, std::slice::from_ref(&not_text.diagnostic), stderr_color(), lang()));
-                tell!(
-                    format!("error: `{shown}` is not UTF-8 and was not formatted"),
-                    format!("错误：`{shown}` 不是 UTF-8 文本，未格式化")
+                report_diagnostics(&source, std::slice::from_ref(&not_text.diagnostic));
+                fail!(
+                    PolicyErrors,
+                    format!("`{shown}` is not UTF-8 and was not formatted"),
+                    format!("`{shown}` 不是 UTF-8 文本，未格式化")
                 );
                 status = status.max(EXIT_PROBLEMS);
                 continue;
@@ -1348,10 +1478,11 @@ fn fmt(out: &mut Out, files: &[String], check_only: bool) -> io::Result<u8> {
             Ok(formatted) => formatted,
             Err(diagnostics) => {
                 let source = Source { name: shown, text };
-                say_text(&render::human(&source, &diagnostics, stderr_color(), lang()));
-                tell!(
-                    format!("error: `{shown}` has syntax errors and was not formatted"),
-                    format!("错误：`{shown}` 有语法错误，未格式化")
+                report_diagnostics(&source, &diagnostics);
+                fail!(
+                    PolicyErrors,
+                    format!("`{shown}` has syntax errors and was not formatted"),
+                    format!("`{shown}` 有语法错误，未格式化")
                 );
                 status = status.max(EXIT_PROBLEMS);
                 continue;
@@ -1370,9 +1501,10 @@ fn fmt(out: &mut Out, files: &[String], check_only: bool) -> io::Result<u8> {
             out.write_all(formatted.as_bytes())?;
         } else if !unchanged {
             if let Err(error) = write_atomically(Path::new(name), |out| out.write_all(formatted.as_bytes())) {
-                tell!(
-                    format!("error: cannot write `{name}`: {error}; the file is unchanged"),
-                    format!("错误：无法写入 `{name}`：{error}；文件未改动")
+                fail!(
+                    Write,
+                    format!("cannot write `{name}`: {error}; the file is unchanged"),
+                    format!("无法写入 `{name}`：{error}；文件未改动")
                 );
                 status = EXIT_UNUSABLE;
             }
@@ -1471,7 +1603,7 @@ fn test(out: &mut Out, paths: &[PathBuf], with_coverage: bool, format: TestForma
     let files = match policy_files(paths) {
         Ok(files) => files,
         Err(error) => {
-            say!("error: {error}");
+            fail!(Read, format!("{error}"), format!("{error}"));
             return Ok(EXIT_UNUSABLE);
         }
     };
@@ -1483,7 +1615,10 @@ fn test(out: &mut Out, paths: &[PathBuf], with_coverage: bool, format: TestForma
         let name = path.display().to_string();
         let sidecar_path = path.with_extension("examples.json");
         let Ok(sidecar) = std::fs::read_to_string(&sidecar_path) else {
-            say!("{name}: no examples (write them in {})", sidecar_path.display());
+            note!(
+                format!("{name}: no examples (write them in {})", sidecar_path.display()),
+                format!("{name}: no examples (write them in {})", sidecar_path.display())
+            );
             continue;
         };
         with_examples += 1;
@@ -1529,9 +1664,10 @@ fn test(out: &mut Out, paths: &[PathBuf], with_coverage: bool, format: TestForma
         }
     }
     if with_examples == 0 {
-        tell!(
-            "error: none of the policies found has a worked-examples file (`NAME.examples.json`)".to_string(),
-            "错误：找到的政策都没有示例文件（`名称.examples.json`）".to_string()
+        fail!(
+            Examples,
+            "none of the policies found has a worked-examples file (`NAME.examples.json`)".to_string(),
+            "找到的政策都没有示例文件（`名称.examples.json`）".to_string()
         );
         return Ok(EXIT_UNUSABLE);
     }
@@ -1551,7 +1687,10 @@ fn test(out: &mut Out, paths: &[PathBuf], with_coverage: bool, format: TestForma
         serde_json::to_writer_pretty(&mut *out, &document)?;
         writeln!(out)?;
         // The closing line still reaches a person (and CI's log) on standard error.
-        say!("{summary}");
+        note!(format!("{summary}"), format!("{summary}"));
+    }
+    if failed > 0 && error_format() == ErrorFormat::Json {
+        report_failure(&polc::Failure::new(FailureKind::Examples, summary));
     }
     Ok(if failed > 0 { EXIT_PROBLEMS } else { 0 })
 }

@@ -1,7 +1,7 @@
 //! Exact money, ratios and calendar dates: the value types of the language.
 //!
 //! Money is `rust_decimal::Decimal` yuan, never a float. Rounding to the fen happens in
-//! exactly one function, [`round_to_fen`], which rounds half away from zero (四舍五入) as
+//! exactly one function, [`crate::money::round_to_fen`], which rounds half away from zero (四舍五入) as
 //! the policies require; `clippy.toml` bans the other rounding methods.
 
 use rust_decimal::Decimal;

@@ -3,9 +3,9 @@
 //! and which pairs of clauses can pay for the same case.
 //!
 //! Every finding is sound or says it is not decided: a bound is an interval the evaluator
-//! can never leave ([`super::range`]), shown as attained only with a case that reaches it;
+//! can never leave ([`crate::analyze::range`]), shown as attained only with a case that reaches it;
 //! a clause is dead only when its conditions and the gates leave no case
-//! ([`super::domain`]); an overlap is reported only with a case on which `polc run` pays
+//! ([`crate::analyze::domain`]); an overlap is reported only with a case on which `polc run` pays
 //! both. What the analysis cannot settle it lists as unknown.
 
 use super::domain::{self, Atom, Domains};

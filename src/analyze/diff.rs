@@ -5,7 +5,7 @@
 //! Versions are compared by meaning, not by text: expressions are compared as the
 //! checker resolved them, written back in the language's notation, so layout and
 //! comments never differ. A condition's change is classed (widened, narrowed, rewritten)
-//! only when [`super::domain`] proves it; otherwise it is only "changed".
+//! only when [`crate::analyze::domain`] proves it; otherwise it is only "changed".
 
 use super::bounds;
 use super::domain::{self, Domains, Presence};

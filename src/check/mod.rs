@@ -1,6 +1,6 @@
 //! Check: AST → checked policy.
 //!
-//! Input: a parsed [`ast::File`]. Output: a [`checked::Policy`] in which every name is
+//! Input: a parsed [`crate::syntax::ast::File`]. Output: a [`crate::check::checked::Policy`] in which every name is
 //! resolved and every expression typed, or the diagnostics that stop it. Every problem of
 //! the stage is reported in one run; warnings come with a policy that can still run.
 

@@ -1,7 +1,7 @@
 //! Applicant data: a batch of cases as a JSON array, JSON Lines or CSV → typed facts.
 //!
 //! The policy is the schema: a case may carry exactly the policy's declared inputs. Each
-//! record becomes a [`Case`] (facts in slots indexed by input) or the [`DataError`]s that
+//! record becomes a case (facts in slots indexed by input) or the [`crate::data::DataError`]s that
 //! name its case, field and line or row. Records are handed to the caller one at a time,
 //! so JSON Lines and CSV stream; a JSON array is read whole, then parsed element by element.
 
@@ -236,6 +236,16 @@ pub struct BatchError(pub String);
 impl fmt::Display for BatchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BatchError {}
+
+/// Code E0905: the batch as a whole cannot be read (a record's own errors are not this;
+/// they are reported in the result, and the other records run).
+impl miette::Diagnostic for BatchError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(crate::diag::failure::FailureKind::Batch.id()))
     }
 }
 

@@ -1,5 +1,5 @@
 //! The three readers: JSON array, JSON Lines, CSV. Each turns its records into
-//! [`Record`]s in file order and hands them to the caller.
+//! records in file order and hands them to the caller.
 
 use super::sheet::{Cell, SheetColumns, SheetRow};
 use super::value::{Json, Raw, Text, EXACT_NUMBER_KEY};
@@ -73,7 +73,7 @@ impl IdOwners {
         }
     }
 
-    /// For a readable case: its id in [`IdOwners::ids`], or the duplicate-id error when
+    /// For a readable case: its id in `IdOwners::ids`, or the duplicate-id error when
     /// an earlier record owns it.
     pub fn admit_case(&mut self, id: &str, location: &Location) -> Result<CaseId, DataError> {
         self.ids.insert(id).map_err(|_| self.duplicate(id, location))

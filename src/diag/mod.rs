@@ -4,7 +4,9 @@
 //! is rendered (`render`), so the human, JSON and GitHub renderings read the same values.
 
 pub mod codes;
+pub mod failure;
 pub mod render;
+pub mod report;
 
 pub use codes::{Code, Severity};
 

@@ -1,5 +1,5 @@
 //! Clause coverage: which conditions, tiers, enum arms, caps and cross-case rules a set
-//! of examples exercised. The evaluator records [`Probe`]s as it runs; [`universe`] lists
+//! of examples exercised. The evaluator records [`crate::eval::coverage::Probe`]s as it runs; [`crate::eval::coverage::universe`] lists
 //! every probe a policy has, so the difference is what no example tried.
 
 use crate::check::checked::{Award, Expr, ExprKind, Policy};

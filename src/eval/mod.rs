@@ -1,8 +1,8 @@
 //! Eval: checked policy + applicant data → every award, exact and explained.
 //!
-//! Input: a checked [`Policy`] and a stream of [`Record`]s. Output: a [`BatchResult`]
+//! Input: a checked [`crate::Policy`] and a stream of records. Output: a [`crate::eval::BatchResult`]
 //! with each readable case's awards (in input order) and every data error. The per-case
-//! phase evaluates and drops each case; only compact [`AwardRecord`]s are kept for the
+//! phase evaluates and drops each case; only compact [`crate::eval::AwardRecord`]s are kept for the
 //! cross-case phase (`once`, classes, caps), which runs over the whole batch in batch
 //! order (date, then id).
 

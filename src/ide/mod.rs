@@ -1,7 +1,7 @@
 //! What an editor asks of one policy text: its diagnostics, where each name is declared
 //! and used, what a name or literal means, what may be written at a place, its outline.
 //!
-//! Input: a policy's text. Output: an [`Analysis`] that answers by byte offset. It is
+//! Input: a policy's text. Output: an [`crate::ide::Analysis`] that answers by byte offset. It is
 //! built from the parsed tree, which holds every item that parsed, so the names of the
 //! rest of a file still resolve while one article is broken; its diagnostics are
 //! `polc check`'s. Names resolve as the checker resolves them: an identifier in an

@@ -3,7 +3,7 @@
 //! many rounds decides as one run over all of them.
 //!
 //! Input: a ledger location and a checked policy. Output: the history as the cross-case
-//! rules read it ([`Prior`]), and, on commit, the run recorded in one transaction. Nothing
+//! rules read it ([`crate::eval::Prior`]), and, on commit, the run recorded in one transaction. Nothing
 //! is ever deleted: a committed award that a later round changes (a higher award of its
 //! class) gains a revision row.
 
@@ -54,6 +54,20 @@ impl fmt::Display for LedgerError {
             LedgerError::Database(why) => write!(f, "the ledger database: {why}"),
             LedgerError::Unknown(what) | LedgerError::Import(what) => f.write_str(what),
         }
+    }
+}
+
+impl std::error::Error for LedgerError {}
+
+/// Code E0906 for a ledger that cannot be used, E0907 for a change it refused.
+impl miette::Diagnostic for LedgerError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        use crate::diag::failure::FailureKind;
+        let kind = match self {
+            LedgerError::Unknown(_) | LedgerError::Import(_) => FailureKind::Refused,
+            _ => FailureKind::Ledger,
+        };
+        Some(Box::new(kind.id()))
     }
 }
 

@@ -57,7 +57,7 @@ pub fn csv(policy: &Policy, result: &BatchResult, out: &mut dyn Write) -> io::Re
     csv_in(Parallelism::available(), policy, result, out)
 }
 
-/// [`csv`], its cases rendered as `parallelism` says; the text does not depend on it.
+/// [`csv()`], its cases rendered as `parallelism` says; the text does not depend on it.
 pub fn csv_in(parallelism: Parallelism, policy: &Policy, result: &BatchResult, out: &mut dyn Write) -> io::Result<()> {
     {
         let mut header = csv::Writer::from_writer(&mut *out);

@@ -1,6 +1,6 @@
 //! Syntax: policy text → AST with spans.
 //!
-//! Input: the text of one `.pol` file. Output: a [`ast::File`] holding every item that
+//! Input: the text of one `.pol` file. Output: a [`crate::syntax::ast::File`] holding every item that
 //! parsed, plus a diagnostic for every item that did not. Items are parsed one by one, so
 //! one run reports the syntax errors of every item.
 
