@@ -49,6 +49,14 @@ impl Lang {
             .unwrap_or_default()
     }
 
+    /// This language's of two values (owned words, say).
+    pub fn choose<T>(self, en: T, zh: T) -> T {
+        match self {
+            Lang::En => en,
+            Lang::Zh => zh,
+        }
+    }
+
     /// The words for this language, from the two.
     pub fn pick<'a>(self, en: &'a str, zh: &'a str) -> &'a str {
         match self {

@@ -82,6 +82,8 @@ pub mod money;
 pub mod parallel;
 /// Rendering: results → JSON, CSV, a table, explanations and their reasons.
 pub mod render;
+/// `polc serve`: the library over HTTP.
+pub mod serve;
 /// Policy files as bytes: the encoding check.
 pub mod source;
 /// Byte spans.

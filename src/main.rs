@@ -28,6 +28,7 @@ use polc::FailureKind;
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(name = "polc", version, about = "A compiler for government subsidy-policy clauses")]
@@ -193,6 +194,32 @@ enum Command {
         /// How to print the findings.
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
+    },
+    /// Serve policies over HTTP as a JSON API (docs/serve.md): check a policy, run or
+    /// explain cases, the data contract, an OpenAPI description. SIGHUP reloads the
+    /// policies; a broken one is refused and the old ones stay.
+    Serve {
+        /// The `.pol` policies, each served under its file name without `.pol`.
+        #[arg(required = true)]
+        policies: Vec<PathBuf>,
+        /// The address to listen on; loopback unless told otherwise.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Decide runs after this ledger's history; `?commit=true` commits a run.
+        #[arg(long, value_name = "LEDGER")]
+        ledger: Option<String>,
+        /// The largest request body, in bytes.
+        #[arg(long, value_name = "BYTES", default_value_t = polc::serve::Limits::default().max_body)]
+        max_body: usize,
+        /// The most cases one request may carry.
+        #[arg(long, value_name = "COUNT", default_value_t = polc::serve::Limits::default().max_cases)]
+        max_cases: usize,
+        /// The longest one request may compute, in seconds, before it is answered 503.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+        time_limit: f64,
+        /// Requests answered at once.
+        #[arg(long, default_value_t = 8)]
+        workers: usize,
     },
     /// Print the applicant-data contract a policy declares, as a JSON Schema.
     Schema {
@@ -421,6 +448,12 @@ fn main() -> ExitCode {
         }
         Command::Ledger { command } => ledger(&mut out, command),
         Command::Schema { policy } => schema(&mut out, &policy),
+        Command::Serve { policies, addr, ledger, max_body, max_cases, time_limit, workers } => {
+            let time_limit = Duration::try_from_secs_f64(time_limit).unwrap_or(Duration::MAX);
+            let limits = polc::serve::Limits { max_body, max_cases, time_limit };
+            let config = polc::serve::Config { policies, ledger, limits, lang: lang() };
+            Ok(serve(config, &addr, workers))
+        }
         Command::Bounds { policy, format } => bounds(&mut out, &policy, format),
         Command::Diff { old, new, cases, input_format, sheet, ledger, format } => {
             let source = cases.as_deref().map(|name| CasesSource { name, format: input_format, sheet });
@@ -1285,6 +1318,88 @@ fn write_register(
         }
     }
     Ok(())
+}
+
+/// Loads and checks every policy, binds, and answers until the process is stopped;
+/// SIGHUP reloads the policies.
+fn serve(config: polc::serve::Config, address: &str, workers: usize) -> u8 {
+    let loaded = match polc::serve::load(&config.policies, config.lang) {
+        Ok(loaded) => loaded,
+        Err(errors) => {
+            report_load_errors(&errors);
+            return EXIT_UNUSABLE;
+        }
+    };
+    let ledger = config.ledger.clone();
+    if let Some(location) = &ledger {
+        if let Err(error) = polc::Ledger::open(location) {
+            let shown = polc::ledger::shown_location(location);
+            fail!(
+                Ledger,
+                format!("the ledger `{shown}` cannot be used: {error}"),
+                format!("台账 `{shown}` 无法使用：{error}")
+            );
+            return EXIT_UNUSABLE;
+        }
+    }
+    let count = loaded.policies.len();
+    let server = match polc::serve::Server::bind(address, polc::serve::State::new(config, loaded)) {
+        Ok(server) => server,
+        Err(failure) => {
+            report_failure(&failure);
+            return EXIT_UNUSABLE;
+        }
+    };
+    let state = server.state();
+    match signal_hook::iterator::Signals::new([signal_hook::consts::SIGHUP]) {
+        Ok(mut signals) => {
+            std::thread::spawn(move || {
+                for _ in signals.forever() {
+                    match state.reload() {
+                        Ok(count) => note!(
+                            format!("polc serve: reloaded {count} polic{}", if count == 1 { "y" } else { "ies" }),
+                            format!("polc serve：已重新加载 {count} 个政策")
+                        ),
+                        Err(errors) => {
+                            report_load_errors(&errors);
+                            note!(
+                                "polc serve: reload refused; the policies served are unchanged".to_string(),
+                                "polc serve：重新加载被拒绝；所提供的政策未变".to_string()
+                            );
+                        }
+                    }
+                }
+            });
+        }
+        Err(error) => note!(
+            format!("polc serve: SIGHUP cannot be caught ({error}); restart to reload"),
+            format!("polc serve：无法捕获 SIGHUP（{error}）；请重启以重新加载")
+        ),
+    }
+    // Said once SIGHUP is caught: a reload asked for from here on is not lost.
+    let shown = server.local_addr().map_or_else(|| address.to_string(), |address| address.to_string());
+    note!(
+        format!("polc serve: listening on http://{shown} ({count} polic{})", if count == 1 { "y" } else { "ies" }),
+        format!("polc serve：正在 http://{shown} 上监听（{count} 个政策）")
+    );
+    server.serve(workers);
+    0
+}
+
+fn report_load_errors(errors: &[polc::serve::LoadError]) {
+    for error in errors {
+        match error {
+            polc::serve::LoadError::Failure(failure) => report_failure(failure),
+            polc::serve::LoadError::Policy { file, text, diagnostics } => {
+                report_diagnostics(&Source { name: file, text }, diagnostics);
+                fail!(
+                    PolicyErrors,
+                    format!("`{file}` has errors; run `polc check {file}` for all diagnostics"),
+                    format!("`{file}` 有错误；运行 `polc check {file}` 查看全部诊断")
+                );
+            }
+        }
+    }
 }
 
 fn schema(out: &mut Out, policy_name: &str) -> io::Result<u8> {
