@@ -5,8 +5,8 @@
 //! between requests but the loaded policies (swapped whole on reload, so a request in
 //! flight finishes with the policies it started with) and the ledger's lock. Every
 //! answer is JSON; every failure is a JSON error with a 4xx or 5xx status, never a
-//! dropped connection. [`answer`] is the whole of the API as a function, which the
-//! workers call and the tests can too.
+//! dropped connection. [`crate::serve::answer`] is the whole of the API as a function,
+//! which the workers call and the tests can too.
 
 use crate::check::checked::Policy;
 use crate::data::InputFormat;
