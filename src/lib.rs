@@ -320,6 +320,30 @@ pub fn schema(policy: &Policy) -> serde_json::Value {
 
 /// A batch's result, with the policy that decided it: the awards, the errors of records
 /// that did not run, the totals, and an explanation when one was asked for.
+///
+/// ```
+/// # let policy = polc::compile("p.pol", r#"
+/// # policy "P09"
+/// #   valid from 2020-01-01 for 20 years
+/// #   cases identified by id, dated by date
+/// # input id: text required
+/// # input date: date required
+/// # input applicant: entity required
+/// # input city_subsidy: money
+/// # article 1 "a"
+/// #   clause 1.1
+/// #     award 三分之一 of city_subsidy
+/// #     to applicant
+/// # "#)?;
+/// let cases = r#"[{"id": "A1", "date": "2025-03-01", "applicant": "G1", "city_subsidy": "300万"}]"#;
+/// let run = polc::run(&policy, cases.as_bytes(), polc::InputFormat::Json)?;
+/// assert!(!run.has_problems());
+/// assert!(run.csv().lines().nth(1).unwrap().contains("1000000.00"));
+/// assert!(run.table().contains("1,000,000.00"));
+/// let result = run.into_result();
+/// assert_eq!((result.cases.len(), result.failed_records), (1, 0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Run<'p> {
     policy: &'p Policy,
     result: BatchResult,
