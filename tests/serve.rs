@@ -369,6 +369,11 @@ fn loopback_unless_told_otherwise() {
     assert!(String::from_utf8(help.stdout).unwrap().contains("[default: 127.0.0.1:8080]"));
 }
 
+/// Sends the server SIGHUP, with the shell's `kill` (a builtin wherever there is a shell).
+fn hang_up(server: &Server) -> std::process::ExitStatus {
+    Command::new("sh").args(["-c", &format!("kill -HUP {}", server.child.id())]).status().unwrap()
+}
+
 #[test]
 fn sighup_reloads_without_dropping_requests_and_refuses_a_broken_policy() {
     let directory = tempfile::tempdir().unwrap();
@@ -398,8 +403,7 @@ fn sighup_reloads_without_dropping_requests_and_refuses_a_broken_policy() {
         });
         std::fs::write(&policy, original.replace("award 三分之一 of city_subsidy", "award 二分之一 of city_subsidy"))
             .unwrap();
-        let status = Command::new("kill").args(["-HUP", &server.child.id().to_string()]).status().unwrap();
-        assert!(status.success());
+        assert!(hang_up(&server).success());
         server.wait_for("reloaded 1 policy");
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         assert!(load.join().unwrap() > 0);
@@ -407,7 +411,7 @@ fn sighup_reloads_without_dropping_requests_and_refuses_a_broken_policy() {
     assert_eq!(amount(&server), "150.00");
 
     std::fs::write(&policy, "policy \"broken\"\n").unwrap();
-    Command::new("kill").args(["-HUP", &server.child.id().to_string()]).status().unwrap();
+    assert!(hang_up(&server).success());
     server.wait_for("reload refused");
     assert_eq!(amount(&server), "150.00", "the policies served are unchanged");
 }
