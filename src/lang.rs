@@ -18,6 +18,12 @@ macro_rules! say {
 pub(crate) use say;
 
 /// A language polc writes in.
+///
+/// ```
+/// use polc::Lang;
+/// assert_eq!(Lang::from_env(|name| (name == "LANG").then(|| "zh_CN.UTF-8".to_string())), Lang::Zh);
+/// assert_eq!(Lang::Zh.pick("award", "奖励"), "奖励");
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Lang {
     #[default]

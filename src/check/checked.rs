@@ -15,6 +15,18 @@ pub type EnumId = usize;
 pub type ClauseIndex = usize;
 pub type ArticleIndex = usize;
 
+/// A checked policy: every name resolved, every expression typed, ready to run. Made by
+/// [`crate::compile`] (or [`crate::check_source`]); the library never changes it.
+///
+/// ```
+/// let text = include_str!("../../policies/shapes/P09-exact-fraction.pol");
+/// let policy = polc::compile("p09.pol", text)?;
+/// assert_eq!(policy.title, "P09 三分之一");
+/// assert_eq!(policy.clauses[0].id, "1.1");
+/// let inputs: Vec<_> = policy.inputs.iter().map(|input| input.name.as_str()).collect();
+/// assert_eq!(inputs, ["id", "date", "applicant", "city_subsidy"]);
+/// # Ok::<(), polc::PolicyReport>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
     pub title: String,

@@ -230,6 +230,13 @@ pub struct DataError {
 }
 
 /// A problem that makes the whole batch unusable (exit status 2, no result).
+///
+/// ```
+/// let policy = polc::compile("p09.pol", include_str!("../../policies/shapes/P09-exact-fraction.pol"))?;
+/// let error = polc::run(&policy, "[{".as_bytes(), polc::InputFormat::Json).err().unwrap();
+/// assert_eq!(miette::Diagnostic::code(&error).unwrap().to_string(), "E0905");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BatchError(pub String);
 
@@ -250,6 +257,13 @@ impl miette::Diagnostic for BatchError {
 }
 
 /// The shapes of applicant data polc reads.
+///
+/// ```
+/// use polc::InputFormat;
+/// assert_eq!(InputFormat::from_extension("round-2.jsonl"), Some(InputFormat::JsonLines));
+/// assert_eq!(InputFormat::from_extension("cases.xlsx"), Some(InputFormat::Xlsx { sheet: None }));
+/// assert_eq!(InputFormat::from_extension("cases.txt"), None);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InputFormat {
     Json,

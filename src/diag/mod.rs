@@ -27,7 +27,17 @@ pub struct Fix {
     pub replacement: String,
 }
 
-/// One problem found in a policy file.
+/// One problem found in a policy file: a code, spans into the text, words in English and
+/// Chinese, and the edits that fix it where they are known.
+///
+/// ```
+/// let text = include_str!("../../tests/diagnostics/E0201.pol");
+/// let report = polc::check_source(text);
+/// let found = report.diagnostics.iter().find(|found| found.is_error()).unwrap();
+/// assert_eq!(found.code.id(), "E0201");
+/// assert_eq!(&text[found.primary.span.start..found.primary.span.end], "contract_amout");
+/// assert_eq!(found.fixes[0].replacement, "contract_amount");
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
     pub code: Code,

@@ -678,7 +678,17 @@ impl EntityTotal {
     }
 }
 
-/// Everything a run produced.
+/// Everything a run produced: the cases in input order, every award with its trace, the
+/// records that did not run, and the totals. [`crate::Run`] renders it.
+///
+/// ```
+/// let policy = polc::compile("p09.pol", include_str!("../../policies/shapes/P09-exact-fraction.pol"))?;
+/// let cases = "id,date,applicant,city_subsidy\nA1,2025-03-01,G1,3\nA2,2025-03-01,G2,x\n";
+/// let result = polc::run(&policy, cases.as_bytes(), polc::InputFormat::Csv)?.into_result();
+/// assert_eq!((result.cases.len(), result.awards.len(), result.failed_records), (1, 1, 1));
+/// assert_eq!(result.errors[0].field.as_deref(), Some("city_subsidy"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct BatchResult {
     /// The readable cases, in input order.
     pub cases: Cases,

@@ -29,6 +29,16 @@ mod store;
 pub const SCHEMA_VERSION: i64 = 3;
 
 /// Why a ledger cannot be used. Nothing was changed.
+///
+/// ```
+/// let directory = tempfile::tempdir()?;
+/// let path = directory.path().join("notes.txt");
+/// std::fs::write(&path, "not a database, but long enough to have looked like a header")?;
+/// let error = polc::Ledger::open(path.to_str().unwrap()).err().unwrap();
+/// assert!(matches!(error, polc::LedgerError::NotALedger(_)));
+/// assert_eq!(miette::Diagnostic::code(&error).unwrap().to_string(), "E0906");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub enum LedgerError {
     /// The file exists but is not a polc ledger.
@@ -82,12 +92,32 @@ impl From<rusqlite::Error> for LedgerError {
     }
 }
 
-/// An open ledger.
+/// An open ledger: every committed round of every policy decided against it, in SQLite
+/// (a file path) or PostgreSQL (a `postgres://` URL).
+///
+/// ```
+/// let directory = tempfile::tempdir()?;
+/// let location = directory.path().join("awards.sqlite");
+/// let mut ledger = polc::Ledger::open(location.to_str().unwrap())?;
+/// assert!(ledger.totals(&["recipient"])?.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Ledger {
     store: Store,
 }
 
-/// What a decision against the ledger produced.
+/// What a decision against the ledger produced ([`crate::run_on_ledger`]).
+///
+/// ```
+/// let policy = polc::compile("p09.pol", include_str!("../../policies/shapes/P09-exact-fraction.pol"))?;
+/// let directory = tempfile::tempdir()?;
+/// let mut ledger = polc::Ledger::open(directory.path().join("l.db").to_str().unwrap())?;
+/// let cases = r#"{"id": "A1", "date": "2025-03-01", "applicant": "G1", "city_subsidy": "3"}"#;
+/// let format = polc::InputFormat::JsonLines;
+/// let dry = polc::run_on_ledger(&mut ledger, &policy, cases.as_bytes(), format.clone(), false)??;
+/// assert_eq!((dry.run, dry.history_cases, dry.result.cases.len()), (None, 0, 1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Decision {
     pub result: BatchResult,
     /// The run's id when it was committed.
@@ -467,7 +497,8 @@ impl Ledger {
     }
 
     /// Sums of what stands (revoked awards count nothing) per the given groups: any of
-    /// `recipient`, `year`, `clause`, `policy`.
+    /// `recipient`, `year`, `clause`, `policy`. See [`crate::run_on_ledger`] for one
+    /// with awards in it.
     pub fn totals(&mut self, by: &[&str]) -> Result<Vec<Value>, LedgerError> {
         let mut sums: std::collections::BTreeMap<Vec<String>, Decimal> = std::collections::BTreeMap::new();
         // The sums need what stands, not how each award came to stand.

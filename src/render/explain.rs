@@ -9,7 +9,17 @@ use crate::check::checked::Policy;
 use crate::eval::{BatchResult, ClauseStatus};
 use crate::lang::Lang;
 
-/// One case explained, in the policy's language.
+/// One case explained, in the policy's language ([`crate::run_explaining`]).
+///
+/// ```
+/// let policy = polc::compile("p09.pol", include_str!("../../policies/shapes/P09-exact-fraction.pol"))?;
+/// let cases = r#"{"id": "A1", "date": "2025-03-01", "applicant": "G1", "city_subsidy": "100.01"}"#;
+/// let run = polc::run_explaining(&policy, cases.as_bytes(), polc::InputFormat::JsonLines, "A1")?;
+/// let explanation = run.explanation().unwrap();
+/// assert_eq!(explanation.clauses[0].status, "applies");
+/// assert_eq!(explanation.clauses[0].awards[0].amount.as_deref(), Some("33.34"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, serde::Serialize)]
 pub struct Explanation {
     pub case: String,
