@@ -1610,6 +1610,16 @@ fn fmt(out: &mut Out, files: &[String], check_only: bool) -> io::Result<u8> {
                 if name != "-" {
                     writeln!(out, "{name}")?;
                 }
+                // Standard output lists the files for a person or a script; a program
+                // reading failures gets each as a record too.
+                if error_format() == ErrorFormat::Json {
+                    let shown = display_name(name);
+                    let message = lang().choose(
+                        format!("`{shown}` is not in the canonical layout; run `polc fmt {shown}`"),
+                        format!("`{shown}` 不是统一版式；请运行 `polc fmt {shown}`"),
+                    );
+                    report_failure(&polc::Failure::new(FailureKind::Unformatted, message));
+                }
                 status = status.max(EXIT_PROBLEMS);
             }
         } else if name == "-" {

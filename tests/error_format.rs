@@ -108,6 +108,26 @@ fn records_with_errors_are_a_problem_with_a_code() {
 }
 
 #[test]
+fn an_unformatted_file_is_a_record_too() {
+    let directory = std::env::temp_dir().join(format!("polc-error-format-fmt-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let untidy = directory.join("untidy.pol");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/diagnostics/E0201.pol")).unwrap();
+    std::fs::write(&untidy, text.replace("  clause 1.1", "      clause   1.1")).unwrap();
+    let shown = untidy.to_str().unwrap();
+    let (status, stdout, records) =
+        polc_json(&["fmt", "--check", shown, "policies/chengdu-ai-2024.pol", "--error-format", "json"], &[]);
+    std::fs::remove_dir_all(&directory).unwrap();
+    assert_eq!(status, 1);
+    assert_eq!(stdout, format!("{shown}\n"));
+    assert_eq!(codes(&records), ["E0912"]);
+    assert_eq!(
+        records[0]["message"],
+        format!("`{shown}` is not in the canonical layout; run `polc fmt {shown}`").as_str()
+    );
+}
+
+#[test]
 fn a_ledger_that_is_not_one() {
     let (status, _, records) =
         polc_json(&["ledger", "show", "policies/chengdu-ai-2024.pol", "--error-format", "json"], &[]);

@@ -415,3 +415,33 @@ fn sighup_reloads_without_dropping_requests_and_refuses_a_broken_policy() {
     server.wait_for("reload refused");
     assert_eq!(amount(&server), "150.00", "the policies served are unchanged");
 }
+
+#[test]
+fn a_chunked_body_is_bounded_too() {
+    let server = Server::start(&[P09, "--max-body", "1000"]);
+    let chunk = format!("{:x}\r\n{}\r\n", 600, " ".repeat(600));
+    let head = format!(
+        "POST /policies/P09-exact-fraction/run HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
+         Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n",
+        server.address
+    );
+    let reply = exchange(&server.address, format!("{head}{chunk}{chunk}0\r\n\r\n").as_bytes());
+    assert_eq!(reply.status, 413);
+    assert_eq!(reply.json()["error"]["code"], "payload_too_large");
+    let small = format!("{head}2\r\n[]\r\n0\r\n\r\n");
+    let reply = exchange(&server.address, small.replace("x-ndjson", "json").as_bytes());
+    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+}
+
+#[test]
+fn a_ledger_that_breaks_while_serving_is_a_503_and_not_a_crash() {
+    let directory = tempfile::tempdir().unwrap();
+    let ledger = directory.path().join("ledger.db");
+    let server = Server::start(&[CHENGDU, "--ledger", ledger.to_str().unwrap()]);
+    let openapi = server.get("/openapi.json").json();
+    std::fs::write(&ledger, "no longer a database, and long enough to look like a header").unwrap();
+    let reply = server.post("/policies/chengdu-ai-2024/run", "application/x-ndjson", &cases());
+    conforms(&openapi, "/policies/{name}/run", "POST", &reply);
+    assert_eq!((reply.status, reply.json()["error"]["code"].as_str()), (503, Some("E0906")));
+    assert_eq!(server.get("/health").status, 200);
+}

@@ -50,6 +50,7 @@ failure_kinds! {
     Problems = "E0909", "some records did not run, or some totals overflowed", "部分记录未能计算，或部分合计溢出";
     Examples = "E0910", "worked examples cannot be run, or fail", "示例无法运行或未通过";
     Server = "E0911", "the server cannot start, or stopped", "服务无法启动或已停止";
+    Unformatted = "E0912", "a policy file is not in the canonical layout", "政策文件不是统一版式";
 }
 
 /// A failure with no span: its kind, and what happened in words.
