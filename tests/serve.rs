@@ -445,3 +445,31 @@ fn a_ledger_that_breaks_while_serving_is_a_503_and_not_a_crash() {
     assert_eq!((reply.status, reply.json()["error"]["code"].as_str()), (503, Some("E0906")));
     assert_eq!(server.get("/health").status, 200);
 }
+
+#[test]
+fn each_request_chooses_its_language() {
+    let server = Server::start(&[CHENGDU]);
+    let ask = |path: &str, accept_language: &str, content_type: &str, body: &[u8]| {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nAccept-Language: {accept_language}\r\n\
+             Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+            server.address,
+            body.len()
+        );
+        exchange(&server.address, &[head.as_bytes(), body].concat())
+    };
+    let reasons = |reply: &Reply| reply.json()["cases"][0]["awards"][0]["reasons"][0].as_str().unwrap().to_string();
+    let chinese = ask("/policies/chengdu-ai-2024/run", "zh-CN,zh;q=0.9,en;q=0.8", "application/x-ndjson", &cases());
+    assert_eq!(reasons(&chinese), "销售合同执行金额（860万元）的10% = 86万元");
+    let english = ask("/policies/chengdu-ai-2024/run", "fr-FR, en;q=0.5", "application/x-ndjson", &cases());
+    assert_eq!(reasons(&english), "10% of contract_amount (8,600,000.00) = 860,000.00");
+    assert_eq!(english.body, cli_run(CHENGDU, CASES));
+    // The query wins over the header, and errors are worded in the language asked for.
+    let query = ask("/policies/chengdu-ai-2024/run?lang=en", "zh-CN", "application/x-ndjson", &cases());
+    assert_eq!(reasons(&query), reasons(&english));
+    let refused = ask("/policies/chengdu-ai-2024/run", "zh", "application/xml", b"<cases/>");
+    assert_eq!(
+        refused.json()["error"]["message"],
+        "无法读取类型为 application/xml 的请求体；请发送 application/json（案例数组）、application/x-ndjson 或 text/csv"
+    );
+}

@@ -53,12 +53,32 @@ pub struct Config {
     pub lang: Lang,
 }
 
-/// A policy the server runs.
+/// A policy the server runs, once in each language a request may ask for (a policy's
+/// language words its reasons and explanations).
 pub struct Served {
     /// The name in the URL: the file name without `.pol`.
     pub name: String,
     pub path: PathBuf,
-    pub policy: Policy,
+    english: Policy,
+    chinese: Policy,
+}
+
+impl Served {
+    fn new(name: String, path: PathBuf, policy: Policy) -> Self {
+        let mut english = policy;
+        english.lang = Lang::En;
+        let mut chinese = english.clone();
+        chinese.lang = Lang::Zh;
+        Served { name, path, english, chinese }
+    }
+
+    /// The policy, worded in `lang`.
+    pub fn policy(&self, lang: Lang) -> &Policy {
+        match lang {
+            Lang::En => &self.english,
+            Lang::Zh => &self.chinese,
+        }
+    }
 }
 
 /// The policies loaded at one time, by name.
@@ -90,12 +110,11 @@ pub fn load(paths: &[PathBuf], lang: Lang) -> Result<Loaded, Vec<LoadError>> {
             }
         };
         let (text, report) = crate::check_bytes(&bytes);
-        let Some(mut policy) = report.policy else {
+        let Some(policy) = report.policy else {
             let diagnostics = report.diagnostics.into_iter().filter(Diagnostic::is_error).collect();
             errors.push(LoadError::Policy { file, text: text.into_owned(), diagnostics });
             continue;
         };
-        policy.lang = lang;
         let name = path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
         if policies.contains_key(&name) {
             let message = lang.choose(
@@ -105,7 +124,7 @@ pub fn load(paths: &[PathBuf], lang: Lang) -> Result<Loaded, Vec<LoadError>> {
             errors.push(LoadError::Failure(Failure::new(FailureKind::Usage, message)));
             continue;
         }
-        policies.insert(name.clone(), Arc::new(Served { name, path: path.clone(), policy }));
+        policies.insert(name.clone(), Arc::new(Served::new(name, path.clone(), policy)));
     }
     if errors.is_empty() {
         Ok(Loaded { policies })
@@ -158,7 +177,32 @@ pub struct Request<'a> {
     pub query: &'a str,
     /// The media type, without parameters, lowercase.
     pub content_type: Option<&'a str>,
+    /// The language asked for (`?lang=zh|en`, else `Accept-Language`), if any.
+    pub lang: Option<Lang>,
     pub body: &'a [u8],
+}
+
+impl Request<'_> {
+    /// The language of this request's answer: the one asked for, else the server's.
+    fn lang(&self, state: &State) -> Lang {
+        self.lang.unwrap_or(state.config.lang)
+    }
+}
+
+/// The language a request asks for: `?lang=`, else the first of `Accept-Language` polc
+/// writes in.
+pub fn asked_lang(query: &str, accept_language: Option<&str>) -> Option<Lang> {
+    if let Some(lang) = query_value(query, "lang").as_deref().and_then(Lang::parse) {
+        return Some(lang);
+    }
+    accept_language?.split(',').find_map(|range| {
+        let tag = range.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        match tag.split('-').next() {
+            Some("zh") => Some(Lang::Zh),
+            Some("en") => Some(Lang::En),
+            _ => None,
+        }
+    })
 }
 
 /// An answer: a status and a JSON body, with extra headers.
@@ -188,7 +232,7 @@ impl Reply {
 
 /// The whole API: one request in, one reply out.
 pub fn answer(state: &State, request: &Request<'_>) -> Reply {
-    let lang = state.config.lang;
+    let lang = request.lang(state);
     let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
     let allow = |methods: &str, reply: &dyn Fn() -> Reply| {
         if methods.split(',').any(|method| method == request.method) {
@@ -212,11 +256,13 @@ pub fn answer(state: &State, request: &Request<'_>) -> Reply {
             allow("GET", &|| Reply { status: 200, body: OPENAPI.as_bytes().to_vec(), headers: Vec::new() })
         }
         ["check"] => allow("POST", &|| check(state, request)),
-        ["policies"] => allow("GET", &|| policies(state)),
-        ["policies", name, "schema"] => allow("GET", &|| with_policy(state, name, &|served| schema(served))),
-        ["policies", name, "run"] => allow("POST", &|| with_policy(state, name, &|served| run(state, served, request))),
+        ["policies"] => allow("GET", &|| policies(state, lang)),
+        ["policies", name, "schema"] => allow("GET", &|| with_policy(state, lang, name, &|served| schema(served))),
+        ["policies", name, "run"] => {
+            allow("POST", &|| with_policy(state, lang, name, &|served| run(state, served, request)))
+        }
         ["policies", name, "explain"] => {
-            allow("POST", &|| with_policy(state, name, &|served| explain(state, served, request)))
+            allow("POST", &|| with_policy(state, lang, name, &|served| explain(state, served, request)))
         }
         _ => Reply::error(
             404,
@@ -241,13 +287,13 @@ fn health(state: &State) -> Reply {
     )
 }
 
-fn policies(state: &State) -> Reply {
+fn policies(state: &State, lang: Lang) -> Reply {
     let loaded = state.loaded();
     let list: Vec<_> = loaded
         .policies
         .values()
         .map(|served| {
-            let policy = &served.policy;
+            let policy = served.policy(lang);
             serde_json::json!({
                 "name": served.name,
                 "title": policy.title,
@@ -261,14 +307,14 @@ fn policies(state: &State) -> Reply {
     Reply::json(200, &serde_json::json!({ "policies": list }))
 }
 
-fn with_policy(state: &State, name: &str, reply: &dyn Fn(&Arc<Served>) -> Reply) -> Reply {
+fn with_policy(state: &State, lang: Lang, name: &str, reply: &dyn Fn(&Arc<Served>) -> Reply) -> Reply {
     let loaded = state.loaded();
     match loaded.policies.get(name) {
         Some(served) => reply(served),
         None => Reply::error(
             404,
             "unknown_policy",
-            state.config.lang.choose(
+            lang.choose(
                 format!("no policy is served as `{name}`; GET /policies lists them"),
                 format!("没有以 `{name}` 提供服务的政策；GET /policies 列出全部"),
             ),
@@ -277,7 +323,8 @@ fn with_policy(state: &State, name: &str, reply: &dyn Fn(&Arc<Served>) -> Reply)
 }
 
 fn schema(served: &Served) -> Reply {
-    Reply::json(200, &crate::schema(&served.policy))
+    // The schema's words are the policy's declared labels, in no language of polc's.
+    Reply::json(200, &crate::schema(&served.english))
 }
 
 /// `POST /check`: a policy's text (text/plain) in, its diagnostics out. A policy with
@@ -288,7 +335,7 @@ fn check(state: &State, request: &Request<'_>) -> Reply {
     }
     let name = query_value(request.query, "name").unwrap_or_else(|| "policy.pol".to_string());
     let (text, report) = crate::check_bytes(request.body);
-    let diagnostics = diagnostic_json(&name, &text, &report.diagnostics, state.config.lang);
+    let diagnostics = diagnostic_json(&name, &text, &report.diagnostics, request.lang(state));
     Reply::json(
         200,
         &serde_json::json!({
@@ -304,7 +351,7 @@ fn unsupported(state: &State, request: &Request<'_>, wanted: &str) -> Reply {
     Reply::error(
         415,
         "unsupported_media_type",
-        state.config.lang.choose(
+        request.lang(state).choose(
             format!("a body of type {given} cannot be read here; send {wanted}"),
             format!("无法读取类型为 {given} 的请求体；请发送 {wanted}"),
         ),
@@ -321,7 +368,11 @@ fn cases_format(request: &Request<'_>) -> Option<InputFormat> {
     }
 }
 
-const CASES_TYPES: &str = "application/json (an array of cases), application/x-ndjson or text/csv";
+/// The cases' media types, in words.
+const CASES_TYPES: [&str; 2] = [
+    "application/json (an array of cases), application/x-ndjson or text/csv",
+    "application/json（案例数组）、application/x-ndjson 或 text/csv",
+];
 
 /// The cases a body holds, counted without typing them; `None` when the body is not
 /// readable as the format at all (the run then says why).
@@ -358,7 +409,8 @@ fn count_cases(body: &[u8], format: &InputFormat) -> Option<usize> {
 /// The checks every run and explanation share: the cases' format and how many there are.
 fn cases_of(state: &State, request: &Request<'_>) -> Result<InputFormat, Reply> {
     let Some(format) = cases_format(request) else {
-        return Err(unsupported(state, request, CASES_TYPES));
+        let [english, chinese] = CASES_TYPES;
+        return Err(unsupported(state, request, request.lang(state).pick(english, chinese)));
     };
     let max = state.config.limits.max_cases;
     if let Some(count) = count_cases(request.body, &format) {
@@ -366,7 +418,7 @@ fn cases_of(state: &State, request: &Request<'_>) -> Result<InputFormat, Reply> 
             return Err(Reply::error(
                 413,
                 "too_many_cases",
-                state.config.lang.choose(
+                request.lang(state).choose(
                     format!("{count} cases in one request; at most {max} are taken: split the batch"),
                     format!("一次请求含 {count} 个案例；最多接受 {max} 个：请拆分批次"),
                 ),
@@ -378,7 +430,11 @@ fn cases_of(state: &State, request: &Request<'_>) -> Result<InputFormat, Reply> 
 
 /// Computes `work` within the time limit: on a thread of its own, answered 503 if it
 /// runs past the limit (the thread then finishes unseen; the case limit bounds it).
-fn within_time<T: Send + 'static>(state: &State, work: impl FnOnce() -> T + Send + 'static) -> Result<T, Reply> {
+fn within_time<T: Send + 'static>(
+    state: &State,
+    lang: Lang,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Reply> {
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let _ = sender.send(work());
@@ -388,7 +444,7 @@ fn within_time<T: Send + 'static>(state: &State, work: impl FnOnce() -> T + Send
         Reply::error(
             503,
             "time_limit",
-            state.config.lang.choose(
+            lang.choose(
                 format!("the request took longer than {} s; send fewer cases", limit.as_secs_f64()),
                 format!("请求计算超过 {} 秒；请减少案例数", limit.as_secs_f64()),
             ),
@@ -403,22 +459,24 @@ fn run(state: &State, served: &Arc<Served>, request: &Request<'_>) -> Reply {
         Err(reply) => return reply,
     };
     let commit = query_value(request.query, "commit").is_some_and(|value| value == "true");
+    let lang = request.lang(state);
     match &state.config.ledger {
-        Some(location) => run_on_ledger(state, served, request.body, format, location, commit),
+        Some(location) => run_on_ledger(state, served.policy(lang), request.body, format, location, commit),
         None if commit => Reply::error(
             409,
             "no_ledger",
-            state.config.lang.choose(
+            lang.choose(
                 "this server has no ledger to commit to; start it with --ledger".to_string(),
                 "此服务没有可记入的台账；请用 --ledger 启动".to_string(),
             ),
         ),
         None => {
             let (served, body) = (Arc::clone(served), request.body.to_vec());
-            let outcome = within_time(state, move || {
-                crate::eval::run(&served.policy, body.as_slice(), format, None).map(|result| {
+            let outcome = within_time(state, lang, move || {
+                let policy = served.policy(lang);
+                crate::eval::run(policy, body.as_slice(), format, None).map(|result| {
                     let mut bytes = Vec::new();
-                    let _ = crate::render::json(&served.policy, &result, &mut bytes);
+                    let _ = crate::render::json(policy, &result, &mut bytes);
                     bytes
                 })
             });
@@ -433,7 +491,7 @@ fn run(state: &State, served: &Arc<Served>, request: &Request<'_>) -> Reply {
 
 fn run_on_ledger(
     state: &State,
-    served: &Served,
+    policy: &Policy,
     body: &[u8],
     format: InputFormat,
     location: &str,
@@ -441,13 +499,13 @@ fn run_on_ledger(
 ) -> Reply {
     let _one_at_a_time = state.ledger.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let decided = crate::Ledger::open(location)
-        .and_then(|mut ledger| crate::run_on_ledger(&mut ledger, &served.policy, body, format, commit));
+        .and_then(|mut ledger| crate::run_on_ledger(&mut ledger, policy, body, format, commit));
     match decided {
         Err(error) => Reply::failure(503, &Failure::new(FailureKind::Ledger, error.to_string())),
         Ok(Err(error)) => Reply::error(400, FailureKind::Batch.id(), error.to_string()),
         Ok(Ok(decision)) => {
             let mut bytes = Vec::new();
-            let _ = crate::render::json(&served.policy, &decision.result, &mut bytes);
+            let _ = crate::render::json(policy, &decision.result, &mut bytes);
             let mut reply = Reply { status: 200, body: bytes, headers: Vec::new() };
             reply.headers.push(("Polc-History-Cases", decision.history_cases.to_string()));
             if let Some(run) = decision.run {
@@ -461,7 +519,7 @@ fn run_on_ledger(
 /// `POST /policies/{name}/explain?case=ID`: the explanation `polc run --explain ID
 /// --format json` gives.
 fn explain(state: &State, served: &Arc<Served>, request: &Request<'_>) -> Reply {
-    let lang = state.config.lang;
+    let lang = request.lang(state);
     let Some(case) = query_value(request.query, "case") else {
         return Reply::error(
             400,
@@ -474,9 +532,10 @@ fn explain(state: &State, served: &Arc<Served>, request: &Request<'_>) -> Reply 
         Err(reply) => return reply,
     };
     let (served, body, asked) = (Arc::clone(served), request.body.to_vec(), case.clone());
-    let outcome = within_time(state, move || {
-        crate::eval::run(&served.policy, body.as_slice(), format, Some(&asked)).map(|result| {
-            match crate::render::explanation(&served.policy, &result) {
+    let outcome = within_time(state, lang, move || {
+        let policy = served.policy(lang);
+        crate::eval::run(policy, body.as_slice(), format, Some(&asked)).map(|result| {
+            match crate::render::explanation(policy, &result) {
                 Some(explanation) => Ok(serde_json::to_value(explanation).unwrap_or_default()),
                 None => Err(result
                     .errors
@@ -485,7 +544,7 @@ fn explain(state: &State, served: &Arc<Served>, request: &Request<'_>) -> Reply 
                     .map(|error| {
                         serde_json::json!({
                             "field": error.field,
-                            "location": error.location.words(served.policy.lang),
+                            "location": error.location.words(lang),
                             "message": error.message,
                         })
                     })
@@ -606,11 +665,18 @@ fn respond(state: &State, mut request: tiny_http::Request) {
         .find(|header| header.field.equiv("Content-Type"))
         .map(|header| header.value.as_str().split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
     let method = request.method().as_str().to_ascii_uppercase();
+    let accept_language = request
+        .headers()
+        .iter()
+        .find(|header| header.field.equiv("Accept-Language"))
+        .map(|header| header.value.as_str().to_string());
+    let asked = asked_lang(query, accept_language.as_deref());
+    let lang = asked.unwrap_or(state.config.lang);
     let too_large = || {
         Reply::error(
             413,
             "payload_too_large",
-            state.config.lang.choose(
+            lang.choose(
                 format!("the body is larger than {} bytes", limits.max_body),
                 format!("请求体超过 {} 字节", limits.max_body),
             ),
@@ -625,8 +691,14 @@ fn respond(state: &State, mut request: tiny_http::Request) {
             Err(error) => Reply::error(400, "bad_request", format!("the body cannot be read: {error}")),
             Ok(_) if body.len() > limits.max_body => too_large(),
             Ok(_) => {
-                let request =
-                    Request { method: &method, path, query, content_type: content_type.as_deref(), body: &body };
+                let request = Request {
+                    method: &method,
+                    path,
+                    query,
+                    content_type: content_type.as_deref(),
+                    lang: asked,
+                    body: &body,
+                };
                 // The library does not panic on any input; if it ever did, this request
                 // gets a 500 and the others go on.
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| answer(state, &request))).unwrap_or_else(
