@@ -193,20 +193,8 @@ pub fn compile(name: &str, text: &str) -> Result<Policy, PolicyReport> {
 /// at all is an error.
 ///
 /// ```
-/// # let policy = polc::compile("p.pol", r#"
-/// # policy "P09"
-/// #   valid from 2020-01-01 for 20 years
-/// #   cases identified by id, dated by date
-/// # input id: text required
-/// # input date: date required
-/// # input applicant: entity required
-/// # input city_subsidy: money
-/// # article 1 "a"
-/// #   clause 1.1
-/// #     award 三分之一 of city_subsidy
-/// #     to applicant
-/// # "#)?;
-/// // `policy` awards a third of `city_subsidy` to `applicant`.
+/// // A third of `city_subsidy` to `applicant`.
+/// let policy = polc::compile("p09.pol", include_str!("../policies/shapes/P09-exact-fraction.pol"))?;
 /// let cases = "id,date,applicant,city_subsidy\nA1,2025-03-01,G1,300万\nA2,2025-03-01,G2,lots\n";
 /// let run = polc::run(&policy, cases.as_bytes(), polc::InputFormat::Csv)?;
 /// let json = run.json();
@@ -223,19 +211,8 @@ pub fn run<'p>(policy: &'p Policy, cases: impl Read + Send, format: InputFormat)
 /// [`run`], also explaining the case `case_id` ([`Run::explanation`]).
 ///
 /// ```
-/// # let policy = polc::compile("p.pol", r#"
-/// # policy "P09"
-/// #   valid from 2020-01-01 for 20 years
-/// #   cases identified by id, dated by date
-/// # input id: text required
-/// # input date: date required
-/// # input applicant: entity required
-/// # input city_subsidy: money
-/// # article 1 "a"
-/// #   clause 1.1
-/// #     award 三分之一 of city_subsidy
-/// #     to applicant
-/// # "#)?;
+/// // A third of `city_subsidy` to `applicant`.
+/// let policy = polc::compile("p09.pol", include_str!("../policies/shapes/P09-exact-fraction.pol"))?;
 /// let cases = r#"{"id": "A1", "date": "2025-03-01", "applicant": "G1", "city_subsidy": "100.01"}"#;
 /// let run = polc::run_explaining(&policy, cases.as_bytes(), polc::InputFormat::JsonLines, "A1")?;
 /// let explanation = run.explanation().unwrap();
@@ -258,19 +235,8 @@ pub fn run_explaining<'p>(
 /// error is the ledger's; the inner, the batch's.
 ///
 /// ```
-/// # let policy = polc::compile("p.pol", r#"
-/// # policy "P09"
-/// #   valid from 2020-01-01 for 20 years
-/// #   cases identified by id, dated by date
-/// # input id: text required
-/// # input date: date required
-/// # input applicant: entity required
-/// # input city_subsidy: money
-/// # article 1 "a"
-/// #   clause 1.1
-/// #     award 三分之一 of city_subsidy
-/// #     to applicant
-/// # "#)?;
+/// // A third of `city_subsidy` to `applicant`.
+/// let policy = polc::compile("p09.pol", include_str!("../policies/shapes/P09-exact-fraction.pol"))?;
 /// let directory = tempfile::tempdir()?;
 /// let location = directory.path().join("ledger.db");
 /// let mut ledger = polc::Ledger::open(location.to_str().unwrap())?;
@@ -297,19 +263,8 @@ pub fn run_on_ledger(
 /// The applicant data `policy` reads, as a JSON Schema: what `polc schema` prints.
 ///
 /// ```
-/// # let policy = polc::compile("p.pol", r#"
-/// # policy "P09"
-/// #   valid from 2020-01-01 for 20 years
-/// #   cases identified by id, dated by date
-/// # input id: text required
-/// # input date: date required
-/// # input applicant: entity required
-/// # input city_subsidy: money
-/// # article 1 "a"
-/// #   clause 1.1
-/// #     award 三分之一 of city_subsidy
-/// #     to applicant
-/// # "#)?;
+/// // A third of `city_subsidy` to `applicant`.
+/// let policy = polc::compile("p09.pol", include_str!("../policies/shapes/P09-exact-fraction.pol"))?;
 /// let schema = polc::schema(&policy);
 /// assert!(schema["required"].as_array().unwrap().contains(&"applicant".into()));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -322,19 +277,8 @@ pub fn schema(policy: &Policy) -> serde_json::Value {
 /// that did not run, the totals, and an explanation when one was asked for.
 ///
 /// ```
-/// # let policy = polc::compile("p.pol", r#"
-/// # policy "P09"
-/// #   valid from 2020-01-01 for 20 years
-/// #   cases identified by id, dated by date
-/// # input id: text required
-/// # input date: date required
-/// # input applicant: entity required
-/// # input city_subsidy: money
-/// # article 1 "a"
-/// #   clause 1.1
-/// #     award 三分之一 of city_subsidy
-/// #     to applicant
-/// # "#)?;
+/// // A third of `city_subsidy` to `applicant`.
+/// let policy = polc::compile("p09.pol", include_str!("../policies/shapes/P09-exact-fraction.pol"))?;
 /// let cases = r#"[{"id": "A1", "date": "2025-03-01", "applicant": "G1", "city_subsidy": "300万"}]"#;
 /// let run = polc::run(&policy, cases.as_bytes(), polc::InputFormat::Json)?;
 /// assert!(!run.has_problems());
