@@ -467,3 +467,15 @@ fn chengdu_bounds_table() {
     assert_eq!(output.status.code(), Some(0));
     insta::assert_snapshot!(String::from_utf8(output.stdout).unwrap());
 }
+
+/// `--lang zh`: the findings themselves, not only the headings, in Chinese.
+#[test]
+fn dead_clauses_in_chinese() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_polc"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["--lang", "zh", "bounds", "tests/data/bounds/dead.pol"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    insta::assert_snapshot!(String::from_utf8(output.stdout).unwrap());
+}

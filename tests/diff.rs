@@ -163,3 +163,23 @@ fn conditions_are_classed_widened_narrowed_or_rewritten() {
         with(attendees, "conference_attendees >= 500"),
     ]);
 }
+
+/// `--lang zh`: subjects, parts, effects and each award's reason in Chinese; the JSON
+/// report keeps its English keys for programs.
+#[test]
+fn chengdu_next_version_in_chinese() {
+    let chinese = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_polc"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["--lang", "zh", "diff", CHENGDU, NEXT])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    insta::assert_snapshot!(chinese(&["--cases", CASES]));
+    let json: serde_json::Value = serde_json::from_str(&chinese(&["--format", "json"])).unwrap();
+    assert_eq!(json["changes"][1]["subject"], "clause 1.1");
+    assert_eq!(json["changes"][1]["part"], "award");
+}

@@ -130,7 +130,11 @@ pub fn bounds(policy: &Policy) -> Report {
         let (bounds, reached, paying) = clause_bounds(policy, index, &feasible);
         samples.push(paying);
         if !reached {
-            report.unknown.push(format!("clause {}: no case tried gets an award of it; it may be dead", clause.id));
+            let id = &clause.id;
+            report.unknown.push(policy.lang.choose(
+                format!("clause {id}: no case tried gets an award of it; it may be dead"),
+                format!("条款 {id}：试过的案例都没有得到它的奖励；它可能永远不适用"),
+            ));
         }
         greatest.push(match &bounds.greatest {
             Some(bound) => bound.amount.parse().ok(),
@@ -234,8 +238,9 @@ fn clause_domains(
         });
         if let (true, Some(input)) = (feasible.is_empty() && why_not.is_empty(), lacked) {
             let name = policy.inputs.get(input).map_or("?", |input| input.name.as_str());
-            return Feasible::None(format!(
-                "its amount needs `{name}`, and every case its tests and the gates let through lacks it"
+            return Feasible::None(policy.lang.choose(
+                format!("its amount needs `{name}`, and every case its tests and the gates let through lacks it"),
+                format!("其金额需要 `{name}`，而它的条件和准入条件放行的每个案例都缺少这项数据"),
             ));
         }
     }
@@ -299,28 +304,39 @@ fn conflict(
                     witness::collect(policy, &gate.condition, &mut read);
                     read.contains(&input)
                 })
-                .map(|gate| format!("require {}", shown(&gate.condition).trim_matches('`')))
+                .map(|gate| {
+                    format!("{}{}", policy.lang.pick("require ", "准入条件 "), shown(&gate.condition).trim_matches('`'))
+                })
                 .map(|gate| format!("`{gate}`"))
                 .collect();
+            let gates = gates.join(policy.lang.pick(" and ", "、"));
+            let lang = policy.lang;
             return match (earlier.is_empty(), gates_involved, own_involved) {
-                (true, _, true) => {
-                    format!("no value of `{name}` the data contract allows meets {own}")
-                }
-                (true, _, false) => {
-                    format!("no value of `{name}` the data contract allows passes {}", gates.join(" and "))
-                }
-                (false, true, true) => {
-                    format!("{own} cannot hold together with {}: no `{name}` meets both", gates.join(" and "))
-                }
-                (false, true, false) => {
-                    format!("the gates {} leave `{name}` no value: no case passes them", gates.join(" and "))
-                }
-                (false, false, _) => format!("the tests of `{name}` in {own} cannot all hold"),
+                (true, _, true) => lang.choose(
+                    format!("no value of `{name}` the data contract allows meets {own}"),
+                    format!("数据约定允许的 `{name}` 取值都不满足 {own}"),
+                ),
+                (true, _, false) => lang.choose(
+                    format!("no value of `{name}` the data contract allows passes {gates}"),
+                    format!("数据约定允许的 `{name}` 取值都通不过 {gates}"),
+                ),
+                (false, true, true) => lang.choose(
+                    format!("{own} cannot hold together with {gates}: no `{name}` meets both"),
+                    format!("{own} 与 {gates} 不能同时成立：没有 `{name}` 的取值能同时满足"),
+                ),
+                (false, true, false) => lang.choose(
+                    format!("the gates {gates} leave `{name}` no value: no case passes them"),
+                    format!("准入条件 {gates} 使 `{name}` 无值可取：没有案例能通过"),
+                ),
+                (false, false, _) => lang.choose(
+                    format!("the tests of `{name}` in {own} cannot all hold"),
+                    format!("{own} 中对 `{name}` 的各项判断不能同时成立"),
+                ),
             };
         };
         domains = next;
     }
-    format!("the tests in {own} cannot all hold")
+    policy.lang.choose(format!("the tests in {own} cannot all hold"), format!("{own} 中的各项判断不能同时成立"))
 }
 
 /// A clause's least and greatest award over its feasible domains, with the cases that
@@ -561,21 +577,37 @@ fn recipient_bounds(policy: &Policy, greatest: &[Option<Decimal>]) -> RecipientB
             continue;
         }
         let Some(most) = *most else {
-            because.push((index, format!("clause {}'s award has no upper bound", clause.id)));
+            let id = &clause.id;
+            because.push((
+                index,
+                policy
+                    .lang
+                    .choose(format!("clause {id}'s award has no upper bound"), format!("条款 {id} 的奖励没有上限")),
+            ));
             per_clause.push((None, None));
             continue;
         };
         let Some(once) = clause.once.as_deref() else {
-            because.push((index, format!("clause {} pays every case that qualifies: no `once` limits it", clause.id)));
+            let id = &clause.id;
+            because.push((
+                index,
+                policy.lang.choose(
+                    format!("clause {id} pays every case that qualifies: no `once` limits it"),
+                    format!("条款 {id} 向每个符合条件的案例支付：没有 `once` 限制次数"),
+                ),
+            ));
             per_clause.push((None, None));
             continue;
         };
         if !once.contains(&Key::Recipient) {
             because.push((
                 index,
-                format!(
-                    "clause {}'s `once` is not per recipient: one recipient can be paid under many keys",
-                    clause.id
+                policy.lang.choose(
+                    format!(
+                        "clause {}'s `once` is not per recipient: one recipient can be paid under many keys",
+                        clause.id
+                    ),
+                    format!("条款 {} 的 `once` 不按受益主体：同一受益主体可以按多个分组键多次获得", clause.id),
                 ),
             ));
             per_clause.push((None, None));
@@ -610,9 +642,12 @@ fn recipient_bounds(policy: &Policy, greatest: &[Option<Decimal>]) -> RecipientB
             };
             because.push((
                 index,
-                format!(
-                    "clause {} pays a recipient once per `{name}`, and nothing bounds how many of those it has",
-                    clause.id
+                policy.lang.choose(
+                    format!(
+                        "clause {} pays a recipient once per `{name}`, and nothing bounds how many of those it has",
+                        clause.id
+                    ),
+                    format!("条款 {} 对每个 `{name}` 向受益主体支付一次，而其个数没有上限", clause.id),
                 ),
             ));
             per_clause.push((None, None));
@@ -633,9 +668,12 @@ fn recipient_bounds(policy: &Policy, greatest: &[Option<Decimal>]) -> RecipientB
             (None, None) => {
                 because.push((
                     index,
-                    format!(
-                        "clause {} pays once a year, and the policy states no validity to end the years",
-                        clause.id
+                    policy.lang.choose(
+                        format!(
+                            "clause {} pays once a year, and the policy states no validity to end the years",
+                            clause.id
+                        ),
+                        format!("条款 {} 每年支付一次，而政策没有写明有效期来结束这些年份", clause.id),
                     ),
                 ));
                 None
@@ -669,20 +707,24 @@ fn recipient_bounds(policy: &Policy, greatest: &[Option<Decimal>]) -> RecipientB
             add(&mut life_sum, life);
         }
         let year_cap = Some(year_sum.map_or(limit, |sum| sum.min(limit)));
-        let life_cap = match (yearly, years) {
-            (true, Some(years)) => limit.checked_mul(years).map(|cap| life_sum.map_or(cap, |sum| sum.min(cap))),
-            (true, None) => {
-                if life_sum.is_none() {
-                    because.push((
+        let life_cap =
+            match (yearly, years) {
+                (true, Some(years)) => limit.checked_mul(years).map(|cap| life_sum.map_or(cap, |sum| sum.min(cap))),
+                (true, None) => {
+                    if life_sum.is_none() {
+                        because.push((
                         usize::MAX,
-                        "a cap per year holds its clauses, but the policy states no validity to end the years"
-                            .to_string(),
+                        policy.lang.choose(
+                            "a cap per year holds its clauses, but the policy states no validity to end the years",
+                            "有按年度的上限约束这些条款，但政策没有写明有效期来结束这些年份",
+                        )
+                        .to_string(),
                     ));
+                    }
+                    life_sum
                 }
-                life_sum
-            }
-            (false, _) => Some(life_sum.map_or(limit, |sum| sum.min(limit))),
-        };
+                (false, _) => Some(life_sum.map_or(limit, |sum| sum.min(limit))),
+            };
         add(&mut per_year_total, year_cap);
         add(&mut life_total, life_cap);
     }
@@ -838,15 +880,18 @@ fn overlaps(
                 }
                 report.overlaps.push(Overlap { clauses: [a.id.clone(), b.id.clone()], witness });
             }
-            None => report.unknown.push(format!(
-                "clauses {} and {}: their tests can hold together, but no case tried gets both",
-                a.id, b.id
+            None => report.unknown.push(policy.lang.choose(
+                format!("clauses {} and {}: their tests can hold together, but no case tried gets both", a.id, b.id),
+                format!("条款 {} 和 {}：它们的条件可以同时成立，但试过的案例都没有同时得到两者", a.id, b.id),
             )),
         }
     }
     for (first, second) in unread {
         let (Some(a), Some(b)) = (policy.clauses.get(first), policy.clauses.get(second)) else { continue };
-        report.unknown.push(format!("clauses {} and {}: conditions too involved to decide an overlap", a.id, b.id));
+        report.unknown.push(policy.lang.choose(
+            format!("clauses {} and {}: conditions too involved to decide an overlap", a.id, b.id),
+            format!("条款 {} 和 {}：条件过于复杂，无法判定是否重叠", a.id, b.id),
+        ));
     }
 }
 

@@ -850,7 +850,7 @@ pub fn population(
                 role: role.clone(),
                 from,
                 to,
-                why: why(clause, changes),
+                why: why(clause, changes, new.lang),
             });
         }
     }
@@ -918,24 +918,40 @@ fn signed(amount: Decimal) -> String {
 
 /// Why a clause's award moved: its own changed parts, or else the rules around it that
 /// changed (a cap or class holding it, a gate, the vocabulary), or else other awards that
-/// a cross-case rule counts with it.
-fn why(clause: &str, changes: &[Change]) -> String {
+/// a cross-case rule counts with it. In `lang`, the words of [`subject_words`],
+/// [`part_words`] and [`effect_words`].
+fn why(clause: &str, changes: &[Change], lang: Lang) -> String {
     let subject = format!("clause {clause}");
-    let own: Vec<String> = changes
+    let own: Vec<(&str, String)> = changes
         .iter()
         .filter(|change| change.subject == subject && change.part != "greatest award")
-        .map(|change| match (&change.effect, change.part.as_str()) {
-            (Some(effect), "award" | "definition") => format!("{}: {effect}", change.part),
-            (Some(effect), "condition") => format!("condition {}", effect.split(':').next().unwrap_or(effect)),
-            _ => change.part.clone(),
+        .map(|change| {
+            let part = part_words(&change.part, lang);
+            let words = match (&change.effect, change.part.as_str()) {
+                (Some(effect), "award" | "definition") => {
+                    format!("{part}{}{}", lang.pick(": ", "："), effect_words(effect, lang))
+                }
+                (Some(effect), "condition") => {
+                    let verdict = effect.split(':').next().unwrap_or(effect);
+                    format!("{part}{}{}", lang.pick(" ", ""), effect_words(verdict, lang))
+                }
+                _ => part,
+            };
+            (change.part.as_str(), words)
         })
         .collect();
-    match own.first().map(String::as_str) {
-        Some("added") => return format!("clause {clause} is new"),
-        Some("removed") => return format!("clause {clause} was removed"),
-        Some(_) => return format!("clause {clause} changed: {}", own.join("; ")),
+    let separator = lang.pick("; ", "；");
+    match own.first().map(|(part, _)| *part) {
+        Some("added") => return lang.choose(format!("clause {clause} is new"), format!("条款 {clause} 为新增")),
+        Some("removed") => return lang.choose(format!("clause {clause} was removed"), format!("条款 {clause} 已删除")),
+        Some(_) => {
+            let parts: Vec<&str> = own.iter().map(|(_, words)| words.as_str()).collect();
+            let parts = parts.join(separator);
+            return lang.choose(format!("clause {clause} changed: {parts}"), format!("条款 {clause} 有改动：{parts}"));
+        }
         None => {}
     }
+    let said = |change: &Change, what: String| format!("{} {what}", subject_words(&change.subject, lang));
     let around: Vec<String> = changes
         .iter()
         .filter(|change| {
@@ -945,20 +961,134 @@ fn why(clause: &str, changes: &[Change]) -> String {
             (change.subject.starts_with("cap ") && change.subject.split([',', ' ']).any(|word| word == clause))
                 || (change.subject.starts_with("class ") && (holds(&change.from) || holds(&change.to)))
         })
-        .map(|change| format!("{} {}", change.subject, change.effect.as_deref().unwrap_or(&change.part)))
+        .map(|change| match &change.effect {
+            Some(effect) => said(change, effect_words(effect, lang)),
+            None => said(change, part_words(&change.part, lang)),
+        })
         .collect();
     if !around.is_empty() {
-        return around.join("; ");
+        return around.join(separator);
     }
     let general: Vec<String> = changes
         .iter()
         .filter(|change| {
             change.subject == "gate" || change.subject.starts_with("value ") || change.subject.starts_with("input ")
         })
-        .map(|change| format!("{} {}", change.subject, change.part))
+        .map(|change| said(change, part_words(&change.part, lang)))
         .collect();
     if !general.is_empty() {
-        return general.join("; ");
+        return general.join(separator);
     }
-    "the clause is unchanged: a cross-case rule (once, a class, a cap) counts other awards that changed".to_string()
+    lang.pick(
+        "the clause is unchanged: a cross-case rule (once, a class, a cap) counts other awards that changed",
+        "条款本身未变：某项跨案例规则（once、类别、上限）计入了其他发生变化的奖励",
+    )
+    .to_string()
+}
+
+/// A change's subject (`clause 1.1`, `input x`) in `lang`. The report keeps its subjects,
+/// parts and effects in English, stable for a program reading the JSON; a person reads
+/// them in the run's language.
+pub fn subject_words(subject: &str, lang: Lang) -> String {
+    if lang == Lang::En {
+        return subject.to_string();
+    }
+    let (kind, rest) = subject.split_once(' ').unwrap_or((subject, ""));
+    let kind = match kind {
+        "policy" => "政策",
+        "input" => "申报数据",
+        "enum" => "枚举",
+        "value" => "命名值",
+        "clause" => "条款",
+        "cap" => "上限",
+        "class" => "类别",
+        "gate" => "准入条件",
+        "article" => return format!("第{rest}条"),
+        _ => return subject.to_string(),
+    };
+    if rest.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{kind} {rest}")
+    }
+}
+
+/// A change's part (`added`, `condition`, `greatest award`) in `lang`.
+pub fn part_words(part: &str, lang: Lang) -> String {
+    let chinese = match part {
+        "added" => "新增",
+        "removed" => "删除",
+        "amount" => "金额",
+        "award" => "奖励",
+        "condition" => "条件",
+        "default" => "默认值",
+        "definition" => "定义",
+        "greatest award" => "单笔最高奖励",
+        "instalments" => "分期",
+        "interpreted by" => "解释机关",
+        "issued by" => "发布机关",
+        "members" => "成员",
+        "once" => "限享一次",
+        "recipients" => "受益主体",
+        "required" => "必填",
+        "review" => "评审",
+        "text" => "原文",
+        "title" => "标题",
+        "type" => "类型",
+        "validity" => "有效期",
+        "years" => "年限",
+        "values" => "取值",
+        _ => part,
+    };
+    lang.pick(part, chinese).to_string()
+}
+
+/// What a change means (`widened: …`, `tightened`, `added tier 20亿 => 40万`) in `lang`;
+/// numbers and the policy's own text are left as they are.
+pub fn effect_words(effect: &str, lang: Lang) -> String {
+    if lang == Lang::En {
+        return effect.to_string();
+    }
+    let whole = match effect {
+        "the same cases, rewritten" => Some("适用的案例不变，只是改写"),
+        "widened: every case it held for still qualifies, and more do" => {
+            Some("放宽：原来适用的案例仍然适用，且有更多案例适用")
+        }
+        "narrowed: fewer cases qualify, none newly" => Some("收紧：适用的案例变少，没有新适用的案例"),
+        "changed: some cases newly qualify and some no longer do" => Some("改变：有些案例新适用，有些不再适用"),
+        "widened or the same: every case it held for still qualifies" => Some("放宽或不变：原来适用的案例仍然适用"),
+        "narrowed or the same: no case newly qualifies" => Some("收紧或不变：没有新适用的案例"),
+        "widened" => Some("放宽"),
+        "narrowed" => Some("收紧"),
+        "changed" => Some("改变"),
+        "widened or the same" => Some("放宽或不变"),
+        "narrowed or the same" => Some("收紧或不变"),
+        "tightened" => Some("收紧"),
+        "loosened" => Some("放宽"),
+        "reordered" => Some("顺序调整"),
+        _ => None,
+    };
+    if let Some(whole) = whole {
+        return whole.to_string();
+    }
+    let pieces: Vec<String> = effect
+        .split("; ")
+        .map(|piece| {
+            for (english, chinese) in [
+                ("added tier ", "新增档次 "),
+                ("removed tier ", "删除档次 "),
+                ("tier threshold ", "档次门槛 "),
+                ("tier ", "档次 "),
+                ("added ", "新增 "),
+                ("removed ", "删除 "),
+                ("when ", "适用条件："),
+            ] {
+                if let Some(rest) = piece.strip_prefix(english) {
+                    return format!("{chinese}{rest}");
+                }
+            }
+            piece.to_string()
+        })
+        .collect();
+    pieces.join("；")
 }

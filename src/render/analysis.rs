@@ -3,6 +3,7 @@
 use super::show;
 use super::table::{kind_words, render_rows};
 use crate::analyze::bounds::{Bound, Report};
+use crate::analyze::diff;
 use crate::check::checked::Policy;
 use crate::lang::Lang;
 use rust_decimal::Decimal;
@@ -40,7 +41,8 @@ pub fn bounds_table(policy: &Policy, report: &Report) -> String {
                     .to_string(),
             );
         }
-        for (end, bound) in [("least", &clause.least), ("greatest", &clause.greatest)] {
+        let ends = [(lang.pick("least", "最低"), &clause.least), (lang.pick("greatest", "最高"), &clause.greatest)];
+        for (end, bound) in ends {
             if let Some(witness) = bound.as_ref().and_then(|bound| bound.witness.as_ref()) {
                 witnesses.push((format!("{} {end}", clause.clause), witness));
             }
@@ -82,13 +84,14 @@ pub fn bounds_table(policy: &Policy, report: &Report) -> String {
     }
 
     out.push('\n');
-    section(&mut out, lang.pick("Dead clauses", "不可能适用的条款"), report.dead.len());
+    section(&mut out, lang, lang.pick("Dead clauses", "不可能适用的条款"), report.dead.len());
     for dead in &report.dead {
-        out.push_str(&format!("  {}: {}\n", dead.clause, dead.reason));
+        out.push_str(&format!("  {}{}{}\n", dead.clause, lang.pick(": ", "："), dead.reason));
     }
     out.push('\n');
     section(
         &mut out,
+        lang,
         lang.pick(
             "Overlaps (clauses in no shared class that pay the same case)",
             "重叠（不在同一类别、可对同一案例同时支付的条款）",
@@ -101,7 +104,7 @@ pub fn bounds_table(policy: &Policy, report: &Report) -> String {
         witnesses.push((format!("{first} + {second}"), &overlap.witness));
     }
     out.push('\n');
-    section(&mut out, lang.pick("Undecided", "未能判定"), report.unknown.len());
+    section(&mut out, lang, lang.pick("Undecided", "未能判定"), report.unknown.len());
     for unknown in &report.unknown {
         out.push_str(&format!("  {unknown}\n"));
     }
@@ -113,18 +116,19 @@ pub fn bounds_table(policy: &Policy, report: &Report) -> String {
         ));
         for (finding, case) in witnesses {
             let case = serde_json::to_string(case).unwrap_or_default();
-            out.push_str(&format!("  {finding}: {case}\n"));
+            out.push_str(&format!("  {finding}{}{case}\n", lang.pick(": ", "：")));
         }
     }
     out
 }
 
 /// A section's heading with its count, or "none".
-fn section(out: &mut String, title: &str, count: usize) {
+fn section(out: &mut String, lang: Lang, title: &str, count: usize) {
+    let colon = lang.pick(": ", "：");
     if count == 0 {
-        out.push_str(&format!("{title}: -\n"));
+        out.push_str(&format!("{title}{colon}-\n"));
     } else {
-        out.push_str(&format!("{title}: {count}\n"));
+        out.push_str(&format!("{title}{colon}{count}\n"));
     }
 }
 
@@ -147,7 +151,7 @@ fn amount_cell(lang: Lang, bound: Option<&Bound>, unbounded: bool) -> String {
 /// `polc diff` for a reviewer: the changes clause by clause, then, with a batch, every
 /// award that moved, the totals that moved, who gains, loses, starts and stops, and the
 /// cost.
-pub fn diff_table(lang: Lang, report: &crate::analyze::diff::Report) -> String {
+pub fn diff_table(lang: Lang, report: &diff::Report) -> String {
     let mut out = String::new();
     if report.changes.is_empty() {
         out.push_str(lang.pick(
@@ -162,11 +166,11 @@ pub fn diff_table(lang: Lang, report: &crate::analyze::diff::Report) -> String {
         let mut rows: Vec<Vec<String>> = vec![header.map(String::from).to_vec()];
         for change in &report.changes {
             rows.push(vec![
-                change.subject.clone(),
-                change.part.clone(),
+                diff::subject_words(&change.subject, lang),
+                diff::part_words(&change.part, lang),
                 change.from.clone().unwrap_or_else(|| "-".into()),
                 change.to.clone().unwrap_or_else(|| "-".into()),
-                change.effect.clone().unwrap_or_default(),
+                change.effect.as_deref().map(|effect| diff::effect_words(effect, lang)).unwrap_or_default(),
             ]);
         }
         out.push_str(&render_rows(&rows, &[]));
@@ -207,11 +211,12 @@ pub fn diff_table(lang: Lang, report: &crate::analyze::diff::Report) -> String {
         (lang.pick("Per clause", "按条款"), &population.per_clause),
     ] {
         out.push('\n');
+        let colon = lang.pick(": ", "：");
         if totals.is_empty() {
-            out.push_str(&format!("{title}: -\n"));
+            out.push_str(&format!("{title}{colon}-\n"));
             continue;
         }
-        out.push_str(&format!("{title}:\n"));
+        out.push_str(&format!("{title}{}\n", colon.trim_end()));
         let header = match lang {
             Lang::En => ["", "before", "after", "change"],
             Lang::Zh => ["", "原", "新", "变化"],
@@ -230,7 +235,10 @@ pub fn diff_table(lang: Lang, report: &crate::analyze::diff::Report) -> String {
         (lang.pick("Stopping getting anything", "不再获得"), &population.stopping),
     ] {
         let listed = if cases.is_empty() { "-".to_string() } else { cases.join(", ") };
-        out.push_str(&format!("{title} ({}): {listed}\n", cases.len()));
+        out.push_str(&match lang {
+            Lang::En => format!("{title} ({}): {listed}\n", cases.len()),
+            Lang::Zh => format!("{title}（{}）：{listed}\n", cases.len()),
+        });
     }
     let cost = &population.cost;
     let number = |text: &str| text.trim_start_matches('+').parse::<Decimal>().map(show::money_text).unwrap_or_default();
