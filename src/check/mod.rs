@@ -24,11 +24,21 @@ use std::collections::HashMap;
 /// W0008: clauses whose condition, with the gates and the data contract, no case can
 /// meet. The proof is `polc bounds`'s (docs/analysis.md), without the cases it runs.
 fn dead_clauses(policy: &Policy) -> Vec<Diagnostic> {
-    crate::analyze::bounds::dead_clauses(policy)
-        .into_iter()
+    let dead = crate::analyze::bounds::dead_clauses(policy);
+    // The reasons in Chinese too, from the same proof worded for a Chinese policy: only
+    // when there is something to word, since the proof runs again.
+    let chinese = if dead.is_empty() {
+        Vec::new()
+    } else {
+        let mut worded = policy.clone();
+        worded.lang = crate::lang::Lang::Zh;
+        crate::analyze::bounds::dead_clauses(&worded)
+    };
+    dead.into_iter()
         .filter_map(|(index, reason)| {
             let clause = policy.clauses.get(index)?;
             let span = clause.condition.as_ref().map_or(clause.span, |condition| condition.span);
+            let chinese_reason = chinese.iter().find(|(other, _)| *other == index).map(|(_, reason)| reason.as_str());
             Some(
                 Diagnostic::new(
                     Code::DeadClause,
@@ -38,7 +48,13 @@ fn dead_clauses(policy: &Policy) -> Vec<Diagnostic> {
                 )
                 .with_help("check the thresholds and values against the policy text and the gates (`require`)")
                 .in_chinese(
-                    format!("条款 {} 永远不会适用：它的条件与前提（require）和申报数据约定合起来不可能成立", clause.id),
+                    match chinese_reason {
+                        Some(why) => format!("条款 {} 永远不会适用：{why}", clause.id),
+                        None => format!(
+                            "条款 {} 永远不会适用：它的条件与前提（require）和申报数据约定合起来不可能成立",
+                            clause.id
+                        ),
+                    },
                     "没有案例能满足",
                 )
                 .help_in_chinese("请对照政策原文和前提（require）核对门槛和取值"),
