@@ -1733,6 +1733,11 @@ fn test(out: &mut Out, paths: &[PathBuf], with_coverage: bool, format: TestForma
         }
     };
     let as_table = format == TestFormat::Table;
+    // The marks in front of each example, of one width so the names line up.
+    let (ok_mark, failed_mark) = match lang() {
+        Lang::En => ("ok    ", "FAILED"),
+        Lang::Zh => ("通过  ", "未通过"),
+    };
     let mut records: Vec<TestRecord> = Vec::new();
     let mut coverage_reports = Vec::new();
     let mut with_examples = 0;
@@ -1742,25 +1747,32 @@ fn test(out: &mut Out, paths: &[PathBuf], with_coverage: bool, format: TestForma
         let Ok(sidecar) = std::fs::read_to_string(&sidecar_path) else {
             note!(
                 format!("{name}: no examples (write them in {})", sidecar_path.display()),
-                format!("{name}: no examples (write them in {})", sidecar_path.display())
+                format!("{name}：没有示例（请写在 {}）", sidecar_path.display())
             );
             continue;
         };
         with_examples += 1;
         let failure =
             |why: String| TestRecord { policy: name.clone(), example: None, passed: false, differences: vec![why] };
-        let Ok(policy) = load_policy(&name) else {
+        let Ok(mut policy) = load_policy(&name) else {
             records.push(failure("the policy does not check".to_string()));
             if as_table {
-                writeln!(out, "FAILED {name}: the policy does not check")?;
+                writeln!(
+                    out,
+                    "{failed_mark} {name}{}",
+                    lang().pick(": the policy does not check", "：政策未通过检查")
+                )?;
             }
             continue;
         };
+        // The examples' expected reasons (`why`) quote the reasons as polc words them in
+        // English, whatever language the run is in; so they are run in English.
+        policy.lang = Lang::En;
         let (outcomes, hits) = match polc::examples::run_examples(&policy, &sidecar) {
             Ok(result) => result,
             Err(error) => {
                 if as_table {
-                    writeln!(out, "FAILED {}: {error}", sidecar_path.display())?;
+                    writeln!(out, "{failed_mark} {}: {error}", sidecar_path.display())?;
                 }
                 records.push(failure(format!("{}: {error}", sidecar_path.display())));
                 continue;
@@ -1769,9 +1781,9 @@ fn test(out: &mut Out, paths: &[PathBuf], with_coverage: bool, format: TestForma
         for outcome in outcomes {
             if as_table {
                 if outcome.passed() {
-                    writeln!(out, "ok     {name} › {}", outcome.name)?;
+                    writeln!(out, "{ok_mark} {name} › {}", outcome.name)?;
                 } else {
-                    writeln!(out, "FAILED {name} › {}", outcome.name)?;
+                    writeln!(out, "{failed_mark} {name} › {}", outcome.name)?;
                     for line in &outcome.differences {
                         writeln!(out, "       {line}")?;
                     }
@@ -1785,6 +1797,8 @@ fn test(out: &mut Out, paths: &[PathBuf], with_coverage: bool, format: TestForma
             });
         }
         if with_coverage {
+            // Coverage is shown in the run's language.
+            policy.lang = lang();
             coverage_reports.push((name, polc::examples::coverage_rows(&policy, &hits)));
         }
     }
@@ -1798,10 +1812,11 @@ fn test(out: &mut Out, paths: &[PathBuf], with_coverage: bool, format: TestForma
     }
     let passed = records.iter().filter(|record| record.passed).count();
     let failed = records.len() - passed;
-    let summary = format!("{passed} passed, {failed} failed");
+    let summary =
+        lang().choose(format!("{passed} passed, {failed} failed"), format!("{passed} 个通过，{failed} 个未通过"));
     if as_table {
         if with_coverage {
-            out.write_all(polc::examples::coverage_table(&coverage_reports).as_bytes())?;
+            out.write_all(polc::examples::coverage_table(&coverage_reports, lang()).as_bytes())?;
         }
         writeln!(out, "{summary}")?;
     } else {

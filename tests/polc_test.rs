@@ -145,3 +145,24 @@ fn rounds_that_decide_otherwise_fail_with_what_the_ledger_holds() {
     assert_eq!(status, 1);
     insta::assert_snapshot!("polc_test_rounds", stdout);
 }
+
+/// In a Chinese locale the examples still pass: their expected reasons quote polc's
+/// English wording, so they run in English, and only the report is in Chinese.
+#[test]
+fn a_chinese_locale_runs_the_same_examples() {
+    let output = Command::new(env!("CARGO_BIN_EXE_polc"))
+        .args(["test", "--coverage", "policies"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("POLC_LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "zh_CN.UTF-8")
+        .output()
+        .expect("polc runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let examples = example_count("policies") + example_count("policies/shapes");
+    assert_eq!(stdout.lines().last(), Some(format!("{examples} 个通过，0 个未通过").as_str()));
+    assert!(stdout.contains("policies/chengdu-ai-2024.pol 的覆盖率：106/106（100.0%）"), "{stdout}");
+    assert!(stdout.lines().any(|line| line.starts_with("通过   policies/chengdu-ai-2024.pol › ")), "{stdout}");
+}

@@ -437,19 +437,28 @@ pub fn coverage_rows(policy: &Policy, hits: &coverage::Hits) -> Vec<CoverageRow>
 
 /// Coverage of several policies as a table: a line per policy, a row per group with the
 /// probes no example exercised.
-pub fn coverage_table(reports: &[(String, Vec<CoverageRow>)]) -> String {
+pub fn coverage_table(reports: &[(String, Vec<CoverageRow>)], lang: crate::lang::Lang) -> String {
     let mut out = String::new();
     for (name, rows) in reports {
         let covered: usize = rows.iter().map(|row| row.covered).sum();
         let total: usize = rows.iter().map(|row| row.total).sum();
-        out.push_str(&format!("\ncoverage of {name}: {covered}/{total} ({:.1}%)\n", percent(covered, total)));
+        let share = percent(covered, total);
+        out.push_str(&lang.choose(
+            format!("\ncoverage of {name}: {covered}/{total} ({share:.1}%)\n"),
+            format!("\n{name} 的覆盖率：{covered}/{total}（{share:.1}%）\n"),
+        ));
         for row in rows {
             let missed = if row.missed.is_empty() {
                 String::new()
             } else {
-                format!("  not exercised: {}", row.missed.join("; "))
+                lang.choose(
+                    format!("  not exercised: {}", row.missed.join("; ")),
+                    format!("  未覆盖：{}", row.missed.join("；")),
+                )
             };
-            let line = format!("  {:<24} {:>3}/{:<3}{missed}", row.group, row.covered, row.total);
+            // Padded by terminal width, so that Chinese groups line up with English ones.
+            let pad = " ".repeat(24usize.saturating_sub(crate::width::display_width(&row.group)));
+            let line = format!("  {}{pad} {:>3}/{:<3}{missed}", row.group, row.covered, row.total);
             out.push_str(line.trim_end());
             out.push('\n');
         }
