@@ -87,7 +87,7 @@ struct Document {
 
 impl Document {
     fn new(text: &str, before: Option<Document>, lang: Lang) -> Document {
-        let analysis = Analysis::new(text);
+        let analysis = Analysis::in_lang(text, lang);
         let whole = match before {
             _ if !analysis.is_broken() => None,
             Some(before) if !before.analysis.is_broken() => Some(before.analysis),
@@ -343,10 +343,12 @@ fn code_actions(document: &Document, uri: &lsp::Uri, params: lsp::CodeActionPara
         }
         for (index, fix) in diagnostic.fixes.iter().enumerate() {
             let edit = lsp::TextEdit { range: document.range(fix.span), new_text: fix.replacement.clone() };
+            let (insert, replace) =
+                (document.lang.pick("insert", "插入"), document.lang.pick("replace with", "替换为"));
             let title = if fix.span.start == fix.span.end {
-                format!("insert `{}`", fix.replacement)
+                format!("{insert} `{}`", fix.replacement)
             } else {
-                format!("replace with `{}`", fix.replacement)
+                format!("{replace} `{}`", fix.replacement)
             };
             actions.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
                 title,

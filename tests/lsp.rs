@@ -299,6 +299,21 @@ fn an_editor_in_chinese_gets_chinese_diagnostics() {
     let diagnostics = client.open(URI, &broken);
     let error = diagnostics.iter().find(|diagnostic| diagnostic["code"] == "E0201").unwrap();
     assert_eq!(error["message"], "没有名为 `contract_amout` 的申报数据\n提示：是不是想写 `contract_amount`？");
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": URI}, "range": error["range"], "context": {"diagnostics": [error]}}),
+    );
+    assert_eq!(actions[0]["title"], "替换为 `contract_amount`");
+    // Hovers and the outline word what surrounds the policy's own names in Chinese too.
+    client.change(URI, 2, CHENGDU);
+    let hover = client.at("textDocument/hover", URI, position(CHENGDU, "provincial =>", 0, 1));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("枚举 `park_level` (示范园区级别) 的取值"), "{text}");
+    let hover = client.at("textDocument/hover", URI, position(CHENGDU, "over 4.2", 0, 6));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("条款 4.2 公共算法服务平台") && text.contains("第四条 支持建设创新应用平台"), "{text}");
+    let symbols = client.request("textDocument/documentSymbol", json!({"textDocument": {"uri": URI}}));
+    assert_eq!(symbols[0]["children"][0]["name"], "第一条 支持算法工具源头创新");
     client.request("shutdown", Value::Null);
     client.notify("exit", Value::Null);
     assert_eq!(client.child.wait().unwrap().code(), Some(0));

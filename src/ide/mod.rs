@@ -14,6 +14,7 @@ mod complete;
 pub use complete::{Completion, CompletionKind};
 
 use crate::diag::Diagnostic;
+use crate::lang::Lang;
 use crate::span::Span;
 use crate::syntax::ast::{self, ArticlePart, ClausePart, Expr, ExprKind, Item};
 use std::collections::HashMap;
@@ -87,19 +88,25 @@ pub enum OutlineKind {
 }
 
 impl Analysis {
-    /// Parses and checks `text` and indexes its names.
+    /// Parses and checks `text` and indexes its names, with hover words in English.
     pub fn new(text: &str) -> Analysis {
+        Analysis::in_lang(text, Lang::En)
+    }
+
+    /// [`Analysis::new`], with the words of hovers and the outline in `lang` (a policy's
+    /// own names and labels are as it writes them).
+    pub fn in_lang(text: &str, lang: Lang) -> Analysis {
         // As `check_source`: syntax errors stop before the checker, whose reports would
         // be their echoes; the tree still holds every item that parsed.
         let (file, syntax) = crate::syntax::parse(text);
         let broken = !syntax.is_empty();
         let diagnostics = if broken { syntax } else { crate::check::check(&file).1 };
-        let mut index = Indexer { text, analysis: Analysis::empty(text), by_kind: HashMap::new() };
+        let mut index = Indexer { text, lang, analysis: Analysis::empty(text), by_kind: HashMap::new() };
         index.analysis.diagnostics = diagnostics;
         index.analysis.broken = broken;
         index.declare(&file);
         index.resolve(&file);
-        index.analysis.outline = outline(&file);
+        index.analysis.outline = outline(&file, lang);
         index.analysis
     }
 
@@ -223,6 +230,8 @@ impl Analysis {
 /// before its declaration resolves too.
 struct Indexer<'t> {
     text: &'t str,
+    /// The language of the words around the policy's own.
+    lang: Lang,
     analysis: Analysis,
     /// Symbols by kind and name; enum values by their enum's symbol and name.
     by_kind: HashMap<(SymbolKind, Option<usize>, String), usize>,
@@ -278,12 +287,12 @@ impl Indexer<'_> {
                 let owner = self.add(SymbolKind::Enum, &decl.name, label.to_string(), doc, None);
                 for value in &decl.values {
                     let value_label = value.label.as_ref().map_or("", |label| label.value.as_str());
-                    let doc = format!(
-                        "```polc\n{}\n```\n{value_label}\n\na value of enum `{}`{}",
-                        value.name.text,
-                        decl.name.text,
-                        if label.is_empty() { String::new() } else { format!(" ({label})") }
+                    let owner_label = if label.is_empty() { String::new() } else { format!(" ({label})") };
+                    let what = self.lang.choose(
+                        format!("a value of enum `{}`{owner_label}", decl.name.text),
+                        format!("枚举 `{}`{owner_label} 的取值", decl.name.text),
                     );
+                    let doc = format!("```polc\n{}\n```\n{value_label}\n\n{what}", value.name.text);
                     self.add(SymbolKind::EnumValue, &value.name, value_label.to_string(), doc, Some(owner));
                 }
             }
@@ -300,7 +309,8 @@ impl Indexer<'_> {
                         if decl.required { " required" } else { "" }
                     );
                     if let Some(default) = &decl.default {
-                        doc.push_str(&format!("\n\nwhen missing: `{}`", self.source(default.span)));
+                        let when_missing = self.lang.pick("when missing", "缺少时取");
+                        doc.push_str(&format!("\n\n{when_missing}: `{}`", self.source(default.span)));
                     }
                     let detail = if description.is_empty() {
                         decl.ty.text.clone()
@@ -316,7 +326,7 @@ impl Indexer<'_> {
                     self.add(SymbolKind::Value, &decl.name, label.to_string(), doc, None);
                 }
                 Item::Article(article) => {
-                    let article_heading = format!("Article {} {}", article.number, article.title.value);
+                    let article_heading = article_heading(article, self.lang);
                     let article_text = article
                         .parts
                         .iter()
@@ -332,7 +342,8 @@ impl Indexer<'_> {
                                 let quoted: Vec<String> =
                                     article_text.lines().map(|line| format!("> {}", line.trim())).collect();
                                 let doc = format!(
-                                    "**clause {} {title}**\n\n{article_heading}\n\n{}",
+                                    "**{} {} {title}**\n\n{article_heading}\n\n{}",
+                                    self.lang.pick("clause", "条款"),
                                     clause.id.text,
                                     quoted.join("\n")
                                 );
@@ -575,7 +586,17 @@ impl Indexer<'_> {
 }
 
 /// The chapters, sections, articles and clauses of a file, nested.
-fn outline(file: &ast::File) -> Vec<OutlineItem> {
+/// An article's heading as the editor shows it: `Article 4 …`, or `第四条 …`.
+fn article_heading(article: &ast::Article, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("Article {} {}", article.number, article.title.value),
+        Lang::Zh => {
+            format!("第{}条 {}", crate::render::zh::chinese_number(article.number), article.title.value)
+        }
+    }
+}
+
+fn outline(file: &ast::File, lang: Lang) -> Vec<OutlineItem> {
     // Open containers, outermost first: a chapter, then sections by level.
     let mut open: Vec<(u8, OutlineItem)> = Vec::new();
     let mut top: Vec<OutlineItem> = Vec::new();
@@ -635,7 +656,7 @@ fn outline(file: &ast::File) -> Vec<OutlineItem> {
                     .collect();
                 let entry = OutlineItem {
                     kind: OutlineKind::Article,
-                    name: format!("Article {} {}", article.number, article.title.value),
+                    name: article_heading(article, lang),
                     span: article.span,
                     heading: article.number_span.to(article.title.span),
                     children: clauses,
