@@ -41,56 +41,78 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The stages, one module each: [`syntax`] (text → AST) → [`check`] (AST → checked
-//! policy) → [`eval`] (checked policy → awards), with [`data`] reading cases, [`render`]
-//! writing results and [`diag`] holding every diagnostic. They are public for the `polc`
-//! command line and the tests, and are not a stable interface: an application calls the
-//! items on this page.
+//! The stages, one module each: `syntax` (text → AST) → `check` (AST → checked policy)
+//! → `eval` (checked policy → awards), with `data` reading cases, `render` writing
+//! results and `diag` holding every diagnostic (`src/lib.rs` lists them all). They are
+//! public for the `polc` command line and the tests, hidden from this documentation, and
+//! not a stable interface: an application calls the items on this page, each documented
+//! with an example (`missing_docs` is a warning, and CI denies warnings).
 
 // Library and CLI code never panics on input; where a panic would be right, say why
 // with `#[expect(..., reason = "...")]`. Tests may unwrap.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+// Every item of the API has its documentation; the stage modules are hidden from it.
+#![warn(missing_docs)]
 
 /// What a policy implies before any case runs (`polc bounds`), and what changed between
 /// two versions (`polc diff`).
+#[doc(hidden)]
 pub mod analyze;
 /// Checked form: AST → policy with every name resolved and every expression typed.
+#[doc(hidden)]
 pub mod check;
 /// Applicant data: JSON, JSON Lines, CSV → typed facts.
+#[doc(hidden)]
 pub mod data;
 /// Diagnostics, their code registry and their renderings.
+#[doc(hidden)]
 pub mod diag;
 /// Evaluation: checked policy + cases → awards.
+#[doc(hidden)]
 pub mod eval;
 /// Worked examples beside a policy, run by `polc test`, and their coverage.
+#[doc(hidden)]
 pub mod examples;
 /// The formatter: one canonical layout, comments kept.
+#[doc(hidden)]
 pub mod fmt;
 /// What an editor asks of a policy: names, their uses and meanings, completions, outline.
+#[doc(hidden)]
 pub mod ide;
 /// Slices held once, each named by its place.
 mod interned;
 /// The language of the words a person reads.
+#[doc(hidden)]
 pub mod lang;
 /// The award ledger: committed rounds in SQLite or PostgreSQL.
+#[doc(hidden)]
 pub mod ledger;
 /// The language server: the editor protocol over a connection, answered from `ide`.
+#[doc(hidden)]
 pub mod lsp;
 /// Exact money, ratios and dates, and the one rounding function.
+#[doc(hidden)]
 pub mod money;
 /// Work spread over the cores, results in input order.
+#[doc(hidden)]
 pub mod parallel;
 /// Rendering: results → JSON, CSV, a table, explanations and their reasons.
+#[doc(hidden)]
 pub mod render;
 /// `polc serve`: the library over HTTP.
+#[doc(hidden)]
 pub mod serve;
 /// Policy files as bytes: the encoding check.
+#[doc(hidden)]
 pub mod source;
 /// Byte spans.
+#[doc(hidden)]
 pub mod span;
 /// Text → AST, item by item.
+#[doc(hidden)]
 pub mod syntax;
 /// Terminal widths of text.
+#[doc(hidden)]
 pub mod width;
 
 pub use check::checked::Policy;
