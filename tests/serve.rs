@@ -473,3 +473,86 @@ fn each_request_chooses_its_language() {
         "无法读取类型为 application/xml 的请求体；请发送 application/json（案例数组）、application/x-ndjson 或 text/csv"
     );
 }
+
+mod any_request {
+    //! Whatever a client sends, the API answers with a status and a JSON body, never a
+    //! panic: random methods, paths, queries, media types and bodies, the bodies often
+    //! near-valid cases (a valid batch with bytes cut, repeated or replaced).
+
+    use polc::serve::{answer, load, Config, Limits, Request, State};
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    const CASES: &str = include_str!("data/diff/cases.jsonl");
+
+    fn state() -> &'static State {
+        static STATE: OnceLock<State> = OnceLock::new();
+        STATE.get_or_init(|| {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+            let policies = vec![root.join(super::CHENGDU), root.join(super::P09)];
+            let loaded = load(&policies, polc::Lang::En).ok().expect("the shipped policies load");
+            let limits = Limits { max_cases: 50, ..Limits::default() };
+            State::new(Config { policies, ledger: None, limits, lang: polc::Lang::En }, loaded)
+        })
+    }
+
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        let valid = CASES.as_bytes().to_vec();
+        let length = valid.len();
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..200),
+            (0..length, 0..length).prop_map(move |(from, to)| {
+                let mut cut = CASES.as_bytes().to_vec();
+                cut.drain(from.min(to)..from.max(to));
+                cut
+            }),
+            (0..length, any::<u8>()).prop_map(move |(at, byte)| {
+                let mut replaced = CASES.as_bytes().to_vec();
+                replaced[at] = byte;
+                replaced
+            }),
+            Just(format!("[{}]", CASES.lines().collect::<Vec<_>>().join(",")).into_bytes()),
+            Just(b"id,date\n\"unclosed".to_vec()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+        #[test]
+        fn every_request_gets_a_json_answer(
+            (method, path) in prop_oneof![
+                4 => prop::sample::select(vec![
+                    ("POST", "/policies/chengdu-ai-2024/run"),
+                    ("POST", "/policies/chengdu-ai-2024/explain"),
+                    ("POST", "/policies/P09-exact-fraction/run"),
+                    ("POST", "/check"),
+                ]),
+                1 => (
+                    prop::sample::select(vec!["GET", "POST", "PUT", "DELETE", "get", ""]),
+                    prop::sample::select(vec![
+                        "/", "/health", "/check", "/policies", "/openapi.json",
+                        "/policies/chengdu-ai-2024/run", "/policies/P09-exact-fraction/schema", "/policies/../run",
+                        "/policies//run", "//", "/policies/chengdu-ai-2024/run/extra",
+                    ]),
+                ),
+            ],
+            query in prop::sample::select(vec![
+                "", "case=EX-05", "case=%E4%B8%AD", "case=%zz", "commit=true", "lang=zh", "name=%00", "&&==",
+            ]),
+            content_type in prop_oneof![
+                3 => Just(Some("application/x-ndjson")),
+                1 => prop::sample::select(vec![
+                    None, Some("application/json"), Some("text/csv"), Some("text/plain"), Some(""),
+                ]),
+            ],
+            lang in prop::sample::select(vec![None, Some(polc::Lang::Zh), Some(polc::Lang::En)]),
+            body in body(),
+        ) {
+            let request = Request { method, path, query, content_type, lang, body: &body };
+            let reply = answer(state(), &request);
+            prop_assert!((200..600).contains(&reply.status));
+            let parsed: Result<serde_json::Value, _> = serde_json::from_slice(&reply.body);
+            prop_assert!(parsed.is_ok(), "{} {path}?{query}: {}", reply.status, String::from_utf8_lossy(&reply.body));
+        }
+    }
+}
