@@ -1382,8 +1382,13 @@ fn serve(config: polc::serve::Config, address: &str, workers: usize) -> u8 {
         format!("polc serve: listening on http://{shown} ({count} polic{})", if count == 1 { "y" } else { "ies" }),
         format!("polc serve：正在 http://{shown} 上监听（{count} 个政策）")
     );
-    server.serve(workers);
-    0
+    match server.serve(workers) {
+        Ok(()) => 0,
+        Err(failure) => {
+            report_failure(&failure);
+            EXIT_UNUSABLE
+        }
+    }
 }
 
 fn report_load_errors(errors: &[polc::serve::LoadError]) {

@@ -556,3 +556,21 @@ mod any_request {
         }
     }
 }
+
+/// Embedded: a server bound and served from a library call answers, and `stop` ends every
+/// worker.
+#[test]
+fn an_embedded_server_answers_and_stops() {
+    use polc::serve::{load, Config, Limits, Server as Embedded, State};
+    let policies = vec![std::path::PathBuf::from(manifest(P09))];
+    let loaded = load(&policies, polc::Lang::En).ok().unwrap();
+    let config = Config { policies, ledger: None, limits: Limits::default(), lang: polc::Lang::En };
+    let server = Embedded::bind("127.0.0.1:0", State::new(config, loaded)).unwrap();
+    let address = server.local_addr().unwrap().to_string();
+    std::thread::scope(|scope| {
+        let serving = scope.spawn(|| server.serve(4));
+        assert_eq!(request(&address, "GET", "/health", None, b"").json()["policies"], 1);
+        server.stop();
+        assert!(serving.join().unwrap().is_ok());
+    });
+}

@@ -609,6 +609,10 @@ fn percent_decode(text: &str) -> String {
 pub struct Server {
     http: Arc<tiny_http::Server>,
     state: Arc<State>,
+    /// Set by [`Server::stop`], or when the server can no longer accept connections.
+    stopping: std::sync::atomic::AtomicBool,
+    /// How many workers [`Server::serve`] runs, each of which stopping must wake.
+    workers: std::sync::atomic::AtomicUsize,
 }
 
 impl Server {
@@ -621,7 +625,12 @@ impl Server {
                 .choose(format!("cannot listen on {address}: {error}"), format!("无法在 {address} 上监听：{error}"));
             Failure::new(FailureKind::Server, message)
         })?;
-        Ok(Server { http: Arc::new(http), state: Arc::new(state) })
+        Ok(Server {
+            http: Arc::new(http),
+            state: Arc::new(state),
+            stopping: std::sync::atomic::AtomicBool::new(false),
+            workers: std::sync::atomic::AtomicUsize::new(0),
+        })
     }
 
     /// The address it listens on.
@@ -634,22 +643,53 @@ impl Server {
         Arc::clone(&self.state)
     }
 
-    /// Answers requests on `workers` threads until the process ends.
-    pub fn serve(&self, workers: usize) {
+    /// Answers requests on `workers` threads until [`Server::stop`] is called (`Ok`), or
+    /// until connections can no longer be accepted (the failure: the HTTP layer stops
+    /// accepting after an error such as running out of file descriptors, and a server
+    /// that cannot accept must say so rather than wait for ever).
+    pub fn serve(&self, workers: usize) -> Result<(), Failure> {
+        use std::sync::atomic::Ordering;
+        let workers = workers.max(1);
+        self.workers.store(workers, Ordering::SeqCst);
+        let failure: Mutex<Option<Failure>> = Mutex::new(None);
         std::thread::scope(|scope| {
-            for _ in 0..workers.max(1) {
-                scope.spawn(|| {
-                    while let Ok(request) = self.http.recv() {
-                        respond(&self.state, request);
+            for _ in 0..workers {
+                scope.spawn(|| loop {
+                    if self.stopping.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    match self.http.recv() {
+                        Ok(request) => respond(&self.state, request),
+                        Err(_) if self.stopping.load(Ordering::SeqCst) => break,
+                        Err(error) => {
+                            let message = self.state.config.lang.choose(
+                                format!("the server stopped accepting connections: {error}"),
+                                format!("服务已无法接受连接：{error}"),
+                            );
+                            if let Ok(mut failure) = failure.lock() {
+                                failure.get_or_insert(Failure::new(FailureKind::Server, message));
+                            }
+                            self.stop();
+                            break;
+                        }
                     }
                 });
             }
         });
+        match failure.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
+            Some(failure) => Err(failure),
+            None => Ok(()),
+        }
     }
 
-    /// Stops [`Server::serve`]: every worker returns after its request.
+    /// Stops [`Server::serve`]: each worker returns once its request is answered.
     pub fn stop(&self) {
-        self.http.unblock();
+        use std::sync::atomic::Ordering;
+        self.stopping.store(true, Ordering::SeqCst);
+        // The HTTP layer wakes one waiting worker per call.
+        for _ in 0..self.workers.load(Ordering::SeqCst).max(1) {
+            self.http.unblock();
+        }
     }
 }
 
