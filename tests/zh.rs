@@ -248,3 +248,50 @@ fn every_shape_reasons_in_chinese() {
         }
     }
 }
+
+/// Every diagnostic has its own Chinese words, not the code's summary before English:
+/// each code's example, and the type and literal mistakes an analyst makes most.
+#[test]
+fn every_diagnostic_has_chinese_words() {
+    const HEADER: &str = "policy \"示例\"\n  valid from 2024-01-01 for 3 years\n  cases identified by id, dated by date\n\
+                          input id: text required\ninput date: date required\ninput applicant: entity required\n\
+                          input amount: money\ninput share: ratio\ninput level: level\nenum level \"级别\": a \"甲\", b \"乙\"\n";
+    let mistakes = [
+        "input when_set: date default 5万\narticle 1 \"a\"\n  clause 1.1\n    award 5万\n    to applicant\n",
+        "article 1 \"a\"\n  clause 1.1\n    award 10% of (amount + share)\n    to applicant\n",
+        "article 1 \"a\"\n  clause 1.1\n    award 10% of (if amount > 0元 then amount else share)\n    to applicant\n",
+        "article 1 \"a\"\n  clause 1.1\n    award min(amount, share)\n    to applicant\n",
+        "article 1 \"a\"\n  clause 1.1\n    when level > level\n    award 5万\n    to applicant\n",
+        "article 1 \"a\"\n  clause 1.1\n    when date > 2024-02-30\n    award 5万\n    to applicant\n",
+        "article 1 \"a\"\n  clause 1.1\n    award 99999999999999999999999元\n    to applicant\n",
+        "article 1 \"a\"\n  clause 1.1\n    award 0.00000000000000000000000000001元\n    to applicant\n",
+        "article 1 \"a\"\n  clause 1.1\n    award tiers of level { a => 5万 }\n    to applicant\n",
+        "article 1 \"a\"\n  clause 1.1\n    award 10％ of amount\n    to applicant\n",
+        "article 1 \"a\"\n  clause 1.1\n    award average(amount, 5万)\n    to applicant\n",
+    ];
+    let mut texts: Vec<(String, Vec<u8>)> = mistakes
+        .iter()
+        .enumerate()
+        .map(|(index, body)| (format!("mistake {index}"), format!("{HEADER}{body}").into_bytes()))
+        .collect();
+    for code in polc::diag::Code::ALL {
+        let path = format!("{}/tests/diagnostics/{}.pol", env!("CARGO_MANIFEST_DIR"), code.id());
+        texts.push((path.clone(), std::fs::read(&path).unwrap()));
+    }
+    let mut seen = 0;
+    for (name, bytes) in &texts {
+        let (_, report) = polc::check_bytes(bytes);
+        assert!(!report.diagnostics.is_empty(), "{name} finds nothing");
+        for diagnostic in &report.diagnostics {
+            seen += 1;
+            let chinese = diagnostic.zh.as_deref().and_then(|zh| zh.message.as_deref());
+            assert!(
+                chinese.is_some(),
+                "{name}: {} `{}` has no Chinese words",
+                diagnostic.code.id(),
+                diagnostic.message
+            );
+        }
+    }
+    assert!(seen > texts.len());
+}

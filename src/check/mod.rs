@@ -443,12 +443,12 @@ impl Checker {
                             decl.name.text,
                             self.scope.type_name(ty)
                         );
-                        self.diagnostics.push(Diagnostic::new(
-                            Code::TypeMismatch,
-                            message,
-                            default.span,
-                            "not a default for it",
-                        ));
+                        let chinese =
+                            format!("`{}` 的默认值必须是{}字面值", decl.name.text, self.scope.type_name_zh(ty));
+                        self.diagnostics.push(
+                            Diagnostic::new(Code::TypeMismatch, message, default.span, "not a default for it")
+                                .in_chinese(chinese, "不能作为它的默认值"),
+                        );
                         None
                     }
                 }
@@ -528,16 +528,24 @@ impl Checker {
         let ty = self.scope.input_type(id)?;
         if !allowed.contains(&ty) {
             let found = self.scope.type_name(ty);
-            self.diagnostics.push(Diagnostic::new(
-                Code::TypeMismatch,
-                format!(
-                    "`{}` must be {want} to {}, but it is {found}",
-                    name.text,
-                    if want == "date" { "date cases" } else { "identify cases" }
+            let found_zh = self.scope.type_name_zh(ty);
+            let purpose_zh = if want == "date" { "日期" } else { "编号" };
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    format!(
+                        "`{}` must be {want} to {}, but it is {found}",
+                        name.text,
+                        if want == "date" { "date cases" } else { "identify cases" }
+                    ),
+                    name.span,
+                    format!("this is {found}"),
+                )
+                .in_chinese(
+                    format!("`{}` 用作案例的{purpose_zh}，必须是 {want} 类型，但它是{found_zh}", name.text),
+                    format!("这是{found_zh}"),
                 ),
-                name.span,
-                format!("this is {found}"),
-            ));
+            );
             return None;
         }
         Some(id)

@@ -232,7 +232,7 @@ impl Checker {
             {
                 let date = self.expr(first)?;
                 if date.ty != Type::Date {
-                    self.mismatch(&date, "a length of time is added to a date");
+                    self.mismatch(&date, "a length of time is added to a date", "时长只能加在日期上");
                     return None;
                 }
                 let mut shifts = Vec::new();
@@ -262,7 +262,11 @@ impl Checker {
                 let first = first?;
                 let terms = terms.into_iter().collect::<Option<Vec<_>>>()?;
                 if !first.ty.is_number() {
-                    self.mismatch(&first, "only numbers can be added: money, ratios, integers and quantities");
+                    self.mismatch(
+                        &first,
+                        "only numbers can be added: money, ratios, integers and quantities",
+                        "只有数值可以相加：金额、比例、整数和数量",
+                    );
                     return None;
                 }
                 let mut ty = first.ty;
@@ -278,7 +282,12 @@ impl Checker {
                             self.scope.type_name(term.ty),
                             self.scope.type_name(first.ty)
                         );
-                        self.mismatch(term, &message);
+                        let chinese = format!(
+                            "{}不能与{}相加",
+                            self.scope.type_name_zh(term.ty),
+                            self.scope.type_name_zh(first.ty)
+                        );
+                        self.mismatch(term, &message, &chinese);
                         return None;
                     }
                 }
@@ -295,7 +304,12 @@ impl Checker {
                         self.scope.type_name(over.ty),
                         self.scope.type_name(of.ty)
                     );
-                    self.mismatch(&over, &message);
+                    let chinese = format!(
+                        "`excess of` 只能从一个数值中减去同类型的数值：这是{}，前一个是{}",
+                        self.scope.type_name_zh(over.ty),
+                        self.scope.type_name_zh(of.ty)
+                    );
+                    self.mismatch(&over, &message, &chinese);
                     return None;
                 }
                 let ty = of.ty;
@@ -312,7 +326,12 @@ impl Checker {
                         self.scope.type_name(then.ty),
                         self.scope.type_name(otherwise.ty)
                     );
-                    self.mismatch(&otherwise, &message);
+                    let chinese = format!(
+                        "`if` 的两个分支应给出同一类型：`then` 给出{}，`else` 给出{}",
+                        self.scope.type_name_zh(then.ty),
+                        self.scope.type_name_zh(otherwise.ty)
+                    );
+                    self.mismatch(&otherwise, &message, &chinese);
                     return None;
                 }
                 let ty = then.ty;
@@ -353,7 +372,7 @@ impl Checker {
                 }
                 if *function == ast::Function::Year {
                     if first.ty != Type::Date {
-                        self.mismatch(first, "`year` takes a date");
+                        self.mismatch(first, "`year` takes a date", "`year` 的参数应为日期");
                         return None;
                     }
                     return typed(ExprKind::Call(*function, args), Type::Integer);
@@ -361,7 +380,8 @@ impl Checker {
                 if !first.ty.is_number() {
                     let message =
                         format!("`{}` compares numbers: money, ratios, integers or quantities", function.name());
-                    self.mismatch(first, &message);
+                    let chinese = format!("`{}` 比较的是数值：金额、比例、整数或数量", function.name());
+                    self.mismatch(first, &message, &chinese);
                     return None;
                 }
                 let ty = first.ty;
@@ -373,7 +393,13 @@ impl Checker {
                         self.scope.type_name(other.ty),
                         self.scope.type_name(ty)
                     );
-                    self.mismatch(other, &message);
+                    let chinese = format!(
+                        "`{}` 比较的值应为同一类型：这是{}，第一个是{}",
+                        function.name(),
+                        self.scope.type_name_zh(other.ty),
+                        self.scope.type_name_zh(ty)
+                    );
+                    self.mismatch(other, &message, &chinese);
                     return None;
                 }
                 typed(ExprKind::Call(*function, args), ty)
@@ -481,11 +507,15 @@ impl Checker {
     fn brackets(&mut self, subject: &ast::Expr, arms: &[ast::BracketArm], span: Span) -> Option<Expr> {
         let subject = self.expr(subject)?;
         if let Type::Enum(_) = subject.ty {
-            self.mismatch(&subject, "a table by an enum names its values (`national => 60万`), not ranges");
+            self.mismatch(
+                &subject,
+                "a table by an enum names its values (`national => 60万`), not ranges",
+                "按枚举分档的表写的是取值（`national => 60万`），不是区间",
+            );
             return None;
         }
         if !(subject.ty.is_number() || subject.ty == Type::Date) {
-            self.mismatch(&subject, "ranges hold numbers or dates");
+            self.mismatch(&subject, "ranges hold numbers or dates", "区间只能是数值或日期");
             return None;
         }
         let mut ok = true;
@@ -528,7 +558,7 @@ impl Checker {
                 ok = false;
                 continue;
             };
-            if !self.same_type(&mut arm_type, &amount, "every arm of a table") {
+            if !self.same_type(&mut arm_type, &amount, ("every arm of a table", "表的每一档")) {
                 ok = false;
                 continue;
             }
@@ -551,12 +581,13 @@ impl Checker {
         let Some((value, included)) = end else { return Some(None) };
         let end = adapt(self.expr(value)?, subject);
         let ExprKind::Literal(literal) = &end.kind else {
-            self.mismatch(&end, "a range's end must be a literal value");
+            self.mismatch(&end, "a range's end must be a literal value", "区间的端点必须是字面值");
             return None;
         };
         if end.ty != subject {
             let message = format!("this range holds {}, like the table's subject", self.scope.type_name(subject));
-            self.mismatch(&end, &message);
+            let chinese = format!("这个区间应与分档的对象一样是{}", self.scope.type_name_zh(subject));
+            self.mismatch(&end, &message, &chinese);
             return None;
         }
         Some(Some((literal.clone(), *included)))
@@ -564,15 +595,16 @@ impl Checker {
 
     /// Whether `amount` has the type of the ones before it (`first` is the first's type,
     /// set by the first); if not, reports that `what` must give one type.
-    fn same_type(&mut self, first: &mut Option<Type>, amount: &Expr, what: &str) -> bool {
+    fn same_type(&mut self, first: &mut Option<Type>, amount: &Expr, what: (&str, &str)) -> bool {
         match *first {
             None => {
                 *first = Some(amount.ty);
                 true
             }
             Some(ty) if ty != amount.ty => {
-                let message = format!("{what} must give {}", self.scope.type_name(ty));
-                self.mismatch(amount, &message);
+                let message = format!("{} must give {}", what.0, self.scope.type_name(ty));
+                let chinese = format!("{}都应给出{}", what.1, self.scope.type_name_zh(ty));
+                self.mismatch(amount, &message, &chinese);
                 false
             }
             Some(_) => true,
@@ -598,7 +630,7 @@ impl Checker {
                 ok = false;
                 continue;
             };
-            if !self.same_type(&mut arm_type, &amount, "every arm of a table") {
+            if !self.same_type(&mut arm_type, &amount, ("every arm of a table", "表的每一档")) {
                 ok = false;
                 continue;
             }
@@ -678,7 +710,7 @@ impl Checker {
     ) -> Option<Expr> {
         let subject = self.expr(subject)?;
         if !subject.ty.is_number() {
-            self.mismatch(&subject, "tiers are thresholds of a number");
+            self.mismatch(&subject, "tiers are thresholds of a number", "档次是某个数值的门槛");
             return None;
         }
         let since = match since {
@@ -701,18 +733,19 @@ impl Checker {
                 continue;
             };
             let ExprKind::Literal(value) = &threshold.kind else {
-                self.mismatch(&threshold, "a tier threshold must be a literal value");
+                self.mismatch(&threshold, "a tier threshold must be a literal value", "档次门槛必须是字面值");
                 ok = false;
                 continue;
             };
             if threshold.ty != subject.ty {
                 let message =
                     format!("this tier threshold must be {} like what it tiers", self.scope.type_name(subject.ty));
-                self.mismatch(&threshold, &message);
+                let chinese = format!("这个档次门槛应与分档的对象一样是{}", self.scope.type_name_zh(subject.ty));
+                self.mismatch(&threshold, &message, &chinese);
                 ok = false;
                 continue;
             }
-            if !self.same_type(&mut amount_type, &amount, "every tier") {
+            if !self.same_type(&mut amount_type, &amount, ("every tier", "每一档")) {
                 ok = false;
                 continue;
             }
@@ -770,9 +803,15 @@ impl Checker {
                     ),
                     left.span.to(right.span),
                     "no order",
+                )
+                .in_chinese(
+                    format!("{}没有大小顺序，不能用 `{}` 比较", self.scope.type_name_zh(left.ty), op.symbol()),
+                    "没有顺序",
                 );
                 if let Type::Enum(_) = left.ty {
-                    diagnostic = diagnostic.with_help("test an enum with `is VALUE` or `in {...}`");
+                    diagnostic = diagnostic
+                        .with_help("test an enum with `is VALUE` or `in {...}`")
+                        .help_in_chinese("枚举请用 `is 取值` 或 `in {...}` 判断");
                 }
                 self.diagnostics.push(diagnostic);
                 return None;
@@ -820,9 +859,13 @@ impl Checker {
         None
     }
 
-    fn mismatch(&mut self, expr: &Expr, message: &str) {
-        let found = self.scope.type_name(expr.ty);
-        self.diagnostics.push(Diagnostic::new(Code::TypeMismatch, message, expr.span, format!("this is {found}")));
+    /// E0309 at `expr`, in English and in Chinese; the label names the type found.
+    fn mismatch(&mut self, expr: &Expr, message: &str, chinese: &str) {
+        let (found, found_zh) = (self.scope.type_name(expr.ty), self.scope.type_name_zh(expr.ty));
+        self.diagnostics.push(
+            Diagnostic::new(Code::TypeMismatch, message, expr.span, format!("this is {found}"))
+                .in_chinese(chinese, format!("这是{found_zh}")),
+        );
     }
 
     fn not_an_enum(&mut self, subject: &Expr, why: &str) {

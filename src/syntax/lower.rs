@@ -136,11 +136,31 @@ impl Lowerer<'_> {
 
     /// A literal past polc's digit limits: refused, never rounded.
     fn inexact_literal(&mut self, span: Span, text: &str, error: money::NumberError) {
-        self.bad_literal(span, format!("`{text}` cannot be held exactly: {error}"), &digits_help(error));
+        let why_zh = match error {
+            money::NumberError::NotANumber => "不是数字".to_string(),
+            money::NumberError::TooPrecise { fraction } => {
+                format!("小数超过 {fraction} 位；polc 最多保留 {fraction} 位，且从不舍入")
+            }
+            money::NumberError::TooLarge { whole } => format!("整数部分超过 {whole} 位"),
+        };
+        let (help, help_zh) = digits_help(error);
+        self.bad_literal(
+            span,
+            [format!("`{text}` cannot be held exactly: {error}"), format!("`{text}` 无法精确表示：{why_zh}")],
+            [help, help_zh],
+        );
     }
 
-    fn bad_literal(&mut self, span: Span, message: String, help: &str) {
-        self.diagnostics.push(Diagnostic::new(Code::BadLiteral, message, span, "not a valid value").with_help(help));
+    /// E0103 with its words in English and Chinese: `[english, chinese]` each.
+    fn bad_literal(&mut self, span: Span, message: [String; 2], help: [&str; 2]) {
+        let [message, message_zh] = message;
+        let [help, help_zh] = help;
+        self.diagnostics.push(
+            Diagnostic::new(Code::BadLiteral, message, span, "not a valid value")
+                .with_help(help)
+                .in_chinese(message_zh, "不是有效的值")
+                .help_in_chinese(help_zh),
+        );
     }
 
     fn item(&mut self, pair: Pair<'_, Rule>) -> Option<Item> {
@@ -504,8 +524,8 @@ impl Lowerer<'_> {
                 let Ok(count) = count_text.parse::<i64>() else {
                     self.bad_literal(
                         span,
-                        format!("`{count_text}` is too large a number"),
-                        "whole numbers must fit in 64 bits",
+                        [format!("`{count_text}` is too large a number"), format!("`{count_text}` 这个数太大")],
+                        ["whole numbers must fit in 64 bits", "整数必须在 64 位以内"],
                     );
                     return None;
                 };
@@ -790,8 +810,14 @@ impl Lowerer<'_> {
                         None => {
                             self.bad_literal(
                                 span,
-                                format!("`{text}` is not a fraction polc can read"),
-                                "write the numerator in Chinese numerals, like `三分之一`",
+                                [
+                                    format!("`{text}` is not a fraction polc can read"),
+                                    format!("polc 无法读取分数 `{text}`"),
+                                ],
+                                [
+                                    "write the numerator in Chinese numerals, like `三分之一`",
+                                    "分子请用中文数字，如 `三分之一`",
+                                ],
                             );
                             return None;
                         }
@@ -801,8 +827,11 @@ impl Lowerer<'_> {
                 if places == 0 {
                     self.bad_literal(
                         span,
-                        format!("`{text}` is not a fraction polc can read"),
-                        "write a fraction like `三分之一`, `万分之一` or `百分之十五`",
+                        [format!("`{text}` is not a fraction polc can read"), format!("polc 无法读取分数 `{text}`")],
+                        [
+                            "write a fraction like `三分之一`, `万分之一` or `百分之十五`",
+                            "分数请写成 `三分之一`、`万分之一` 或 `百分之十五` 这样",
+                        ],
                     );
                     return None;
                 }
@@ -815,8 +844,14 @@ impl Lowerer<'_> {
                     Err(money::NumberError::NotANumber) => {
                         self.bad_literal(
                             span,
-                            format!("`{text}` is not a fraction polc can read"),
-                            "write a fraction like `万分之一` or `百分之十五`",
+                            [
+                                format!("`{text}` is not a fraction polc can read"),
+                                format!("polc 无法读取分数 `{text}`"),
+                            ],
+                            [
+                                "write a fraction like `万分之一` or `百分之十五`",
+                                "分数请写成 `万分之一` 或 `百分之十五` 这样",
+                            ],
                         );
                         return None;
                     }
@@ -831,8 +866,8 @@ impl Lowerer<'_> {
                 Err(_) => {
                     self.bad_literal(
                         span,
-                        format!("`{text}` is too large a number"),
-                        "whole numbers must fit in 64 bits",
+                        [format!("`{text}` is too large a number"), format!("`{text}` 这个数太大")],
+                        ["whole numbers must fit in 64 bits", "整数必须在 64 位以内"],
                     );
                     return None;
                 }
@@ -871,8 +906,11 @@ impl Lowerer<'_> {
             Err(_) => {
                 self.bad_literal(
                     span,
-                    format!("`{}` is too large a number here", pair.as_str()),
-                    "use a number below 4294967296",
+                    [
+                        format!("`{}` is too large a number here", pair.as_str()),
+                        format!("`{}` 在此处太大", pair.as_str()),
+                    ],
+                    ["use a number below 4294967296", "请使用小于 4294967296 的数"],
                 );
                 None
             }
@@ -887,7 +925,11 @@ impl Lowerer<'_> {
     fn date_text(&mut self, text: &str, span: Span) -> Option<Date> {
         let date = Date::parse(text);
         if date.is_none() {
-            self.bad_literal(span, format!("`{text}` is not a calendar date"), "write a real day as `YYYY-MM-DD`");
+            self.bad_literal(
+                span,
+                [format!("`{text}` is not a calendar date"), format!("`{text}` 不是日历上的日期")],
+                ["write a real day as `YYYY-MM-DD`", "请按 `YYYY-MM-DD` 写一个真实的日期"],
+            );
         }
         date
     }
@@ -946,13 +988,16 @@ fn dedent(raw: &str) -> String {
 }
 
 /// The fix for a literal past polc's digit limits.
-fn digits_help(error: money::NumberError) -> String {
+/// How to write a literal polc can hold exactly: in English and in Chinese.
+fn digits_help(error: money::NumberError) -> (&'static str, &'static str) {
     match error {
-        money::NumberError::TooPrecise { .. } => {
-            "write the value with fewer decimals, or state it in a smaller unit; polc never rounds a literal"
-                .to_string()
+        money::NumberError::TooPrecise { .. } => (
+            "write the value with fewer decimals, or state it in a smaller unit; polc never rounds a literal",
+            "请减少小数位数，或换用更小的单位；polc 从不对字面值舍入",
+        ),
+        money::NumberError::TooLarge { .. } => {
+            ("no policy amount needs this many digits; check the value", "政策金额不需要这么多位数；请核对数值")
         }
-        money::NumberError::TooLarge { .. } => "no policy amount needs this many digits; check the value".to_string(),
-        money::NumberError::NotANumber => "write digits with an optional decimal point".to_string(),
+        money::NumberError::NotANumber => ("write digits with an optional decimal point", "请写数字，可带小数点"),
     }
 }

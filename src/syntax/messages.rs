@@ -50,6 +50,7 @@ pub(super) fn syntax_error(
         "the end of the line" => "行尾".to_string(),
         other => other.to_string(),
     };
+    let expected: Vec<String> = expected.iter().map(|words| words_zh(words)).collect();
     let message_zh = match expected.as_slice() {
         [] => format!("不应出现 {found_zh}"),
         [only] => format!("此处应为 {only}，实际是 {found_zh}"),
@@ -58,10 +59,75 @@ pub(super) fn syntax_error(
     let mut diagnostic = Diagnostic::new(Code::SyntaxError, message, span, "here").in_chinese(message_zh, "此处");
     let before = text.get(..at).unwrap_or_default();
     let rest = text.get(at..).unwrap_or_default().trim_start_matches([' ', '\t']);
-    if let Some(help) = hint(before, rest, positives) {
-        diagnostic = diagnostic.with_help(help);
+    if let Some((help, help_zh)) = hint(before, rest, positives) {
+        diagnostic = diagnostic.with_help(help).help_in_chinese(help_zh);
     }
     diagnostic
+}
+
+/// The words of [`rule_words`] and the token groups in Chinese: a token in backticks is
+/// as written; a phrase naming a kind of thing is translated, its example kept.
+fn words_zh(english: &'static str) -> String {
+    let translated = match english {
+        "the end of the item" => "条目结尾",
+        "a space" => "空格",
+        "an article part (`clause`, `require`, `cap`, ...)" => "条的组成部分（`clause`、`require`、`cap` 等）",
+        "a clause part (`when`, `award`, `to`, `once`, ...)" => "条款的组成部分（`when`、`award`、`to`、`once` 等）",
+        "an operator such as `of`, `*`, `+`, `and` or `>=`" => "运算符（如 `of`、`*`、`+`、`and` 或 `>=`）",
+        "a section number (`一`, `（一）`)" => "节的编号（`一`、`（一）`）",
+        "an enum value" => "枚举取值",
+        "a warning code (`W0002`)" => "警告代码（`W0002`）",
+        "a clause id" => "条款编号",
+        "a clause id (`1.1`)" => "条款编号（`1.1`）",
+        "a clause id or `imported \"LABEL\"`" => "条款编号或 `imported \"LABEL\"`",
+        "an amount" => "金额",
+        "a recipient" => "受益方",
+        "an expression" => "表达式",
+        "a comparison" => "比较",
+        "a comparison (`<`, `<=`, `>`, `>=`, `=`, `!=`)" => "比较（`<`、`<=`、`>`、`>=`、`=`、`!=`）",
+        "a value" => "值",
+        "an enum value or `else`" => "枚举取值或 `else`",
+        "a range (`[1..5]`, `(5..10]`, `> 10`)" => "区间（`[1..5]`、`(5..10]`、`> 10`）",
+        "a range (`[1..5]`)" => "区间（`[1..5]`）",
+        "a bound (`> 10`, `<= 5`)" => "界限（`> 10`、`<= 5`）",
+        "a tier threshold" => "档次门槛",
+        "a literal" => "字面值",
+        "a date (`2024-02-17`)" => "日期（`2024-02-17`）",
+        "a length of time (`12 months`)" => "时长（`12 months`）",
+        "an amount of money (`250万`)" => "金额（`250万`）",
+        "a unit (`元`, `万`, `亿`)" => "单位（`元`、`万`、`亿`）",
+        "a percentage (`10%`)" => "百分数（`10%`）",
+        "a fraction (`万分之一`)" => "分数（`万分之一`）",
+        "a Chinese numeral" => "中文数字",
+        "a number" => "数字",
+        "a whole number" => "整数",
+        "a number (`500.5`)" => "数字（`500.5`）",
+        "a string in double quotes" => "双引号括起的字符串",
+        "a text block in `\"\"\"`" => "用 `\"\"\"` 括起的文本块",
+        "a name" => "名称",
+        "a keyword" => "关键字",
+        // Tokens as written, joined by English words: `a`, `b` or `c`.
+        tokens => return join_zh(tokens),
+    };
+    translated.to_string()
+}
+
+/// Tokens joined in English (`` `a`, `b` or `c` ``) joined in Chinese (`` `a`、`b` 或 `c` ``):
+/// the connectors outside backticks change, the tokens do not.
+fn join_zh(tokens: &str) -> String {
+    let mut out = String::with_capacity(tokens.len());
+    for (index, piece) in tokens.split('`').enumerate() {
+        if index % 2 == 1 {
+            out.push('`');
+            out.push_str(piece);
+            out.push('`');
+        } else {
+            out.push_str(
+                &piece.replace(", or ", " 或 ").replace(", ", "、").replace(" or ", " 或 ").replace(" and ", " 和 "),
+            );
+        }
+    }
+    out
 }
 
 const ARTICLE_PART_RULES: [Rule; 6] =
@@ -122,20 +188,20 @@ fn expected_words(positives: &[Rule]) -> Vec<&'static str> {
 }
 
 /// Full-width punctuation an IME types in place of the ASCII character polc needs.
-const FULL_WIDTH: &[(char, &str, char)] = &[
-    ('：', "colon", ':'),
-    ('，', "comma", ','),
-    ('（', "opening bracket", '('),
-    ('）', "closing bracket", ')'),
-    ('；', "semicolon", ';'),
-    ('“', "opening quotation mark", '"'),
-    ('”', "closing quotation mark", '"'),
-    ('＝', "equals sign", '='),
-    ('＞', "greater-than sign", '>'),
-    ('＜', "less-than sign", '<'),
-    ('％', "percent sign", '%'),
-    ('｛', "opening brace", '{'),
-    ('｝', "closing brace", '}'),
+const FULL_WIDTH: &[(char, &str, &str, char)] = &[
+    ('：', "colon", "冒号", ':'),
+    ('，', "comma", "逗号", ','),
+    ('（', "opening bracket", "左括号", '('),
+    ('）', "closing bracket", "右括号", ')'),
+    ('；', "semicolon", "分号", ';'),
+    ('“', "opening quotation mark", "左引号", '"'),
+    ('”', "closing quotation mark", "右引号", '"'),
+    ('＝', "equals sign", "等号", '='),
+    ('＞', "greater-than sign", "大于号", '>'),
+    ('＜', "less-than sign", "小于号", '<'),
+    ('％', "percent sign", "百分号", '%'),
+    ('｛', "opening brace", "左花括号", '{'),
+    ('｝', "closing brace", "右花括号", '}'),
 ];
 
 /// The words the grammar reserves: none of them can name an input or an enum value.
@@ -191,48 +257,63 @@ const TOP_LEVEL_WORDS: &[&str] = &["policy", "chapter", "section", "enum", "inpu
 
 /// A fix for the mistakes analysts make most, judged from the text before the error and
 /// the text at it.
-fn hint(before: &str, rest: &str, positives: &[Rule]) -> Option<String> {
+fn hint(before: &str, rest: &str, positives: &[Rule]) -> Option<(String, String)> {
     let word: String = rest.chars().take_while(|ch| ch.is_alphanumeric() || *ch == '_').collect();
     let first = rest.chars().next();
     let line_before = before.rsplit('\n').next().unwrap_or_default();
-    if let Some((ch, name, ascii)) = first.and_then(|first| FULL_WIDTH.iter().find(|(ch, _, _)| *ch == first)) {
-        return Some(format!("`{ch}` is a full-width {name}; write the ASCII `{ascii}` instead"));
+    if let Some((ch, name, name_zh, ascii)) =
+        first.and_then(|first| FULL_WIDTH.iter().find(|(ch, _, _, _)| *ch == first))
+    {
+        return Some((
+            format!("`{ch}` is a full-width {name}; write the ASCII `{ascii}` instead"),
+            format!("`{ch}` 是全角{name_zh}；请改用半角的 `{ascii}`"),
+        ));
     }
     if rest.starts_with('%') {
-        return Some("write a percentage without a space before `%`: `10%`".into());
+        return both("write a percentage without a space before `%`: `10%`", "百分号 `%` 前不要空格：`10%`");
     }
     if rest.starts_with(['万', '亿', '元']) && line_before.ends_with([' ', '\t']) {
-        return Some("write an amount without a space before its unit: `250万`".into());
+        return both("write an amount without a space before its unit: `250万`", "金额与单位之间不要空格：`250万`");
     }
     if !word.is_empty()
         && !line_before.ends_with([' ', '\t'])
         && line_before.ends_with(|ch: char| ch.is_ascii_digit() || "万亿元".contains(ch))
     {
-        return Some(format!(
-            "`{word}` is not a unit polc knows; amounts are in yuan, written with `元`, `万`, `亿`, `万元` or `亿元` (`250万`)"
+        return Some((
+            format!(
+                "`{word}` is not a unit polc knows; amounts are in yuan, written with `元`, `万`, `亿`, `万元` or `亿元` (`250万`)"
+            ),
+            format!("`{word}` 不是 polc 认识的单位；金额以元计，用 `元`、`万`、`亿`、`万元` 或 `亿元` 书写（`250万`）"),
         ));
     }
     if rest.starts_with("==") {
-        return Some("equality is a single `=`".into());
+        return both("equality is a single `=`", "相等用一个 `=` 表示");
     }
     if let Some(help) = missing_form(line_before, rest, &word) {
         return Some(help);
     }
     if TOP_LEVEL_WORDS.contains(&word.as_str()) && !line_before.is_empty() && line_before.trim().is_empty() {
-        return Some(format!("a top-level `{word}` starts in column 0: remove the spaces before it"));
+        return Some((
+            format!("a top-level `{word}` starts in column 0: remove the spaces before it"),
+            format!("顶层的 `{word}` 应从第 1 列开始：请删去它前面的空格"),
+        ));
     }
     if positives.contains(&Rule::name) && RESERVED_WORDS.contains(&word.as_str()) {
-        return Some(format!(
-            "`{word}` is a reserved word and cannot be a name; choose another, such as `{word}_value`"
+        return Some((
+            format!("`{word}` is a reserved word and cannot be a name; choose another, such as `{word}_value`"),
+            format!("`{word}` 是保留字，不能用作名称；请换一个，如 `{word}_value`"),
         ));
     }
     if positives.contains(&Rule::kw_as) && rest.starts_with(|ch: char| ch.is_alphabetic() || ch == '_') {
-        return Some("separate recipients with commas: `to developer, user`".into());
+        return both(
+            "separate recipients with commas: `to developer, user`",
+            "多个受益方用逗号分隔：`to developer, user`",
+        );
     }
     if !word.is_empty() && !RESERVED_WORDS.contains(&word.as_str()) {
         let keywords = expected_keywords(positives);
         if let Some(keyword) = crate::diag::did_you_mean(&word, keywords.iter().copied()) {
-            return Some(format!("did you mean `{keyword}`?"));
+            return Some((format!("did you mean `{keyword}`?"), format!("是不是想写 `{keyword}`？")));
         }
     }
     None
@@ -240,37 +321,54 @@ fn hint(before: &str, rest: &str, positives: &[Rule]) -> Option<String> {
 
 /// Forms polc does not have, written as analysts first try them: the help names the form
 /// that says the same thing.
-fn missing_form(line_before: &str, rest: &str, word: &str) -> Option<String> {
+fn missing_form(line_before: &str, rest: &str, word: &str) -> Option<(String, String)> {
     let in_amount = line_before.trim_start().starts_with("award") || line_before.trim_start().starts_with("clause");
+    let multiply = ("multiply with `*`: `100元 * planting_area`", "乘法用 `*`：`100元 * planting_area`");
     let help = match word {
-        "per" if in_amount => {
+        "per" if in_amount => (
             "polc has no `award … per year for N years`: a yearly award is `once per recipient, year`, and a \
              schedule is a table by the year of the schedule, `by (year(date) - start_year + 1) { 1 => 5万 … }` \
-             (docs/language.md, \"Yearly instalments\")"
-        }
-        "up" if in_amount => {
-            "`up to` starts an award of its own: write `award up to min(30% of x, 200万)`, or `award 10% of x max 5万` for a cap"
-        }
-        "capped" | "cap" | "maximum" | "limit" if in_amount => "the award's own ceiling is `max`: `award 10% of x max 5万`",
-        "if" if in_amount => "write the condition in `when`, or choose a value with `if C then A else B`",
-        "times" | "multiplied" => "multiply with `*`: `100元 * planting_area`",
-        "divided" => "divide with `/`: `fixed_asset_investment / land_area`",
-        _ => "",
+             (docs/language.md, \"Yearly instalments\")",
+            "polc 没有 `award … per year for N years` 的写法：每年一次的奖励写 `once per recipient, year`，\
+             分年安排写成按年份分档的表 `by (year(date) - start_year + 1) { 1 => 5万 … }`\
+             （docs/language.md，“Yearly instalments”）",
+        ),
+        "up" if in_amount => (
+            "`up to` starts an award of its own: write `award up to min(30% of x, 200万)`, or `award 10% of x max 5万` for a cap",
+            "`up to` 是一种独立的奖励：写 `award up to min(30% of x, 200万)`；要给上限则写 `award 10% of x max 5万`",
+        ),
+        "capped" | "cap" | "maximum" | "limit" if in_amount => (
+            "the award's own ceiling is `max`: `award 10% of x max 5万`",
+            "奖励自身的上限用 `max`：`award 10% of x max 5万`",
+        ),
+        "if" if in_amount => (
+            "write the condition in `when`, or choose a value with `if C then A else B`",
+            "条件请写在 `when` 里，或用 `if C then A else B` 选择取值",
+        ),
+        "times" | "multiplied" => multiply,
+        "divided" => (
+            "divide with `/`: `fixed_asset_investment / land_area`",
+            "除法用 `/`：`fixed_asset_investment / land_area`",
+        ),
+        _ => ("", ""),
     };
-    if !help.is_empty() {
-        return Some(help.to_string());
+    if !help.0.is_empty() {
+        return both(help.0, help.1);
     }
     if rest.starts_with('×') {
-        return Some("multiply with `*`: `100元 * planting_area`".into());
+        return both(multiply.0, multiply.1);
     }
     if rest.starts_with('÷') {
-        return Some("divide with `/`: `1/3 of city_subsidy` or `investment / land_area`".into());
+        return both(
+            "divide with `/`: `1/3 of city_subsidy` or `investment / land_area`",
+            "除法用 `/`：`1/3 of city_subsidy` 或 `investment / land_area`",
+        );
     }
     if rest.starts_with("**") || (rest.starts_with('*') && line_before.ends_with('*')) || rest.starts_with('^') {
-        return Some("polc has no powers: multiply with `*`".into());
+        return both("polc has no powers: multiply with `*`", "polc 没有乘方：请用 `*` 相乘");
     }
     if rest.starts_with(',') && rest.trim_start_matches(',').trim_start().starts_with("max") {
-        return Some("no comma before `max`: `award 10% of x max 5万`".into());
+        return both("no comma before `max`: `award 10% of x max 5万`", "`max` 前不要逗号：`award 10% of x max 5万`");
     }
     // `average(x, y)`: a call of a function polc does not have.
     let called: String = line_before
@@ -282,12 +380,23 @@ fn missing_form(line_before: &str, rest: &str, word: &str) -> Option<String> {
         .rev()
         .collect();
     if rest.starts_with('(') && !called.is_empty() && !called.chars().all(|ch| ch.is_ascii_digit()) {
-        return Some(format!(
-            "polc has no function `{called}`: its functions are `min(a, b, …)`, `max(a, b, …)` and `year(date)`; \
-             add with `+`, subtract with `-` or `excess of a over b`, multiply with `*`, divide with `/`"
+        return Some((
+            format!(
+                "polc has no function `{called}`: its functions are `min(a, b, …)`, `max(a, b, …)` and `year(date)`; \
+                 add with `+`, subtract with `-` or `excess of a over b`, multiply with `*`, divide with `/`"
+            ),
+            format!(
+                "polc 没有函数 `{called}`：可用的函数是 `min(a, b, …)`、`max(a, b, …)` 和 `year(date)`；\
+                 加用 `+`，减用 `-` 或 `excess of a over b`，乘用 `*`，除用 `/`"
+            ),
         ));
     }
     None
+}
+
+/// A hint in English and in Chinese.
+fn both(english: &str, chinese: &str) -> Option<(String, String)> {
+    Some((english.to_string(), chinese.to_string()))
 }
 
 /// The keywords an error position would have accepted, as written in a policy.
