@@ -436,19 +436,34 @@ fn within_time<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, Reply> {
     let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
+    // A thread the system cannot give is a busy server, not a crash.
+    let spawned = std::thread::Builder::new().name("polc-request".into()).spawn(move || {
         let _ = sender.send(work());
     });
+    if let Err(error) = spawned {
+        return Err(Reply::error(
+            503,
+            "busy",
+            lang.choose(
+                format!("the server cannot start this request now ({error}); try again"),
+                format!("服务暂时无法处理此请求（{error}）；请稍后重试"),
+            ),
+        ));
+    }
     let limit = state.config.limits.time_limit;
-    receiver.recv_timeout(limit).map_err(|_| {
-        Reply::error(
+    receiver.recv_timeout(limit).map_err(|error| match error {
+        std::sync::mpsc::RecvTimeoutError::Timeout => Reply::error(
             503,
             "time_limit",
             lang.choose(
                 format!("the request took longer than {} s; send fewer cases", limit.as_secs_f64()),
                 format!("请求计算超过 {} 秒；请减少案例数", limit.as_secs_f64()),
             ),
-        )
+        ),
+        // The computation ended without an answer: it failed, and only this request.
+        std::sync::mpsc::RecvTimeoutError::Disconnected => {
+            Reply::error(500, "internal", "polc failed on this request; please report it with the request")
+        }
     })
 }
 
