@@ -145,11 +145,22 @@ pub struct CheckReport {
 
 impl CheckReport {
     /// How many diagnostics are errors.
+    ///
+    /// ```
+    /// let report = polc::check_source(include_str!("../tests/diagnostics/E0201.pol"));
+    /// assert_eq!(report.error_count(), 1);
+    /// ```
     pub fn error_count(&self) -> usize {
         self.diagnostics.iter().filter(|diagnostic| diagnostic.is_error()).count()
     }
 
     /// How many diagnostics are warnings.
+    ///
+    /// ```
+    /// // The example also declares an input no rule reads: W0001.
+    /// let report = polc::check_source(include_str!("../tests/diagnostics/E0201.pol"));
+    /// assert_eq!(report.warning_count(), 1);
+    /// ```
     pub fn warning_count(&self) -> usize {
         self.diagnostics.len() - self.error_count()
     }
@@ -317,11 +328,30 @@ pub struct Run<'p> {
 
 impl Run<'_> {
     /// The result as `polc run --format json` writes it, as a value.
+    ///
+    /// ```
+    /// # let policy = polc::compile("p09.pol", include_str!("../policies/shapes/P09-exact-fraction.pol"))?;
+    /// # let cases = "id,date,applicant,city_subsidy\nA1,2025-03-01,G1,100.01\nA2,2025-03-01,G2,lots\n";
+    /// # let run = polc::run_explaining(&policy, cases.as_bytes(), polc::InputFormat::Csv, "A1")?;
+    /// let json = run.json();
+    /// assert_eq!(json["cases"][0]["awards"][0]["amount"], "33.34");
+    /// assert_eq!(json["errors"][0]["field"], "city_subsidy");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.json_bytes()).unwrap_or_default()
     }
 
     /// The result as `polc run --format json` writes it, as text.
+    ///
+    /// ```
+    /// # let policy = polc::compile("p09.pol", include_str!("../policies/shapes/P09-exact-fraction.pol"))?;
+    /// # let cases = "id,date,applicant,city_subsidy\nA1,2025-03-01,G1,100.01\nA2,2025-03-01,G2,lots\n";
+    /// # let run = polc::run_explaining(&policy, cases.as_bytes(), polc::InputFormat::Csv, "A1")?;
+    /// let text = String::from_utf8(run.json_bytes())?;
+    /// assert!(text.starts_with("{\n  \"policy\": \"P09 三分之一\""));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn json_bytes(&self) -> Vec<u8> {
         let mut bytes = Vec::new();
         // Writing to memory cannot fail.
@@ -330,6 +360,15 @@ impl Run<'_> {
     }
 
     /// The result as `polc run --format csv` writes it: one row per award.
+    ///
+    /// ```
+    /// # let policy = polc::compile("p09.pol", include_str!("../policies/shapes/P09-exact-fraction.pol"))?;
+    /// # let cases = "id,date,applicant,city_subsidy\nA1,2025-03-01,G1,100.01\nA2,2025-03-01,G2,lots\n";
+    /// # let run = polc::run_explaining(&policy, cases.as_bytes(), polc::InputFormat::Csv, "A1")?;
+    /// let csv = run.csv();
+    /// assert!(csv.lines().nth(1).unwrap().starts_with("A1,1.1,G1,"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn csv(&self) -> String {
         let mut bytes = Vec::new();
         let _ = render::csv(self.policy, &self.result, &mut bytes);
@@ -337,33 +376,83 @@ impl Run<'_> {
     }
 
     /// The result as a table for a person, in the policy's language.
+    ///
+    /// ```
+    /// # let policy = polc::compile("p09.pol", include_str!("../policies/shapes/P09-exact-fraction.pol"))?;
+    /// # let cases = "id,date,applicant,city_subsidy\nA1,2025-03-01,G1,100.01\nA2,2025-03-01,G2,lots\n";
+    /// # let run = polc::run_explaining(&policy, cases.as_bytes(), polc::InputFormat::Csv, "A1")?;
+    /// assert!(run.table().lines().any(|line| line.starts_with("A1") && line.contains("33.34")));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn table(&self) -> String {
         render::table(self.policy, &self.result)
     }
 
     /// Whether a record had errors and did not run, or a total overflowed: what makes
     /// `polc run` exit with status 1.
+    ///
+    /// ```
+    /// # let policy = polc::compile("p09.pol", include_str!("../policies/shapes/P09-exact-fraction.pol"))?;
+    /// # let cases = "id,date,applicant,city_subsidy\nA1,2025-03-01,G1,100.01\nA2,2025-03-01,G2,lots\n";
+    /// # let run = polc::run_explaining(&policy, cases.as_bytes(), polc::InputFormat::Csv, "A1")?;
+    /// assert!(run.has_problems()); // A2's subsidy is not an amount
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn has_problems(&self) -> bool {
         self.result.failed_records > 0 || self.result.overflowed_totals().next().is_some()
     }
 
     /// The explanation of the case [`run_explaining`] named, as data; `None` when no
     /// readable case has that id.
+    ///
+    /// ```
+    /// # let policy = polc::compile("p09.pol", include_str!("../policies/shapes/P09-exact-fraction.pol"))?;
+    /// # let cases = "id,date,applicant,city_subsidy\nA1,2025-03-01,G1,100.01\nA2,2025-03-01,G2,lots\n";
+    /// # let run = polc::run_explaining(&policy, cases.as_bytes(), polc::InputFormat::Csv, "A1")?;
+    /// let explanation = run.explanation().unwrap();
+    /// assert_eq!((explanation.case.as_str(), explanation.facts.len()), ("A1", 4));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn explanation(&self) -> Option<Explanation> {
         render::explanation(self.policy, &self.result)
     }
 
     /// [`Run::explanation`] as text for a person.
+    ///
+    /// ```
+    /// # let policy = polc::compile("p09.pol", include_str!("../policies/shapes/P09-exact-fraction.pol"))?;
+    /// # let cases = "id,date,applicant,city_subsidy\nA1,2025-03-01,G1,100.01\nA2,2025-03-01,G2,lots\n";
+    /// # let run = polc::run_explaining(&policy, cases.as_bytes(), polc::InputFormat::Csv, "A1")?;
+    /// assert!(run.explanation_text().unwrap().contains("1 / 3 of city_subsidy (100.01) = 33.3366"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn explanation_text(&self) -> Option<String> {
         render::explain(self.policy, &self.result)
     }
 
     /// The result itself: every award with its trace, the cases, the totals.
+    ///
+    /// ```
+    /// # let policy = polc::compile("p09.pol", include_str!("../policies/shapes/P09-exact-fraction.pol"))?;
+    /// # let cases = "id,date,applicant,city_subsidy\nA1,2025-03-01,G1,100.01\nA2,2025-03-01,G2,lots\n";
+    /// # let run = polc::run_explaining(&policy, cases.as_bytes(), polc::InputFormat::Csv, "A1")?;
+    /// assert_eq!((run.result().awards.len(), run.result().failed_records), (1, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn result(&self) -> &BatchResult {
         &self.result
     }
 
     /// The result, given up by the run.
+    ///
+    /// ```
+    /// # let policy = polc::compile("p09.pol", include_str!("../policies/shapes/P09-exact-fraction.pol"))?;
+    /// # let cases = "id,date,applicant,city_subsidy\nA1,2025-03-01,G1,100.01\nA2,2025-03-01,G2,lots\n";
+    /// # let run = polc::run_explaining(&policy, cases.as_bytes(), polc::InputFormat::Csv, "A1")?;
+    /// let result = run.into_result();
+    /// assert_eq!(result.errors[0].case.as_deref(), Some("A2"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn into_result(self) -> BatchResult {
         self.result
     }

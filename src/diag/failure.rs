@@ -26,11 +26,19 @@ macro_rules! failure_kinds {
             }
 
             /// One line saying what the code means.
+            ///
+            /// ```
+            /// assert_eq!(polc::FailureKind::Read.summary(), "a file cannot be read");
+            /// ```
             pub fn summary(self) -> &'static str {
                 match self { $( FailureKind::$variant => $summary, )* }
             }
 
             /// [`FailureKind::summary`] in Chinese.
+            ///
+            /// ```
+            /// assert_eq!(polc::FailureKind::Read.summary_zh(), "文件无法读取");
+            /// ```
             pub fn summary_zh(self) -> &'static str {
                 match self { $( FailureKind::$variant => $chinese, )* }
             }
@@ -74,11 +82,21 @@ pub struct Failure {
 
 impl Failure {
     /// A failure of `kind`, in words.
+    ///
+    /// ```
+    /// let failure = polc::Failure::new(polc::FailureKind::Ledger, "the ledger database: locked");
+    /// assert_eq!((failure.kind.id(), failure.help), ("E0906", None));
+    /// ```
     pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
         Failure { kind, message: message.into(), help: None }
     }
 
     /// Adds how to get past it.
+    ///
+    /// ```
+    /// let failure = polc::Failure::new(polc::FailureKind::Usage, "no such command").with_help("run `polc --help`");
+    /// assert_eq!(failure.help.as_deref(), Some("run `polc --help`"));
+    /// ```
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -86,6 +104,14 @@ impl Failure {
 
     /// The failure as one JSON object: `severity`, `code`, `message` and, where known,
     /// `help`: the form `--error-format json` writes, one object per line.
+    ///
+    /// ```
+    /// let failure = polc::Failure::new(polc::FailureKind::Usage, "no such command").with_help("run `polc --help`");
+    /// assert_eq!(
+    ///     failure.json().to_string(),
+    ///     r#"{"severity":"error","code":"E0901","message":"no such command","help":"run `polc --help`"}"#
+    /// );
+    /// ```
     pub fn json(&self) -> serde_json::Value {
         let mut record = serde_json::json!({
             "severity": "error",
@@ -99,6 +125,11 @@ impl Failure {
     }
 
     /// The failure as a person reads it: `error: ...` in `lang`, with its help.
+    ///
+    /// ```
+    /// let failure = polc::Failure::new(polc::FailureKind::Read, "无法读取 `a.pol`");
+    /// assert_eq!(failure.human(polc::Lang::Zh), "错误：无法读取 `a.pol`");
+    /// ```
     pub fn human(&self, lang: Lang) -> String {
         let mut text = match lang {
             Lang::En => format!("error: {}", self.message),

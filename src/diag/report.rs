@@ -43,6 +43,14 @@ pub struct Located {
 
 impl Located {
     /// The diagnostic itself: its code, spans, words and fixes.
+    ///
+    /// ```
+    /// # let text = include_str!("../../tests/diagnostics/E0201.pol");
+    /// # let diagnostics = polc::check_source(text).diagnostics;
+    /// let report = polc::PolicyReport::new("E0201.pol", text, diagnostics);
+    /// let codes: Vec<_> = report.diagnostics().map(|found| found.diagnostic().code.id()).collect();
+    /// assert_eq!(codes, ["W0001", "E0201"]);
+    /// ```
     pub fn diagnostic(&self) -> &Diagnostic {
         &self.diagnostic
     }
@@ -121,11 +129,27 @@ pub struct PolicyReport {
 
 impl PolicyReport {
     /// `diagnostics` found in `text`, named `name`, in English.
+    ///
+    /// ```
+    /// # let text = include_str!("../../tests/diagnostics/E0201.pol");
+    /// # let diagnostics = polc::check_source(text).diagnostics;
+    /// let report = polc::PolicyReport::new("E0201.pol", text, diagnostics);
+    /// assert_eq!(report.to_string(), "`E0201.pol` has 1 error and 1 warning");
+    /// ```
     pub fn new(name: &str, text: &str, diagnostics: Vec<Diagnostic>) -> Self {
         Self::in_lang(name, text, diagnostics, Lang::En)
     }
 
     /// [`PolicyReport::new`], with the words in `lang`.
+    ///
+    /// ```
+    /// # let text = include_str!("../../tests/diagnostics/E0201.pol");
+    /// # let diagnostics = polc::check_source(text).diagnostics;
+    /// let report = polc::PolicyReport::in_lang("E0201.pol", text, diagnostics, polc::Lang::Zh);
+    /// assert_eq!(report.to_string(), "`E0201.pol` 有 1 个错误、1 个警告");
+    /// let error = report.diagnostics().nth(1).unwrap();
+    /// assert_eq!(error.to_string(), "没有名为 `contract_amout` 的申报数据");
+    /// ```
     pub fn in_lang(name: &str, text: &str, diagnostics: Vec<Diagnostic>, lang: Lang) -> Self {
         let source = Arc::new(NamedSource::new(name, text.to_string()).with_language("polc"));
         let diagnostics = diagnostics
@@ -136,16 +160,36 @@ impl PolicyReport {
     }
 
     /// Each finding, in source order.
+    ///
+    /// ```
+    /// # let text = include_str!("../../tests/diagnostics/E0201.pol");
+    /// # let diagnostics = polc::check_source(text).diagnostics;
+    /// let report = polc::PolicyReport::new("E0201.pol", text, diagnostics);
+    /// let starts: Vec<_> = report.diagnostics().map(|found| found.diagnostic().primary.span.start).collect();
+    /// assert!(starts.windows(2).all(|pair| pair[0] <= pair[1]));
+    /// ```
     pub fn diagnostics(&self) -> impl Iterator<Item = &Located> {
         self.diagnostics.iter()
     }
 
     /// How many findings are errors.
+    ///
+    /// ```
+    /// # let text = include_str!("../../tests/diagnostics/E0201.pol");
+    /// # let diagnostics = polc::check_source(text).diagnostics;
+    /// assert_eq!(polc::PolicyReport::new("E0201.pol", text, diagnostics).error_count(), 1);
+    /// ```
     pub fn error_count(&self) -> usize {
         self.diagnostics.iter().filter(|located| located.diagnostic.is_error()).count()
     }
 
     /// How many findings are warnings.
+    ///
+    /// ```
+    /// # let text = include_str!("../../tests/diagnostics/E0201.pol");
+    /// # let diagnostics = polc::check_source(text).diagnostics;
+    /// assert_eq!(polc::PolicyReport::new("E0201.pol", text, diagnostics).warning_count(), 1);
+    /// ```
     pub fn warning_count(&self) -> usize {
         self.diagnostics.len() - self.error_count()
     }
