@@ -1447,7 +1447,7 @@ fn diff(
         let bytes = match read_input(source.name) {
             Ok(bytes) => bytes,
             Err(message) => {
-                fail!(Usage, format!("{message}"), format!("{message}"));
+                fail!(Read, format!("{message}"), format!("{message}"));
                 return Ok(EXIT_UNUSABLE);
             }
         };

@@ -171,3 +171,21 @@ fn a_batch_that_cannot_be_read() {
     assert_eq!(status, 2);
     assert_eq!(codes(&records), ["E0905"]);
 }
+
+#[test]
+fn diff_cases_that_cannot_be_read() {
+    let (status, _, records) = polc_json(
+        &[
+            "diff",
+            "policies/chengdu-ai-2024.pol",
+            "tests/data/diff/chengdu-next.pol",
+            "--cases",
+            "no-such-cases.jsonl",
+            "--error-format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(status, 2);
+    assert_eq!(codes(&records), ["E0902"]);
+}
