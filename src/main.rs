@@ -541,7 +541,7 @@ fn check(out: &mut Out, files: &[String], format: DiagnosticFormat, deny_warning
         let bytes = match read_input(name) {
             Ok(bytes) => bytes,
             Err(message) => {
-                fail!(Read, format!("{message}"), format!("{message}"));
+                report_failure(&polc::Failure::new(FailureKind::Read, message));
                 unreadable += 1;
                 continue;
             }
@@ -575,7 +575,7 @@ fn check(out: &mut Out, files: &[String], format: DiagnosticFormat, deny_warning
                 Lang::Zh => format!("；{unreadable} 个文件无法读取"),
             });
         }
-        note!(format!("{summary}"), format!("{summary}"));
+        report_note(&summary);
     }
     Ok(if unreadable > 0 {
         EXIT_UNUSABLE
@@ -594,7 +594,7 @@ fn load_policy(name: &str) -> Result<Policy, u8> {
 /// [`load_policy`], with the policy's text.
 fn load_policy_text(name: &str) -> Result<(Policy, String), u8> {
     let bytes = read_input(name).map_err(|message| {
-        fail!(Read, format!("{message}"), format!("{message}"));
+        report_failure(&polc::Failure::new(FailureKind::Read, message));
         EXIT_UNUSABLE
     })?;
     let (text, report) = polc::check_bytes(&bytes);
@@ -673,7 +673,7 @@ fn run(
     let input_format = match source.input_format() {
         Ok(format) => format,
         Err(message) => {
-            fail!(Usage, format!("{message}"), format!("{message}"));
+            report_failure(&polc::Failure::new(FailureKind::Usage, message));
             return Ok(EXIT_UNUSABLE);
         }
     };
@@ -991,11 +991,8 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                 Ok(awards) => awards,
                 Err(errors) => {
                     for error in &errors {
-                        fail!(
-                            Refused,
-                            format!("`{}` {}", display_name(file), results::escape_controls(&error.to_string())),
-                            format!("`{}` {}", display_name(file), results::escape_controls(&error.to_string()))
-                        );
+                        let row = format!("`{}` {}", display_name(file), results::escape_controls(&error.to_string()));
+                        report_failure(&polc::Failure::new(FailureKind::Refused, row));
                     }
                     fail!(
                         Refused,
@@ -1102,7 +1099,7 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                         results::escape_controls(bad)
                     ),
                     format!(
-                        "cannot group by `{}`: choose from recipient, year, clause, policy",
+                        "无法按 `{}` 分组：请从 recipient、year、clause、policy 中选择",
                         results::escape_controls(bad)
                     )
                 );
@@ -1180,10 +1177,7 @@ fn ledger(out: &mut Out, command: LedgerCommand) -> io::Result<u8> {
                         "nothing granted: `{}` is not an amount (write 50万 or 500000)",
                         results::escape_controls(&amount)
                     ),
-                    format!(
-                        "nothing granted: `{}` is not an amount (write 50万 or 500000)",
-                        results::escape_controls(&amount)
-                    )
+                    format!("未记录任何核定：`{}` 不是金额（请写 50万 或 500000）", results::escape_controls(&amount))
                 );
                 return Ok(EXIT_UNUSABLE);
             };
@@ -1440,14 +1434,14 @@ fn diff(
         let input_format = match source.input_format() {
             Ok(format) => format,
             Err(message) => {
-                fail!(Usage, format!("{message}"), format!("{message}"));
+                report_failure(&polc::Failure::new(FailureKind::Usage, message));
                 return Ok(EXIT_UNUSABLE);
             }
         };
         let bytes = match read_input(source.name) {
             Ok(bytes) => bytes,
             Err(message) => {
-                fail!(Read, format!("{message}"), format!("{message}"));
+                report_failure(&polc::Failure::new(FailureKind::Read, message));
                 return Ok(EXIT_UNUSABLE);
             }
         };
@@ -1575,7 +1569,7 @@ fn fmt(out: &mut Out, files: &[String], check_only: bool) -> io::Result<u8> {
         let bytes = match read_input(name) {
             Ok(bytes) => bytes,
             Err(message) => {
-                fail!(Read, format!("{message}"), format!("{message}"));
+                report_failure(&polc::Failure::new(FailureKind::Read, message));
                 status = EXIT_UNUSABLE;
                 continue;
             }
@@ -1733,7 +1727,7 @@ fn test(out: &mut Out, paths: &[PathBuf], with_coverage: bool, format: TestForma
     let files = match policy_files(paths) {
         Ok(files) => files,
         Err(error) => {
-            fail!(Read, format!("{error}"), format!("{error}"));
+            report_failure(&polc::Failure::new(FailureKind::Read, error));
             return Ok(EXIT_UNUSABLE);
         }
     };
@@ -1832,7 +1826,7 @@ fn test(out: &mut Out, paths: &[PathBuf], with_coverage: bool, format: TestForma
         serde_json::to_writer_pretty(&mut *out, &document)?;
         writeln!(out)?;
         // The closing line still reaches a person (and CI's log) on standard error.
-        note!(format!("{summary}"), format!("{summary}"));
+        report_note(&summary);
     }
     if failed > 0 && error_format() == ErrorFormat::Json {
         report_failure(&polc::Failure::new(FailureKind::Examples, summary));
