@@ -24,7 +24,8 @@ fn a_policy_error_renders_with_miettes_handler() {
 #[test]
 fn the_miette_view_reads_the_same_values_as_the_json_rendering() {
     let report = polc::check_source(BROKEN);
-    let json = polc::diag::failure::diagnostic_json("E0201.pol", BROKEN, &report.diagnostics, polc::Lang::En);
+    let source = polc::diag::render::Source { name: "E0201.pol", text: BROKEN };
+    let json = polc::diag::render::json_records(&source, &report.diagnostics, polc::Lang::En);
     let view = polc::PolicyReport::new("E0201.pol", BROKEN, report.diagnostics.clone());
     assert_eq!(json.len(), view.diagnostics().count());
     for (record, found) in json.iter().zip(view.diagnostics()) {

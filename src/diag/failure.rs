@@ -166,16 +166,3 @@ impl miette::Diagnostic for Failure {
         self.help.as_ref().map(|help| Box::new(help) as Box<dyn fmt::Display>)
     }
 }
-
-/// Policy diagnostics as one JSON object each, with no file to point into: the form
-/// `polc serve` answers `POST /check` with, and `--error-format json` writes for a policy
-/// a command could not use (with the file named).
-pub fn diagnostic_json(
-    name: &str,
-    text: &str,
-    diagnostics: &[super::Diagnostic],
-    lang: Lang,
-) -> Vec<serde_json::Value> {
-    let source = super::render::Source { name, text };
-    super::render::json(&source, diagnostics, lang).lines().filter_map(|line| serde_json::from_str(line).ok()).collect()
-}

@@ -131,45 +131,54 @@ pub struct JsonFix<'a> {
 
 /// One JSON object per diagnostic, one per line.
 pub fn json(source: &Source<'_>, diagnostics: &[Diagnostic], lang: Lang) -> String {
-    let index = LineIndex::new(source.text);
     let mut out = String::new();
-    for diagnostic in diagnostics {
-        let start = index.position(source.text, diagnostic.primary.span.start);
-        let end = index.position(source.text, diagnostic.primary.span.end);
-        let (message, label, help) = diagnostic.words(lang);
-        let record = JsonDiagnostic {
-            file: source.name,
-            line: start.line,
-            column: start.column,
-            end_line: end.line,
-            end_column: end.column,
-            code: diagnostic.code.id(),
-            severity: diagnostic.severity(),
-            message: &message,
-            label: &label,
-            help: help.as_deref(),
-            fixes: diagnostic
-                .fixes
-                .iter()
-                .map(|fix| {
-                    let (start, end) =
-                        (index.position(source.text, fix.span.start), index.position(source.text, fix.span.end));
-                    JsonFix {
-                        line: start.line,
-                        column: start.column,
-                        end_line: end.line,
-                        end_column: end.column,
-                        replacement: &fix.replacement,
-                    }
-                })
-                .collect(),
-        };
-        if let Ok(line) = serde_json::to_string(&record) {
-            out.push_str(&line);
-            out.push('\n');
-        }
+    for record in json_records(source, diagnostics, lang) {
+        out.push_str(&record.to_string());
+        out.push('\n');
     }
     out
+}
+
+/// Each diagnostic as the JSON object [`json`] writes a line of: what `polc serve`
+/// answers `POST /check` with, and what `--error-format json` writes for a policy.
+pub fn json_records(source: &Source<'_>, diagnostics: &[Diagnostic], lang: Lang) -> Vec<serde_json::Value> {
+    let index = LineIndex::new(source.text);
+    diagnostics
+        .iter()
+        .filter_map(|diagnostic| {
+            let start = index.position(source.text, diagnostic.primary.span.start);
+            let end = index.position(source.text, diagnostic.primary.span.end);
+            let (message, label, help) = diagnostic.words(lang);
+            let record = JsonDiagnostic {
+                file: source.name,
+                line: start.line,
+                column: start.column,
+                end_line: end.line,
+                end_column: end.column,
+                code: diagnostic.code.id(),
+                severity: diagnostic.severity(),
+                message: &message,
+                label: &label,
+                help: help.as_deref(),
+                fixes: diagnostic
+                    .fixes
+                    .iter()
+                    .map(|fix| {
+                        let (start, end) =
+                            (index.position(source.text, fix.span.start), index.position(source.text, fix.span.end));
+                        JsonFix {
+                            line: start.line,
+                            column: start.column,
+                            end_line: end.line,
+                            end_column: end.column,
+                            replacement: &fix.replacement,
+                        }
+                    })
+                    .collect(),
+            };
+            serde_json::to_value(&record).ok()
+        })
+        .collect()
 }
 
 /// GitHub Actions workflow commands (`::error file=...::message`).

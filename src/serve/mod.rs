@@ -10,7 +10,7 @@
 
 use crate::check::checked::Policy;
 use crate::data::InputFormat;
-use crate::diag::failure::{diagnostic_json, Failure, FailureKind};
+use crate::diag::failure::{Failure, FailureKind};
 use crate::diag::Diagnostic;
 use crate::lang::Lang;
 use std::collections::BTreeMap;
@@ -335,7 +335,8 @@ fn check(state: &State, request: &Request<'_>) -> Reply {
     }
     let name = query_value(request.query, "name").unwrap_or_else(|| "policy.pol".to_string());
     let (text, report) = crate::check_bytes(request.body);
-    let diagnostics = diagnostic_json(&name, &text, &report.diagnostics, request.lang(state));
+    let source = crate::diag::render::Source { name: &name, text: &text };
+    let diagnostics = crate::diag::render::json_records(&source, &report.diagnostics, request.lang(state));
     Reply::json(
         200,
         &serde_json::json!({
