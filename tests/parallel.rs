@@ -189,11 +189,7 @@ proptest! {
 #[test]
 fn every_shape_gives_the_same_bytes_on_any_number_of_threads() {
     let mut shapes = 0;
-    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/shapes")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().and_then(|extension| extension.to_str()) != Some("pol") {
-            continue;
-        }
+    for path in common::shape_policies() {
         let shape = policy(&std::fs::read_to_string(&path).unwrap());
         let examples: Value =
             serde_json::from_str(&std::fs::read_to_string(path.with_extension("examples.json")).unwrap()).unwrap();

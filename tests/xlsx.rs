@@ -2,6 +2,8 @@
 //! result written as a workbook, read back by calamine, a reader independent of the
 //! writer polc uses.
 
+mod common;
+
 use calamine::{Data, Reader};
 use polc::check::checked::{Policy, Type};
 use polc::data::InputFormat;
@@ -474,11 +476,7 @@ fn without_locations(json: &str) -> Value {
 #[test]
 fn every_shape_reads_from_a_workbook_as_from_json() {
     let mut shapes = 0;
-    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/shapes")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().and_then(|extension| extension.to_str()) != Some("pol") {
-            continue;
-        }
+    for path in common::shape_policies() {
         let policy = polc::check_source(&std::fs::read_to_string(&path).unwrap()).policy.unwrap();
         let examples: Value =
             serde_json::from_str(&std::fs::read_to_string(path.with_extension("examples.json")).unwrap()).unwrap();

@@ -1,6 +1,8 @@
 //! polc in Chinese: the language is chosen by `--lang`, `POLC_LANG` or the locale, and
 //! the table, the reasons, the explanations (text and JSON) and the workbook speak it.
 
+mod common;
+
 use std::process::Command;
 
 fn polc(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
@@ -216,11 +218,7 @@ const ENGLISH_WORDS: &[&str] = &[
 
 #[test]
 fn every_shape_reasons_in_chinese() {
-    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/shapes")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().and_then(|extension| extension.to_str()) != Some("pol") {
-            continue;
-        }
+    for path in common::shape_policies() {
         let mut policy = polc::check_source(&std::fs::read_to_string(&path).unwrap()).policy.unwrap();
         policy.lang = polc::lang::Lang::Zh;
         let examples: serde_json::Value =
