@@ -182,3 +182,23 @@ fn chengdu_next_version_in_chinese() {
     assert_eq!(json["changes"][1]["subject"], "clause 1.1");
     assert_eq!(json["changes"][1]["part"], "award");
 }
+
+/// Each verdict a change's effect can state, and its head alone, has Chinese words.
+#[test]
+fn every_effect_has_chinese_words() {
+    use polc::analyze::diff::effect_words;
+    for effect in [
+        "the same cases, rewritten",
+        "widened: every case it held for still qualifies, and more do",
+        "widened",
+        "narrowed or the same",
+        "changed",
+        "tightened",
+        "loosened",
+        "its terms changed",
+        "reordered",
+    ] {
+        let chinese = effect_words(effect, polc::Lang::Zh);
+        assert!(!chinese.chars().any(|ch| ch.is_ascii_alphabetic()), "{effect} → {chinese}");
+    }
+}

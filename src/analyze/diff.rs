@@ -223,7 +223,7 @@ fn added_removed(added: &[String], removed: &[String]) -> String {
         parts.push(format!("removed {}", removed.join(", ")));
     }
     if parts.is_empty() {
-        "reordered".to_string()
+        REORDERED.0.to_string()
     } else {
         parts.join("; ")
     }
@@ -587,12 +587,12 @@ fn condition_effect(old: &Policy, before: Option<&Expr>, new: &Policy, after: Op
     let narrowed = implies((new, after), (old, before));
     Some(
         match (widened, narrowed) {
-            (Some(true), Some(true)) => "the same cases, rewritten",
-            (Some(true), Some(false)) => "widened: every case it held for still qualifies, and more do",
-            (Some(false), Some(true)) => "narrowed: fewer cases qualify, none newly",
-            (Some(false), Some(false)) => "changed: some cases newly qualify and some no longer do",
-            (Some(true), None) => "widened or the same: every case it held for still qualifies",
-            (None, Some(true)) => "narrowed or the same: no case newly qualifies",
+            (Some(true), Some(true)) => SAME_CASES.0,
+            (Some(true), Some(false)) => WIDENED.0,
+            (Some(false), Some(true)) => NARROWED.0,
+            (Some(false), Some(false)) => CHANGED.0,
+            (Some(true), None) => WIDENED_OR_SAME.0,
+            (None, Some(true)) => NARROWED_OR_SAME.0,
             _ => return None,
         }
         .to_string(),
@@ -690,9 +690,9 @@ fn caps(old: &Policy, new: &Policy, changes: &mut Vec<Change>) {
                     let mut changed = change(format!("cap {place}"), "amount", Some(from), Some(to));
                     changed.effect = Some(
                         match other.amount.cmp(&cap.amount) {
-                            std::cmp::Ordering::Greater => "loosened",
-                            std::cmp::Ordering::Less => "tightened",
-                            std::cmp::Ordering::Equal => "its terms changed",
+                            std::cmp::Ordering::Greater => LOOSENED.0,
+                            std::cmp::Ordering::Less => TIGHTENED.0,
+                            std::cmp::Ordering::Equal => TERMS_CHANGED.0,
                         }
                         .to_string(),
                     );
@@ -986,6 +986,37 @@ fn why(clause: &str, changes: &[Change], lang: Lang) -> String {
     .to_string()
 }
 
+/// An effect's words as the report keeps them (English: stable for a program reading the
+/// JSON) and as a Chinese reader reads them, each written here once: the analysis takes
+/// the first, [`effect_words`] finds the second.
+type EffectWords = (&'static str, &'static str);
+
+const SAME_CASES: EffectWords = ("the same cases, rewritten", "适用的案例不变，只是改写");
+const WIDENED: EffectWords =
+    ("widened: every case it held for still qualifies, and more do", "放宽：原来适用的案例仍然适用，且有更多案例适用");
+const NARROWED: EffectWords = ("narrowed: fewer cases qualify, none newly", "收紧：适用的案例变少，没有新适用的案例");
+const CHANGED: EffectWords =
+    ("changed: some cases newly qualify and some no longer do", "改变：有些案例新适用，有些不再适用");
+const WIDENED_OR_SAME: EffectWords =
+    ("widened or the same: every case it held for still qualifies", "放宽或不变：原来适用的案例仍然适用");
+const NARROWED_OR_SAME: EffectWords = ("narrowed or the same: no case newly qualifies", "收紧或不变：没有新适用的案例");
+const LOOSENED: EffectWords = ("loosened", "放宽");
+const TIGHTENED: EffectWords = ("tightened", "收紧");
+const TERMS_CHANGED: EffectWords = ("its terms changed", "条件改变");
+const REORDERED: EffectWords = ("reordered", "顺序调整");
+const EFFECTS: [EffectWords; 10] = [
+    SAME_CASES,
+    WIDENED,
+    NARROWED,
+    CHANGED,
+    WIDENED_OR_SAME,
+    NARROWED_OR_SAME,
+    LOOSENED,
+    TIGHTENED,
+    TERMS_CHANGED,
+    REORDERED,
+];
+
 /// A change's subject (`clause 1.1`, `input x`) in `lang`. The report keeps its subjects,
 /// parts and effects in English, stable for a program reading the JSON; a person reads
 /// them in the run's language.
@@ -1049,27 +1080,16 @@ pub fn effect_words(effect: &str, lang: Lang) -> String {
     if lang == Lang::En {
         return effect.to_string();
     }
-    let whole = match effect {
-        "the same cases, rewritten" => Some("适用的案例不变，只是改写"),
-        "widened: every case it held for still qualifies, and more do" => {
-            Some("放宽：原来适用的案例仍然适用，且有更多案例适用")
+    for (english, chinese) in EFFECTS {
+        if effect == english {
+            return chinese.to_string();
         }
-        "narrowed: fewer cases qualify, none newly" => Some("收紧：适用的案例变少，没有新适用的案例"),
-        "changed: some cases newly qualify and some no longer do" => Some("改变：有些案例新适用，有些不再适用"),
-        "widened or the same: every case it held for still qualifies" => Some("放宽或不变：原来适用的案例仍然适用"),
-        "narrowed or the same: no case newly qualifies" => Some("收紧或不变：没有新适用的案例"),
-        "widened" => Some("放宽"),
-        "narrowed" => Some("收紧"),
-        "changed" => Some("改变"),
-        "widened or the same" => Some("放宽或不变"),
-        "narrowed or the same" => Some("收紧或不变"),
-        "tightened" => Some("收紧"),
-        "loosened" => Some("放宽"),
-        "reordered" => Some("顺序调整"),
-        _ => None,
-    };
-    if let Some(whole) = whole {
-        return whole.to_string();
+        // A verdict's head alone (`widened`), as an award's reason quotes it.
+        if let (Some((head, _)), Some((head_zh, _))) = (english.split_once(": "), chinese.split_once('：')) {
+            if effect == head {
+                return head_zh.to_string();
+            }
+        }
     }
     let pieces: Vec<String> = effect
         .split("; ")
